@@ -1,0 +1,1 @@
+"""Backends: each compiles a spikemem Network and runs it. None imports another."""

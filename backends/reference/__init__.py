@@ -1,0 +1,32 @@
+"""The reference backend: numpy only, both update schemes, batched trials."""
+from __future__ import annotations
+
+from spikemem import _check
+from spikemem.errors import ValidationError
+from spikemem.spiketrains import resolve_inputs
+
+from .compile import compile_network
+from .engine import Engine, make_result
+
+
+class ReferenceBackend:
+    name = "reference"
+    unsupported = frozenset()
+
+    def __init__(self, **options):
+        if options:
+            raise ValidationError("backend option", sorted(options), "the reference backend takes no options")
+
+    def run(self, network, duration_ms: float, inputs=None, batch: int | None = None):
+        """Simulate `duration_ms`; inputs give each trial's source spikes (see resolve_inputs)."""
+        steps = _check.steps("duration_ms", _check.non_negative("duration_ms", duration_ms), network.simulation.dt)
+        batch, events = resolve_inputs(network, inputs, batch)
+        c = compile_network(network)
+        engine = Engine(c, batch)
+        spikes, vs, v_idx = engine.run(steps, events, network.recorded_spikes, network.recording.v)
+        rec = network.recording
+        rec = type(rec)(spikes=network.recorded_spikes, v=rec.v, weights=rec.weights)
+        return make_result(c, engine, steps, spikes, vs, v_idx, rec)
+
+
+__all__ = ["ReferenceBackend"]

@@ -1,0 +1,108 @@
+"""Lower a Network to flat arrays: every IF neuron in one index space, sources after them."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass
+class PlasticBlock:
+    """One plastic projection: dense (n_pre, n_post) weights with a mask of existing synapses."""
+
+    name: str
+    pre_off: int          # in the all-neuron index space
+    n_pre: int
+    post_off: int         # in the IF index space
+    n_post: int
+    col_off: int          # in the (exc | inh) current columns
+    delay: int            # steps
+    dendritic: int        # steps between a post spike and the moment STDP sees it
+    w0: np.ndarray
+    mask: np.ndarray | None
+    rule: object
+
+
+@dataclass
+class Compiled:
+    dt: float
+    scheme: str
+    n_if: int
+    n_all: int
+    offsets: dict         # population -> start in the all-neuron index space
+    sizes: dict
+    params: dict          # per-IF-neuron (n_if,) or per-current-column (2 n_if,) arrays
+    csr: tuple            # static synapses by pre: indptr, col, weight, delay (steps)
+    plastic: list
+    ring_len: int
+
+
+def compile_network(net) -> Compiled:
+    dt = net.simulation.dt
+    if_pops = [p for p in net.populations if not p.is_source]
+    src_pops = [p for p in net.populations if p.is_source]
+    offsets, off = {}, 0
+    for p in if_pops + src_pops:
+        offsets[p.name] = off
+        off += p.size
+    n_if = sum(p.size for p in if_pops)
+    sizes = {p.name: p.size for p in net.populations}
+
+    def per_neuron(fn):
+        return np.concatenate([np.full(p.size, fn(p.cell), dtype=float) for p in if_pops]) if if_pops else np.zeros(0)
+
+    params = dict(
+        alpha=per_neuron(lambda c: np.exp(-dt / c.tau_m)), R=per_neuron(lambda c: c.tau_m / c.cm),
+        v_rest=per_neuron(lambda c: c.v_rest), v_reset=per_neuron(lambda c: c.v_reset),
+        v_thresh=per_neuron(lambda c: c.v_thresh), i_offset=per_neuron(lambda c: c.i_offset),
+        v_start=per_neuron(lambda c: c.v_start),
+        refrac=per_neuron(lambda c: round(c.tau_refrac / dt)).astype(np.int64),
+    )
+    tau_syn = np.concatenate([per_neuron(lambda c: c.tau_syn_E), per_neuron(lambda c: c.tau_syn_I)])
+    params["decay"] = np.exp(-dt / tau_syn)
+    # sPyNNaker scales an arriving weight by init so that a step holds the mean current.
+    params["init"] = (tau_syn / dt) * (1.0 - np.exp(-dt / tau_syn))
+    tau_m, cm = per_neuron(lambda c: c.tau_m), per_neuron(lambda c: c.cm)
+    params["p21"] = _exact_current_gain(np.tile(tau_m, 2), tau_syn, np.tile(cm, 2), dt)
+
+    pre_l, col_l, w_l, d_l, plastic = [], [], [], [], []
+    for pr in net.projections:
+        pre_pop, post_pop = net.population(pr.pre), net.population(pr.post)
+        pre, post, w, d = pr.connections(pre_pop.size, post_pop.size)
+        col_off = offsets[pr.post] + (n_if if pr.receptor == "inhibitory" else 0)
+        dsteps = np.round(d / dt).astype(np.int64)
+        if pr.plasticity is None:
+            pre_l.append(pre + offsets[pr.pre])
+            col_l.append(post + col_off)
+            w_l.append(w)
+            d_l.append(dsteps)
+            continue
+        w0 = np.zeros((pre_pop.size, post_pop.size))
+        w0[pre, post] = w
+        mask = None
+        if len(pre) != pre_pop.size * post_pop.size:
+            mask = np.zeros_like(w0)
+            mask[pre, post] = 1.0
+        rule = pr.plasticity
+        dd = int(dsteps[0]) if rule.dendritic_delay is None else round(rule.dendritic_delay / dt)
+        plastic.append(PlasticBlock(pr.name, offsets[pr.pre], pre_pop.size, offsets[pr.post], post_pop.size,
+                                    col_off, int(dsteps[0]) if len(dsteps) else round(float(pr.delay) / dt),
+                                    dd, w0, mask, rule))
+
+    cat = (lambda parts, dtype: np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype))
+    pre, col, w, d = cat(pre_l, np.int64), cat(col_l, np.int64), cat(w_l, float), cat(d_l, np.int64)
+    order = np.argsort(pre, kind="stable")
+    pre, col, w, d = pre[order], col[order], w[order], d[order]
+    indptr = np.zeros(off + 1, dtype=np.int64)
+    np.cumsum(np.bincount(pre, minlength=off), out=indptr[1:])
+    max_d = max([int(d.max()) if len(d) else 0] + [b.delay for b in plastic])
+    return Compiled(dt, net.simulation.scheme, n_if, off, offsets, sizes, params,
+                    (indptr, col, w, d), plastic, max_d + 1)
+
+
+def _exact_current_gain(tau_m, tau_s, cm, dt):
+    """Membrane response after one step to a unit current decaying with tau_s (NEST's P21)."""
+    same = np.isclose(tau_m, tau_s)
+    ts = np.where(same, tau_s * (1 + 1e-9), tau_s)
+    gain = tau_m * ts / (cm * (ts - tau_m)) * (np.exp(-dt / ts) - np.exp(-dt / tau_m))
+    return np.where(same, dt / cm * np.exp(-dt / tau_m), gain)

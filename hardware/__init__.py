@@ -1,0 +1,1 @@
+"""Hardware-facing helpers (SpiNNaker board configuration and mapping reports)."""

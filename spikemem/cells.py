@@ -1,0 +1,79 @@
+"""Neuron types of the description, in PyNN units (ms, mV, nF, nA)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+from . import _check
+from .errors import ValidationError
+
+
+@dataclass(frozen=True)
+class IFCurrExp:
+    """PyNN's IF_curr_exp: LIF with exponential current synapses."""
+
+    cm: float = 1.0
+    tau_m: float = 20.0
+    tau_syn_E: float = 5.0
+    tau_syn_I: float = 5.0
+    v_rest: float = -65.0
+    v_reset: float = -65.0
+    v_thresh: float = -50.0
+    tau_refrac: float = 0.1
+    i_offset: float = 0.0
+    v_init: float | None = None  # None: start at v_rest
+
+    kind = "IF_curr_exp"
+
+    def __post_init__(self):
+        for f in ("cm", "tau_m", "tau_syn_E", "tau_syn_I"):
+            _check.positive(f, getattr(self, f))
+        for f in ("v_rest", "v_reset", "v_thresh", "i_offset"):
+            _check.finite(f, getattr(self, f))
+        _check.non_negative("tau_refrac", self.tau_refrac)
+        if self.v_init is not None:
+            _check.finite("v_init", self.v_init)
+
+    @property
+    def v_start(self) -> float:
+        return self.v_rest if self.v_init is None else self.v_init
+
+    def to_dict(self) -> dict:
+        return {"kind": self.kind, **{f.name: getattr(self, f.name) for f in fields(self)}}
+
+
+@dataclass(frozen=True)
+class SpikeSourceArray:
+    """Spike times in ms, one tuple per neuron; backends may replace them per trial."""
+
+    spike_times: tuple = ()
+
+    kind = "SpikeSourceArray"
+
+    def __post_init__(self):
+        object.__setattr__(self, "spike_times", tuple(tuple(float(_check.finite("spike_times", t))
+                                                             for t in row) for row in self.spike_times))
+        for i, row in enumerate(self.spike_times):
+            for t in row:
+                if t < 0:
+                    raise ValidationError(f"spike_times[{i}]", t, "spike times must be >= 0")
+
+    def to_dict(self) -> dict:
+        return {"kind": self.kind, "spike_times": [list(r) for r in self.spike_times]}
+
+
+CELL_TYPES = {c.kind: c for c in (IFCurrExp, SpikeSourceArray)}
+
+
+def cell_from_dict(d: dict):
+    kind = d.get("kind")
+    if kind not in CELL_TYPES:
+        raise ValidationError("cell.kind", kind, f"must be one of {sorted(CELL_TYPES)}")
+    cls = CELL_TYPES[kind]
+    kwargs = {k: v for k, v in d.items() if k != "kind"}
+    if cls is SpikeSourceArray:
+        kwargs["spike_times"] = tuple(tuple(r) for r in kwargs.get("spike_times", ()))
+    known = {f.name for f in fields(cls)}
+    unknown = set(kwargs) - known
+    if unknown:
+        raise ValidationError("cell", sorted(unknown), f"unknown parameters for {kind}")
+    return cls(**kwargs)

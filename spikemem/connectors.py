@@ -1,0 +1,108 @@
+"""Connectors: which (pre, post) pairs a projection holds, PyNN vocabulary."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .errors import ValidationError
+
+
+@dataclass(frozen=True)
+class OneToOneConnector:
+    """Neuron i to neuron i; both populations must have the same size."""
+
+    kind = "one_to_one"
+
+    def pairs(self, n_pre: int, n_post: int):
+        if n_pre != n_post:
+            raise ValidationError("connector", self.kind, f"needs equal sizes, got {n_pre} -> {n_post}")
+        i = np.arange(n_pre)
+        return i, i
+
+    def weight_shape(self, n_pre, n_post):
+        return (n_pre,)
+
+    def to_dict(self):
+        return {"kind": self.kind}
+
+
+@dataclass(frozen=True)
+class AllToAllConnector:
+    """Every pre to every post.
+
+    allow_self_connections=False drops the i -> i pairs also between two different
+    populations (sPyNNaker's behaviour, which the CA3 model relies on); the PyNN backend
+    lowers it to an explicit list so that every simulator agrees.
+    """
+
+    allow_self_connections: bool = True
+
+    kind = "all_to_all"
+
+    def __post_init__(self):
+        if not isinstance(self.allow_self_connections, bool):
+            raise ValidationError("allow_self_connections", self.allow_self_connections, "must be a bool")
+
+    def pairs(self, n_pre: int, n_post: int):
+        pre, post = np.meshgrid(np.arange(n_pre), np.arange(n_post), indexing="ij")
+        pre, post = pre.ravel(), post.ravel()
+        if not self.allow_self_connections:
+            keep = pre != post
+            pre, post = pre[keep], post[keep]
+        return pre, post
+
+    def weight_shape(self, n_pre, n_post):
+        return (n_pre, n_post)
+
+    def to_dict(self):
+        return {"kind": self.kind, "allow_self_connections": self.allow_self_connections}
+
+
+@dataclass(frozen=True, eq=False)
+class FromListConnector:
+    """Explicit (pre, post) pairs; weights and delays come from the projection."""
+
+    conn_list: tuple = ()
+
+    kind = "from_list"
+
+    def __post_init__(self):
+        arr = np.asarray(self.conn_list, dtype=float).reshape(-1, 2) if len(self.conn_list) else np.zeros((0, 2))
+        if arr.shape[1] != 2 or np.any(arr != np.round(arr)) or np.any(arr < 0):
+            raise ValidationError("conn_list", self.conn_list, "must be (pre, post) pairs of indices >= 0")
+        pairs = [tuple(int(x) for x in row) for row in arr]
+        if len(set(pairs)) != len(pairs):
+            raise ValidationError("conn_list", "duplicates", "each (pre, post) pair may appear once")
+        object.__setattr__(self, "conn_list", tuple(pairs))
+
+    def pairs(self, n_pre: int, n_post: int):
+        arr = np.asarray(self.conn_list, dtype=np.int64).reshape(-1, 2)
+        bad = (arr[:, 0] >= n_pre) | (arr[:, 1] >= n_post)
+        if bad.any():
+            raise ValidationError("conn_list", tuple(arr[bad][0]), f"index out of range for sizes {n_pre} -> {n_post}")
+        return arr[:, 0], arr[:, 1]
+
+    def weight_shape(self, n_pre, n_post):
+        return (len(self.conn_list),)
+
+    def to_dict(self):
+        return {"kind": self.kind, "conn_list": [list(p) for p in self.conn_list]}
+
+    def __eq__(self, other):
+        return isinstance(other, FromListConnector) and self.conn_list == other.conn_list
+
+    __hash__ = None
+
+
+CONNECTORS = {c.kind: c for c in (OneToOneConnector, AllToAllConnector, FromListConnector)}
+
+
+def connector_from_dict(d: dict):
+    kind = d.get("kind")
+    if kind not in CONNECTORS:
+        raise ValidationError("connector.kind", kind, f"must be one of {sorted(CONNECTORS)}")
+    kwargs = {k: v for k, v in d.items() if k != "kind"}
+    if "conn_list" in kwargs:
+        kwargs["conn_list"] = tuple(tuple(p) for p in kwargs["conn_list"])
+    return CONNECTORS[kind](**kwargs)

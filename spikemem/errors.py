@@ -1,0 +1,23 @@
+"""Errors raised by spikemem; every message names the field and the offending value."""
+
+
+class SpikememError(Exception):
+    """Base class for spikemem errors."""
+
+
+class ValidationError(SpikememError, ValueError):
+    """A description, input file or operation is invalid; nothing was changed or run."""
+
+    def __init__(self, field: str, value, reason: str):
+        self.field = field
+        self.value = value
+        self.reason = reason
+        super().__init__(f"{field}={value!r}: {reason}")
+
+
+class FormatError(SpikememError, ValueError):
+    """A saved file has another major version or misses a field."""
+
+
+class UnsupportedFeature(SpikememError, NotImplementedError):
+    """A backend cannot express a feature of the description."""

@@ -1,0 +1,239 @@
+"""The backend-neutral description: populations, projections, simulation and recording settings.
+
+Every object is a frozen dataclass validated on construction; a Network also checks the
+references between its parts, so a backend only ever sees a consistent description.
+"""
+from __future__ import annotations
+
+import numbers
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import _check
+from .cells import IFCurrExp, SpikeSourceArray
+from .connectors import AllToAllConnector, FromListConnector, OneToOneConnector
+from .errors import ValidationError
+from .plasticity import STDP
+
+RECEPTORS = ("excitatory", "inhibitory")
+SCHEMES = ("spinnaker", "exact")
+
+
+@dataclass(frozen=True)
+class Population:
+    name: str
+    size: int
+    cell: IFCurrExp | SpikeSourceArray = field(default_factory=IFCurrExp)
+
+    def __post_init__(self):
+        _check.name("population.name", self.name)
+        _check.count(f"{self.name}.size", self.size)
+        if not isinstance(self.cell, (IFCurrExp, SpikeSourceArray)):
+            raise ValidationError(f"{self.name}.cell", self.cell, "must be IFCurrExp or SpikeSourceArray")
+        if isinstance(self.cell, SpikeSourceArray) and self.cell.spike_times and len(self.cell.spike_times) != self.size:
+            raise ValidationError(f"{self.name}.spike_times", len(self.cell.spike_times),
+                                  f"must hold one list per neuron ({self.size})")
+
+    @property
+    def is_source(self) -> bool:
+        return isinstance(self.cell, SpikeSourceArray)
+
+
+def _as_weight(value):
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        return float(value)
+    arr = np.array(value, dtype=float)
+    arr.setflags(write=False)
+    return arr
+
+
+@dataclass(frozen=True, eq=False)
+class Projection:
+    """Weights are >= 0 in nA; the receptor gives the sign, as in sPyNNaker."""
+
+    name: str
+    pre: str
+    post: str
+    connector: OneToOneConnector | AllToAllConnector | FromListConnector
+    weight: float | np.ndarray = 0.0
+    delay: float | np.ndarray = 1.0
+    receptor: str = "excitatory"
+    plasticity: STDP | None = None
+
+    def __post_init__(self):
+        _check.name("projection.name", self.name)
+        object.__setattr__(self, "weight", _as_weight(self.weight))
+        object.__setattr__(self, "delay", _as_weight(self.delay))
+        _check.choice(f"{self.name}.receptor", self.receptor, set(RECEPTORS))
+        if not isinstance(self.connector, (OneToOneConnector, AllToAllConnector, FromListConnector)):
+            raise ValidationError(f"{self.name}.connector", self.connector, "is not a connector")
+        w = np.asarray(self.weight)
+        if not np.all(np.isfinite(w)) or np.any(w < 0):
+            raise ValidationError(f"{self.name}.weight", _short(self.weight), "must be finite and >= 0 (the receptor gives the sign)")
+        d = np.asarray(self.delay)
+        if not np.all(np.isfinite(d)) or np.any(d <= 0):
+            raise ValidationError(f"{self.name}.delay", _short(self.delay), "must be > 0 ms")
+        if self.plasticity is not None:
+            if not isinstance(self.plasticity, STDP):
+                raise ValidationError(f"{self.name}.plasticity", self.plasticity, "must be STDP or None")
+            if d.ndim:
+                raise ValidationError(f"{self.name}.delay", "array", "a plastic projection needs one scalar delay")
+
+    def connections(self, n_pre: int, n_post: int):
+        """(pre, post, weight, delay) arrays, one entry per synapse."""
+        pre, post = self.connector.pairs(n_pre, n_post)
+        shape = self.connector.weight_shape(n_pre, n_post)
+
+        def spread(value, what):
+            arr = np.asarray(value, dtype=float)
+            if arr.ndim == 0:
+                return np.full(len(pre), float(arr))
+            if arr.shape != shape:
+                raise ValidationError(f"{self.name}.{what}", f"shape {arr.shape}",
+                                      f"must be a scalar or have shape {shape} for {self.connector.kind} {n_pre}->{n_post}")
+            if isinstance(self.connector, AllToAllConnector):
+                return arr[pre, post]
+            return arr.ravel()
+
+        return pre, post, spread(self.weight, "weight"), spread(self.delay, "delay")
+
+    def __eq__(self, other):
+        if not isinstance(other, Projection):
+            return NotImplemented
+        return (self.name, self.pre, self.post, self.connector, self.receptor, self.plasticity) == (
+            other.name, other.pre, other.post, other.connector, other.receptor, other.plasticity) and \
+            np.array_equal(self.weight, other.weight) and np.array_equal(self.delay, other.delay)
+
+    __hash__ = None
+
+
+def _short(value):
+    arr = np.asarray(value)
+    return float(arr) if arr.ndim == 0 else f"array{arr.shape}"
+
+
+@dataclass(frozen=True)
+class Simulation:
+    """dt in ms and the update scheme.
+
+    spinnaker: sPyNNaker's discrete update (input scaled by the `init` factor, applied
+      before the membrane update of the step it arrives in).
+    exact: exact integration of the same ODEs, as NEST's iaf_psc_exp: input arriving at
+      step t jumps the current at t and moves V from step t+1 on.
+    """
+
+    dt: float = 1.0
+    scheme: str = "spinnaker"
+
+    def __post_init__(self):
+        _check.positive("simulation.dt", self.dt)
+        _check.choice("simulation.scheme", self.scheme, set(SCHEMES))
+
+
+@dataclass(frozen=True)
+class Recording:
+    """What to record. spikes=None means every population."""
+
+    spikes: tuple | None = None
+    v: tuple = ()
+    weights: tuple = ()
+
+    def __post_init__(self):
+        for f in ("spikes", "v", "weights"):
+            val = getattr(self, f)
+            if val is not None:
+                if isinstance(val, str):
+                    raise ValidationError(f"recording.{f}", val, "must be a list of names")
+                object.__setattr__(self, f, tuple(val))
+
+
+@dataclass(frozen=True)
+class Network:
+    populations: tuple
+    projections: tuple = ()
+    simulation: Simulation = field(default_factory=Simulation)
+    recording: Recording = field(default_factory=Recording)
+    name: str = "network"
+
+    def __post_init__(self):
+        object.__setattr__(self, "populations", tuple(self.populations))
+        object.__setattr__(self, "projections", tuple(self.projections))
+        self._validate()
+
+    def _validate(self):
+        pops = {}
+        for p in self.populations:
+            if not isinstance(p, Population):
+                raise ValidationError("populations", p, "must hold Population objects")
+            if p.name in pops:
+                raise ValidationError("population.name", p.name, "is used twice")
+            pops[p.name] = p
+        dt = self.simulation.dt
+        names = set()
+        for pr in self.projections:
+            if not isinstance(pr, Projection):
+                raise ValidationError("projections", pr, "must hold Projection objects")
+            if pr.name in names:
+                raise ValidationError("projection.name", pr.name, "is used twice")
+            names.add(pr.name)
+            for end in ("pre", "post"):
+                ref = getattr(pr, end)
+                if ref not in pops:
+                    raise ValidationError(f"{pr.name}.{end}", ref, f"unknown population (known: {sorted(pops)})")
+            if pops[pr.post].is_source:
+                raise ValidationError(f"{pr.name}.post", pr.post, "a spike source cannot receive synapses")
+            _, _, _, delays = pr.connections(pops[pr.pre].size, pops[pr.post].size)
+            for d in np.unique(delays):
+                _check.steps(f"{pr.name}.delay", float(d), dt)
+            if pr.plasticity is not None and pr.plasticity.dendritic_delay is not None:
+                _check.steps(f"{pr.name}.plasticity.dendritic_delay", pr.plasticity.dendritic_delay, dt)
+        rec = self.recording
+        for f, known in (("spikes", pops), ("v", pops), ("weights", names)):
+            for ref in getattr(rec, f) or ():
+                if ref not in known:
+                    raise ValidationError(f"recording.{f}", ref, "unknown name")
+        for ref in rec.v:
+            if pops[ref].is_source:
+                raise ValidationError("recording.v", ref, "a spike source has no membrane potential")
+        plastic = {pr.name for pr in self.projections if pr.plasticity is not None}
+        for ref in rec.weights:
+            if ref not in plastic:
+                raise ValidationError("recording.weights", ref, "only plastic projections have weights to record")
+
+    # -- lookups ----------------------------------------------------------------------------
+    def population(self, name: str) -> Population:
+        for p in self.populations:
+            if p.name == name:
+                return p
+        raise ValidationError("population", name, "unknown population")
+
+    def projection(self, name: str) -> Projection:
+        for p in self.projections:
+            if p.name == name:
+                return p
+        raise ValidationError("projection", name, "unknown projection")
+
+    @property
+    def recorded_spikes(self) -> tuple:
+        rec = self.recording.spikes
+        return tuple(p.name for p in self.populations) if rec is None else rec
+
+    # -- serialization ------------------------------------------------------------------------
+    def to_dict(self) -> dict:
+        from .serialization import network_to_dict
+        return network_to_dict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Network":
+        from .serialization import network_from_dict
+        return network_from_dict(d)
+
+    def save(self, path) -> None:
+        from .serialization import save_network
+        save_network(self, path)
+
+    @classmethod
+    def load(cls, path) -> "Network":
+        from .serialization import load_network
+        return load_network(path)

@@ -1,0 +1,63 @@
+"""Pair STDP with additive weight dependence; every timing convention is a named field.
+
+The defaults are sPyNNaker 7 (master after Oct 2021), the semantics that reproduce the
+authors' SpiNNaker recordings of the CA3 memory (spec ca3_cam.md section 1.5).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+from . import _check
+from .errors import ValidationError
+
+
+@dataclass(frozen=True)
+class STDP:
+    tau_plus: float = 20.0          # ms
+    tau_minus: float = 20.0         # ms
+    A_plus: float = 0.01            # nA, absolute (not scaled by w_max)
+    A_minus: float = 0.012          # nA, absolute
+    w_min: float = 0.0              # nA
+    w_max: float = 1.0              # nA
+    # STDP sees a post spike at t_post + dendritic_delay; None means the projection's delay
+    # (sPyNNaker backprop_delay=True). 0 means the post spike is seen when it happens.
+    dendritic_delay: float | None = None
+    potentiate_at_zero: bool = False   # a pair with dt = 0 potentiates
+    depress_at_zero: bool = True       # a pair with dt = 0 depresses (exp(0) = 1)
+    traces: str = "all_to_all"         # or "nearest"
+    clamp: str = "per_event"           # or "per_update": once per pre-spike update (sPyNNaker 6)
+    transmit: str = "after_update"     # a pre spike delivers its weight after its own depression
+    post_history: int | None = None    # keep only this many post events per neuron (SpiNNaker: 16)
+
+    def __post_init__(self):
+        _check.positive("tau_plus", self.tau_plus)
+        _check.positive("tau_minus", self.tau_minus)
+        _check.non_negative("A_plus", self.A_plus)
+        _check.non_negative("A_minus", self.A_minus)
+        _check.finite("w_min", self.w_min)
+        _check.finite("w_max", self.w_max)
+        if self.w_max < self.w_min:
+            raise ValidationError("w_max", self.w_max, f"must be >= w_min={self.w_min}")
+        if self.dendritic_delay is not None:
+            _check.non_negative("dendritic_delay", self.dendritic_delay)
+        for f in ("potentiate_at_zero", "depress_at_zero"):
+            if not isinstance(getattr(self, f), bool):
+                raise ValidationError(f, getattr(self, f), "must be a bool")
+        _check.choice("traces", self.traces, {"all_to_all", "nearest"})
+        _check.choice("clamp", self.clamp, {"per_event", "per_update"})
+        _check.choice("transmit", self.transmit, {"after_update", "before_update"})
+        if self.post_history is not None and (_check.count("post_history", self.post_history) < 2):
+            raise ValidationError("post_history", self.post_history, "must be >= 2 (a placeholder plus events)")
+
+    def to_dict(self) -> dict:
+        return {"kind": "stdp_pair_additive", **{f.name: getattr(self, f.name) for f in fields(self)}}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "STDP":
+        if d.get("kind") != "stdp_pair_additive":
+            raise ValidationError("plasticity.kind", d.get("kind"), "must be 'stdp_pair_additive'")
+        kwargs = {k: v for k, v in d.items() if k != "kind"}
+        unknown = set(kwargs) - {f.name for f in fields(cls)}
+        if unknown:
+            raise ValidationError("plasticity", sorted(unknown), "unknown STDP fields")
+        return cls(**kwargs)

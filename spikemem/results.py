@@ -1,0 +1,53 @@
+"""What a run returns, the same structure from every backend."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+@dataclass
+class Result:
+    """spikes[pop] = (trial, step, neuron) int arrays sorted by trial, step, neuron.
+
+    v[pop] has shape (batch, steps, size); weights[proj] has shape (batch, n_pre, n_post)
+    (absent synapses are NaN), taken at the end of the run.
+    """
+
+    dt: float
+    steps: int
+    batch: int
+    sizes: dict
+    spikes: dict
+    v: dict = field(default_factory=dict)
+    weights: dict = field(default_factory=dict)
+    backend: str = ""
+
+    def spike_list(self, pop: str, trial: int = 0) -> list:
+        """[[t_ms, neuron], ...] of one trial, the golden-file layout."""
+        tr, st, nr = self.spikes[pop]
+        sel = tr == trial
+        return [[_ms(s * self.dt), int(n)] for s, n in zip(st[sel], nr[sel])]
+
+    def spike_trains(self, pop: str, trial: int = 0) -> list:
+        tr, st, nr = self.spikes[pop]
+        sel = tr == trial
+        out = [[] for _ in range(self.sizes[pop])]
+        for s, n in zip(st[sel], nr[sel]):
+            out[n].append(_ms(s * self.dt))
+        return out
+
+    def spike_matrix(self, pop: str) -> np.ndarray:
+        """Dense bool (batch, steps, size): handy for comparisons and decoders."""
+        m = np.zeros((self.batch, self.steps, self.sizes[pop]), dtype=bool)
+        tr, st, nr = self.spikes[pop]
+        m[tr, st, nr] = True
+        return m
+
+    def count(self, pop: str | None = None) -> int:
+        pops = [pop] if pop else list(self.spikes)
+        return int(sum(len(self.spikes[p][0]) for p in pops))
+
+
+def _ms(t: float):
+    return int(t) if float(t).is_integer() else float(t)

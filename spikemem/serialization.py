@@ -1,0 +1,103 @@
+"""Versioned JSON for Networks. A file of another major version or with a missing field is refused."""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from .cells import cell_from_dict
+from .connectors import connector_from_dict
+from .errors import FormatError, ValidationError
+from .plasticity import STDP
+
+FORMAT = "spikemem.network"
+VERSION = "1.0"
+
+
+def _value(v):
+    return v.tolist() if isinstance(v, np.ndarray) else v
+
+
+def network_to_dict(net) -> dict:
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "name": net.name,
+        "simulation": {"dt": net.simulation.dt, "scheme": net.simulation.scheme},
+        "recording": {"spikes": None if net.recording.spikes is None else list(net.recording.spikes),
+                      "v": list(net.recording.v), "weights": list(net.recording.weights)},
+        "populations": [{"name": p.name, "size": p.size, "cell": p.cell.to_dict()} for p in net.populations],
+        "projections": [{
+            "name": pr.name, "pre": pr.pre, "post": pr.post, "connector": pr.connector.to_dict(),
+            "weight": _value(pr.weight), "delay": _value(pr.delay), "receptor": pr.receptor,
+            "plasticity": None if pr.plasticity is None else pr.plasticity.to_dict(),
+        } for pr in net.projections],
+    }
+
+
+def _get(d: dict, key: str, where: str):
+    if not isinstance(d, dict) or key not in d:
+        raise FormatError(f"missing field '{where}{key}'")
+    return d[key]
+
+
+def network_from_dict(d: dict):
+    from .network import Network, Population, Projection, Recording, Simulation
+
+    if _get(d, "format", "") != FORMAT:
+        raise FormatError(f"format={d['format']!r}: not a spikemem network file")
+    version = str(_get(d, "version", ""))
+    major = version.split(".")[0]
+    if major != VERSION.split(".")[0]:
+        raise FormatError(f"version={version!r}: this spikemem reads major version {VERSION.split('.')[0]}")
+    sim = _get(d, "simulation", "")
+    rec = _get(d, "recording", "")
+    pops = [Population(_get(p, "name", "populations[]."), _get(p, "size", "populations[]."),
+                       cell_from_dict(_get(p, "cell", "populations[].")))
+            for p in _get(d, "populations", "")]
+    projs = []
+    for pr in _get(d, "projections", ""):
+        w = "projections[]."
+        plast = _get(pr, "plasticity", w)
+        projs.append(Projection(
+            name=_get(pr, "name", w), pre=_get(pr, "pre", w), post=_get(pr, "post", w),
+            connector=connector_from_dict(_get(pr, "connector", w)), weight=_get(pr, "weight", w),
+            delay=_get(pr, "delay", w), receptor=_get(pr, "receptor", w),
+            plasticity=None if plast is None else STDP.from_dict(plast)))
+    return Network(
+        populations=pops, projections=projs, name=_get(d, "name", ""),
+        simulation=Simulation(dt=_get(sim, "dt", "simulation."), scheme=_get(sim, "scheme", "simulation.")),
+        recording=Recording(spikes=_get(rec, "spikes", "recording."), v=_get(rec, "v", "recording."),
+                            weights=_get(rec, "weights", "recording.")))
+
+
+def atomic_write_text(path, text: str) -> None:
+    """Write to a temporary file beside the target and rename: a failure never clobbers the old file."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent if str(path.parent) else ".", prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def save_network(net, path) -> None:
+    atomic_write_text(path, json.dumps(network_to_dict(net), indent=1))
+
+
+def load_network(path):
+    try:
+        d = json.loads(Path(path).read_text())
+    except json.JSONDecodeError as e:
+        raise FormatError(f"{path}: not valid JSON ({e})") from None
+    try:
+        return network_from_dict(d)
+    except TypeError as e:
+        raise ValidationError(str(path), "content", str(e)) from None

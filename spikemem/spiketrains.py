@@ -1,0 +1,114 @@
+"""Spike inputs for a batch of trials, as flat event arrays (trial, step, neuron)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .errors import ValidationError
+
+
+@dataclass(frozen=True)
+class SpikeEvents:
+    """Spikes of one population over a batch: parallel int arrays, sorted by step."""
+
+    trial: np.ndarray
+    step: np.ndarray
+    neuron: np.ndarray
+
+    @classmethod
+    def from_arrays(cls, trial, step, neuron, size: int, batch: int, field: str) -> "SpikeEvents":
+        trial, step, neuron = (np.asarray(a, dtype=np.int64).ravel() for a in (trial, step, neuron))
+        if not (len(trial) == len(step) == len(neuron)):
+            raise ValidationError(field, "arrays", "trial, step and neuron must have equal lengths")
+        for what, arr, hi in (("neuron", neuron, size), ("trial", trial, batch), ("step", step, None)):
+            bad = (arr < 0) | ((arr >= hi) if hi is not None else False)
+            if np.any(bad):
+                raise ValidationError(f"{field}.{what}", int(arr[bad][0]), f"out of range [0, {hi if hi is not None else 'inf'})")
+        order = np.lexsort((neuron, trial, step))
+        return cls(trial[order], step[order], neuron[order])
+
+    @classmethod
+    def from_trains(cls, batch_trains, size: int, dt: float, field: str) -> "SpikeEvents":
+        """batch_trains[trial][neuron] is a list of spike times in ms, on the dt grid."""
+        trial, step, neuron = [], [], []
+        for b, trains in enumerate(batch_trains):
+            if len(trains) != size:
+                raise ValidationError(f"{field}[{b}]", len(trains), f"must hold one spike list per neuron ({size})")
+            for i, times in enumerate(trains):
+                t = np.asarray(times, dtype=float).ravel()
+                if t.size == 0:
+                    continue
+                s = check_times(t, dt, f"{field}[{b}][{i}]")
+                trial.append(np.full(s.size, b))
+                step.append(s)
+                neuron.append(np.full(s.size, i))
+        if not trial:
+            return cls.empty()
+        return cls.from_arrays(np.concatenate(trial), np.concatenate(step), np.concatenate(neuron),
+                               size, len(batch_trains), field)
+
+    @classmethod
+    def empty(cls) -> "SpikeEvents":
+        z = np.zeros(0, dtype=np.int64)
+        return cls(z, z, z)
+
+    def __len__(self):
+        return len(self.step)
+
+
+def check_times(t: np.ndarray, dt: float, field: str) -> np.ndarray:
+    """Spike times (ms) to steps; negative, non-finite or off-grid times are refused."""
+    if not np.all(np.isfinite(t)):
+        raise ValidationError(field, t[~np.isfinite(t)][0].item(), "spike times must be finite")
+    if np.any(t < 0):
+        raise ValidationError(field, t[t < 0][0].item(), "spike times must be >= 0")
+    s = np.round(t / dt)
+    off = np.abs(s * dt - t) > 1e-9 * np.maximum(1.0, t)
+    if np.any(off):
+        raise ValidationError(field, t[off][0].item(), f"spike times must lie on the dt={dt} ms grid")
+    return s.astype(np.int64)
+
+
+def resolve_inputs(network, inputs=None, batch: int | None = None):
+    """Per-source SpikeEvents for a batch; sources without inputs replay their own spike_times.
+
+    inputs[name] is SpikeEvents or a list (one entry per trial) of per-neuron spike-time lists.
+    Returns (batch, {source name: SpikeEvents}).
+    """
+    inputs = dict(inputs or {})
+    dt = network.simulation.dt
+    sources = {p.name: p for p in network.populations if p.is_source}
+    for name in inputs:
+        if name not in sources:
+            raise ValidationError("inputs", name, f"not a spike source of the network (sources: {sorted(sources)})")
+    sizes = set()
+    for name, val in inputs.items():
+        if isinstance(val, SpikeEvents):
+            continue
+        if not isinstance(val, (list, tuple)):
+            raise ValidationError(f"inputs[{name}]", type(val).__name__, "must be SpikeEvents or a list of trials")
+        sizes.add(len(val))
+    if batch is None:
+        if len(sizes) > 1:
+            raise ValidationError("inputs", sorted(sizes), "every source needs the same number of trials")
+        batch = sizes.pop() if sizes else 1
+        for val in inputs.values():
+            if isinstance(val, SpikeEvents) and len(val):
+                batch = max(batch, int(val.trial.max()) + 1)
+    if batch < 1:
+        raise ValidationError("batch", batch, "must be >= 1")
+    out = {}
+    for name, pop in sources.items():
+        val = inputs.get(name)
+        if val is None:
+            trains = pop.cell.spike_times or [[] for _ in range(pop.size)]
+            val = SpikeEvents.from_trains([trains] * batch, pop.size, dt, f"{name}.spike_times")
+        elif isinstance(val, SpikeEvents):
+            val = SpikeEvents.from_arrays(val.trial, val.step, val.neuron, pop.size, batch, f"inputs[{name}]")
+        else:
+            if len(val) != batch:
+                raise ValidationError(f"inputs[{name}]", len(val), f"must hold {batch} trials")
+            val = SpikeEvents.from_trains(val, pop.size, dt, f"inputs[{name}]")
+        out[name] = val
+    return batch, out
