@@ -5,7 +5,7 @@ from spikemem import _check
 from spikemem.errors import ValidationError
 from spikemem.spiketrains import resolve_inputs
 
-from .compile import compile_network
+from spikemem.flat import flatten
 from .engine import Engine, make_result
 
 
@@ -21,7 +21,7 @@ class ReferenceBackend:
         """Simulate `duration_ms`; inputs give each trial's source spikes (see resolve_inputs)."""
         steps = _check.steps("duration_ms", _check.non_negative("duration_ms", duration_ms), network.simulation.dt)
         batch, events = resolve_inputs(network, inputs, batch)
-        c = compile_network(network)
+        c = flatten(network)
         engine = Engine(c, batch)
         spikes, vs, v_idx = engine.run(steps, events, network.recorded_spikes, network.recording.v)
         rec = network.recording

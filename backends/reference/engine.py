@@ -10,12 +10,12 @@ import numpy as np
 
 from spikemem.results import Result
 
-from .compile import Compiled
+from spikemem.flat import FlatNetwork
 from .stdp import HistorySTDP, make_stdp
 
 
 class Engine:
-    def __init__(self, c: Compiled, batch: int):
+    def __init__(self, c: FlatNetwork, batch: int):
         self.c, self.B = c, batch
         p, n = c.params, c.n_if
         self.V = np.repeat(p["v_start"][None], batch, axis=0)
@@ -130,7 +130,7 @@ class Engine:
         return spikes, (np.stack(vs, axis=1) if vs else None), v_idx
 
 
-def _merge_sources(c: Compiled, source_events: dict):
+def _merge_sources(c: FlatNetwork, source_events: dict):
     if not source_events:
         z = np.zeros(0, dtype=np.int64)
         return z, z, z
@@ -140,7 +140,7 @@ def _merge_sources(c: Compiled, source_events: dict):
     return trial[order], step[order], neuron[order]
 
 
-def collect(c: Compiled, batch: int, steps: int, spikes, record_spikes) -> dict:
+def collect(c: FlatNetwork, batch: int, steps: int, spikes, record_spikes) -> dict:
     """Split the flat spike log into (trial, step, neuron) per recorded population."""
     if spikes:
         bs, ts, ns = (np.concatenate(x) for x in zip(*spikes))
@@ -156,7 +156,7 @@ def collect(c: Compiled, batch: int, steps: int, spikes, record_spikes) -> dict:
     return out
 
 
-def make_result(c: Compiled, engine: Engine, steps: int, spikes, vs, v_idx, recording) -> Result:
+def make_result(c: FlatNetwork, engine: Engine, steps: int, spikes, vs, v_idx, recording) -> Result:
     res = Result(dt=c.dt, steps=steps, batch=engine.B, sizes=dict(c.sizes),
                  spikes=collect(c, engine.B, steps, spikes, recording.spikes), backend="reference")
     if vs is not None:

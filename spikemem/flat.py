@@ -1,4 +1,8 @@
-"""Lower a Network to flat arrays: every IF neuron in one index space, sources after them."""
+"""Lower a Network to flat arrays: every IF neuron in one index space, sources after them.
+
+Backend-neutral: the numpy reference engine runs on it directly and array backends (torch,
+snnTorch, Norse) start from it, so every engine agrees on indexing and synapse tables.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -24,7 +28,7 @@ class PlasticBlock:
 
 
 @dataclass
-class Compiled:
+class FlatNetwork:
     dt: float
     scheme: str
     n_if: int
@@ -37,7 +41,7 @@ class Compiled:
     ring_len: int
 
 
-def compile_network(net) -> Compiled:
+def flatten(net) -> FlatNetwork:
     dt = net.simulation.dt
     if_pops = [p for p in net.populations if not p.is_source]
     src_pops = [p for p in net.populations if p.is_source]
@@ -96,7 +100,7 @@ def compile_network(net) -> Compiled:
     indptr = np.zeros(off + 1, dtype=np.int64)
     np.cumsum(np.bincount(pre, minlength=off), out=indptr[1:])
     max_d = max([int(d.max()) if len(d) else 0] + [b.delay for b in plastic])
-    return Compiled(dt, net.simulation.scheme, n_if, off, offsets, sizes, params,
+    return FlatNetwork(dt, net.simulation.scheme, n_if, off, offsets, sizes, params,
                     (indptr, col, w, d), plastic, max_d + 1)
 
 

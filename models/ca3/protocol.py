@@ -1,0 +1,105 @@
+"""The CA3 input protocol and output decoder (spec ca3_cam.md sections 2 and 4 item 9).
+
+learn(c, B): IN[c] and IN[C+b] spike at t0, t0+1, t0+2; recall by cue: one spike of IN[c];
+recall by content: one spike of each queried bit. The answer is the OUT spikes in
+(t0, t0 + 7]. Everything here works on whole batches of cases at once.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from spikemem import SpikeEvents, ValidationError
+from spikemem.harness.cases import MIN_GAP, WINDOW
+from spikemem.harness.operations import LEARN, RECALL_CUE
+
+from .builder import IN_CONT, IN_CUE, OUT_CONT, OUT_CUE
+
+HOLD = 3   # a learn holds its input for 3 consecutive steps
+
+
+def check_timing(timed_ops, dt: float = 1.0, field: str = "operations") -> None:
+    """Refuse operations that break the minimum spacing or the dt grid."""
+    prev = None
+    for k, (t0, op) in enumerate(timed_ops):
+        if t0 < 0 or abs(t0 / dt - round(t0 / dt)) > 1e-9:
+            raise ValidationError(f"{field}[{k}].t0", t0, f"must be >= 0 and on the dt={dt} ms grid")
+        if prev is not None:
+            gap = MIN_GAP[prev[1].kind]
+            if t0 - prev[0] < gap:
+                raise ValidationError(f"{field}[{k}].t0", t0,
+                                      f"is {t0 - prev[0]:g} ms after a {prev[1].kind} at {prev[0]:g}; needs >= {gap} ms")
+        prev = (t0, op)
+
+
+def _op_spikes(op):
+    """(step offsets, cue neurons, content neurons) of one operation."""
+    if op.kind == LEARN:
+        return range(HOLD), [op.address], sorted(op.bits)
+    if op.kind == RECALL_CUE:
+        return range(1), [op.address], []
+    return range(1), [], sorted(op.bits)
+
+
+def input_events(cases, dt: float = 1.0) -> dict:
+    """Backend inputs for a batch: one trial per case."""
+    cue, cont = ([], [], []), ([], [], [])
+    for b, case in enumerate(cases):
+        check_timing(case.timed_ops, dt, case.name)
+        for t0, op in case.timed_ops:
+            s0 = int(round(t0 / dt))
+            offs, cues, bits = _op_spikes(op)
+            for ds in offs:
+                for target, idx in ((cue, cues), (cont, bits)):
+                    target[0].extend([b] * len(idx))
+                    target[1].extend([s0 + ds] * len(idx))
+                    target[2].extend(idx)
+    C, N, B = cases[0].C, cases[0].N, len(cases)
+    return {IN_CUE: SpikeEvents.from_arrays(*cue, C, B, IN_CUE),
+            IN_CONT: SpikeEvents.from_arrays(*cont, N, B, IN_CONT)}
+
+
+def spike_trains(case, dt: float = 1.0) -> tuple:
+    """(cue trains, content trains) in ms, the golden-file input layout."""
+    ev = input_events([case], dt)
+    out = []
+    for pop, n in ((IN_CUE, case.C), (IN_CONT, case.N)):
+        trains = [[] for _ in range(n)]
+        e = ev[pop]
+        for s, i in zip(e.step, e.neuron):
+            trains[i].append(float(s * dt))
+        out.append(trains)
+    return tuple(out)
+
+
+def decode(result, cases, dt: float = 1.0) -> tuple:
+    """Bool arrays (B, K, C) and (B, K, N): the OUT neurons that spiked in each operation's window."""
+    B, K = len(cases), max(len(c.timed_ops) for c in cases)
+    pad = result.steps + 1
+    t0 = np.full((B, K), pad, dtype=np.int64)
+    for b, case in enumerate(cases):
+        t0[b, :len(case.timed_ops)] = [round(t / dt) for t, _ in case.timed_ops]
+    stride = pad + 1
+    keys = (t0 + stride * np.arange(B)[:, None]).ravel()      # sorted: t0 grows within a trial
+    out = []
+    for pop, n in ((OUT_CUE, cases[0].C), (OUT_CONT, cases[0].N)):
+        trial, step, neuron = result.spikes[pop]
+        g = np.searchsorted(keys, trial * stride + step, side="left") - 1   # last op with t0 < step
+        k = g - trial * K
+        ok = (k >= 0) & (k < K)
+        ok[ok] &= step[ok] <= t0[trial[ok], k[ok]] + round(WINDOW / dt)
+        m = np.zeros((B, K, n), dtype=bool)
+        m[trial[ok], k[ok], neuron[ok]] = True
+        out.append(m)
+    return tuple(out)
+
+
+def expected_arrays(cases, expected) -> tuple:
+    """The oracle's outcomes as bool arrays shaped like decode()'s."""
+    B, K = len(cases), max(len(c.timed_ops) for c in cases)
+    ea = np.zeros((B, K, cases[0].C), dtype=bool)
+    eb = np.zeros((B, K, cases[0].N), dtype=bool)
+    for b, outs in enumerate(expected):
+        for k, o in enumerate(outs):
+            ea[b, k, list(o.addresses)] = True
+            eb[b, k, list(o.bits)] = True
+    return ea, eb

@@ -1,0 +1,49 @@
+"""The `spikemem` command. Subcommand groups come from the `spikemem.commands` entry points.
+
+An entry point names a function register(subparsers) that adds its parsers; each parser sets
+`func` (called with the parsed args, returns an exit code). The core thus stays free of models
+and backends while `spikemem cam ...` or `spikemem spinnaker ...` appear once they are installed.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from importlib.metadata import entry_points
+
+from .errors import SpikememError
+
+GROUP = "spikemem.commands"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="spikemem", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+    backends = sub.add_parser("backends", help="list the installed backends")
+    backends.set_defaults(func=_list_backends)
+    for ep in sorted(entry_points(group=GROUP), key=lambda e: e.name):
+        ep.load()(sub)
+    return parser
+
+
+def _list_backends(args) -> int:
+    from .registry import available_backends
+    for name in available_backends():
+        print(name)
+    return 0
+
+
+def main(argv=None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except SpikememError as e:
+        print(f"spikemem: error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,96 @@
+"""Memory operations, the vocabulary users and the harness think in (not spike times)."""
+from __future__ import annotations
+
+import numbers
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import ValidationError
+
+LEARN, RECALL_CUE, RECALL_CONTENT = "learn", "recall_cue", "recall_content"
+KINDS = (LEARN, RECALL_CUE, RECALL_CONTENT)
+
+
+@dataclass(frozen=True)
+class Learn:
+    address: int
+    bits: frozenset
+    kind = LEARN
+
+
+@dataclass(frozen=True)
+class Recall:
+    address: int
+    kind = RECALL_CUE
+
+
+@dataclass(frozen=True)
+class RecallContent:
+    bits: frozenset
+    kind = RECALL_CONTENT
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a memory returned for one operation: the address set and the content bits."""
+
+    addresses: frozenset
+    bits: frozenset
+
+    def __str__(self):
+        return f"addr {_fmt(self.addresses)} bits {_fmt(self.bits)}"
+
+
+def _fmt(s) -> str:
+    return "{" + ",".join(str(x) for x in sorted(s)) + "}"
+
+
+def check_address(address, C: int) -> int:
+    if isinstance(address, bool) or not isinstance(address, numbers.Integral) or not 0 <= address < C:
+        raise ValidationError("address", address, f"must be an integer in [0, {C})")
+    return int(address)
+
+
+def as_bits(bits=None, N: int = 0, *, pattern=None, allow_empty: bool = False) -> frozenset:
+    """Bit indices, or a binary pattern of length N ('0110', bools or 0/1 numbers)."""
+    if (bits is None) == (pattern is None):
+        raise ValidationError("bits", bits, "give either bit indices or pattern=")
+    if pattern is not None:
+        vals = list(pattern) if not isinstance(pattern, str) else [c for c in pattern]
+        if len(vals) != N:
+            raise ValidationError("pattern", pattern, f"must have length N={N}")
+        out = set()
+        for i, v in enumerate(vals):
+            if v in ("0", "1"):
+                v = int(v)
+            if isinstance(v, (bool, np.bool_)) or (isinstance(v, numbers.Real) and v in (0, 1)):
+                if v:
+                    out.add(i)
+            else:
+                raise ValidationError(f"pattern[{i}]", v, "must be 0 or 1 (a binary pattern)")
+        result = frozenset(out)
+    else:
+        if isinstance(bits, (str, bytes)) or not hasattr(bits, "__iter__"):
+            raise ValidationError("bits", bits, "must be an iterable of bit indices")
+        result = set()
+        for b in bits:
+            if isinstance(b, (bool, np.bool_)) or not isinstance(b, numbers.Integral) or not 0 <= b < N:
+                raise ValidationError("bits", b, f"bit index must be an integer in [0, {N})")
+            result.add(int(b))
+        result = frozenset(result)
+    if not result and not allow_empty:
+        raise ValidationError("bits", sorted(result), "must not be empty")
+    return result
+
+
+def learn(address, bits=None, C: int = 1, N: int = 1, *, pattern=None) -> Learn:
+    return Learn(check_address(address, C), as_bits(bits, N, pattern=pattern))
+
+
+def recall(address, C: int) -> Recall:
+    return Recall(check_address(address, C))
+
+
+def recall_content(bits=None, N: int = 1, *, pattern=None) -> RecallContent:
+    return RecallContent(as_bits(bits, N, pattern=pattern))
