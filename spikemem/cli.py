@@ -1,8 +1,9 @@
 """The `spikemem` command. Subcommand groups come from the `spikemem.commands` entry points.
 
 An entry point names a function register(subparsers) that adds its parsers; each parser sets
-`func` (called with the parsed args, returns an exit code). The core thus stays free of models
-and backends while `spikemem cam ...` or `spikemem spinnaker ...` appear once they are installed.
+`func` (called with the parsed args, returns an exit code). Benchmarks register the same way
+under `spikemem bench` through the `spikemem.benchmarks` group. The core thus stays free of
+models and backends while `spikemem cam ...` or `spikemem bench cam` appear once installed.
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from importlib.metadata import entry_points
 from .errors import SpikememError
 
 GROUP = "spikemem.commands"
+BENCH_GROUP = "spikemem.benchmarks"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -21,8 +23,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub.required = True
     backends = sub.add_parser("backends", help="list the installed backends")
     backends.set_defaults(func=_list_backends)
-    for ep in sorted(entry_points(group=GROUP), key=lambda e: e.name):
-        ep.load()(sub)
+    bench = sub.add_parser("bench", help="benchmarks: print speed and memory figures side by side")
+    bench_sub = bench.add_subparsers(dest="benchmark", metavar="BENCHMARK")
+    bench_sub.required = True
+    for group, target in ((GROUP, sub), (BENCH_GROUP, bench_sub)):
+        for ep in sorted(entry_points(group=group), key=lambda e: e.name):
+            ep.load()(target)
     return parser
 
 

@@ -71,7 +71,7 @@ def spike_trains(case, dt: float = 1.0) -> tuple:
     return tuple(out)
 
 
-def decode(result, cases, dt: float = 1.0) -> tuple:
+def decode(result, cases, dt: float = 1.0, window: float = WINDOW) -> tuple:
     """Bool arrays (B, K, C) and (B, K, N): the OUT neurons that spiked in each operation's window."""
     B, K = len(cases), max(len(c.timed_ops) for c in cases)
     pad = result.steps + 1
@@ -86,7 +86,7 @@ def decode(result, cases, dt: float = 1.0) -> tuple:
         g = np.searchsorted(keys, trial * stride + step, side="left") - 1   # last op with t0 < step
         k = g - trial * K
         ok = (k >= 0) & (k < K)
-        ok[ok] &= step[ok] <= t0[trial[ok], k[ok]] + round(WINDOW / dt)
+        ok[ok] &= step[ok] <= t0[trial[ok], k[ok]] + round(window / dt)
         m = np.zeros((B, K, n), dtype=bool)
         m[trial[ok], k[ok], neuron[ok]] = True
         out.append(m)
