@@ -28,7 +28,12 @@ def build_parser() -> argparse.ArgumentParser:
     bench_sub.required = True
     for group, target in ((GROUP, sub), (BENCH_GROUP, bench_sub)):
         for ep in sorted(entry_points(group=group), key=lambda e: e.name):
-            ep.load()(target)
+            try:
+                register = ep.load()
+            except ImportError as e:   # a broken plugin must not take the whole CLI down
+                print(f"spikemem: warning: '{ep.name}' commands unavailable: {e}", file=sys.stderr)
+                continue
+            register(target)
     return parser
 
 

@@ -23,7 +23,7 @@ class ReferenceBackend:
         batch, events = resolve_inputs(network, inputs, batch)
         c = flatten(network)
         engine = Engine(c, batch)
-        spikes, vs, v_idx = engine.run(steps, events, network.recorded_spikes, network.recording.v)
+        spikes, vs, v_idx = engine.run(steps, events, network.recording.v)
         rec = network.recording
         rec = type(rec)(spikes=network.recorded_spikes, v=rec.v, weights=rec.weights)
         return make_result(c, engine, steps, spikes, vs, v_idx, rec)

@@ -6,11 +6,13 @@ neuron and are delivered event by event into a ring buffer of future input.
 """
 from __future__ import annotations
 
+from collections import deque
+
 import numpy as np
 
+from spikemem.flat import FlatNetwork
 from spikemem.results import Result
 
-from spikemem.flat import FlatNetwork
 from .stdp import HistorySTDP, make_stdp
 
 
@@ -20,41 +22,58 @@ class Engine:
         p, n = c.params, c.n_if
         self.V = np.repeat(p["v_start"][None], batch, axis=0)
         self.I = np.zeros((batch, 2 * n))                         # exc | inh currents, nA
-        self.refrac = np.zeros((batch, n), dtype=np.int64)
+        self.a = np.empty((batch, n))                             # scratch buffers
+        self.b = np.empty((batch, n))
         self.ring = np.zeros((c.ring_len, batch, 2 * n))
         self.ring_flat = self.ring.reshape(-1)
-        self.spk = np.zeros((batch, c.n_all), dtype=bool)
+        self.fired = np.zeros((batch, n), dtype=bool)
         self.plastic = [make_stdp(b, batch, c.dt) for b in c.plastic]
-        hist_len = 1 + max([b.dendritic for b in c.plastic], default=0)
-        self.hist = np.zeros((hist_len, batch, n), dtype=bool)    # IF spikes of recent steps
-        self.ioff_R = p["i_offset"] * p["R"]
+        self.max_ref = int(p["refrac"].max()) if n else 0
+        self.uniform_ref = n == 0 or bool(np.all(p["refrac"] == self.max_ref))
+        keep = max([self.max_ref] + [b.dendritic + 1 for b in c.plastic])
+        self.recent = deque(maxlen=max(keep, 1))                  # (step, trials, neurons) of IF spikes
+        self.offset = p["i_offset"] * p["R"] + p["v_rest"]        # a = v_rest + (I + i_offset) R
+        self.leak_offset = p["i_offset"] * p["R"] * (1.0 - p["alpha"])
 
     # -- one step -------------------------------------------------------------------------
-    def neuron_step(self, arrived: np.ndarray):
-        p, n, V, I = self.c.params, self.c.n_if, self.V, self.I
+    def neuron_step(self, arrived: np.ndarray, t: int):
+        """Update every IF neuron; returns the (trials, neurons) that fired at step t."""
+        p, n, V, I, a, b = self.c.params, self.c.n_if, self.V, self.I, self.a, self.b
         if self.c.scheme == "spinnaker":
-            I += arrived * p["init"]
-            a = (I[:, :n] - I[:, n:]) * p["R"]
-            a += self.ioff_R
-            a += p["v_rest"]
-            Vn = a - p["alpha"] * (a - V)
+            np.multiply(arrived, p["init"], out=arrived)
+            I += arrived
+            np.subtract(I[:, :n], I[:, n:], out=a)
+            a *= p["R"]
+            a += self.offset                                      # a = v_rest + (I_E - I_I + i_offset) R
+            np.subtract(a, V, out=b)
+            b *= p["alpha"]
+            np.subtract(a, b, out=V)                              # V = a - exp(-dt/tau_m) (a - V)
             I *= p["decay"]
         else:
-            Vn = (V - p["v_rest"]) * p["alpha"]
-            Vn += p["v_rest"]
-            Vn += I[:, :n] * p["p21"][:n]
-            Vn -= I[:, n:] * p["p21"][n:]
-            Vn += self.ioff_R * (1.0 - p["alpha"])
+            V -= p["v_rest"]
+            V *= p["alpha"]
+            V += p["v_rest"]
+            np.multiply(I[:, :n], p["p21"][:n], out=a)
+            np.multiply(I[:, n:], p["p21"][n:], out=b)
+            a -= b
+            a += self.leak_offset
+            V += a
             I *= p["decay"]
             I += arrived
-        active = self.refrac == 0
-        np.copyto(V, Vn, where=active)
-        np.subtract(self.refrac, 1, out=self.refrac, where=~active)
-        fired = self.spk[:, :n]
-        np.greater_equal(V, p["v_thresh"], out=fired)
-        if fired.any():
-            np.copyto(V, p["v_reset"], where=fired)
-            np.copyto(self.refrac, p["refrac"], where=fired)
+        # Refractory neurons keep V = v_reset: they fired at most max_ref steps ago.
+        for s, fb, fi in self.recent:
+            if t - s > self.max_ref:
+                continue
+            if not self.uniform_ref:
+                k = p["refrac"][fi] >= t - s
+                fb, fi = fb[k], fi[k]
+            V[fb, fi] = p["v_reset"][fi]
+        np.greater_equal(V, p["v_thresh"], out=self.fired)
+        if not self.fired.any():
+            return None
+        fb, fi = np.nonzero(self.fired)
+        V[fb, fi] = p["v_reset"][fi]
+        return fb, fi
 
     def deliver_static(self, bs, ns, t):
         indptr, col, w, d = self.c.csr
@@ -68,12 +87,12 @@ class Engine:
         flat = (slot * self.B + np.repeat(bs, lens)) * (2 * self.c.n_if) + col[pos]
         np.add.at(self.ring_flat, flat, w[pos])
 
-    def deliver_plastic(self, stdp, t):
+    def deliver_plastic(self, stdp, bs, ns, t):
         b = stdp.block
-        pre_spk = self.spk[:, b.pre_off:b.pre_off + b.n_pre]
-        if not pre_spk.any():
+        sel = (ns >= b.pre_off) & (ns < b.pre_off + b.n_pre)
+        if not sel.any():
             return
-        bs, is_ = np.nonzero(pre_spk)
+        bs, is_ = bs[sel], ns[sel] - b.pre_off
         rows = stdp.pre(bs, is_, t)
         slot = self.ring[(t + b.delay) % self.c.ring_len]
         cols = slice(b.col_off, b.col_off + b.n_post)
@@ -84,44 +103,50 @@ class Engine:
             slot[ub, cols] += np.add.reduceat(rows, first, axis=0)
 
     def stdp_post(self, t):
-        n = self.c.n_if
-        self.hist[t % len(self.hist)] = self.spk[:, :n]
+        """Post events: STDP sees a spike of step t - dendritic delay now."""
+        by_step = {s: (fb, fi) for s, fb, fi in self.recent}
         for s in self.plastic:
             b = s.block
             s.decay()
-            if isinstance(s, HistorySTDP):
-                s.fired(self.spk[:, b.post_off:b.post_off + b.n_post], t)
-            if t >= b.dendritic:
-                seen = self.hist[(t - b.dendritic) % len(self.hist), :, b.post_off:b.post_off + b.n_post]
-                if seen.any():
-                    s.post(seen)
+            lo, hi = b.post_off, b.post_off + b.n_post
+            if isinstance(s, HistorySTDP) and t in by_step:
+                fb, fi = by_step[t]
+                k = (fi >= lo) & (fi < hi)
+                s.fired(fb[k], fi[k] - lo, t)
+            if t - b.dendritic in by_step:
+                fb, fi = by_step[t - b.dendritic]
+                k = (fi >= lo) & (fi < hi)
+                if k.any():
+                    s.post(fb[k], fi[k] - lo)
 
     # -- the run --------------------------------------------------------------------------
-    def run(self, steps: int, source_events: dict, record_spikes, record_v) -> tuple:
-        c, n = self.c, self.c.n_if
+    def run(self, steps: int, source_events: dict, record_v) -> tuple:
+        c = self.c
         trial, step, neuron = _merge_sources(c, source_events)
         bounds = np.searchsorted(step, np.arange(steps + 1))
         v_idx = np.concatenate([np.arange(c.offsets[p], c.offsets[p] + c.sizes[p]) for p in record_v]) \
             if record_v else None
         spikes, vs = [], []
-        src = self.spk[:, n:]
         for t in range(steps):
-            slot = t % c.ring_len
-            arrived = self.ring[slot]
-            self.neuron_step(arrived)
+            arrived = self.ring[t % c.ring_len]
+            fired = self.neuron_step(arrived, t)
             arrived.fill(0.0)
-            src.fill(False)
+            if fired is not None:
+                self.recent.append((t, *fired))
             lo, hi = bounds[t], bounds[t + 1]
-            if hi > lo:
-                self.spk[trial[lo:hi], neuron[lo:hi]] = True
+            parts = ([fired] if fired is not None else []) + ([(trial[lo:hi], neuron[lo:hi])] if hi > lo else [])
+            if len(parts) == 2:
+                bs, ns = np.concatenate([parts[0][0], parts[1][0]]), np.concatenate([parts[0][1], parts[1][1]])
+            elif parts:
+                bs, ns = parts[0]
             if self.plastic:
                 self.stdp_post(t)
-                for s in self.plastic:
-                    self.deliver_plastic(s, t)
+                if parts:
+                    for s in self.plastic:
+                        self.deliver_plastic(s, bs, ns, t)
             if v_idx is not None:
                 vs.append(self.V[:, v_idx].copy())
-            if self.spk.any():
-                bs, ns = np.nonzero(self.spk)
+            if parts:
                 spikes.append((bs, np.full(len(bs), t), ns))
                 self.deliver_static(bs, ns, t)
         for s in self.plastic:

@@ -1,8 +1,8 @@
 """Pair STDP on a batch of weight matrices, event by event (spec ca3_cam.md section 1.5).
 
-Per step the engine calls, in this order: decay(), post(seen) with the post spikes that
-STDP sees now (fired dendritic-delay steps ago), then pre(bs, is_, t) for the pre spikes of
-this step, which returns the weight rows they transmit. Post events come before pre events
+Per step the engine calls, in this order: decay(), post(bs, js) with the (trial, neuron)
+post spikes that STDP sees now (fired dendritic-delay steps ago), then pre(bs, is_, t) for
+the pre spikes of this step, which returns the weight rows they transmit. Post events come before pre events
 of the same time, so a pair with dt = 0 depresses and does not potentiate.
 """
 from __future__ import annotations
@@ -23,7 +23,7 @@ class OnlineSTDP:
         self.dec_x = np.exp(-dt / r.tau_plus)
         self.dec_y = np.exp(-dt / r.tau_minus)
         self.pending = np.zeros_like(self.W) if r.clamp == "per_update" else None
-        self.seen = None        # (B, n_post) post events seen this step, or None
+        self.seen = None        # (B, n_post) bool of post events seen this step, or None
         self.y_before = None    # y before this step's post events (for depress_at_zero=False)
 
     def decay(self):
@@ -31,19 +31,17 @@ class OnlineSTDP:
         self.y *= self.dec_y
         self.seen = None
 
-    def post(self, seen: np.ndarray):
-        bs, js = np.nonzero(seen)
-        if not len(bs):
-            return
+    def post(self, bs, js):
         r = self.rule
-        self.seen = seen
+        self.seen = np.zeros(self.y.shape, dtype=bool)
+        self.seen[bs, js] = True
         if not r.depress_at_zero:
             self.y_before = self.y.copy()
         self._potentiate(bs, js)
         if r.traces == "all_to_all":
-            self.y += seen
+            self.y[bs, js] += 1.0
         else:
-            np.copyto(self.y, 1.0, where=seen)
+            self.y[bs, js] = 1.0
 
     def _potentiate(self, bs, js):
         inc = self.rule.A_plus * self.x[bs]                     # (K, n_pre)
@@ -115,9 +113,8 @@ class HistorySTDP(OnlineSTDP):
         self.x_last = np.zeros((batch, block.n_pre))             # pre trace right after the last pre spike
         self.t_last = np.full((batch, block.n_pre), -np.inf)
 
-    def fired(self, fired: np.ndarray, t: int):
+    def fired(self, bs, js, t: int):
         """Record post spikes of step t; STDP will see them at t + dendritic delay."""
-        bs, js = np.nonzero(fired)
         if not len(bs):
             return
         full = self.count[bs, js] >= self.H

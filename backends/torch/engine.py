@@ -1,0 +1,188 @@
+"""The batched torch engine: the reference engine's step, in torch, on CPU or CUDA.
+
+Same state layout and per-step order as the numpy reference (neuron update, source spikes,
+STDP post events seen after the dendritic delay, plastic pre events with depression then
+transmission, static delivery into a ring buffer), so float64 reproduces its spikes exactly.
+Synapse delivery is event-driven: a step costs a few kernels plus work per spike, which is
+what keeps large batches fast on a GPU. The membrane update is a pluggable `neurons` object
+so that other torch libraries' cells (snnTorch, Norse) can drive the same network machinery.
+"""
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from spikemem.flat import FlatNetwork
+from spikemem.results import Result
+
+from .stdp import HistorySTDP, make_stdp
+
+
+class ReferenceNeurons:
+    """IF_curr_exp exactly as the reference engine updates it (both schemes)."""
+
+    def __init__(self, engine):
+        e = engine
+        p = e.p
+        self.n, self.scheme = e.c.n_if, e.c.scheme
+        self.ioff_R = p["i_offset"] * p["R"]
+        self.ioff_exact = e.const(e.c.params["i_offset"] * e.c.params["R"] * (1.0 - e.c.params["alpha"]))
+
+    def membrane(self, e, arrived):
+        """Candidate V of every neuron after this step; updates the currents e.I in place."""
+        p, n, V, I = e.p, self.n, e.V, e.I
+        if self.scheme == "spinnaker":
+            I += arrived * p["init"]
+            a = (I[:, :n] - I[:, n:]) * p["R"]
+            a += self.ioff_R
+            a += p["v_rest"]
+            Vn = a - p["alpha"] * (a - V)
+            I *= p["decay"]
+        else:
+            Vn = (V - p["v_rest"]) * p["alpha"]
+            Vn += p["v_rest"]
+            Vn += I[:, :n] * p["p21"][:n]
+            Vn -= I[:, n:] * p["p21"][n:]
+            Vn += self.ioff_exact
+            I *= p["decay"]
+            I += arrived
+        return Vn
+
+
+class Engine:
+    def __init__(self, c: FlatNetwork, batch: int, device, dtype, neurons=None):
+        self.c, self.B, self.device, self.dtype = c, batch, torch.device(device), dtype
+        n = c.n_if
+        self.p = {k: self.const(v) for k, v in c.params.items() if k != "refrac"}
+        self.refrac_len = torch.as_tensor(c.params["refrac"], dtype=torch.int64, device=self.device)
+        self.V = self.p["v_start"].unsqueeze(0).repeat(batch, 1)
+        self.I = torch.zeros(batch, 2 * n, dtype=dtype, device=self.device)
+        self.refrac = torch.zeros(batch, n, dtype=torch.int64, device=self.device)
+        self.ring = torch.zeros(c.ring_len, batch, 2 * n, dtype=dtype, device=self.device)
+        self.ring_flat = self.ring.view(-1)
+        self.spk = torch.zeros(batch, c.n_all, dtype=torch.bool, device=self.device)
+        indptr, col, w, d = c.csr
+        self.csr = (torch.as_tensor(indptr, device=self.device), torch.as_tensor(col, device=self.device),
+                    self.const(w), torch.as_tensor(d, device=self.device))
+        self.plastic = [make_stdp(b, batch, c.dt, self.device, dtype) for b in c.plastic]
+        self.hist = torch.zeros(1 + max([b.dendritic for b in c.plastic], default=0), batch, n,
+                                dtype=torch.bool, device=self.device)
+        self.neurons = (neurons or ReferenceNeurons)(self)
+
+    def const(self, arr) -> torch.Tensor:
+        return torch.as_tensor(np.asarray(arr, dtype=np.float64), device=self.device).to(self.dtype)
+
+    # -- one step -------------------------------------------------------------------------
+    def neuron_step(self, arrived):
+        n = self.c.n_if
+        Vn = self.neurons.membrane(self, arrived)
+        active = self.refrac == 0
+        self.V = torch.where(active, Vn, self.V)
+        self.refrac = torch.where(active, self.refrac, self.refrac - 1)
+        fired = self.V >= self.p["v_thresh"]
+        self.spk[:, :n] = fired
+        self.V = torch.where(fired, self.p["v_reset"], self.V)
+        self.refrac = torch.where(fired, self.refrac_len, self.refrac)
+
+    def deliver_static(self, bs, ns, t):
+        indptr, col, w, d = self.csr
+        start = indptr[ns]
+        lens = indptr[ns + 1] - start
+        total = int(lens.sum())
+        if not total:
+            return
+        pos = torch.repeat_interleave(start - torch.cumsum(lens, 0) + lens, lens, output_size=total)
+        pos += torch.arange(total, device=self.device)
+        slot = (t + d[pos]) % self.c.ring_len
+        flat = (slot * self.B + torch.repeat_interleave(bs, lens, output_size=total)) * (2 * self.c.n_if) + col[pos]
+        self.ring_flat.index_add_(0, flat, w[pos])
+
+    def deliver_plastic(self, stdp, t):
+        b = stdp.block
+        bs, is_ = self.spk[:, b.pre_off:b.pre_off + b.n_pre].nonzero(as_tuple=True)
+        if not len(bs):
+            return
+        rows = stdp.pre(bs, is_, t)
+        total = torch.zeros(self.B, b.n_post, dtype=self.dtype, device=self.device)
+        total.index_add_(0, bs, rows)          # per-trial sums first, in spike order, as the reference
+        self.ring[(t + b.delay) % self.c.ring_len, :, b.col_off:b.col_off + b.n_post] += total
+
+    def stdp_post(self, t):
+        n = self.c.n_if
+        self.hist[t % len(self.hist)] = self.spk[:, :n]
+        for s in self.plastic:
+            b = s.block
+            s.decay()
+            if isinstance(s, HistorySTDP):
+                s.fired(self.spk[:, b.post_off:b.post_off + b.n_post], t)
+            if t >= b.dendritic:
+                s.post(self.hist[(t - b.dendritic) % len(self.hist), :, b.post_off:b.post_off + b.n_post])
+
+    # -- the run --------------------------------------------------------------------------
+    def run(self, steps: int, source_events: dict, record_v) -> tuple:
+        c, n = self.c, self.c.n_if
+        trial, step, neuron = _merge_sources(c, source_events)
+        bounds = np.searchsorted(step, np.arange(steps + 1))
+        trial = torch.as_tensor(trial, device=self.device)
+        neuron = torch.as_tensor(neuron, device=self.device)
+        v_idx = torch.as_tensor(np.concatenate([np.arange(c.offsets[p], c.offsets[p] + c.sizes[p]) for p in record_v]),
+                                device=self.device) if record_v else None
+        log, vs = [], []
+        with torch.inference_mode():
+            for t in range(steps):
+                arrived = self.ring[t % c.ring_len]
+                self.neuron_step(arrived)
+                arrived.zero_()
+                self.spk[:, n:] = False
+                lo, hi = bounds[t], bounds[t + 1]
+                if hi > lo:
+                    self.spk[trial[lo:hi], neuron[lo:hi]] = True
+                if self.plastic:
+                    self.stdp_post(t)
+                    for s in self.plastic:
+                        self.deliver_plastic(s, t)
+                if v_idx is not None:
+                    vs.append(self.V[:, v_idx].clone())
+                bs, ns = self.spk.nonzero(as_tuple=True)
+                if len(bs):
+                    log.append((bs, torch.full_like(bs, t), ns))
+                    self.deliver_static(bs, ns, t)
+            for s in self.plastic:
+                if isinstance(s, HistorySTDP):
+                    s.flush(steps)
+            spikes = tuple(torch.cat(x).cpu().numpy() for x in zip(*log)) if log else None
+            v = torch.stack(vs, 1).cpu().double().numpy() if vs else None
+        return spikes, v
+
+
+def _merge_sources(c: FlatNetwork, source_events: dict):
+    if not source_events:
+        z = np.zeros(0, dtype=np.int64)
+        return z, z, z
+    parts = [(ev.trial, ev.step, ev.neuron + c.offsets[name]) for name, ev in source_events.items()]
+    trial, step, neuron = (np.concatenate(x) for x in zip(*parts))
+    order = np.argsort(step, kind="stable")
+    return trial[order], step[order], neuron[order]
+
+
+def make_result(c: FlatNetwork, engine: Engine, steps: int, spikes, v, recording, backend: str) -> Result:
+    """Split the flat spike log into (trial, step, neuron) per recorded population."""
+    if spikes is None:
+        spikes = tuple(np.zeros(0, dtype=np.int64) for _ in range(3))
+    bs, ts, ns = spikes
+    out = {}
+    for name in recording.spikes:
+        lo = c.offsets[name]
+        sel = (ns >= lo) & (ns < lo + c.sizes[name])
+        b, t, i = bs[sel], ts[sel], ns[sel] - lo
+        order = np.lexsort((i, t, b))
+        out[name] = (b[order].astype(np.int64), t[order].astype(np.int64), i[order].astype(np.int64))
+    res = Result(dt=c.dt, steps=steps, batch=engine.B, sizes=dict(c.sizes), spikes=out, backend=backend)
+    k = 0
+    for name in recording.v:
+        res.v[name] = v[:, :, k:k + c.sizes[name]]
+        k += c.sizes[name]
+    by_name = {s.block.name: s for s in engine.plastic}
+    for name in recording.weights:
+        res.weights[name] = by_name[name].weights()
+    return res

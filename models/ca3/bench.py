@@ -1,0 +1,78 @@
+"""`spikemem bench cam`: simulated ms per wall second and peak memory of the CA3 memory.
+
+Workloads: the 60-operation stress recording (5x10) and a seeded random sequence on a large
+memory (C = N = 100, 1000 operations, 14 ms apart: about 14 s of simulated time), each for
+one trial and for a batch of trials, measured side by side in one run.
+"""
+from __future__ import annotations
+
+import json
+import time
+import tracemalloc
+
+from spikemem import get_backend
+from spikemem.harness import cases as hc
+
+from . import protocol
+from .builder import build_cam
+from .cli import add_backend_args, backend_options
+
+# pyNN.nest's sim.run on the C = N = 100, 1000-operation workload, measured on this project's
+# 2-core CPU machine (issue 2): 14 s simulated in 1.9 s.
+NEST_SIM_MS_PER_S = 14000 / 1.9
+
+
+def register(sub):
+    p = sub.add_parser("cam", help="CA3 memory throughput: one trial and a batch, stress and large random workloads")
+    p.add_argument("--size", type=int, default=100, help="C = N of the random workload (default 100)")
+    p.add_argument("--ops", type=int, default=1000, help="operations in the random workload (default 1000)")
+    p.add_argument("--batch", type=int, default=256, help="trials in the batched runs (default 256)")
+    p.add_argument("--batch-ops", type=int, default=None,
+                   help="operations per trial in the batched random run (default: --ops)")
+    p.add_argument("--json", action="store_true", help="print the figures as JSON")
+    add_backend_args(p)
+    p.set_defaults(func=_bench)
+
+
+def measure(backend, cases) -> dict:
+    """Run `cases` as one batch, twice: timed, then under tracemalloc for the peak memory
+    (tracemalloc slows allocation, so it must not share the timed run)."""
+    C, N = cases[0].C, cases[0].N
+    net = build_cam(C, N)
+    T = max(c.sim_time_ms for c in cases)
+    inputs = protocol.input_events(cases)
+    t = time.perf_counter()
+    res = backend.run(net, T, inputs=inputs)
+    wall = time.perf_counter() - t
+    tracemalloc.start()
+    backend.run(net, T, inputs=inputs)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return {"memory": f"{C}x{N}", "trials": len(cases), "sim_ms": T, "wall_s": wall,
+            "sim_ms_per_s": T * len(cases) / wall, "peak_mib": peak / 2**20, "spikes": res.count()}
+
+
+def _bench(args) -> int:
+    be = get_backend(args.backend, **backend_options(args))
+    batch_ops = args.batch_ops or args.ops
+    runs = [
+        ("stress recording, 1 trial", [hc.stress_pyramidal()]),
+        (f"stress recording, batch {args.batch}", [hc.stress_pyramidal()] * args.batch),
+        (f"random {args.ops} ops, 1 trial", [hc.random_case(args.size, args.size, args.ops, seed=0, spacing=14)]),
+        (f"random {batch_ops} ops, batch {args.batch}",
+         [hc.random_case(args.size, args.size, batch_ops, seed=s, spacing=14) for s in range(args.batch)]),
+    ]
+    rows = []
+    for label, cases in runs:
+        row = {"workload": label, **measure(be, cases)}
+        row["x_nest"] = row["sim_ms_per_s"] / NEST_SIM_MS_PER_S
+        rows.append(row)
+        if not args.json:
+            if len(rows) == 1:
+                print(f"backend: {be.name}   (NEST reference: {NEST_SIM_MS_PER_S:,.0f} simulated ms per wall s)")
+                print(f"{'workload':<34} {'memory':>8} {'sim ms':>8} {'wall s':>8} {'sim ms/s':>12} {'x NEST':>7} {'peak MiB':>9}")
+            print(f"{label:<34} {row['memory']:>8} {row['sim_ms'] * row['trials']:>8.0f} {row['wall_s']:>8.2f} "
+                  f"{row['sim_ms_per_s']:>12,.0f} {row['x_nest']:>7.2f} {row['peak_mib']:>9.1f}", flush=True)
+    if args.json:
+        print(json.dumps({"backend": be.name, "runs": rows}, indent=1))
+    return 0

@@ -1,0 +1,108 @@
+"""Run settings per dataset: the official PMNIST values (spec §1.5, §2.3) and a scaled digits set."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+
+from spikemem.errors import ValidationError
+
+from .data import check_tasks
+
+METHODS = ("hlop", "finetune", "multitask", "ewc")
+DATASETS = ("digits", "pmnist")
+DEVICES = ("cpu", "cuda")
+
+
+@dataclass
+class Config:
+    dataset: str = "digits"
+    method: str = "hlop"
+    tasks: int = 5
+    epochs: int = 1
+    timesteps: int = 20
+    seed: int = 2022
+    device: str = "cpu"
+    neuron: str = "dsr"
+    hidden: int = 800
+    batch: int = 64
+    lr: float = 0.1
+    hebb_lr: tuple = (0.001, 0.01, 0.01)
+    hebb_iterations: int = 5
+    dims_first: tuple = (80, 200, 100)
+    dims_inc: tuple = (70, 70, 70)
+    dims_shrink: int = 20          # subtracted from the increment at tasks 3, 6, 9
+    spiking_lateral: bool = False
+    lateral_steps: float = 40.0
+    ewc_lambda: float = 5000.0
+    ewc_samples: int = 2000
+    eval_batch: int = 1000
+    train_limit: int = 0           # 0: all training images of a task
+    test_limit: int = 0
+    data_dir: str | None = None
+
+    def dims_added(self, task: int) -> tuple:
+        """Lateral rows added for `task` (spec §1.5: first, then inc − shrink·(task//3) from task 1 on)."""
+        if task == 0:
+            return tuple(self.dims_first)
+        cut = self.dims_shrink * (task // 3)
+        return tuple(max(d - cut, 0) for d in self.dims_inc)
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["hebb_lr"], d["dims_first"], d["dims_inc"] = list(self.hebb_lr), list(self.dims_first), list(self.dims_inc)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Config":
+        known = {f.name for f in fields(cls)}
+        unknown = set(d) - known
+        if unknown:
+            raise ValidationError("config", sorted(unknown), "unknown settings")
+        d = dict(d)
+        for k in ("hebb_lr", "dims_first", "dims_inc"):
+            if k in d:
+                d[k] = tuple(d[k])
+        return cls(**d)
+
+    def validate(self) -> "Config":
+        if self.dataset not in DATASETS:
+            raise ValidationError("dataset", self.dataset, f"must be one of {DATASETS}")
+        if self.method not in METHODS:
+            raise ValidationError("method", self.method, f"must be one of {METHODS}")
+        if self.device not in DEVICES:
+            raise ValidationError("device", self.device, f"must be one of {DEVICES}")
+        check_tasks(self.tasks)
+        for f in ("epochs", "timesteps", "hidden", "batch", "hebb_iterations", "eval_batch", "ewc_samples"):
+            v = getattr(self, f)
+            if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+                raise ValidationError(f, v, "must be an integer >= 1")
+        for f in ("train_limit", "test_limit", "dims_shrink"):
+            v = getattr(self, f)
+            if isinstance(v, bool) or not isinstance(v, int) or v < 0:
+                raise ValidationError(f, v, "must be an integer >= 0")
+        for f in ("lr", "ewc_lambda", "lateral_steps"):
+            if not getattr(self, f) > 0:
+                raise ValidationError(f, getattr(self, f), "must be > 0")
+        for f in ("hebb_lr", "dims_first", "dims_inc"):
+            if len(getattr(self, f)) != 3:
+                raise ValidationError(f, getattr(self, f), "needs one value per shared layer (3)")
+        return self
+
+
+DEFAULTS = {
+    # official PMNIST settings (spec §2.3, §1.5)
+    "pmnist": dict(tasks=10, epochs=1, timesteps=20, hidden=800, batch=64, lr=0.1,
+                   hebb_lr=(0.001, 0.01, 0.01), dims_first=(80, 200, 100), dims_inc=(70, 70, 70),
+                   dims_shrink=20, ewc_lambda=5000.0),
+    # 64-pixel digits: a smaller net, more epochs so the subspace sees enough minibatches (spec §3.3)
+    "digits": dict(tasks=5, epochs=6, timesteps=10, hidden=256, batch=32, lr=0.1,
+                   hebb_lr=(0.01, 0.01, 0.01), dims_first=(20, 60, 40), dims_inc=(8, 30, 24),
+                   dims_shrink=0, ewc_lambda=2000.0, eval_batch=500),
+}
+
+
+def make_config(dataset: str, **overrides) -> Config:
+    if dataset not in DATASETS:
+        raise ValidationError("dataset", dataset, f"must be one of {DATASETS}")
+    base = dict(DEFAULTS[dataset])
+    base.update({k: v for k, v in overrides.items() if v is not None})
+    return Config(dataset=dataset, **base).validate()

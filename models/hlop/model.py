@@ -1,0 +1,122 @@
+"""The spiking MLP n_in–h–h–n_out of the PMNIST experiments (spec §2.2), bias-free, one shared head.
+
+Every weight layer is shared across tasks and carries a Lateral module. `neuron='dsr'` is the
+DSR LIF network; `neuron='bptt'` is a surrogate-gradient BPTT network on snnTorch Leaky neurons.
+"""
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+
+from spikemem.errors import UnsupportedFeature, ValidationError
+
+from . import dsr
+from .lateral import Lateral
+
+NEURONS = ("dsr", "bptt")
+
+
+class SpikingMLP(nn.Module):
+    def __init__(self, n_in: int, hidden: int, n_out: int, T: int, neuron: str = "dsr",
+                 hebb_lr=(0.001, 0.01, 0.01), spiking_lateral: bool = False, lateral_steps: float = 1000.0,
+                 generator: torch.Generator | None = None):
+        super().__init__()
+        if neuron not in NEURONS:
+            raise ValidationError("neuron", neuron, f"must be one of {NEURONS}")
+        if neuron == "bptt" and spiking_lateral:
+            raise UnsupportedFeature("spiking lateral neurons with the BPTT variant (its projection is the "
+                                     "weight-gradient form, exact only for unquantised lateral rates)")
+        self.sizes = (n_in, hidden, hidden, n_out)
+        self.T, self.neuron = int(T), neuron
+        self.weights = nn.ParameterList([nn.Parameter(_linear_init(o, i, generator))
+                                         for i, o in zip(self.sizes[:-1], self.sizes[1:])])
+        self.vth = nn.ParameterList([nn.Parameter(torch.tensor(dsr.VTH_INIT)) for _ in range(2)])
+        self.laterals = [Lateral(n, lr, spiking_lateral, steps=lateral_steps)
+                         for n, lr in zip(self.sizes[:-1], hebb_lr)]
+        self._snn = None
+        if neuron == "bptt":
+            self._snn = _snntorch_neurons()
+
+    # -- forward --------------------------------------------------------------------------
+    def forward(self, x: torch.Tensor, project: bool = False):
+        """Logits (B, n_out) and the per-layer presynaptic rates the Hebbian rule learns from."""
+        if self.neuron == "bptt":
+            return self._forward_bptt(x)
+        W1, W2, W3 = self.weights
+        with torch.no_grad():
+            rows = [x]
+        s1 = dsr.DenseDSR.apply(x, W1, self.vth[0], self._grad_row(0, x, project), self.T)
+        with torch.no_grad():
+            m1, r1 = s1.mean(0), dsr.weighted_rate(s1)
+        s2 = dsr.DenseDSR.apply(s1, W2, self.vth[1], self._grad_row(1, m1, project), self.T)
+        r2 = dsr.weighted_rate(s2)
+        with torch.no_grad():
+            r2d = r2.detach()
+        logits = dsr.LinearGradRow.apply(r2, W3, self._grad_row(2, r2d, project))
+        return logits, [rows[0], r1, r2d]
+
+    def _grad_row(self, layer: int, row: torch.Tensor, project: bool) -> torch.Tensor:
+        with torch.no_grad():
+            return self.laterals[layer].project_out(row) if project else row
+
+    def _forward_bptt(self, x):
+        lif1, lif2 = self._snn
+        W1, W2, W3 = self.weights
+        mem1, mem2 = lif1.init_leaky(), lif2.init_leaky()
+        out, s1s, s2s = 0.0, [], []
+        c1 = x @ W1.T
+        for _ in range(self.T):
+            s1, mem1 = lif1(c1, mem1)
+            s2, mem2 = lif2(s1 @ W2.T, mem2)
+            out = out + s2 @ W3.T
+            s1s.append(s1.detach())
+            s2s.append(s2.detach())
+        return out / self.T, [x, torch.cat(s1s), torch.cat(s2s)]
+
+    # -- HLOP bookkeeping ------------------------------------------------------------------
+    def project_weight_grads(self) -> None:
+        """Weight-gradient form G − G HoldᵀHold (BPTT variant; per-step inputs, unquantised)."""
+        for W, lat in zip(self.weights, self.laterals):
+            if W.grad is not None and lat.n_old:
+                Ho = lat.H[:lat.n_old]
+                W.grad.sub_((W.grad @ Ho.T) @ Ho)
+
+    def hebb(self, rows, iterations: int) -> None:
+        for lat, r in zip(self.laterals, rows):
+            lat.hebb(r, iterations)
+
+    def laterals_to(self, device):
+        for lat in self.laterals:
+            lat.to(device)
+
+    def lateral_state(self) -> list:
+        return [lat.state_dict() for lat in self.laterals]
+
+    def load_lateral_state(self, states) -> None:
+        for lat, st in zip(self.laterals, states):
+            lat.load_state_dict(st)
+
+    def clip_thresholds(self) -> None:
+        with torch.no_grad():
+            for v in self.vth:
+                v.clamp_(min=dsr.VTH_BOUND)
+
+
+def _linear_init(n_out: int, n_in: int, generator) -> torch.Tensor:
+    """torch.nn.Linear's default init (kaiming uniform, a=√5 → U(±1/√n_in)) from a seeded generator."""
+    bound = 1.0 / math.sqrt(n_in)
+    return (torch.rand(n_out, n_in, generator=generator) * 2 - 1) * bound
+
+
+def _snntorch_neurons():
+    try:
+        import snntorch as snn
+        from snntorch import surrogate
+    except ImportError as e:
+        raise UnsupportedFeature("neuron='bptt' needs snnTorch: pip install 'spikemem[hlop]' snntorch") from e
+    # spec §1.6: tau=2 without input decay (beta 0.5), threshold 1, soft reset (snnTorch detaches
+    # it), sigmoid surrogate with alpha 4
+    return tuple(snn.Leaky(beta=0.5, threshold=1.0, spike_grad=surrogate.sigmoid(slope=4),
+                           reset_mechanism="subtract") for _ in range(2))

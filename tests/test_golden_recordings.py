@@ -1,0 +1,59 @@
+"""The reference engine reproduces the authors' SpiNNaker recordings spike for spike."""
+import json
+
+import pytest
+
+from spikemem.cli import main
+from spikemem.harness import cases
+from spikemem.models.ca3 import RECORDED, parse_stimulus, protocol, replay
+
+from conftest import GOLDEN
+
+FILES = ["exp1_functional_learn_recall_forget.json", "exp2_stress_pyramidal_sequence.json"]
+
+
+def spike_sets(record):
+    return {pop: sorted(map(tuple, record["recorded_spikes"][pop]["spikes_t_ms_neuron"])) for pop in RECORDED}
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_replay_matches_every_population_every_ms(name):
+    golden = json.loads((GOLDEN / name).read_text())
+    ours = replay(parse_stimulus(golden))
+    want, got = spike_sets(golden), spike_sets(ours)
+    for pop in RECORDED:
+        assert got[pop] == want[pop], pop
+    assert sum(map(len, got.values())) == sum(len(v["spikes_t_ms_neuron"]) for v in golden["recorded_spikes"].values())
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_cli_replay_writes_identical_spikes(name, tmp_path):
+    out = tmp_path / "spikes.json"
+    assert main(["cam", "replay", str(GOLDEN / name), "--out", str(out)]) == 0
+    golden = json.loads((GOLDEN / name).read_text())
+    written = json.loads(out.read_text())
+    assert spike_sets(written) == spike_sets(golden)
+    assert written["input_spike_times_ms"] == golden["input_spike_times_ms"]
+    assert {k: written[k] for k in ("cueSize_C", "contSize_N", "simTime_ms")} == \
+        {k: golden[k] for k in ("cueSize_C", "contSize_N", "simTime_ms")}
+
+
+@pytest.mark.parametrize("case, name", [(cases.functional, FILES[0]), (cases.stress_pyramidal, FILES[1])])
+def test_published_cases_generate_the_recorded_stimulus(case, name):
+    golden = json.loads((GOLDEN / name).read_text())["input_spike_times_ms"]
+    cue, content = protocol.spike_trains(case())
+    assert cue == golden["cue_neurons_0..C-1"]
+    assert content == golden["content_neurons_0..N-1"]
+
+
+def test_replay_rejects_bad_files(tmp_path):
+    golden = json.loads((GOLDEN / FILES[0]).read_text())
+    bad = dict(golden)
+    bad["input_spike_times_ms"] = {**golden["input_spike_times_ms"],
+                                   "cue_neurons_0..C-1": golden["input_spike_times_ms"]["cue_neurons_0..C-1"][:4]}
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(bad))
+    out = tmp_path / "out.json"
+    out.write_text("previous")
+    assert main(["cam", "replay", str(path), "--out", str(out)]) == 2
+    assert out.read_text() == "previous"
