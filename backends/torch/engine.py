@@ -19,31 +19,36 @@ from .stdp import HistorySTDP, make_stdp
 
 
 class ReferenceNeurons:
-    """IF_curr_exp exactly as the reference engine updates it (both schemes)."""
+    """IF_curr_exp exactly as the reference engine updates it (both schemes, same rounding)."""
 
     def __init__(self, engine):
-        e = engine
-        p = e.p
-        self.n, self.scheme = e.c.n_if, e.c.scheme
-        self.ioff_R = p["i_offset"] * p["R"]
-        self.ioff_exact = e.const(e.c.params["i_offset"] * e.c.params["R"] * (1.0 - e.c.params["alpha"]))
+        c = engine.c
+        self.n, self.scheme = c.n_if, c.scheme
+        p = c.params
+        self.offset = engine.const(p["i_offset"] * p["R"] + p["v_rest"])
+        self.leak_offset = engine.const(p["i_offset"] * p["R"] * (1.0 - p["alpha"]))
 
     def membrane(self, e, arrived):
         """Candidate V of every neuron after this step; updates the currents e.I in place."""
-        p, n, V, I = e.p, self.n, e.V, e.I
+        p, n, I = e.p, self.n, e.I
         if self.scheme == "spinnaker":
-            I += arrived * p["init"]
-            a = (I[:, :n] - I[:, n:]) * p["R"]
-            a += self.ioff_R
-            a += p["v_rest"]
-            Vn = a - p["alpha"] * (a - V)
+            arrived *= p["init"]
+            I += arrived
+            a = I[:, :n] - I[:, n:]
+            a *= p["R"]
+            a += self.offset                       # a = v_rest + (I_E - I_I + i_offset) R
+            b = a - e.V
+            b *= p["alpha"]
+            Vn = a - b                             # V = a - exp(-dt/tau_m) (a - V)
             I *= p["decay"]
         else:
-            Vn = (V - p["v_rest"]) * p["alpha"]
+            Vn = e.V - p["v_rest"]
+            Vn *= p["alpha"]
             Vn += p["v_rest"]
-            Vn += I[:, :n] * p["p21"][:n]
-            Vn -= I[:, n:] * p["p21"][n:]
-            Vn += self.ioff_exact
+            a = I[:, :n] * p["p21"][:n]
+            a -= I[:, n:] * p["p21"][n:]
+            a += self.leak_offset
+            Vn += a
             I *= p["decay"]
             I += arrived
         return Vn
@@ -97,17 +102,21 @@ class Engine:
         flat = (slot * self.B + torch.repeat_interleave(bs, lens, output_size=total)) * (2 * self.c.n_if) + col[pos]
         self.ring_flat.index_add_(0, flat, w[pos])
 
-    def deliver_plastic(self, stdp, t):
+    def deliver_plastic(self, stdp, t, open_):
         b = stdp.block
         bs, is_ = self.spk[:, b.pre_off:b.pre_off + b.n_pre].nonzero(as_tuple=True)
         if not len(bs):
             return
-        rows = stdp.pre(bs, is_, t)
+        rows = stdp.pre(bs, is_, t, open_)
         total = torch.zeros(self.B, b.n_post, dtype=self.dtype, device=self.device)
         total.index_add_(0, bs, rows)          # per-trial sums first, in spike order, as the reference
         self.ring[(t + b.delay) % self.c.ring_len, :, b.col_off:b.col_off + b.n_post] += total
 
-    def stdp_post(self, t):
+    def gates(self) -> dict:
+        """For each gated plastic block, the (batch,) bool of trials whose gate spikes now."""
+        return {id(s): self.spk[:, s.block.gate].clone() for s in self.plastic if getattr(s.block, "gate", None) is not None}
+
+    def stdp_post(self, t, gates):
         n = self.c.n_if
         self.hist[t % len(self.hist)] = self.spk[:, :n]
         for s in self.plastic:
@@ -116,7 +125,7 @@ class Engine:
             if isinstance(s, HistorySTDP):
                 s.fired(self.spk[:, b.post_off:b.post_off + b.n_post], t)
             if t >= b.dendritic:
-                s.post(self.hist[(t - b.dendritic) % len(self.hist), :, b.post_off:b.post_off + b.n_post])
+                s.post(self.hist[(t - b.dendritic) % len(self.hist), :, b.post_off:b.post_off + b.n_post], gates.get(id(s)))
 
     # -- the run --------------------------------------------------------------------------
     def run(self, steps: int, source_events: dict, record_v) -> tuple:
@@ -138,9 +147,10 @@ class Engine:
                 if hi > lo:
                     self.spk[trial[lo:hi], neuron[lo:hi]] = True
                 if self.plastic:
-                    self.stdp_post(t)
+                    gates = self.gates()
+                    self.stdp_post(t, gates)
                     for s in self.plastic:
-                        self.deliver_plastic(s, t)
+                        self.deliver_plastic(s, t, gates.get(id(s)))
                 if v_idx is not None:
                     vs.append(self.V[:, v_idx].clone())
                 bs, ns = self.spk.nonzero(as_tuple=True)

@@ -1,7 +1,8 @@
 """Pair STDP on a batch of weight matrices in torch, event by event.
 
 A line-for-line port of the reference backend's STDP (same call order per step: decay(),
-post(seen), pre(bs, is_, t)) so that float64 runs give the reference's spikes exactly.
+post(seen, open_), pre(bs, is_, t, open_)) so that float64 runs give the reference's spikes
+exactly. open_ is None or a (batch,) bool of the trials whose plasticity gate spikes now.
 Work is proportional to the spikes of a step, not to the size of the weight matrices.
 """
 from __future__ import annotations
@@ -33,7 +34,7 @@ class OnlineSTDP:
         self.y *= self.dec_y
         self.seen = None
 
-    def post(self, seen: torch.Tensor):
+    def post(self, seen: torch.Tensor, open_=None):
         bs, js = seen.nonzero(as_tuple=True)
         if not len(bs):
             return
@@ -41,7 +42,12 @@ class OnlineSTDP:
         self.seen = seen
         if not r.depress_at_zero:
             self.y_before = self.y.clone()
-        self._potentiate(bs, js)
+        if open_ is None:
+            self._potentiate(bs, js)
+        else:
+            k = open_[bs]
+            if bool(k.any()):
+                self._potentiate(bs[k], js[k])
         if r.traces == "all_to_all":
             self.y += seen
         else:
@@ -62,7 +68,17 @@ class OnlineSTDP:
             rows *= mask
         return rows
 
-    def pre(self, bs, is_, t):
+    def pre(self, bs, is_, t, open_=None):
+        if open_ is not None:
+            k = open_[bs]
+            if not bool(k.all()):
+                if bool(k.any()):
+                    self._update(bs[k], is_[k], t)
+                self._pre_trace(bs[~k], is_[~k], t)
+                return self.W[bs, is_]
+        return self._update(bs, is_, t)
+
+    def _update(self, bs, is_, t):
         r = self.rule
         rows = self.W[bs, is_]
         sent = rows.clone() if r.transmit == "before_update" else None
