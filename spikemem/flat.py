@@ -25,6 +25,7 @@ class PlasticBlock:
     w0: np.ndarray
     mask: np.ndarray | None
     rule: object
+    gate: int | None = None   # all-neuron index of the gating source, if any
 
 
 @dataclass
@@ -91,7 +92,7 @@ def flatten(net) -> FlatNetwork:
         dd = int(dsteps[0]) if rule.dendritic_delay is None else round(rule.dendritic_delay / dt)
         plastic.append(PlasticBlock(pr.name, offsets[pr.pre], pre_pop.size, offsets[pr.post], post_pop.size,
                                     col_off, int(dsteps[0]) if len(dsteps) else round(float(pr.delay) / dt),
-                                    dd, w0, mask, rule))
+                                    dd, w0, mask, rule, None if rule.gate is None else offsets[rule.gate]))
 
     cat = (lambda parts, dtype: np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype))
     pre, col, w, d = cat(pre_l, np.int64), cat(col_l, np.int64), cat(w_l, float), cat(d_l, np.int64)

@@ -186,8 +186,13 @@ class Network:
             _, _, _, delays = pr.connections(pops[pr.pre].size, pops[pr.post].size)
             for d in np.unique(delays):
                 _check.steps(f"{pr.name}.delay", float(d), dt)
-            if pr.plasticity is not None and pr.plasticity.dendritic_delay is not None:
-                _check.steps(f"{pr.name}.plasticity.dendritic_delay", pr.plasticity.dendritic_delay, dt)
+            rule = pr.plasticity
+            if rule is not None and rule.dendritic_delay is not None:
+                _check.steps(f"{pr.name}.plasticity.dendritic_delay", rule.dendritic_delay, dt)
+            if rule is not None and rule.gate is not None:
+                gate = pops.get(rule.gate)
+                if gate is None or not gate.is_source or gate.size != 1:
+                    raise ValidationError(f"{pr.name}.plasticity.gate", rule.gate, "must name a spike source of size 1")
         rec = self.recording
         for f, known in (("spikes", pops), ("v", pops), ("weights", names)):
             for ref in getattr(rec, f) or ():

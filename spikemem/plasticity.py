@@ -28,6 +28,9 @@ class STDP:
     clamp: str = "per_event"           # or "per_update": once per pre-spike update (sPyNNaker 6)
     transmit: str = "after_update"     # a pre spike delivers its weight after its own depression
     post_history: int | None = None    # keep only this many post events per neuron (SpiNNaker: 16)
+    # A third factor: the name of a 1-neuron spike source; weight updates happen only in steps
+    # where it spikes (traces evolve regardless). None: always plastic, as on SpiNNaker.
+    gate: str | None = None
 
     def __post_init__(self):
         _check.positive("tau_plus", self.tau_plus)
@@ -48,6 +51,11 @@ class STDP:
         _check.choice("transmit", self.transmit, {"after_update", "before_update"})
         if self.post_history is not None and (_check.count("post_history", self.post_history) < 2):
             raise ValidationError("post_history", self.post_history, "must be >= 2 (a placeholder plus events)")
+
+        if self.gate is not None:
+            _check.name("gate", self.gate)
+            if self.post_history is not None:
+                raise ValidationError("gate", self.gate, "cannot be combined with post_history (SpiNNaker's deferred update)")
 
     def to_dict(self) -> dict:
         return {"kind": "stdp_pair_additive", **{f.name: getattr(self, f.name) for f in fields(self)}}

@@ -28,6 +28,7 @@ class Engine:
         self.ring_flat = self.ring.reshape(-1)
         self.fired = np.zeros((batch, n), dtype=bool)
         self.plastic = [make_stdp(b, batch, c.dt) for b in c.plastic]
+        self.gated = any(b.gate is not None for b in c.plastic)
         self.max_ref = int(p["refrac"].max()) if n else 0
         self.uniform_ref = n == 0 or bool(np.all(p["refrac"] == self.max_ref))
         keep = max([self.max_ref] + [b.dendritic + 1 for b in c.plastic])
@@ -87,13 +88,13 @@ class Engine:
         flat = (slot * self.B + np.repeat(bs, lens)) * (2 * self.c.n_if) + col[pos]
         np.add.at(self.ring_flat, flat, w[pos])
 
-    def deliver_plastic(self, stdp, bs, ns, t):
+    def deliver_plastic(self, stdp, bs, ns, t, open_):
         b = stdp.block
         sel = (ns >= b.pre_off) & (ns < b.pre_off + b.n_pre)
         if not sel.any():
             return
         bs, is_ = bs[sel], ns[sel] - b.pre_off
-        rows = stdp.pre(bs, is_, t)
+        rows = stdp.pre(bs, is_, t, open_)
         slot = self.ring[(t + b.delay) % self.c.ring_len]
         cols = slice(b.col_off, b.col_off + b.n_post)
         if self.B == 1:
@@ -102,7 +103,18 @@ class Engine:
             ub, first = np.unique(bs, return_index=True)
             slot[ub, cols] += np.add.reduceat(rows, first, axis=0)
 
-    def stdp_post(self, t):
+    def gates(self, src_trials, src_neurons) -> dict:
+        """For each gated plastic block, the (batch,) bool of trials whose gate spikes now."""
+        out = {}
+        for s in self.plastic:
+            g = s.block.gate
+            if g is not None:
+                open_ = np.zeros(self.B, dtype=bool)
+                open_[src_trials[src_neurons == g]] = True
+                out[id(s)] = open_
+        return out
+
+    def stdp_post(self, t, gates):
         """Post events: STDP sees a spike of step t - dendritic delay now."""
         by_step = {s: (fb, fi) for s, fb, fi in self.recent}
         for s in self.plastic:
@@ -117,7 +129,7 @@ class Engine:
                 fb, fi = by_step[t - b.dendritic]
                 k = (fi >= lo) & (fi < hi)
                 if k.any():
-                    s.post(fb[k], fi[k] - lo)
+                    s.post(fb[k], fi[k] - lo, gates.get(id(s)))
 
     # -- the run --------------------------------------------------------------------------
     def run(self, steps: int, source_events: dict, record_v) -> tuple:
@@ -140,10 +152,11 @@ class Engine:
             elif parts:
                 bs, ns = parts[0]
             if self.plastic:
-                self.stdp_post(t)
+                gates = self.gates(trial[lo:hi], neuron[lo:hi]) if self.gated else {}
+                self.stdp_post(t, gates)
                 if parts:
                     for s in self.plastic:
-                        self.deliver_plastic(s, bs, ns, t)
+                        self.deliver_plastic(s, bs, ns, t, gates.get(id(s)))
             if v_idx is not None:
                 vs.append(self.V[:, v_idx].copy())
             if parts:

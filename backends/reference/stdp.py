@@ -1,8 +1,9 @@
 """Pair STDP on a batch of weight matrices, event by event (spec ca3_cam.md section 1.5).
 
-Per step the engine calls, in this order: decay(), post(bs, js) with the (trial, neuron)
-post spikes that STDP sees now (fired dendritic-delay steps ago), then pre(bs, is_, t) for
-the pre spikes of this step, which returns the weight rows they transmit. Post events come before pre events
+Per step the engine calls, in this order: decay(), post(bs, js, open_) with the (trial,
+neuron) post spikes that STDP sees now (fired dendritic-delay steps ago), then
+pre(bs, is_, t, open_) for the pre spikes of this step, which returns the weight rows they
+transmit. open_ is None, or a (batch,) bool of the trials whose plasticity gate is open now. Post events come before pre events
 of the same time, so a pair with dt = 0 depresses and does not potentiate.
 """
 from __future__ import annotations
@@ -31,13 +32,18 @@ class OnlineSTDP:
         self.y *= self.dec_y
         self.seen = None
 
-    def post(self, bs, js):
+    def post(self, bs, js, open_=None):
         r = self.rule
         self.seen = np.zeros(self.y.shape, dtype=bool)
         self.seen[bs, js] = True
         if not r.depress_at_zero:
             self.y_before = self.y.copy()
-        self._potentiate(bs, js)
+        if open_ is None:
+            self._potentiate(bs, js)
+        else:
+            k = open_[bs]
+            if k.any():
+                self._potentiate(bs[k], js[k])
         if r.traces == "all_to_all":
             self.y[bs, js] += 1.0
         else:
@@ -58,7 +64,16 @@ class OnlineSTDP:
             rows *= mask
         return rows
 
-    def pre(self, bs, is_, t):
+    def pre(self, bs, is_, t, open_=None):
+        if open_ is not None and not open_[bs].all():
+            k = open_[bs]
+            if k.any():
+                self._update(bs[k], is_[k], t)
+            self._pre_trace(bs[~k], is_[~k], t)
+            return self.W[bs, is_]
+        return self._update(bs, is_, t)
+
+    def _update(self, bs, is_, t):
         r = self.rule
         rows = self.W[bs, is_]                                  # (K, n_post), a copy
         sent = rows.copy() if r.transmit == "before_update" else None

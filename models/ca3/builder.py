@@ -6,6 +6,8 @@ so that every projection is a plain OneToOne or all-to-all between whole populat
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from spikemem import (AllToAllConnector, Network, OneToOneConnector, Population,
@@ -18,6 +20,7 @@ COND, COND_INT = "CA3contCond", "CA3contCondInt"
 CUE_CONT, CONT_CONT = "CA3cueContRecall", "CA3contContRecall"
 MERGE_CUE, MERGE_CONT = "CA3MergeCue", "CA3MergeCont"
 IN_CUE, IN_CONT, OUT_CUE, OUT_CONT = "INcue", "INcont", "OUTcue", "OUTcont"
+LEARN_GATE = "LEARNgate"   # only in the gated variant: spikes while a learn operation runs
 
 MODEL_POPULATIONS = (CUE_CUE, CONT_CUE, COND, COND_INT, CUE_CONT, CONT_CONT, MERGE_CUE, MERGE_CONT)
 RECORDED = MODEL_POPULATIONS + (OUT_CUE, OUT_CONT)
@@ -36,13 +39,14 @@ def build_cam(C: int, N: int, params: CA3Params | None = None, *, init_cue_to_co
             raise ValidationError(field, value, "must be an integer >= 1")
     C, N = int(C), int(N)
     inh = p.w * N if p.inh_scale_by_n else p.w
+    stdp = replace(p.stdp, gate=LEARN_GATE) if p.gate_learning else p.stdp
     pops = [
         Population(IN_CUE, C, SpikeSourceArray()), Population(IN_CONT, N, SpikeSourceArray()),
         Population(CUE_CUE, C, p.slow), Population(CONT_CUE, N, p.slow), Population(COND, N, p.fast),
         Population(COND_INT, 1, p.fast), Population(CONT_CONT, N, p.slow), Population(CUE_CONT, C, p.fast),
         Population(MERGE_CUE, C, p.slow), Population(MERGE_CONT, N, p.slow),
         Population(OUT_CUE, C, p.out), Population(OUT_CONT, N, p.out),
-    ]
+    ] + ([Population(LEARN_GATE, 1, SpikeSourceArray())] if p.gate_learning else [])
     one, all_ = OneToOneConnector(), AllToAllConnector()
     no_diag = AllToAllConnector(allow_self_connections=False)
 
@@ -66,9 +70,9 @@ def build_cam(C: int, N: int, params: CA3Params | None = None, *, init_cue_to_co
         P("content_to_int", CONT_CUE, COND_INT, all_, p.w, 1.0),                            # 8
         P("int_to_cond", COND_INT, COND, all_, p.w_int, 1.0),                               # 9
         P(PLASTIC[0], CUE_CUE, CONT_CUE, all_, plastic_init(init_cue_to_content, (C, N), "init_cue_to_content"),
-          1.0, plasticity=p.stdp),                                                           # 10
+          1.0, plasticity=stdp),                                                           # 10
         P(PLASTIC[1], CONT_CONT, CUE_CONT, all_, plastic_init(init_content_to_cue, (N, C), "init_content_to_cue"),
-          1.0, plasticity=p.stdp),                                                           # 11
+          1.0, plasticity=stdp),                                                           # 11
         P("cuecont_lateral_inhibition", CUE_CONT, CUE_CONT, no_diag, inh, 2.0, "inhibitory"),  # 12
         P("cue_to_merge", CUE_CUE, MERGE_CUE, one, p.w, 3.0),                               # 13
         P("cuecont_to_merge", CUE_CONT, MERGE_CUE, one, p.w, 1.0),                          # 14
@@ -78,5 +82,5 @@ def build_cam(C: int, N: int, params: CA3Params | None = None, *, init_cue_to_co
         P("merge_cont_to_out", MERGE_CONT, OUT_CONT, one, p.w, 1.0),                        # 18
     ]
     return Network(pops, projs, Simulation(dt=p.dt, scheme=p.scheme),
-                   Recording(spikes=RECORDED, weights=PLASTIC if record_weights else ()),
+                   Recording(spikes=(IN_CUE, IN_CONT) + RECORDED, weights=PLASTIC if record_weights else ()),
                    name=f"ca3_cam_{C}x{N}")

@@ -1,4 +1,4 @@
-"""`spikemem cam ...`: the CA3 memory from the command line."""
+"""`spikemem demo` and `spikemem cam ...`: the CA3 memory from the command line."""
 from __future__ import annotations
 
 import json
@@ -6,6 +6,7 @@ import sys
 
 from .recording_file import load_stimulus, write_recording
 from .replay import replay
+from .variants import VARIANTS
 
 
 def add_backend_args(p):
@@ -17,7 +18,18 @@ def backend_options(args) -> dict:
     return {"device": args.device} if getattr(args, "device", None) else {}
 
 
+def add_variant_arg(p):
+    p.add_argument("--variant", default="faithful", choices=sorted(VARIANTS),
+                   help="model variant (default: faithful, the authors' model)")
+
+
 def register(sub):
+    demo = sub.add_parser("demo", help="the main job: the CA3 memory learns, recalls and forgets (functional test)")
+    add_backend_args(demo)
+    add_variant_arg(demo)
+    demo.add_argument("--png", default="ca3_demo.png", help="raster plot to write ('' for none)")
+    demo.set_defaults(func=_demo)
+
     cam = sub.add_parser("cam", help="the CA3 content-addressable memory")
     cam_sub = cam.add_subparsers(dest="cam_command", metavar="CAM_COMMAND")
     cam_sub.required = True
@@ -28,6 +40,38 @@ def register(sub):
     add_backend_args(rp)
     rp.set_defaults(func=_replay)
 
+    st = cam_sub.add_parser("stress", help="accuracy per operation kind on seeded random operation sequences")
+    st.add_argument("--memories", "-C", type=int, default=5, help="addresses C (default 5)")
+    st.add_argument("--bits", "-N", type=int, default=10, help="content bits N (default 10)")
+    st.add_argument("--ops", type=int, default=60, help="operations per sequence (default 60)")
+    st.add_argument("--spacing", type=float, default=None,
+                    help="ms between operations (default: the minimum, 7 after a learn and 6 after a recall)")
+    st.add_argument("--seed", type=int, default=0)
+    st.add_argument("--batch", type=int, default=1, help="independent sequences, seeds seed..seed+batch-1")
+    st.add_argument("--content", default="mixed", choices=["none", "single", "mixed"],
+                    help="recalls by content: none, 1-bit only, or 1-bit and multi-bit fragments")
+    st.add_argument("--json", action="store_true", help="print one JSON object")
+    add_backend_args(st)
+    add_variant_arg(st)
+    st.set_defaults(func=_stress)
+
+    cp = cam_sub.add_parser("capacity", help="sweep C and N with batches of random sequences: table and plot")
+    cp.add_argument("--sizes", default="8,16,32,64", help="values of C and of N (default 8,16,32,64)")
+    cp.add_argument("--sequences", type=int, default=64, help="random sequences per size (default 64)")
+    cp.add_argument("--ops", type=int, default=100, help="operations per sequence (default 100)")
+    cp.add_argument("--spacing", type=float, default=None, help="ms between operations (default: the minimum)")
+    cp.add_argument("--seed", type=int, default=0)
+    cp.add_argument("--png", default="ca3_capacity.png", help="plot to write ('' for none)")
+    cp.add_argument("--json", action="store_true")
+    add_backend_args(cp)
+    add_variant_arg(cp)
+    cp.set_defaults(func=_capacity)
+
+
+def _demo(args) -> int:
+    from .demo import run_demo
+    return run_demo(args.backend, args.variant, args.png, **backend_options(args))
+
 
 def _replay(args) -> int:
     stim = load_stimulus(args.input)
@@ -35,4 +79,50 @@ def _replay(args) -> int:
     write_recording(args.out, record)
     n = sum(len(v["spikes_t_ms_neuron"]) for v in record["recorded_spikes"].values())
     print(f"replayed {stim.C}x{stim.N} memory for {stim.sim_time_ms:g} ms: {n} spikes -> {args.out}", file=sys.stderr)
+    return 0
+
+
+def _fmt_acc(x) -> str:
+    return "-" if x is None else f"{100 * x:.1f}%"
+
+
+def _stress(args) -> int:
+    from spikemem import ValidationError
+    from .experiments import stress
+    if args.batch < 1:
+        raise ValidationError("batch", args.batch, "must be >= 1")
+    res = stress(args.memories, args.bits, args.ops, args.spacing, args.seed, args.batch, args.backend,
+                 args.variant, args.content, progress=None if not args.json else False, **backend_options(args))
+    if args.json:
+        print(json.dumps(res))
+        return 0
+    print(f"CA3 {args.memories}x{args.bits}, {args.batch} sequence(s) of {args.ops} operations, spacing "
+          f"{'minimum' if args.spacing is None else f'{args.spacing:g} ms'}, backend {res['backend']}, "
+          f"variant {res['variant']}")
+    for k, (c, n) in res["counts"].items():
+        print(f"  {k:<15} {c:>6}/{n:<6} {_fmt_acc(res['accuracy'][k]):>7}")
+    return 0
+
+
+def _capacity(args) -> int:
+    from spikemem import ValidationError
+    from .experiments import capacity
+    try:
+        sizes = [int(x) for x in args.sizes.split(",") if x.strip()]
+    except ValueError:
+        raise ValidationError("sizes", args.sizes, "must be comma-separated integers") from None
+    rows = capacity(sizes, args.sequences, args.ops, args.spacing, args.seed, args.backend, args.variant,
+                    progress=None if not args.json else False, **backend_options(args))
+    if args.png:
+        from .plots import capacity as plot
+        plot(rows, args.png)
+    if args.json:
+        print(json.dumps({"rows": rows, "png": args.png or None}))
+        return 0
+    print(f"{'C':>4} {'N':>4} {'ops':>6} {'learn':>7} {'cue':>7} {'content':>8} {'overall':>8}")
+    for r in rows:
+        print(f"{r['C']:>4} {r['N']:>4} {r['operations']:>6} {_fmt_acc(r['learn']):>7} {_fmt_acc(r['recall_cue']):>7} "
+              f"{_fmt_acc(r['recall_content']):>8} {_fmt_acc(r['overall']):>8}")
+    if args.png:
+        print(f"plot: {args.png}")
     return 0

@@ -26,3 +26,6 @@ class CA3Params:
     inh_scale_by_n: bool = True  # inhibitory all-to-all weights are w * N (spec section 4 item 10)
     dt: float = 1.0
     scheme: str = "spinnaker"
+    # Variant, not in the paper: STDP only while a learn operation runs (a third-factor gate
+    # driven by the scheduler), so recalls leave the weights alone.
+    gate_learning: bool = False

@@ -11,8 +11,9 @@ import numpy as np
 from spikemem import SpikeEvents, ValidationError
 from spikemem.harness.cases import MIN_GAP, WINDOW
 from spikemem.harness.operations import LEARN, RECALL_CUE
+from spikemem.harness.scoring import expected_arrays, score  # noqa: F401  (expected_arrays: for hand scoring)
 
-from .builder import IN_CONT, IN_CUE, OUT_CONT, OUT_CUE
+from .builder import IN_CONT, IN_CUE, LEARN_GATE, OUT_CONT, OUT_CUE
 
 HOLD = 3   # a learn holds its input for 3 consecutive steps
 
@@ -40,9 +41,13 @@ def _op_spikes(op):
     return range(1), [], sorted(op.bits)
 
 
-def input_events(cases, dt: float = 1.0) -> dict:
-    """Backend inputs for a batch: one trial per case."""
-    cue, cont = ([], [], []), ([], [], [])
+def input_events(cases, dt: float = 1.0, gate: bool = False) -> dict:
+    """Backend inputs for a batch: one trial per case.
+
+    gate=True also drives the gated variant's learning gate over each learn operation's
+    exclusive time, [t0, t0 + 7 ms).
+    """
+    cue, cont, gates = ([], [], []), ([], [], []), ([], [], [])
     for b, case in enumerate(cases):
         check_timing(case.timed_ops, dt, case.name)
         for t0, op in case.timed_ops:
@@ -53,9 +58,17 @@ def input_events(cases, dt: float = 1.0) -> dict:
                     target[0].extend([b] * len(idx))
                     target[1].extend([s0 + ds] * len(idx))
                     target[2].extend(idx)
+            if gate and op.kind == LEARN:
+                n = round(MIN_GAP[LEARN] / dt)
+                gates[0].extend([b] * n)
+                gates[1].extend(range(s0, s0 + n))
+                gates[2].extend([0] * n)
     C, N, B = cases[0].C, cases[0].N, len(cases)
-    return {IN_CUE: SpikeEvents.from_arrays(*cue, C, B, IN_CUE),
-            IN_CONT: SpikeEvents.from_arrays(*cont, N, B, IN_CONT)}
+    out = {IN_CUE: SpikeEvents.from_arrays(*cue, C, B, IN_CUE),
+           IN_CONT: SpikeEvents.from_arrays(*cont, N, B, IN_CONT)}
+    if gate:
+        out[LEARN_GATE] = SpikeEvents.from_arrays(*gates, 1, B, LEARN_GATE)
+    return out
 
 
 def spike_trains(case, dt: float = 1.0) -> tuple:
@@ -93,13 +106,6 @@ def decode(result, cases, dt: float = 1.0, window: float = WINDOW) -> tuple:
     return tuple(out)
 
 
-def expected_arrays(cases, expected) -> tuple:
-    """The oracle's outcomes as bool arrays shaped like decode()'s."""
-    B, K = len(cases), max(len(c.timed_ops) for c in cases)
-    ea = np.zeros((B, K, cases[0].C), dtype=bool)
-    eb = np.zeros((B, K, cases[0].N), dtype=bool)
-    for b, outs in enumerate(expected):
-        for k, o in enumerate(outs):
-            ea[b, k, list(o.addresses)] = True
-            eb[b, k, list(o.bits)] = True
-    return ea, eb
+def score_cases(result, cases, dt: float = 1.0, window: float = WINDOW):
+    """Decode a batch run and score it against the ideal memory (a harness Report)."""
+    return score(cases, decode(result, cases, dt, window))

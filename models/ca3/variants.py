@@ -10,7 +10,12 @@ def faithful() -> CA3Params:
     return CA3Params()
 
 
-VARIANTS = {"faithful": faithful}
+def gated() -> CA3Params:
+    """Plasticity only during learn operations: recalls no longer create false associations."""
+    return CA3Params(gate_learning=True)
+
+
+VARIANTS = {"faithful": faithful, "gated": gated}
 
 
 def variant_params(name: str) -> CA3Params:

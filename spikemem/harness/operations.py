@@ -33,13 +33,19 @@ class RecallContent:
 
 @dataclass(frozen=True)
 class Outcome:
-    """What a memory returned for one operation: the address set and the content bits."""
+    """What a memory returned for one operation: the address set and the content bits.
+
+    echo: for an expected learn, the forgotten old bits, which echo once (spec 1.7) and are
+    reported but not scored: a corrupted memory echoes its actual, not its ideal, old content.
+    """
 
     addresses: frozenset
     bits: frozenset
+    echo: frozenset = frozenset()
 
     def __str__(self):
-        return f"addr {_fmt(self.addresses)} bits {_fmt(self.bits)}"
+        extra = f" (+{_fmt(self.echo)} echo)" if self.echo else ""
+        return f"addr {_fmt(self.addresses)} bits {_fmt(self.bits)}{extra}"
 
 
 def _fmt(s) -> str:

@@ -7,9 +7,10 @@ from .operations import LEARN, RECALL_CONTENT, RECALL_CUE, Outcome
 class IdealCAM:
     """One content per address; relearning replaces it.
 
-    A learn echoes its address and the new bits plus the forgotten old bits (which echo once,
-    spec ca3_cam.md section 1.7); a recall by cue returns the address and its content; a recall
-    by content returns every address sharing a bit with the query, plus the query bits.
+    A learn echoes its address and the new bits (the forgotten old bits echo once too, spec
+    ca3_cam.md section 1.7: they are listed as `echo`, not scored); a recall by cue returns the
+    address and its content; a recall by content returns every address sharing a bit with
+    the query, plus the query bits.
     """
 
     def __init__(self, C: int, N: int):
@@ -20,7 +21,7 @@ class IdealCAM:
         if op.kind == LEARN:
             old = self.content.get(op.address, frozenset())
             self.content[op.address] = op.bits
-            return Outcome(frozenset({op.address}), op.bits | old)
+            return Outcome(frozenset({op.address}), op.bits, old - op.bits)
         if op.kind == RECALL_CUE:
             return Outcome(frozenset({op.address}), self.content.get(op.address, frozenset()))
         if op.kind == RECALL_CONTENT:

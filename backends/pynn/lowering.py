@@ -1,0 +1,115 @@
+"""Lower a Network to a plain, JSON-able PyNN description for one simulator profile.
+
+Every connector becomes an explicit (pre, post, weight, delay) list: this is how the IR's
+AllToAll(allow_self_connections=False) keeps dropping i -> i between two different
+populations on every simulator, and it sidesteps sPyNNaker's OneToOne-on-view bug. Weights
+get the sign the simulator wants; STDP amplitudes get its convention.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from spikemem.errors import UnsupportedFeature, ValidationError
+
+from .simulators import STDP_FEATURES, Profile, stdp_features
+
+CELL_PARAMS = ("cm", "tau_m", "tau_syn_E", "tau_syn_I", "v_rest", "v_reset", "v_thresh", "tau_refrac", "i_offset")
+
+
+def check_features(network, profile: Profile) -> None:
+    """Refuse what the simulator cannot express, naming the projection and the feature."""
+    dt = network.simulation.dt
+    if profile.fixed_dt is not None and dt != profile.fixed_dt:
+        raise UnsupportedFeature(f"simulation.dt={dt!r}: {profile.name} needs a {profile.fixed_dt:g} ms timestep")
+    for pr in network.projections:
+        if pr.plasticity is None:
+            continue
+        need = stdp_features(pr.plasticity, pr.receptor, float(pr.delay)) & profile.unsupported
+        if need:
+            f = sorted(need)[0]
+            raise UnsupportedFeature(f"{pr.name}.plasticity: {profile.name} cannot express {STDP_FEATURES[f]} ({f})")
+
+
+def _cell(cell, profile: Profile, dt: float) -> dict:
+    p = {k: float(getattr(cell, k)) for k in CELL_PARAMS}
+    steps = round(cell.tau_refrac / dt)
+    p["tau_refrac"] = (steps + profile.refractory_extra_steps) * dt if steps else 0.0
+    return p
+
+
+def _stdp(rule, profile: Profile) -> dict:
+    scale = 1.0
+    if profile.stdp_amplitude_per_w_max:
+        if rule.w_max <= 0 and (rule.A_plus or rule.A_minus):
+            raise UnsupportedFeature(f"stdp.w_max={rule.w_max!r}: {profile.name} scales A+- by w_max, "
+                                     "so nonzero amplitudes need w_max > 0")
+        scale = 1.0 / rule.w_max if rule.w_max > 0 else 1.0
+    return {"tau_plus": rule.tau_plus, "tau_minus": rule.tau_minus, "A_plus": rule.A_plus * scale,
+            "A_minus": rule.A_minus * scale, "w_min": rule.w_min, "w_max": rule.w_max,
+            "dendritic_delay_fraction": profile.dendritic_delay_fraction}
+
+
+def lower(network, profile: Profile) -> dict:
+    """The plain description: populations and explicit connection lists, in PyNN units."""
+    check_features(network, profile)
+    dt = network.simulation.dt
+    recorded, rec_v = set(network.recorded_spikes), set(network.recording.v)
+    pops = []
+    for p in network.populations:
+        entry = {"name": p.name, "size": p.size, "record_spikes": p.name in recorded, "record_v": p.name in rec_v}
+        if p.is_source:
+            entry.update(kind="SpikeSourceArray")
+        else:
+            entry.update(kind="IF_curr_exp", params=_cell(p.cell, profile, dt), v_init=float(p.cell.v_start))
+        pops.append(entry)
+    projs = []
+    for pr in network.projections:
+        pre, post, w, d = pr.connections(network.population(pr.pre).size, network.population(pr.post).size)
+        if pr.receptor == "inhibitory" and profile.negative_inhibition:
+            w = -w
+        conn = np.column_stack([pre, post, w, d]).tolist()
+        for row in conn:
+            row[0], row[1] = int(row[0]), int(row[1])
+        projs.append({"name": pr.name, "pre": pr.pre, "post": pr.post, "receptor": pr.receptor,
+                      "connections": conn, "delay": float(np.max(d)) if len(d) else float(np.max(pr.delay)),
+                      "stdp": _stdp(pr.plasticity, profile) if pr.plasticity is not None else None})
+    return {"format": "spikemem-pynn/1", "simulator": profile.name, "dt": dt, "name": network.name,
+            "populations": pops, "projections": projs}
+
+
+def shift_steps(events: dict, profile: Profile, network) -> int:
+    """Steps to delay the whole run by so that no source spike falls where the simulator refuses it.
+
+    Exact only when every neuron starts at rest with no offset current: then the extra steps
+    change nothing. Otherwise a needed shift is refused rather than silently changing the run.
+    """
+    need = profile.source_min_time_steps
+    if not need:
+        return 0
+    first = min((int(ev.step.min()) for ev in events.values() if len(ev)), default=need)
+    if first >= need:
+        return 0
+    for p in network.populations:
+        if not p.is_source and (p.cell.i_offset != 0 or p.cell.v_start != p.cell.v_rest):
+            raise UnsupportedFeature(
+                f"{p.name}: {profile.name} refuses source spikes before {need} steps, and shifting the stimulus "
+                f"would change a neuron that does not start at rest (i_offset={p.cell.i_offset}, "
+                f"v_init={p.cell.v_init}); start stimuli at >= {need * network.simulation.dt:g} ms")
+    return need - first
+
+
+def stimulus(events: dict, sizes: dict, trial: int, dt: float, shift: int) -> dict:
+    """Spike times in ms per source neuron for one trial: {source: [[t, ...], ...]}."""
+    out = {}
+    for name, ev in events.items():
+        sel = ev.trial == trial
+        steps, neurons = ev.step[sel] + shift, ev.neuron[sel]
+        order = np.lexsort((steps, neurons))
+        counts = np.bincount(neurons, minlength=sizes[name])
+        out[name] = [a.tolist() for a in np.split(steps[order] * dt, np.cumsum(counts)[:-1])]
+    return out
+
+
+def check_option(name: str, value, allowed) -> None:
+    if value not in allowed:
+        raise ValidationError(name, value, f"must be one of {sorted(allowed)}")

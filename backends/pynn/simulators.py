@@ -1,0 +1,97 @@
+"""What each PyNN simulator needs, stated once: the constraints of issue 4 as data.
+
+A profile says how a description is converted for one simulator (weight sign, STDP amplitude
+convention, refractory rounding, stimulus shift) and which features it cannot express.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# Feature names for `unsupported`: the harness skips cases that need them.
+STDP_FEATURES = {
+    "stdp.dendritic_delay": "a dendritic delay other than the projection's delay",
+    "stdp.traces=nearest": "nearest-neighbour traces",
+    "stdp.clamp=per_update": "clamping once per pre-spike update",
+    "stdp.transmit=before_update": "delivering the weight before the spike's own update",
+    "stdp.potentiate_at_zero": "potentiation of pairs with dt = 0",
+    "stdp.no_depress_at_zero": "no depression of pairs with dt = 0",
+    "stdp.post_history": "a bounded post-spike history",
+    "stdp.post_history!=16": "a post-spike history bound other than sPyNNaker's 16 events",
+    "stdp.w_min_nonzero": "w_min != 0",
+    "stdp.inhibitory": "plastic inhibitory synapses",
+}
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    module: str                    # the pyNN.* simulator module
+    scheme: str                    # the update scheme the simulator integrates with
+    negative_inhibition: bool      # inhibitory weights must be given < 0
+    stdp_amplitude_per_w_max: bool  # PyNN multiplies A+- by w_max on this simulator
+    dendritic_delay_fraction: float
+    refractory_extra_steps: int    # the simulator blocks tau_refrac/dt - this many steps
+    source_min_time_steps: int     # source spikes at steps < this are refused by the simulator
+    fixed_dt: float | None         # the only timestep the simulator accepts
+    unsupported: frozenset
+
+
+NEST = Profile(
+    "nest", "pyNN.nest", "exact", negative_inhibition=True, stdp_amplitude_per_w_max=True,
+    dendritic_delay_fraction=1.0, refractory_extra_steps=0,
+    # pyNN.nest drives sources through parrot neurons and subtracts min_delay (= dt) from
+    # every spike time; a time <= min_delay is refused, so the stimulus is shifted.
+    source_min_time_steps=2, fixed_dt=None,
+    unsupported=frozenset({"scheme=spinnaker", "stdp.dendritic_delay", "stdp.traces=nearest",
+                           "stdp.clamp=per_update", "stdp.transmit=before_update", "stdp.potentiate_at_zero",
+                           "stdp.no_depress_at_zero", "stdp.post_history", "stdp.w_min_nonzero",
+                           "stdp.inhibitory"}))
+
+BRIAN2 = Profile(
+    "brian2", "pyNN.brian2", "exact", negative_inhibition=True, stdp_amplitude_per_w_max=True,
+    # pyNN.brian2 ignores dendritic delays; the backend moves the post pathway instead.
+    dendritic_delay_fraction=0.0,
+    # Brian2 counts a neuron refractory while (t - lastspike) < tau_refrac, one step fewer
+    # than NEST and sPyNNaker; tau_refrac is lengthened by one step to block the same steps.
+    refractory_extra_steps=1, source_min_time_steps=0, fixed_dt=None,
+    unsupported=frozenset({"scheme=spinnaker", "stdp.dendritic_delay", "stdp.traces=nearest",
+                           "stdp.clamp=per_update", "stdp.transmit=before_update", "stdp.potentiate_at_zero",
+                           "stdp.no_depress_at_zero", "stdp.post_history", "stdp.inhibitory"}))
+
+SPINNAKER = Profile(
+    "spinnaker", "pyNN.spiNNaker", "spinnaker", negative_inhibition=False, stdp_amplitude_per_w_max=False,
+    dendritic_delay_fraction=1.0, refractory_extra_steps=0, source_min_time_steps=0, fixed_dt=1.0,
+    unsupported=frozenset({"scheme=exact", "stdp.dendritic_delay", "stdp.traces=nearest", "stdp.clamp=per_update",
+                           "stdp.transmit=before_update", "stdp.potentiate_at_zero", "stdp.no_depress_at_zero",
+                           "stdp.post_history!=16", "stdp.w_min_nonzero"}))
+
+PROFILES = {p.name: p for p in (NEST, BRIAN2, SPINNAKER)}
+# sPyNNaker keeps 16 post events per neuron between pre-spike updates; an unbounded history
+# (post_history=None) runs there with that bound, which the backend announces with a warning.
+SPINNAKER_POST_HISTORY = 16
+
+
+def stdp_features(rule, receptor: str, delay: float) -> set:
+    """The feature names a plastic projection needs beyond the PyNN pair rule."""
+    need = set()
+    if rule.dendritic_delay is not None and rule.dendritic_delay != delay:
+        need.add("stdp.dendritic_delay")
+    if rule.traces != "all_to_all":
+        need.add("stdp.traces=nearest")
+    if rule.clamp != "per_event":
+        need.add("stdp.clamp=per_update")
+    if rule.transmit != "after_update":
+        need.add("stdp.transmit=before_update")
+    if rule.potentiate_at_zero:
+        need.add("stdp.potentiate_at_zero")
+    if not rule.depress_at_zero:
+        need.add("stdp.no_depress_at_zero")
+    if rule.post_history is not None:
+        need.add("stdp.post_history")
+        if rule.post_history != SPINNAKER_POST_HISTORY:
+            need.add("stdp.post_history!=16")
+    if rule.w_min != 0:
+        need.add("stdp.w_min_nonzero")
+    if receptor == "inhibitory":
+        need.add("stdp.inhibitory")
+    return need

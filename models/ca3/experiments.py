@@ -1,0 +1,66 @@
+"""Random-sequence stress runs and capacity sweeps of the CA3 memory, batched."""
+from __future__ import annotations
+
+import numpy as np
+
+from spikemem.harness import cases as hc
+from spikemem.harness.operations import KINDS, LEARN
+from spikemem.harness.oracle import IdealCAM
+from spikemem.progress import Progress
+
+from .memory import CA3Memory
+
+CHUNK = 64   # trials per backend call: progress granularity and a memory bound
+
+
+def stress(C, N, n_ops, spacing, seed, batch=1, backend=None, variant="faithful", content="mixed",
+           progress=None, **backend_options) -> dict:
+    """Accuracy per operation kind over `batch` seeded random sequences (seeds seed..seed+batch-1)."""
+    counts = {k: [0, 0] for k in (*KINDS, "overall")}
+    label = {}
+    bar = Progress(batch, f"stress {C}x{N}", enabled=progress)
+    for lo in range(0, batch, CHUNK):
+        cases = [hc.random_case(C, N, n_ops, seed + s, spacing, content) for s in range(lo, min(batch, lo + CHUNK))]
+        report = CA3Memory.run_cases(cases, backend, variant=variant, **backend_options)
+        label = report.label
+        for k, (c, n) in report.counts().items():
+            counts[k][0] += c
+            counts[k][1] += n
+        bar.update(len(cases))
+    bar.close()
+    return {**label, "memories": C, "bits": N, "spacing_ms": spacing, "seed": seed, "batch": batch,
+            "content_queries": content,
+            "accuracy": {k: (c / n if n else None) for k, (c, n) in counts.items()},
+            "counts": {k: v for k, v in counts.items()}, "operations": counts["overall"][1]}
+
+
+def op_loads(case) -> np.ndarray:
+    """Per operation: stored memories x their bits / N, before the operation (memories per bit)."""
+    cam = IdealCAM(case.C, case.N)
+    loads = []
+    for op in case.ops:
+        loads.append(sum(len(b) for b in cam.content.values()) / case.N)
+        cam.apply(op)
+    return np.array(loads)
+
+
+def capacity(sizes, n_seqs, n_ops, spacing, seed=0, backend=None, variant="faithful", progress=None,
+             **backend_options) -> list:
+    from .plots import bin_by_load
+    combos = [(C, N) for C in sizes for N in sizes]
+    edges = np.array([0, 0.25, 0.5, 1, 2, 4, 8, 16, 1e9])
+    rows = []
+    bar = Progress(len(combos), "capacity", enabled=progress)
+    for C, N in combos:
+        cases = [hc.random_case(C, N, n_ops, seed + s, spacing, "mixed") for s in range(n_seqs)]
+        report = CA3Memory.run_cases(cases, backend, variant=variant, **backend_options)
+        loads = np.array([op_loads(c) for c in cases])
+        recall = (report.kinds != LEARN) & (report.kinds != "")
+        acc = report.accuracy()
+        rows.append({"C": C, "N": N, "sequences": n_seqs, "operations": int((report.kinds != "").sum()),
+                     **{k: acc[k] for k in (*KINDS, "overall")},
+                     "load_bins": [float(x) for x in (edges[:-1] + np.minimum(edges[1:], 32)) / 2],
+                     "recall_accuracy_by_load": bin_by_load(loads[recall], report.correct[recall], edges)})
+        bar.update()
+    bar.close()
+    return rows

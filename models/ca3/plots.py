@@ -1,0 +1,63 @@
+"""Figures of the CA3 memory (matplotlib, drawn off-screen)."""
+from __future__ import annotations
+
+import numpy as np
+
+from .builder import IN_CONT, IN_CUE, MODEL_POPULATIONS, OUT_CONT, OUT_CUE
+
+LABELS = {"CA3cueCueRecall": "CueCue", "CA3contCueRecall": "ContCue", "CA3contCond": "ContCond",
+          "CA3contCondInt": "CondInt", "CA3cueContRecall": "CueCont", "CA3contContRecall": "ContCont",
+          "CA3MergeCue": "MergeCue", "CA3MergeCont": "MergeCont"}
+
+
+def _plt():
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    return plt
+
+
+def raster(result, case, path, trial: int = 0, title: str = "") -> None:
+    """Spikes of every population, stacked, with the operations marked."""
+    plt = _plt()
+    pops = [IN_CUE, IN_CONT, *MODEL_POPULATIONS, OUT_CUE, OUT_CONT]
+    pops = [p for p in pops if p in result.spikes]
+    fig, axes = plt.subplots(len(pops), 1, figsize=(11, 1.0 + 0.75 * len(pops)), sharex=True)
+    for ax, pop in zip(axes, pops):
+        tr, st, nr = result.spikes[pop]
+        sel = tr == trial
+        ax.scatter(st[sel] * result.dt, nr[sel], s=6, marker="|", color="k")
+        ax.set_ylabel(LABELS.get(pop, pop), rotation=0, ha="right", va="center", fontsize=8)
+        ax.set_ylim(-0.8, result.sizes[pop] - 0.2)
+        ax.set_yticks([])
+        for t0, op in case.timed_ops:
+            ax.axvline(t0, color={"learn": "tab:green", "recall_cue": "tab:blue"}.get(op.kind, "tab:orange"),
+                       lw=0.6, alpha=0.6)
+    axes[-1].set_xlabel("time (ms)   green: learn, blue: recall by cue, orange: recall by content")
+    fig.suptitle(title or case.name)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def capacity(rows, path) -> None:
+    """Recall accuracy against load (stored memories per content bit), one line per size."""
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for row in rows:
+        loads, acc = row["load_bins"], row["recall_accuracy_by_load"]
+        keep = [i for i, a in enumerate(acc) if a is not None]
+        ax.plot([loads[i] for i in keep], [acc[i] for i in keep], marker="o", label=f"C={row['C']}, N={row['N']}")
+    ax.set_xlabel("load: stored memories x bits per memory / N (memories per content bit)")
+    ax.set_ylabel("recall accuracy (by cue and by content)")
+    ax.set_ylim(-0.02, 1.02)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7, ncol=2)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def bin_by_load(loads: np.ndarray, correct: np.ndarray, edges: np.ndarray) -> list:
+    idx = np.clip(np.digitize(loads, edges) - 1, 0, len(edges) - 2)
+    return [float(correct[idx == i].mean()) if (idx == i).any() else None for i in range(len(edges) - 1)]
