@@ -1,1 +1,76 @@
-"""snnTorch backend."""
+"""The snnTorch backend: the membrane and synaptic current of every IF neuron advance through
+snntorch.Synaptic, inside the batched network machinery of the torch backend.
+
+Mapping (u = V - v_rest in mV; alpha_m = exp(-dt/tau_m), alpha_s = exp(-dt/tau_syn)):
+snntorch.Synaptic computes syn <- beta_s syn + x; mem <- beta_m mem + syn, which is the
+IR's discretization with beta_m = alpha_m, beta_s = alpha_s and syn in mV:
+  spinnaker scheme: syn = (1 - alpha_m) R I, x_t = (1 - alpha_m) R init (w_E - w_I) arriving at t;
+  exact scheme:     syn = P21 I,             x_t = P21 (w_E - w_I) arriving at t - 1
+                    (NEST order: input moves V from the next step on).
+Threshold (V >= v_thresh), reset to v_reset and the refractory hold are the IR's, applied by
+the engine (snntorch's strict '>' threshold and lack of a refractory period would differ),
+so the cell runs with reset_mechanism='none'. STDP, delays and recording are the torch
+backend's, which this backend obtains through the registry (a backend never imports another).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from spikemem.errors import UnsupportedFeature
+from spikemem.registry import get_backend
+
+
+class SynapticNeurons:
+    """Engine plug-in: snntorch.Synaptic drives the sub-threshold dynamics."""
+
+    def __init__(self, engine):
+        import snntorch
+        c, n = engine.c, engine.c.n_if
+        p = c.params
+        _require_single_tau_syn(c, "snntorch")
+        if np.any(p["i_offset"] != 0):
+            raise UnsupportedFeature("i_offset: snntorch.Synaptic has no constant input term "
+                                     f"(got {float(p['i_offset'][p['i_offset'] != 0][0])} nA); use the torch backend")
+        self.n, self.scheme = n, c.scheme
+        alpha_m, alpha_s = p["alpha"], p["decay"][:n]
+        gain = (1.0 - alpha_m) * p["R"] * p["init"][:n] if c.scheme == "spinnaker" else p["p21"][:n]
+        self.gain = engine.const(gain)
+        self.v_rest = engine.p["v_rest"]
+        self.cell = snntorch.Synaptic(alpha=engine.const(alpha_s), beta=engine.const(alpha_m),
+                                      threshold=1e30, reset_mechanism="none").to(engine.device)
+        self.syn = torch_zeros_like(engine.V)
+        self.delayed = torch_zeros_like(engine.V) if c.scheme == "exact" else None
+
+    def membrane(self, e, arrived):
+        n = self.n
+        x = (arrived[:, :n] - arrived[:, n:]) * self.gain
+        if self.delayed is not None:
+            x, self.delayed = self.delayed, x
+        _, self.syn, mem = self.cell(x, self.syn, e.V - self.v_rest)
+        return mem + self.v_rest
+
+
+def torch_zeros_like(t):
+    import torch
+    return torch.zeros_like(t)
+
+
+def _require_single_tau_syn(c, lib):
+    n = c.n_if
+    tau_e, tau_i = c.params["decay"][:n], c.params["decay"][n:]
+    if not np.allclose(tau_e, tau_i, rtol=1e-12, atol=0):
+        raise UnsupportedFeature(f"tau_syn_I != tau_syn_E: the {lib} cell has one synaptic current per neuron")
+
+
+class SnnTorchBackend:
+    name = "snntorch"
+    unsupported = frozenset({"cell.i_offset"})   # spikemem.features vocabulary; distinct tau_syn_E/I is refused at run
+
+    def __init__(self, device: str = "cpu", dtype: str = "float32"):
+        self.inner = get_backend("torch", device=device, dtype=dtype, neurons=SynapticNeurons, label=self.name)
+
+    def run(self, network, duration_ms: float, inputs=None, batch: int | None = None):
+        return self.inner.run(network, duration_ms, inputs=inputs, batch=batch)
+
+
+__all__ = ["SnnTorchBackend", "SynapticNeurons"]

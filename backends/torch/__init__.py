@@ -2,7 +2,8 @@
 
 Options: device ('cpu', 'cuda' or 'cuda:N'; default 'cpu') and dtype ('float32', the
 default, or 'float64', which reproduces the reference spike for spike). `neurons` plugs
-another library's cell into the membrane update (used by the snnTorch and Norse backends).
+another library's cell into the membrane update and `label` names the results (both used by
+the snnTorch and Norse backends, which reach this one through the registry).
 """
 from __future__ import annotations
 
@@ -41,12 +42,12 @@ class TorchBackend:
     name = "torch"
     unsupported = frozenset()
 
-    def __init__(self, device: str = "cpu", dtype: str = "float32", neurons=None, name: str | None = None):
+    def __init__(self, device: str = "cpu", dtype: str = "float32", neurons=None, label: str | None = None):
         self.device = resolve_device(device)
         self.dtype = resolve_dtype(dtype)
         self.neurons = neurons
-        if name:
-            self.name = name
+        if label:
+            self.name = label
 
     def run(self, network, duration_ms: float, inputs=None, batch: int | None = None):
         """Simulate `duration_ms`; inputs give each trial's source spikes (see resolve_inputs)."""
