@@ -6,8 +6,8 @@ time convention.
 """
 from __future__ import annotations
 
+import contextlib
 import importlib
-import os
 import warnings
 
 import numpy as np
@@ -28,7 +28,9 @@ class PyNNBackend:
 
     Options: simulator ('nest', 'brian2', 'spinnaker'); nest: spike_precision ('on_grid' =
     iaf_psc_exp, 'off_grid' = iaf_psc_exp_ps); brian2: codegen ('numpy' or 'cython');
-    spinnaker: config_dir (a run folder holding spynnaker.cfg, see spikemem.hardware.spinnaker).
+    spinnaker: machine (board host) or spalloc (server URL), else a virtual board, which maps
+    and loads nothing and records no spikes; every run gets its own config in a run folder
+    (spikemem.hardware.spinnaker.config), ~/.spynnaker.cfg is never touched.
     """
 
     def __init__(self, simulator: str = "nest", **options):
@@ -36,7 +38,7 @@ class PyNNBackend:
         self.profile = PROFILES[simulator]
         self.name = simulator
         self.unsupported = self.profile.unsupported
-        allowed = {"nest": {"spike_precision"}, "brian2": {"codegen"}, "spinnaker": {"config_dir"}}[simulator]
+        allowed = {"nest": {"spike_precision"}, "brian2": {"codegen"}, "spinnaker": {"machine", "spalloc", "version", "run_base"}}[simulator]
         unknown = set(options) - allowed
         if unknown:
             raise ValidationError("backend option", sorted(unknown), f"{simulator} takes {sorted(allowed)}")
@@ -44,7 +46,9 @@ class PyNNBackend:
         check_option("spike_precision", self.spike_precision, {"on_grid", "off_grid"})
         self.codegen = options.get("codegen", "numpy")
         check_option("codegen", self.codegen, {"numpy", "cython"})
-        self.config_dir = options.get("config_dir")
+        self.board = {k: options[k] for k in ("machine", "spalloc", "version") if options.get(k) is not None}
+        self.run_base = options.get("run_base")
+        self.run_folder = None
         if self.spike_precision == "off_grid":
             self.name = "nest_precise"
         self._sim = None
@@ -78,12 +82,31 @@ class PyNNBackend:
         self._announce(network)
         shift = shift_steps(events, self.profile, network)
         sizes = {p.name: p.size for p in network.populations}
+        with self._environment():
+            return self._run_trials(network, plain, events, batch, steps, shift, sizes)
+
+    def _environment(self):
+        if self.profile.name != "spinnaker":
+            return contextlib.nullcontext()
+        from spikemem.hardware.spinnaker.config import RunFolder
+        virtual = not (self.board.get("machine") or self.board.get("spalloc"))
+        if virtual:
+            warnings.warn("sPyNNaker on a virtual board maps the network but records no spikes", stacklevel=3)
+        self.run_folder = RunFolder.create(self.run_base, virtual=virtual, **self.board)
+        return self.run_folder.active()
+
+    def _run_trials(self, network, plain, events, batch, steps, shift, sizes):
+        dt = plain["dt"]
         spikes = {name: [] for name in network.recorded_spikes}
         vs = {name: [] for name in network.recording.v}
         weights = {name: [] for name in network.recording.weights}
         for trial in range(batch):
             stim = stimulus(events, sizes, trial, dt, shift)
-            pops, projs = self._run_one(plain, stim, (steps + shift) * dt)
+            try:
+                pops, projs = self._run_one(plain, stim, (steps + shift) * dt)
+            except BaseException:
+                self._end_quietly()
+                raise
             for name in spikes:
                 s, i = spike_arrays(pops[name], dt, shift, steps)
                 spikes[name].append((np.full(len(s), trial), s, i))
@@ -109,23 +132,28 @@ class PyNNBackend:
             brian2.BrianLogger.suppress_name("synapses_dt_mismatch")
             sim.setup(timestep=dt, min_delay=dt)
         else:
-            self._setup_spinnaker(sim, dt)
+            sim.setup(timestep=dt)
         pops, projs = instantiate.build(sim, plain, stim)
         if self.profile.name == "brian2":
             _brian2_stdp_timing(plain, projs)
-        sim.run(duration)
+        if self.board.get("machine") or self.board.get("spalloc"):
+            try:
+                sim.run(duration)
+            except Exception as e:   # sPyNNaker raises many kinds when no board answers
+                from spikemem.hardware.spinnaker.config import BoardConnectionError
+                where = self.board.get("machine") or self.board.get("spalloc")
+                raise BoardConnectionError(f"no SpiNNaker board answered at {where!r} "
+                                           f"({type(e).__name__}: {e}); run folder: {self.run_folder.path}") from e
+        else:
+            sim.run(duration)
         return pops, projs
 
-    def _setup_spinnaker(self, sim, dt):
-        if self.config_dir is None:
-            from spikemem.hardware.spinnaker.config import RunFolder
-            self.config_dir = str(RunFolder.create(virtual=True).path)
-        cwd = os.getcwd()
-        os.chdir(self.config_dir)   # sPyNNaker reads spynnaker.cfg from the working directory
+
+    def _end_quietly(self):
         try:
-            sim.setup(timestep=dt)
-        finally:
-            os.chdir(cwd)
+            self.sim.end()
+        except Exception:
+            pass
 
 
 def _brian2_stdp_timing(plain, projs):

@@ -10,7 +10,9 @@ def build(sim, plain, stimulus):
     pops = {}
     for p in plain["populations"]:
         if p["kind"] == "SpikeSourceArray":
-            trains = stimulus.get(p["name"]) or [[] for _ in range(p["size"])]
+            trains = stimulus.get(p["name"]) or []
+            if not any(len(t) for t in trains):
+                trains = []   # sPyNNaker 7.4 fails on a list of only empty trains
             pop = sim.Population(p["size"], sim.SpikeSourceArray(spike_times=trains), label=p["name"])
         else:
             pop = sim.Population(p["size"], sim.IF_curr_exp(**p["params"]), label=p["name"])

@@ -1,0 +1,1 @@
+"""SpiNNaker through sPyNNaker: per-run config, virtual-board mapping, export and hardware runs."""

@@ -1,0 +1,101 @@
+"""`spikemem spinnaker map|run|export`: the CA3 memory or any saved network on SpiNNaker."""
+from __future__ import annotations
+
+import json
+import sys
+
+
+def _network_args(p):
+    p.add_argument("network", nargs="?", help="a saved spikemem network (JSON)")
+    p.add_argument("--cam", nargs=2, type=int, metavar=("C", "N"), help="the CA3 memory with C addresses and N bits")
+    p.add_argument("--variant", default="faithful", help="CA3 variant for --cam (default: faithful)")
+    p.add_argument("--stimulus", help="a CA3 stimulus file (golden JSON layout) for --cam")
+
+
+def register(sub):
+    sp = sub.add_parser("spinnaker", help="SpiNNaker through sPyNNaker: map on a virtual board, export, run on hardware")
+    ss = sp.add_subparsers(dest="spinnaker_command", metavar="SPINNAKER_COMMAND")
+    ss.required = True
+    m = ss.add_parser("map", help="map on a virtual board and print chips, cores, SDRAM and routing entries")
+    _network_args(m)
+    m.add_argument("--json", action="store_true", help="print the report as a JSON object")
+    m.add_argument("--board-version", type=int, default=5, help="virtual board: 5 (48 chips) or 3 (4 chips)")
+    m.set_defaults(func=_map)
+    r = ss.add_parser("run", help="run on a physical board or a spalloc server and record spikes")
+    _network_args(r)
+    where = r.add_mutually_exclusive_group(required=True)
+    where.add_argument("--machine", help="host name or IP address of a SpiNNaker board")
+    where.add_argument("--spalloc", help="URL of a spalloc server")
+    r.add_argument("--board-version", type=int, default=5)
+    r.add_argument("--duration", type=float, help="ms to simulate (default: the stimulus length)")
+    r.add_argument("--out", required=True, help="where to write the recorded spikes (JSON)")
+    r.set_defaults(func=_run)
+    e = ss.add_parser("export", help="write a standalone PyNN script and its stimulus for a board")
+    _network_args(e)
+    e.add_argument("--duration", type=float, help="ms to simulate (default: the stimulus length)")
+    e.add_argument("--out", required=True, help="output folder")
+    e.set_defaults(func=_export)
+
+
+def _load(args):
+    """(network, inputs or None, duration_ms or None) from the command line."""
+    from spikemem import Network
+    from spikemem.errors import ValidationError
+    if bool(args.network) == bool(args.cam):
+        raise ValidationError("network", args.network, "give either a network file or --cam C N")
+    if args.network:
+        if args.stimulus:
+            raise ValidationError("stimulus", args.stimulus, "only for --cam; a network file holds its own spike times")
+        return Network.load(args.network), None, None
+    from dataclasses import replace
+
+    from spikemem.models.ca3 import build_cam, load_stimulus
+    from spikemem.models.ca3.variants import variant_params
+    params = variant_params(args.variant)
+    C, N = args.cam
+    if args.stimulus:
+        stim = load_stimulus(args.stimulus)
+        if (stim.C, stim.N) != (C, N):
+            raise ValidationError("stimulus", f"{stim.C}x{stim.N}", f"does not fit --cam {C} {N}")
+        if stim.dt != params.dt:
+            params = replace(params, dt=stim.dt)
+        return build_cam(C, N, params), stim.inputs(), stim.sim_time_ms
+    return build_cam(C, N, params), None, None
+
+
+def _map(args) -> int:
+    from .mapping import format_report, map_network
+    net, _, _ = _load(args)
+    report = map_network(net, version=args.board_version)
+    print(json.dumps(report, indent=1, default=list) if args.json else format_report(report))
+    return 0
+
+
+def _run(args) -> int:
+    from spikemem.errors import ValidationError
+
+    from spikemem.backends.pynn import SpinnakerBackend
+    net, inputs, duration = _load(args)
+    duration = args.duration or duration
+    if not duration:
+        raise ValidationError("duration", duration, "give --duration (ms) or a --stimulus")
+    be = SpinnakerBackend(machine=args.machine, spalloc=args.spalloc, version=args.board_version)
+    res = be.run(net, duration, inputs=inputs)
+    from spikemem.serialization import atomic_write_text
+    atomic_write_text(args.out, json.dumps({"dt": res.dt, "backend": "spinnaker", "recorded_spikes": {
+        pop: {"spikes_t_ms_neuron": res.spike_list(pop)} for pop in res.spikes}}, indent=1))
+    print(f"{res.count()} spikes -> {args.out}", file=sys.stderr)
+    return 0
+
+
+def _export(args) -> int:
+    from spikemem.errors import ValidationError
+
+    from .export import export
+    net, inputs, duration = _load(args)
+    duration = args.duration or duration
+    if not duration:
+        raise ValidationError("duration", duration, "give --duration (ms) or a --stimulus")
+    for path in export(net, args.out, duration, inputs):
+        print(path)
+    return 0

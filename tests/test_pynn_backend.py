@@ -1,0 +1,91 @@
+"""The PyNN backend on NEST: conversions, declared limits, and spike-for-spike agreement
+with the reference backend's exact scheme (NEST's iaf_psc_exp on the grid)."""
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from spikemem import (AllToAllConnector, IFCurrExp, Network, Population, Projection, Simulation,
+                      SpikeSourceArray, get_backend)
+from spikemem.errors import UnsupportedFeature, ValidationError
+from spikemem.harness import cases as hc
+from spikemem.models.ca3 import RECORDED, build_cam, protocol
+from spikemem.models.ca3.params import CA3Params
+
+from spikemem.backends.pynn.lowering import lower
+from spikemem.backends.pynn.simulators import NEST, SPINNAKER
+
+
+def _two_pops():
+    return Network([Population("a", 3, IFCurrExp()), Population("b", 3, IFCurrExp())],
+                   [Projection("inh", "a", "b", AllToAllConnector(allow_self_connections=False), 2.0, 1.0, "inhibitory")])
+
+
+def test_lowering_drops_diagonal_between_populations_and_signs_inhibition():
+    nest_pr = lower(_two_pops(), NEST)["projections"][0]
+    pairs = {(c[0], c[1]) for c in nest_pr["connections"]}
+    assert pairs == {(i, j) for i in range(3) for j in range(3) if i != j}
+    assert all(c[2] == -2.0 for c in nest_pr["connections"])          # NEST/Brian2 want w < 0
+    assert all(c[2] == 2.0 for c in lower(_two_pops(), SPINNAKER)["projections"][0]["connections"])
+
+
+def test_stdp_amplitudes_follow_each_simulators_convention():
+    net = build_cam(2, 3)
+    stdp_nest = lower(net, NEST)["projections"][9]["stdp"]
+    stdp_spin = lower(net, SPINNAKER)["projections"][9]["stdp"]
+    assert stdp_nest["A_plus"] * stdp_nest["w_max"] == pytest.approx(6.0)   # PyNN-NEST scales A by w_max
+    assert stdp_spin["A_plus"] == 6.0                                         # sPyNNaker 7: absolute
+
+
+@pytest.mark.parametrize("field, value", [("traces", "nearest"), ("clamp", "per_update"), ("post_history", 16),
+                                          ("potentiate_at_zero", True), ("w_min", 0.5)])
+def test_inexpressible_stdp_is_refused_by_name(field, value):
+    net = build_cam(2, 3, replace(CA3Params(), stdp=replace(CA3Params().stdp, **{field: value})))
+    with pytest.raises(UnsupportedFeature, match="nest cannot express"):
+        lower(net, NEST)
+
+
+def test_spinnaker_needs_a_1ms_timestep():
+    with pytest.raises(UnsupportedFeature, match="1 ms timestep"):
+        lower(build_cam(2, 3, replace(CA3Params(), dt=0.5)), SPINNAKER)
+
+
+def test_options_are_validated():
+    pytest.importorskip("spikemem.backends.pynn")
+    with pytest.raises(ValidationError, match="codegen"):
+        get_backend("nest", codegen="numpy")
+    with pytest.raises(ValidationError, match="spike_precision"):
+        get_backend("nest", spike_precision="exact")
+
+
+def test_nest_on_grid_matches_reference_exact_spike_for_spike():
+    pytest.importorskip("pyNN.nest")
+    case = hc.functional()
+    net = build_cam(case.C, case.N, replace(CA3Params(), scheme="exact"))
+    inputs = protocol.input_events([case])            # starts at t = 0: NEST needs the stimulus shift
+    ref = get_backend("reference").run(net, case.sim_time_ms, inputs=inputs)
+    res = get_backend("nest").run(net, case.sim_time_ms, inputs=inputs)
+    assert res.count() > 300
+    for pop in RECORDED:
+        for a, b in zip(ref.spikes[pop], res.spikes[pop]):
+            np.testing.assert_array_equal(a, b, err_msg=pop)
+
+
+def test_nest_refuses_a_shift_that_would_change_the_run():
+    pytest.importorskip("pyNN.nest")
+    net = Network([Population("src", 1, SpikeSourceArray(((0.0,),))), Population("n", 1, IFCurrExp(i_offset=0.1))],
+                  [Projection("p", "src", "n", AllToAllConnector(), 1.0, 1.0)], Simulation(scheme="exact"))
+    with pytest.raises(UnsupportedFeature, match="i_offset"):
+        get_backend("nest").run(net, 10.0)
+
+
+def test_nest_batch_runs_each_trial():
+    pytest.importorskip("pyNN.nest")
+    net = Network([Population("src", 1, SpikeSourceArray()), Population("n", 1, IFCurrExp(tau_refrac=2.0))],
+                  [Projection("p", "src", "n", AllToAllConnector(), 5.0, 1.0)], Simulation(scheme="exact"))
+    inputs = {"src": [[[3.0]], [[5.0, 9.0]]]}
+    ref = get_backend("reference").run(net, 15.0, inputs=inputs)
+    res = get_backend("nest").run(net, 15.0, inputs=inputs)
+    assert res.batch == 2 and res.count("n") == 3
+    for a, b in zip(ref.spikes["n"], res.spikes["n"]):
+        np.testing.assert_array_equal(a, b)
