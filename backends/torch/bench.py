@@ -1,2 +1,250 @@
+"""`spikemem bench backends`: the CA3 memory (C = N = 100) on every array backend, side by side.
+
+One table: reference, torch-cpu, torch-cuda (when CUDA is present), snnTorch and Norse at
+batch sizes 1, 64, 1024 and 8192 of independent random sequences. Each (backend, batch) runs
+in its own process, so its peak memory is its own: peak RSS of the process, and peak CUDA
+memory allocated on a GPU. Figures: simulated ms per wall second summed over the batch
+(x real time = that / 1000) and the ratio to the reference engine on the same batch. The
+issue's targets count simulated ms per wall second: >= 5,000,000 for torch-cuda at batch 8192,
+i.e. <= 1.6 ms of wall time per 1 ms step of all 8192 trials, and >= 50x the reference.
+A backend's larger batches are skipped, and said so, when the previous batch's time
+extrapolates beyond --budget seconds.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+# pyNN.nest on one trial of this workload (C = N = 100 random sequence), this project's 2-core CPU,
+# in simulated ms per wall second (the issue calls it "x real time"; in seconds per second it is 7.3x).
+NEST_SIM_MS_PER_S = 7300.0
+
+BACKENDS = {   # label -> (backend name, options)
+    "reference": ("reference", {}),
+    "torch-cpu": ("torch", {"device": "cpu"}),
+    "torch-cuda": ("torch", {"device": "cuda"}),
+    "snntorch": ("snntorch", {}),
+    "norse": ("norse", {}),
+}
+TARGET_CUDA_8192 = 5_000_000      # simulated ms per wall s, aggregate, torch-cuda at batch 8192 (<= 1.6 ms per step)
+TARGET_VS_REFERENCE = 50.0
+
+
 def register(sub):
-    pass
+    p = sub.add_parser("backends", help="CA3 100x100 random sequences on reference / torch / snnTorch / Norse, "
+                                        "batches 1..8192: simulated ms per wall s and peak memory")
+    p.add_argument("--batches", default="1,64,1024,8192", help="comma-separated batch sizes (default 1,64,1024,8192)")
+    p.add_argument("--backends", default=",".join(BACKENDS),
+                   help=f"comma-separated subset of {','.join(BACKENDS)} (torch-cuda is skipped without CUDA)")
+    p.add_argument("--size", type=int, default=100, help="C = N of the memory (default 100)")
+    p.add_argument("--ops", type=int, default=40, help="operations per random sequence (default 40)")
+    p.add_argument("--spacing", type=float, default=14.0, help="ms between operations (default 14)")
+    p.add_argument("--dtype", default="float32", choices=["float32", "float64"], help="dtype of the torch-based backends")
+    p.add_argument("--library-device", default="auto", choices=["auto", "cpu", "cuda"],
+                   help="device of snnTorch and Norse (auto: cuda when present)")
+    p.add_argument("--budget", type=float, default=120.0,
+                   help="seconds one run may take; larger batches of a slower backend are skipped (default 120)")
+    p.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's own)")
+    p.add_argument("--quick", action="store_true", help="batches 1,64 and 10 operations: a smoke run")
+    p.add_argument("--json", action="store_true", help="print the rows as JSON")
+    p.set_defaults(func=_bench)
+
+
+def _cuda_available() -> bool:
+    try:
+        import torch
+    except ImportError:
+        return False
+    return torch.cuda.is_available()
+
+
+def _installed(name: str) -> bool:
+    from spikemem.registry import available_backends
+    return name in available_backends()
+
+
+def _parse_batches(text: str) -> list:
+    from spikemem.errors import ValidationError
+    try:
+        out = sorted({int(x) for x in text.split(",") if x.strip()})
+    except ValueError:
+        raise ValidationError("--batches", text, "must be comma-separated integers") from None
+    if not out or out[0] < 1:
+        raise ValidationError("--batches", text, "batch sizes must be >= 1")
+    return out
+
+
+def _bench(args) -> int:
+    from spikemem.errors import ValidationError
+    batches = [1, 64] if args.quick else _parse_batches(args.batches)
+    ops = 10 if args.quick else args.ops
+    labels = [b for b in args.backends.split(",") if b]
+    for b in labels:
+        if b not in BACKENDS:
+            raise ValidationError("--backends", b, f"unknown (known: {sorted(BACKENDS)})")
+    cuda = _cuda_available()
+    lib_dev = ("cuda" if cuda else "cpu") if args.library_device == "auto" else args.library_device
+    with tempfile.TemporaryDirectory() as tmp:
+        workload = os.path.join(tmp, "workload.npz")
+        sim_ms = _write_workload(workload, args.size, ops, args.spacing, max(batches))
+        if not args.json:
+            print(f"CA3 {args.size}x{args.size}, {ops} random operations {args.spacing:g} ms apart: "
+                  f"{sim_ms:g} ms simulated per trial; dtype {args.dtype}; CUDA: "
+                  f"{_cuda_name() if cuda else 'not available'}", flush=True)
+            print(f"{'backend':<12} {'batch':>6} {'wall s':>9} {'sim ms/wall s':>15} {'x real time':>13} "
+                  f"{'x reference':>11} {'peak RSS MiB':>12} {'peak GPU MiB':>12} {'spikes':>12}", flush=True)
+        rows, ref_speed = [], {}
+        for label in labels:
+            name, opts = BACKENDS[label]
+            opts = dict(opts)
+            if name in ("torch", "snntorch", "norse"):
+                opts["dtype"] = args.dtype
+            if name in ("snntorch", "norse"):
+                opts["device"] = lib_dev
+            skip_all = None
+            if not _installed(name):
+                skip_all = f"backend '{name}' not installed"
+            elif opts.get("device") == "cuda" and not cuda:
+                skip_all = "no CUDA device"
+            last = None
+            for B in batches:
+                row = {"backend": label, "options": opts, "batch": B, "sim_ms": sim_ms}
+                if skip_all:
+                    row["skipped"] = skip_all
+                elif last is not None and last["wall_s"] * B / last["batch"] > args.budget:
+                    row["skipped"] = (f"estimated {last['wall_s'] * B / last['batch']:.0f} s > budget "
+                                      f"{args.budget:g} s")
+                else:
+                    row.update(_run_child(workload, name, opts, B, args.threads, timeout=max(60.0, 4 * args.budget)))
+                    if "wall_s" in row:
+                        row["sim_ms_per_s"] = B * sim_ms / row["wall_s"]
+                        row["x_real_time"] = row["sim_ms_per_s"] / 1000.0
+                        last = row
+                        if label == "reference":
+                            ref_speed[B] = row["sim_ms_per_s"]
+                        if B in ref_speed:
+                            row["x_reference"] = row["sim_ms_per_s"] / ref_speed[B]
+                rows.append(row)
+                if not args.json:
+                    _print_row(row)
+        if not args.json:
+            _print_targets(rows)
+        else:
+            print(json.dumps(rows, indent=1))
+    return 0
+
+
+def _print_row(r):
+    if "skipped" in r or "error" in r:
+        print(f"{r['backend']:<12} {r['batch']:>6}   {'skipped: ' + r['skipped'] if 'skipped' in r else 'error: ' + r['error']}",
+              flush=True)
+        return
+    gpu = f"{r['peak_gpu_mib']:.0f}" if r.get("peak_gpu_mib") is not None else "-"
+    xref = f"{r['x_reference']:.2f}" if "x_reference" in r else "-"
+    print(f"{r['backend']:<12} {r['batch']:>6} {r['wall_s']:>9.2f} {r['sim_ms_per_s']:>15,.0f} {r['x_real_time']:>13,.0f} "
+          f"{xref:>11} {r['peak_rss_mib']:>12.0f} {gpu:>12} {r['spikes']:>12,}", flush=True)
+
+
+def _print_targets(rows):
+    print(f"for scale: NEST runs one trial of this workload at about {NEST_SIM_MS_PER_S:,.0f} simulated ms per wall s "
+          "on this project's CPU")
+    cuda = [r for r in rows if r["backend"] == "torch-cuda" and r["batch"] == 8192 and "wall_s" in r]
+    if not cuda:
+        print("targets (torch-cuda, batch 8192): not measured here (no CUDA device or batch 8192 not run)")
+        return
+    r = cuda[0]
+    ms_per_step = r["wall_s"] * 1000.0 / r["sim_ms"]
+    ok1 = r["sim_ms_per_s"] >= TARGET_CUDA_8192
+    print(f"target torch-cuda batch 8192 >= {TARGET_CUDA_8192:,} simulated ms per wall s: {r['sim_ms_per_s']:,.0f} "
+          f"({ms_per_step:.2f} ms wall per 1 ms step) -> {'met' if ok1 else 'NOT met'}")
+    if "x_reference" in r:
+        print(f"target >= {TARGET_VS_REFERENCE:g}x the reference at batch 8192: {r['x_reference']:.1f}x -> "
+              f"{'met' if r['x_reference'] >= TARGET_VS_REFERENCE else 'NOT met'}")
+    else:
+        print("target vs reference at batch 8192: reference skipped at this batch (see its row)")
+
+
+def _cuda_name() -> str:
+    import torch
+    return torch.cuda.get_device_name(0)
+
+
+# -- the workload, written once and read by every child -----------------------------------------
+
+def _write_workload(path, size, ops, spacing, batch) -> float:
+    from spikemem.harness import cases as hc
+    from spikemem.models.ca3 import protocol
+    cases = [hc.random_case(size, size, ops, seed=s, spacing=spacing) for s in range(batch)]
+    events = protocol.input_events(cases)
+    sim_ms = max(c.sim_time_ms for c in cases)
+    arrays = {f"{pop}.{f}": getattr(ev, f) for pop, ev in events.items() for f in ("trial", "step", "neuron")}
+    np.savez(path, size=size, sim_ms=sim_ms, pops=np.array(list(events)), **arrays)
+    return float(sim_ms)
+
+
+def _load_inputs(path, batch):
+    from spikemem.spiketrains import SpikeEvents
+    z = np.load(path)
+    out = {}
+    for pop in z["pops"]:
+        pop = str(pop)
+        tr, st, nr = z[f"{pop}.trial"], z[f"{pop}.step"], z[f"{pop}.neuron"]
+        keep = tr < batch
+        out[pop] = SpikeEvents(tr[keep], st[keep], nr[keep])
+    return int(z["size"]), float(z["sim_ms"]), out
+
+
+def _run_child(workload, name, opts, batch, threads, timeout) -> dict:
+    cmd = [sys.executable, "-m", "spikemem.backends.torch.bench", "--child", workload, name, json.dumps(opts),
+           str(batch), str(threads or 0)]
+    try:
+        out = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return {"error": f"timed out after {timeout:.0f} s"}
+    if out.returncode != 0:
+        lines = (out.stderr or out.stdout).strip().splitlines()
+        return {"error": lines[-1] if lines else f"exit {out.returncode}"}
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _child(workload, name, opts, batch, threads) -> dict:
+    import resource
+
+    from spikemem.models.ca3 import build_cam
+    from spikemem.registry import get_backend
+    size, sim_ms, inputs = _load_inputs(workload, batch)
+    cuda = "cuda" in str(opts.get("device", ""))
+    torch = None
+    if name != "reference":
+        import torch
+        if threads:
+            torch.set_num_threads(threads)
+    be = get_backend(name, **opts)
+    net = build_cam(size, size)
+    be.run(net, 10.0, inputs=inputs, batch=batch)          # warm-up: allocator, kernels, CUDA context
+    if cuda:
+        torch.cuda.synchronize()
+        torch.cuda.reset_peak_memory_stats()
+    t = time.perf_counter()
+    res = be.run(net, sim_ms, inputs=inputs, batch=batch)
+    if cuda:
+        torch.cuda.synchronize()
+    wall = time.perf_counter() - t
+    return {"wall_s": wall, "spikes": res.count(),
+            "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0,
+            "peak_gpu_mib": torch.cuda.max_memory_allocated() / 2**20 if cuda else None}
+
+
+if __name__ == "__main__":
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--child", nargs=5, metavar=("WORKLOAD", "BACKEND", "OPTIONS", "BATCH", "THREADS"), required=True)
+    a = ap.parse_args()
+    w, n, o, b, th = a.child
+    print(json.dumps(_child(w, n, json.loads(o), int(b), int(th))))

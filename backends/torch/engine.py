@@ -9,6 +9,8 @@ so that other torch libraries' cells (snnTorch, Norse) can drive the same networ
 """
 from __future__ import annotations
 
+from collections import deque
+
 import numpy as np
 import torch
 
@@ -60,9 +62,12 @@ class Engine:
         n = c.n_if
         self.p = {k: self.const(v) for k, v in c.params.items() if k != "refrac"}
         self.refrac_len = torch.as_tensor(c.params["refrac"], dtype=torch.int64, device=self.device)
+        self.max_ref = int(c.params["refrac"].max()) if n else 0
+        self.uniform_ref = n == 0 or bool(np.all(c.params["refrac"] == self.max_ref))
+        keep = max([self.max_ref] + [b.dendritic + 1 for b in c.plastic])
+        self.recent = deque(maxlen=max(keep, 1))     # (step, trials, neurons) of recent IF spikes
         self.V = self.p["v_start"].unsqueeze(0).repeat(batch, 1)
         self.I = torch.zeros(batch, 2 * n, dtype=dtype, device=self.device)
-        self.refrac = torch.zeros(batch, n, dtype=torch.int64, device=self.device)
         self.ring = torch.zeros(c.ring_len, batch, 2 * n, dtype=dtype, device=self.device)
         self.ring_flat = self.ring.view(-1)
         self.spk = torch.zeros(batch, c.n_all, dtype=torch.bool, device=self.device)
@@ -70,24 +75,27 @@ class Engine:
         self.csr = (torch.as_tensor(indptr, device=self.device), torch.as_tensor(col, device=self.device),
                     self.const(w), torch.as_tensor(d, device=self.device))
         self.plastic = [make_stdp(b, batch, c.dt, self.device, dtype) for b in c.plastic]
-        self.hist = torch.zeros(1 + max([b.dendritic for b in c.plastic], default=0), batch, n,
-                                dtype=torch.bool, device=self.device)
+        self.keep_recent = bool(self.max_ref or self.plastic)
         self.neurons = (neurons or ReferenceNeurons)(self)
 
     def const(self, arr) -> torch.Tensor:
         return torch.as_tensor(np.asarray(arr, dtype=np.float64), device=self.device).to(self.dtype)
 
     # -- one step -------------------------------------------------------------------------
-    def neuron_step(self, arrived):
-        n = self.c.n_if
-        Vn = self.neurons.membrane(self, arrived)
-        active = self.refrac == 0
-        self.V = torch.where(active, Vn, self.V)
-        self.refrac = torch.where(active, self.refrac, self.refrac - 1)
-        fired = self.V >= self.p["v_thresh"]
+    def neuron_step(self, arrived, t: int):
+        n, v_reset = self.c.n_if, self.p["v_reset"]
+        V = self.V = self.neurons.membrane(self, arrived)
+        # Refractory neurons keep V = v_reset: they fired at most max_ref steps ago (sparse, as the reference).
+        for s, fb, fi in self.recent:
+            if t - s > self.max_ref:
+                continue
+            if not self.uniform_ref:
+                k = self.refrac_len[fi] >= t - s
+                fb, fi = fb[k], fi[k]
+            V[fb, fi] = v_reset[fi]
+        fired = V >= self.p["v_thresh"]
         self.spk[:, :n] = fired
-        self.V = torch.where(fired, self.p["v_reset"], self.V)
-        self.refrac = torch.where(fired, self.refrac_len, self.refrac)
+        self.V = torch.where(fired, v_reset, V)
 
     def deliver_static(self, bs, ns, t):
         indptr, col, w, d = self.csr
@@ -102,9 +110,10 @@ class Engine:
         flat = (slot * self.B + torch.repeat_interleave(bs, lens, output_size=total)) * (2 * self.c.n_if) + col[pos]
         self.ring_flat.index_add_(0, flat, w[pos])
 
-    def deliver_plastic(self, stdp, t, open_):
+    def deliver_plastic(self, stdp, bs, ns, t, open_):
         b = stdp.block
-        bs, is_ = self.spk[:, b.pre_off:b.pre_off + b.n_pre].nonzero(as_tuple=True)
+        sel = (ns >= b.pre_off) & (ns < b.pre_off + b.n_pre)
+        bs, is_ = bs[sel], ns[sel] - b.pre_off
         if not len(bs):
             return
         rows = stdp.pre(bs, is_, t, open_)
@@ -117,15 +126,20 @@ class Engine:
         return {id(s): self.spk[:, s.block.gate].clone() for s in self.plastic if getattr(s.block, "gate", None) is not None}
 
     def stdp_post(self, t, gates):
-        n = self.c.n_if
-        self.hist[t % len(self.hist)] = self.spk[:, :n]
+        """Post events: STDP sees a spike of step t - dendritic delay now."""
+        by_step = {s: (fb, fi) for s, fb, fi in self.recent}
         for s in self.plastic:
             b = s.block
             s.decay()
-            if isinstance(s, HistorySTDP):
-                s.fired(self.spk[:, b.post_off:b.post_off + b.n_post], t)
-            if t >= b.dendritic:
-                s.post(self.hist[(t - b.dendritic) % len(self.hist), :, b.post_off:b.post_off + b.n_post], gates.get(id(s)))
+            lo, hi = b.post_off, b.post_off + b.n_post
+            if isinstance(s, HistorySTDP) and t in by_step:
+                fb, fi = by_step[t]
+                k = (fi >= lo) & (fi < hi)
+                s.fired(fb[k], fi[k] - lo, t)
+            if t - b.dendritic in by_step:
+                fb, fi = by_step[t - b.dendritic]
+                k = (fi >= lo) & (fi < hi)
+                s.post(fb[k], fi[k] - lo, gates.get(id(s)))
 
     # -- the run --------------------------------------------------------------------------
     def run(self, steps: int, source_events: dict, record_v) -> tuple:
@@ -140,20 +154,23 @@ class Engine:
         with torch.inference_mode():
             for t in range(steps):
                 arrived = self.ring[t % c.ring_len]
-                self.neuron_step(arrived)
+                self.neuron_step(arrived, t)
                 arrived.zero_()
                 self.spk[:, n:] = False
                 lo, hi = bounds[t], bounds[t + 1]
                 if hi > lo:
                     self.spk[trial[lo:hi], neuron[lo:hi]] = True
+                bs, ns = self.spk.nonzero(as_tuple=True)      # every spike of this step, one sync
+                if self.keep_recent:
+                    own = ns < n
+                    self.recent.append((t, bs[own], ns[own]))
                 if self.plastic:
                     gates = self.gates()
                     self.stdp_post(t, gates)
                     for s in self.plastic:
-                        self.deliver_plastic(s, t, gates.get(id(s)))
+                        self.deliver_plastic(s, bs, ns, t, gates.get(id(s)))
                 if v_idx is not None:
                     vs.append(self.V[:, v_idx].clone())
-                bs, ns = self.spk.nonzero(as_tuple=True)
                 if len(bs):
                     log.append((bs, torch.full_like(bs, t), ns))
                     self.deliver_static(bs, ns, t)

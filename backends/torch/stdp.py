@@ -1,8 +1,9 @@
 """Pair STDP on a batch of weight matrices in torch, event by event.
 
 A line-for-line port of the reference backend's STDP (same call order per step: decay(),
-post(seen, open_), pre(bs, is_, t, open_)) so that float64 runs give the reference's spikes
-exactly. open_ is None or a (batch,) bool of the trials whose plasticity gate spikes now.
+post(bs, js, open_) with the post spikes seen now, pre(bs, is_, t, open_) with this step's
+pre spikes) so that float64 runs give the reference's spikes exactly. open_ is None or a
+(batch,) bool of the trials whose plasticity gate spikes now.
 Work is proportional to the spikes of a step, not to the size of the weight matrices.
 """
 from __future__ import annotations
@@ -34,12 +35,12 @@ class OnlineSTDP:
         self.y *= self.dec_y
         self.seen = None
 
-    def post(self, seen: torch.Tensor, open_=None):
-        bs, js = seen.nonzero(as_tuple=True)
+    def post(self, bs, js, open_=None):
         if not len(bs):
             return
         r = self.rule
-        self.seen = seen
+        seen = self.seen = torch.zeros(self.y.shape, dtype=torch.bool, device=self.y.device)
+        seen[bs, js] = True
         if not r.depress_at_zero:
             self.y_before = self.y.clone()
         if open_ is None:
@@ -49,9 +50,9 @@ class OnlineSTDP:
             if bool(k.any()):
                 self._potentiate(bs[k], js[k])
         if r.traces == "all_to_all":
-            self.y += seen
+            self.y[bs, js] += 1.0
         else:
-            self.y.masked_fill_(seen, 1.0)
+            self.y[bs, js] = 1.0
 
     def _potentiate(self, bs, js):
         inc = self.rule.A_plus * self.x[bs]
@@ -127,8 +128,8 @@ class HistorySTDP(OnlineSTDP):
         self.x_last = torch.zeros(batch, block.n_pre, dtype=dtype, device=device)
         self.t_last = torch.full((batch, block.n_pre), -math.inf, dtype=dtype, device=device)
 
-    def fired(self, fired: torch.Tensor, t: int):
-        bs, js = fired.nonzero(as_tuple=True)
+    def fired(self, bs, js, t: int):
+        """Record post spikes of step t; STDP will see them at t + dendritic delay."""
         if not len(bs):
             return
         cnt = self.count[bs, js]
