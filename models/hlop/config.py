@@ -29,7 +29,7 @@ class Config:
     hebb_iterations: int = 5
     dims_first: tuple = (80, 200, 100)
     dims_inc: tuple = (70, 70, 70)
-    dims_shrink: int = 20          # subtracted from the increment at tasks 3, 6, 9
+    dims_shrink: int = 20          # subtracted from the increment at tasks 3, 6, 9 (cumulative)
     spiking_lateral: bool = False
     lateral_steps: float = 40.0
     ewc_lambda: float = 5000.0
@@ -94,9 +94,11 @@ DEFAULTS = {
                    hebb_lr=(0.001, 0.01, 0.01), dims_first=(80, 200, 100), dims_inc=(70, 70, 70),
                    dims_shrink=20, ewc_lambda=5000.0),
     # 64-pixel digits: a smaller net, more epochs so the subspace sees enough minibatches (spec §3.3)
-    "digits": dict(tasks=5, epochs=6, timesteps=10, hidden=256, batch=32, lr=0.1,
-                   hebb_lr=(0.01, 0.01, 0.01), dims_first=(20, 60, 40), dims_inc=(8, 30, 24),
-                   dims_shrink=0, ewc_lambda=2000.0, eval_batch=500),
+    # digits on a 16×16 canvas: a smaller net and more epochs, so the subspaces see enough
+    # minibatches (spec §3.3); sizes grow per task like PMNIST's, shrinking by 4 at tasks 3, 6, 9
+    "digits": dict(tasks=10, epochs=10, timesteps=10, hidden=256, batch=32, lr=0.1,
+                   hebb_lr=(0.01, 0.01, 0.01), dims_first=(30, 60, 40), dims_inc=(20, 24, 20),
+                   dims_shrink=4, ewc_lambda=2000.0, eval_batch=500),
 }
 
 

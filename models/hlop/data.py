@@ -123,12 +123,22 @@ def load_pmnist(data_dir, n_tasks: int) -> TaskSequence:
                         permutations(n_tasks, tx.shape[1]), mean=MNIST_MEAN, std=MNIST_STD)
 
 
-def load_digits_tasks(n_tasks: int, test_fraction: float = 0.25) -> TaskSequence:
-    """scikit-learn's 8×8 digits (ships with the package), a fixed stratified split, pixels permuted per task."""
+def load_digits_tasks(n_tasks: int, canvas: int = 16, test_fraction: float = 0.25) -> TaskSequence:
+    """scikit-learn's 8×8 digits (ships with the package), a fixed stratified split, pixels permuted per task.
+
+    The digits sit in the middle of a blank canvas×canvas field, as MNIST digits do in their
+    28×28 frame: each task's images then span a small subspace of the pixel space, the
+    situation PMNIST poses (8×8 alone leaves 64 dimensions for all tasks' subspaces).
+    """
     from sklearn.datasets import load_digits
     from sklearn.model_selection import train_test_split
+    if isinstance(canvas, bool) or not isinstance(canvas, int) or canvas < 8:
+        raise ValidationError("canvas", canvas, "must be an integer >= 8 (the digits are 8x8)")
     X, y = load_digits(return_X_y=True)
-    X = (X / 16.0).astype(np.float32)
+    img = np.zeros((len(X), canvas, canvas), dtype=np.float32)
+    o = (canvas - 8) // 2
+    img[:, o:o + 8, o:o + 8] = X.reshape(-1, 8, 8) / 16.0
+    X = img.reshape(len(X), -1)
     tx, sx, ty, sy = train_test_split(X, y, test_size=test_fraction, random_state=0, stratify=y)
     mean, std = float(tx.mean()), float(tx.std())
     return TaskSequence("digits", (tx - mean) / std, ty.astype(np.int64), (sx - mean) / std, sy.astype(np.int64),

@@ -1,0 +1,199 @@
+"""`spikemem continual`: continual-learning runs (HLOP and baselines) with checkpoints, resume and export.
+
+Every argument is checked (and the data located) before any training starts; a run writes
+OUT/<method>/taskNN.pt after each task, result.json, OUT/accuracy.png and, for the first
+method, the exported spikemem network OUT/<method>/network.json.
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+
+from spikemem.errors import ValidationError
+
+RUN_FILE = "run.json"
+TUNABLE = ("tasks", "epochs", "timesteps", "seed", "device", "neuron", "hidden", "batch", "lr", "train_limit",
+           "test_limit", "ewc_lambda", "spiking_lateral", "lateral_steps", "data_dir")
+
+
+def register(sub):
+    p = sub.add_parser("continual", help="continual learning on permuted digits/MNIST: HLOP and baselines",
+                       description=__doc__.splitlines()[0])
+    p.add_argument("--dataset", default=None, help="digits (offline, default) or pmnist (needs --data-dir)")
+    p.add_argument("--method", default=None,
+                   help="hlop, finetune, multitask, ewc or a comma list (default: hlop,finetune)")
+    p.add_argument("--tasks", type=int, default=None, help="number of permuted tasks, 1..10 (default 10)")
+    p.add_argument("--epochs", type=int, default=None, help="epochs per task (pmnist 1, digits 10)")
+    p.add_argument("--timesteps", type=int, default=None, help="SNN time steps T (pmnist 20, digits 10)")
+    p.add_argument("--seed", type=int, default=None, help="seed of init, batch order and lateral init (2022)")
+    p.add_argument("--device", default=None, help="cpu (default) or cuda")
+    p.add_argument("--data-dir", dest="data_dir", default=None, help="folder with the 4 MNIST IDX files (raw or .gz)")
+    p.add_argument("--out", default=None, help="output folder (default: continual-<dataset>)")
+    p.add_argument("--resume", default=None, metavar="DIR", help="continue the run in DIR from its last checkpoints")
+    p.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
+    p.add_argument("--neuron", default=None, help="dsr (default) or bptt (snnTorch surrogate gradients)")
+    p.add_argument("--spiking-lateral", dest="spiking_lateral", action="store_const", const=True, default=None,
+                   help="quantise the lateral neurons as rate-coded spiking neurons")
+    p.add_argument("--lateral-steps", dest="lateral_steps", type=float, default=None,
+                   help="time steps of the spiking lateral neurons (40)")
+    p.add_argument("--hidden", type=int, default=None, help="hidden layer width (pmnist 800, digits 256)")
+    p.add_argument("--batch", type=int, default=None)
+    p.add_argument("--lr", type=float, default=None)
+    p.add_argument("--ewc-lambda", dest="ewc_lambda", type=float, default=None)
+    p.add_argument("--train-limit", dest="train_limit", type=int, default=None, help="use the first N training images")
+    p.add_argument("--test-limit", dest="test_limit", type=int, default=None, help="use the first N test images")
+    p.add_argument("--threads", type=int, default=None, help="torch CPU threads")
+    p.add_argument("--export-samples", dest="export_samples", type=int, default=100,
+                   help="test images per task run through the exported network on the reference engine (0: skip)")
+    p.add_argument("--export-duration", dest="export_duration", type=float, default=100.0,
+                   help="ms per image on the reference engine")
+    p.add_argument("--no-plot", dest="plot", action="store_false")
+    p.add_argument("--progress", action="store_const", const=True, default=None,
+                   help="force the per-task progress bar (default: when stderr is a terminal)")
+    p.set_defaults(func=run_command)
+
+
+# -- argument handling ----------------------------------------------------------------------
+def _methods(text) -> list:
+    from .config import METHODS
+    names = [m.strip() for m in (text or "hlop,finetune").split(",") if m.strip()]
+    if not names:
+        raise ValidationError("method", text, f"must name at least one of {METHODS}")
+    for m in names:
+        if m not in METHODS:
+            raise ValidationError("method", m, f"unknown method; choose from {METHODS}")
+    if len(set(names)) != len(names):
+        raise ValidationError("method", text, "names a method twice")
+    return names
+
+
+def plan(args) -> dict:
+    """Everything a run needs, fully validated; raises ValidationError before any work."""
+    from .config import make_config
+    from .train import check_device
+    if args.resume:
+        saved = _load_run_file(args.resume)
+        for k in ("dataset", "method", *TUNABLE):
+            v = getattr(args, k, None)
+            if v is not None and k != "data_dir" and v != saved["args"].get(k):
+                raise ValidationError(k, v, f"differs from the run being resumed ({saved['args'].get(k)!r}); "
+                                      "a resumed run keeps its settings")
+        opts = dict(saved["args"])
+        if args.data_dir is not None:
+            opts["data_dir"] = args.data_dir
+        out = args.resume
+    else:
+        opts = {k: getattr(args, k) for k in ("dataset", "method", *TUNABLE)}
+        opts["dataset"] = opts["dataset"] or "digits"
+        out = args.out or f"continual-{opts['dataset']}"
+    methods = _methods(opts["method"])
+    overrides = {k: opts.get(k) for k in TUNABLE}
+    configs = {m: make_config(opts["dataset"], method=m, **overrides) for m in methods}
+    cfg0 = configs[methods[0]]
+    check_device(cfg0.device)
+    if cfg0.dataset == "pmnist":
+        from .data import find_mnist
+        find_mnist(cfg0.data_dir)
+    if args.threads is not None and args.threads < 1:
+        raise ValidationError("threads", args.threads, "must be >= 1")
+    if args.export_samples < 0:
+        raise ValidationError("export_samples", args.export_samples, "must be >= 0")
+    if args.export_duration <= 0:
+        raise ValidationError("export_duration", args.export_duration, "must be > 0 ms")
+    if os.path.exists(out) and not os.path.isdir(out):
+        raise ValidationError("out", out, "exists and is not a folder")
+    if not args.resume and os.path.isdir(out) and os.path.exists(os.path.join(out, RUN_FILE)):
+        raise ValidationError("out", out, "already holds a run; use --resume to continue it or choose another --out")
+    return {"out": out, "methods": methods, "configs": configs, "args": opts}
+
+
+def _load_run_file(folder) -> dict:
+    path = os.path.join(folder, RUN_FILE)
+    if not os.path.isfile(path):
+        raise ValidationError("resume", folder, f"holds no {RUN_FILE}: not a `spikemem continual` output folder")
+    with open(path) as f:
+        return json.load(f)
+
+
+# -- the command ----------------------------------------------------------------------------
+def run_command(args) -> int:
+    p = plan(args)
+    import torch
+
+    from . import metrics
+    from .train import Run, last_checkpoint, load_checkpoint, load_data
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    say = (lambda *a: print(*a, file=sys.stderr)) if args.json else print
+    os.makedirs(p["out"], exist_ok=True)
+    with open(os.path.join(p["out"], RUN_FILE), "w") as f:
+        json.dump({"args": p["args"]}, f, indent=1)
+    data = load_data(p["configs"][p["methods"][0]])
+    results, runs = {}, {}
+    for m in p["methods"]:
+        cfg = p["configs"][m]
+        folder = os.path.join(p["out"], m)
+        run = Run(cfg, data=data, out_dir=folder, progress=args.progress,
+                  log=lambda s, m=m: say(f"[{m}] {s}"))
+        if args.resume and os.path.isdir(folder) and any(n.endswith(".pt") for n in os.listdir(folder)):
+            ck = last_checkpoint(folder)
+            run.load_state(load_checkpoint(ck))
+            say(f"[{m}] resumed from {ck} ({run.next_task}/{cfg.tasks} tasks done)")
+        say(f"[{m}] {cfg.dataset}: {cfg.tasks} tasks, {cfg.epochs} epoch(s), T={cfg.timesteps}, device {cfg.device}")
+        res = run.run()
+        runs[m], results[m] = run, res
+        say(f"[{m}] accuracy matrix (%, row i = after task i):\n{metrics.format_matrix(res['matrix'])}")
+        say(f"[{m}] ACC {res['acc']:.2f} %  BWT {res['bwt']:+.2f} %  ({res['seconds']:.1f} s training+eval)")
+    first = p["methods"][0]
+    if args.export_samples and runs[first].model.neuron == "dsr":
+        results[first]["export"] = _export(runs[first], os.path.join(p["out"], first), args, say)
+    for m, res in results.items():
+        with open(os.path.join(p["out"], m, "result.json"), "w") as f:
+            json.dump(res, f, indent=1)
+    if args.plot:
+        try:
+            from .plots import plot_results
+            say(f"plot: {plot_results(results, os.path.join(p['out'], 'accuracy.png'))}")
+        except ImportError:
+            say("plot skipped: matplotlib is not installed (pip install 'spikemem[plot]')")
+    if len(results) > 1:
+        say("\nmethod      ACC (%)  BWT (%)  seconds")
+        for m, res in results.items():
+            say(f"{m:<10} {res['acc']:8.2f} {res['bwt']:+8.2f} {res['seconds']:8.1f}")
+    if args.json:
+        keep = ("acc", "bwt", "matrix", "seconds", "export")
+        brief = {m: {k: r[k] for k in keep if k in r} for m, r in results.items()}
+        print(json.dumps(brief[first] if len(brief) == 1 else {"methods": brief}))
+    return 0
+
+
+def _export(run, folder, args, say) -> dict:
+    """Export the trained network, save it, and score it on the reference engine beside torch."""
+    import numpy as np
+    import torch
+
+    from .export import classify, to_network
+    d = run.data
+    net = to_network(run.model, d.mean, d.std)
+    path = os.path.join(folder, "network.json")
+    net.save(path)
+    n = min(args.export_samples, len(d.test_y))
+    t0 = time.perf_counter()
+    snn, ref = [], []
+    for task in range(run.next_task):
+        px = (d.test_x[:n] * d.std + d.mean)[:, d.perms[task]]
+        snn.append(classify(net, px, args.export_duration))
+        with torch.no_grad():
+            x = torch.as_tensor(np.ascontiguousarray(d.test_x[:n][:, d.perms[task]]), device=run.dev)
+            ref.append(run.model(x)[0].argmax(1).cpu().numpy())
+    y = np.tile(d.test_y[:n], run.next_task)
+    snn, ref = np.concatenate(snn), np.concatenate(ref)
+    out = {"network": path, "samples_per_task": n, "duration_ms": args.export_duration,
+           "reference_acc": float(100 * (snn == y).mean()), "torch_acc": float(100 * (ref == y).mean()),
+           "agreement": float(100 * (snn == ref).mean()), "seconds": time.perf_counter() - t0}
+    say(f"exported network -> {path}; on the reference engine ({n} test images x {run.next_task} tasks, "
+        f"{args.export_duration:g} ms each): {out['reference_acc']:.2f} % vs torch {out['torch_acc']:.2f} % "
+        f"(same class {out['agreement']:.1f} %)")
+    return out

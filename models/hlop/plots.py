@@ -1,0 +1,40 @@
+"""The accuracy-matrix heat map and per-task accuracy curves of one or more runs, in one figure."""
+from __future__ import annotations
+
+import numpy as np
+
+
+def plot_results(results: dict, path: str) -> str:
+    """results: method -> result dict (with "matrix"); writes a PNG and returns its path."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    n = len(results)
+    fig, axes = plt.subplots(2, n, figsize=(4.2 * n, 7.5), squeeze=False)
+    for col, (method, res) in enumerate(results.items()):
+        rows = res["matrix"]
+        K = len(rows)
+        m = np.full((K, K), np.nan)
+        for i, row in enumerate(rows):
+            m[i, :len(row)] = row
+        ax = axes[0, col]
+        im = ax.imshow(m, vmin=0, vmax=100, cmap="viridis")
+        for i in range(K):
+            for j in range(i + 1):
+                ax.text(j, i, f"{m[i, j]:.0f}", ha="center", va="center", fontsize=7,
+                        color="white" if m[i, j] < 60 else "black")
+        ax.set(title=f"{method}: ACC {res['acc']:.1f} %, BWT {res['bwt']:+.1f} %",
+               xlabel="evaluated task", ylabel="after training task")
+        ax.set_xticks(range(K), [str(k + 1) for k in range(K)])
+        ax.set_yticks(range(K), [str(k + 1) for k in range(K)])
+        ax = axes[1, col]
+        for j in range(K):
+            ax.plot(range(j + 1, K + 1), m[j:, j], marker="o", ms=3, label=f"task {j + 1}")
+        ax.set(xlabel="tasks trained", ylabel="test accuracy (%)", ylim=(0, 100), title="per-task accuracy")
+        if K <= 10:
+            ax.legend(fontsize=6, ncol=2, loc="lower left")
+    fig.colorbar(im, ax=axes[0, :].tolist(), shrink=0.8, label="accuracy (%)")
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
