@@ -199,3 +199,17 @@ def test_cuda_replays_the_golden_recordings(name):
     for pop in RECORDED:
         assert sorted(map(tuple, ours["recorded_spikes"][pop]["spikes_t_ms_neuron"])) == \
             sorted(map(tuple, golden["recorded_spikes"][pop]["spikes_t_ms_neuron"])), pop
+
+
+def test_cli_device_selection(tmp_path, capsys):
+    from spikemem.cli import main
+    golden = GOLDEN / FILES[0]
+    out = tmp_path / "spikes.json"
+    assert main(["cam", "replay", str(golden), "--out", str(out), "--backend", "torch", "--device", "cpu"]) == 0
+    want = json.loads(golden.read_text())["recorded_spikes"]
+    got = json.loads(out.read_text())["recorded_spikes"]
+    assert all(sorted(map(tuple, got[p]["spikes_t_ms_neuron"])) == sorted(map(tuple, want[p]["spikes_t_ms_neuron"]))
+               for p in RECORDED)
+    if not torch.cuda.is_available():
+        assert main(["cam", "replay", str(golden), "--out", str(out), "--backend", "torch", "--device", "cuda"]) == 2
+        assert "device='cuda'" in capsys.readouterr().err

@@ -110,6 +110,10 @@ class NorseBackend:
             if integration != "substep":
                 raise ValidationError("substeps", substeps, "only applies to integration='substep'")
         self.integration, self.substeps = integration, substeps
+        try:
+            import norse.torch  # noqa: F401
+        except ImportError as e:
+            raise ImportError(f"the norse backend needs norse: pip install 'spikemem[norse]' ({e})") from e
 
         def neurons(engine):
             return NorseNeurons(engine, integration, substeps)

@@ -25,6 +25,7 @@ class SynapticNeurons:
 
     def __init__(self, engine):
         import snntorch
+        import torch
         c, n = engine.c, engine.c.n_if
         p = c.params
         _require_single_tau_syn(c, "snntorch")
@@ -38,8 +39,8 @@ class SynapticNeurons:
         self.v_rest = engine.p["v_rest"]
         self.cell = snntorch.Synaptic(alpha=engine.const(alpha_s), beta=engine.const(alpha_m),
                                       threshold=1e30, reset_mechanism="none").to(engine.device)
-        self.syn = torch_zeros_like(engine.V)
-        self.delayed = torch_zeros_like(engine.V) if c.scheme == "exact" else None
+        self.syn = torch.zeros_like(engine.V)
+        self.delayed = torch.zeros_like(engine.V) if c.scheme == "exact" else None
 
     def membrane(self, e, arrived):
         n = self.n
@@ -50,9 +51,12 @@ class SynapticNeurons:
         return mem + self.v_rest
 
 
-def torch_zeros_like(t):
-    import torch
-    return torch.zeros_like(t)
+def _require(module, extra):
+    import importlib
+    try:
+        importlib.import_module(module)
+    except ImportError as e:
+        raise ImportError(f"the {extra} backend needs {module}: pip install 'spikemem[{extra}]' ({e})") from e
 
 
 def _require_single_tau_syn(c, lib):
@@ -67,6 +71,7 @@ class SnnTorchBackend:
     unsupported = frozenset({"cell.i_offset"})   # spikemem.features vocabulary; distinct tau_syn_E/I is refused at run
 
     def __init__(self, device: str = "cpu", dtype: str = "float32"):
+        _require("snntorch", "snntorch")
         self.inner = get_backend("torch", device=device, dtype=dtype, neurons=SynapticNeurons, label=self.name)
 
     def run(self, network, duration_ms: float, inputs=None, batch: int | None = None):

@@ -17,9 +17,18 @@ from spikemem.spiketrains import resolve_inputs
 DTYPES = ("float32", "float64")
 
 
+def require(module: str, extra: str):
+    """Import an optional dependency or say which extra installs it."""
+    import importlib
+    try:
+        return importlib.import_module(module)
+    except ImportError as e:
+        raise ImportError(f"this backend needs {module}: pip install 'spikemem[{extra}]' ({e})") from e
+
+
 def resolve_device(device):
     """A torch.device for 'cpu' | 'cuda' | 'cuda:N'; CUDA that is not there is a ValidationError."""
-    import torch
+    torch = require("torch", "torch")
     if not isinstance(device, str) or not re.fullmatch(r"cpu|cuda(:\d+)?", device):
         raise ValidationError("device", device, "must be 'cpu', 'cuda' or 'cuda:N'")
     if device.startswith("cuda"):

@@ -53,8 +53,64 @@ def register(sub):
                    help="seconds one run may take; larger batches of a slower backend are skipped (default 120)")
     p.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's own)")
     p.add_argument("--quick", action="store_true", help="batches 1,64 and 10 operations: a smoke run")
+    p.add_argument("--accuracy", action="store_true",
+                   help="instead: each backend/option's score on the functional experiment and its spike "
+                        "agreement with the reference on random sequences")
     p.add_argument("--json", action="store_true", help="print the rows as JSON")
     p.set_defaults(func=_bench)
+
+
+ACCURACY_CONFIGS = [   # (label, backend, options)
+    ("torch float64", "torch", {"dtype": "float64"}),
+    ("torch float32", "torch", {"dtype": "float32"}),
+    ("snntorch float32", "snntorch", {}),
+    ("norse exact", "norse", {"integration": "exact"}),
+    ("norse substep 4", "norse", {"integration": "substep", "substeps": 4}),
+    ("norse substep auto", "norse", {"integration": "substep"}),
+    ("norse substep 100", "norse", {"integration": "substep", "substeps": 100}),
+    ("norse euler", "norse", {"integration": "euler"}),
+]
+
+
+def _accuracy(args) -> int:
+    """Functional experiment score and spike agreement with the reference, per backend/option."""
+    from spikemem.errors import SpikememError
+    from spikemem.harness import cases as hc
+    from spikemem.models.ca3 import build_cam, protocol
+    from spikemem.registry import get_backend
+    size, ops, trials = (args.size, 10, 2) if args.quick else (args.size, args.ops, 8)
+    func = hc.functional()
+    rand = [hc.random_case(size, size, ops, seed=s, spacing=args.spacing) for s in range(trials)]
+    rand_net, rand_T, rand_in = build_cam(size, size), max(c.sim_time_ms for c in rand), protocol.input_events(rand)
+    ref = get_backend("reference").run(rand_net, rand_T, inputs=rand_in)
+    ref_m = {p: ref.spike_matrix(p) for p in ref.spikes}
+    ref_score = protocol.score_cases(ref, rand).counts()["overall"]
+    rows = [{"config": "reference", "functional": "9/9", "flips": 0, "spikes": ref.count(),
+             "random": f"{ref_score[0]}/{ref_score[1]}"}]
+    for label, name, opts in ACCURACY_CONFIGS:
+        row = {"config": label}
+        try:
+            be = get_backend(name, **opts)
+            fr = be.run(build_cam(func.C, func.N), func.sim_time_ms, inputs=protocol.input_events([func]))
+            c, n = protocol.score_cases(fr, [func]).counts()["overall"]
+            rr = be.run(rand_net, rand_T, inputs=rand_in)
+            rc, rn = protocol.score_cases(rr, rand).counts()["overall"]
+            flips = sum(int((ref_m[p] != rr.spike_matrix(p)).sum()) for p in ref_m)
+            row.update(functional=f"{c}/{n}", flips=flips, spikes=rr.count(), random=f"{rc}/{rn}")
+        except (SpikememError, ImportError) as e:
+            row["refused"] = str(e)
+        rows.append(row)
+    if args.json:
+        print(json.dumps(rows, indent=1))
+        return 0
+    print(f"functional experiment (5x10, 9 operations) and {trials} random {size}x{size} sequences of {ops} operations")
+    print(f"{'backend / option':<20} {'functional':>10} {'random ops ok':>14} {'spikes':>10} {'differ from ref':>16}")
+    for r in rows:
+        if "refused" in r:
+            print(f"{r['config']:<20} refused: {r['refused']}")
+        else:
+            print(f"{r['config']:<20} {r['functional']:>10} {r['random']:>14} {r['spikes']:>10,} {r['flips']:>16,}")
+    return 0
 
 
 def _cuda_available() -> bool:
@@ -83,6 +139,8 @@ def _parse_batches(text: str) -> list:
 
 def _bench(args) -> int:
     from spikemem.errors import ValidationError
+    if args.accuracy:
+        return _accuracy(args)
     batches = [1, 64] if args.quick else _parse_batches(args.batches)
     ops = 10 if args.quick else args.ops
     labels = [b for b in args.backends.split(",") if b]
