@@ -24,6 +24,7 @@ TAU_SYN = 2.0        # ms
 TAU_M = 1.0e4        # ms: leak negligible over a presentation
 CM = 1.0             # nF
 RATE = 0.2           # spikes per ms of a neuron at DSR spike fraction 1
+V_OUT_THRESH = 3.0e4  # mV: output neurons never fire (SpiNNaker holds V as s16.15, |V| < 65536)
 
 
 def to_network(model, mean: float, std: float, rate: float = RATE, scheme: str = "exact",
@@ -34,7 +35,7 @@ def to_network(model, mean: float, std: float, rate: float = RATE, scheme: str =
     if not 0 < rate <= 1:
         raise ValidationError("rate", rate, "must be in (0, 1] spikes per ms")
     W1, W2, W3 = (w.detach().cpu().double().numpy() for w in model.weights)
-    v1, v2 = (max(float(v), dsr.VTH_BOUND) for v in model.vth)
+    v1, v2 = (max(float(v.detach()), dsr.VTH_BOUND) for v in model.vth)
     gain = CM * THETA / TAU_SYN                       # weight giving one spike per input spike
     k1 = dsr.DT / (dsr.TAU * v1)
     # the bias source fires every ms; its charge w·τ_syn per ms replaces the input offset −W·μ/σ
@@ -47,7 +48,7 @@ def to_network(model, mean: float, std: float, rate: float = RATE, scheme: str =
                 v_thresh=V_REST + THETA, tau_refrac=0.1)
     pops = [Population("input", W1.shape[1], SpikeSourceArray()), Population("bias", 1, SpikeSourceArray()),
             Population("hidden1", W1.shape[0], IFCurrExp(**cell)), Population("hidden2", W2.shape[0], IFCurrExp(**cell)),
-            Population("output", W3.shape[0], IFCurrExp(**{**cell, "v_thresh": 1.0e9}))]
+            Population("output", W3.shape[0], IFCurrExp(**{**cell, "v_thresh": V_OUT_THRESH}))]
     projs = [Projection(f"{pre}_{post}_{receptor[:3]}", pre, post, AllToAllConnector(), weight=part,
                         delay=1.0, receptor=receptor)
              for pre, post, W in layers

@@ -32,6 +32,7 @@ def plot_results(results: dict, path: str) -> str:
         for j in range(K):
             ax.plot(range(j + 1, K + 1), m[j:, j], marker="o", ms=3, label=f"task {j + 1}")
         ax.set(xlabel="tasks trained", ylabel="test accuracy (%)", ylim=(0, 100), title="per-task accuracy")
+        ax.set_xticks(range(1, K + 1))
         if K <= 10:
             ax.legend(fontsize=6, ncol=2, loc="lower left")
     fig.colorbar(im, ax=axes[0, :].tolist(), shrink=0.8, label="accuracy (%)")
