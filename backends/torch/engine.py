@@ -112,8 +112,8 @@ class Engine:
 
     def deliver_plastic(self, stdp, bs, ns, t, open_):
         b = stdp.block
-        sel = (ns >= b.pre_off) & (ns < b.pre_off + b.n_pre)
-        bs, is_ = bs[sel], ns[sel] - b.pre_off
+        bs, is_ = select((ns >= b.pre_off) & (ns < b.pre_off + b.n_pre), bs, ns)
+        is_ = is_ - b.pre_off
         if not len(bs):
             return
         rows = stdp.pre(bs, is_, t, open_)
@@ -134,12 +134,12 @@ class Engine:
             lo, hi = b.post_off, b.post_off + b.n_post
             if isinstance(s, HistorySTDP) and t in by_step:
                 fb, fi = by_step[t]
-                k = (fi >= lo) & (fi < hi)
-                s.fired(fb[k], fi[k] - lo, t)
+                fb, fi = select((fi >= lo) & (fi < hi), fb, fi)
+                s.fired(fb, fi - lo, t)
             if t - b.dendritic in by_step:
                 fb, fi = by_step[t - b.dendritic]
-                k = (fi >= lo) & (fi < hi)
-                s.post(fb[k], fi[k] - lo, gates.get(id(s)))
+                fb, fi = select((fi >= lo) & (fi < hi), fb, fi)
+                s.post(fb, fi - lo, gates.get(id(s)))
 
     # -- the run --------------------------------------------------------------------------
     def run(self, steps: int, source_events: dict, record_v) -> tuple:
@@ -162,8 +162,7 @@ class Engine:
                     self.spk[trial[lo:hi], neuron[lo:hi]] = True
                 bs, ns = self.spk.nonzero(as_tuple=True)      # every spike of this step, one sync
                 if self.keep_recent:
-                    own = ns < n
-                    self.recent.append((t, bs[own], ns[own]))
+                    self.recent.append((t, *select(ns < n, bs, ns)))
                 if self.plastic:
                     gates = self.gates()
                     self.stdp_post(t, gates)
@@ -180,6 +179,12 @@ class Engine:
             spikes = tuple(torch.cat(x).cpu().numpy() for x in zip(*log)) if log else None
             v = torch.stack(vs, 1).cpu().double().numpy() if vs else None
         return spikes, v
+
+
+def select(mask, *arrays):
+    """The entries of `arrays` where `mask` holds: one nonzero (one device sync) for all of them."""
+    idx = mask.nonzero().squeeze(1)
+    return tuple(a[idx] for a in arrays)
 
 
 def _merge_sources(c: FlatNetwork, source_events: dict):
