@@ -213,3 +213,31 @@ def test_cli_device_selection(tmp_path, capsys):
     if not torch.cuda.is_available():
         assert main(["cam", "replay", str(golden), "--out", str(out), "--backend", "torch", "--device", "cuda"]) == 2
         assert "device='cuda'" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("scheme", ["spinnaker", "exact"])
+def test_benchmark_workload_equals_the_reference_in_float64(scheme):
+    """The benchmark's workload (C = N = 100, 40 operations 14 ms apart), 128 trials."""
+    cs = [hc.random_case(100, 100, 40, seed=s, spacing=14) for s in range(128)]
+    net = build_cam(100, 100, replace(CA3Params(), scheme=scheme), record_weights=True)
+    dur, inputs = max(c.sim_time_ms for c in cs), protocol.input_events(cs)
+    ref = get_backend("reference").run(net, dur, inputs=inputs)
+    got = get_backend("torch", dtype="float64").run(net, dur, inputs=inputs)
+    assert all(same_spikes(ref, got).values())
+    for k in ref.weights:
+        np.testing.assert_array_equal(got.weights[k], ref.weights[k])
+
+
+def test_bench_backends_runs_side_by_side(capsys):
+    from spikemem.cli import main
+    assert main(["bench", "backends", "--size", "8", "--ops", "6", "--batches", "1,3",
+                 "--backends", "reference,torch-cpu,torch-cuda", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    by = {(r["backend"], r["batch"]): r for r in rows}
+    for B in (1, 3):
+        ref, tc = by[("reference", B)], by[("torch-cpu", B)]
+        assert ref["spikes"] == tc["spikes"] > 0
+        assert tc["sim_ms_per_s"] > 0 and tc["x_reference"] > 0 and tc["peak_rss_mib"] >= 0
+        if not torch.cuda.is_available():
+            assert by[("torch-cuda", B)]["skipped"] == "no CUDA device"
