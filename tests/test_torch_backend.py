@@ -169,6 +169,8 @@ def test_bad_options_name_the_field():
         get_backend("torch", dtype="float16")
     with pytest.raises(ValidationError, match="device"):
         get_backend("torch", device="tpu")
+    with pytest.raises(ValidationError, match="backend option"):
+        get_backend("torch", precision="double")
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has CUDA")

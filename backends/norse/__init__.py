@@ -101,7 +101,9 @@ class NorseBackend:
     unsupported = frozenset()   # distinct tau_syn_E/tau_syn_I is refused at run (UnsupportedFeature)
 
     def __init__(self, device: str = "cpu", dtype: str = "float32", integration: str = "exact",
-                 substeps: int | None = None):
+                 substeps: int | None = None, **unknown):
+        if unknown:
+            raise ValidationError("backend option", sorted(unknown), "the norse backend takes device, dtype, integration and substeps")
         if integration not in INTEGRATIONS:
             raise ValidationError("integration", integration, f"must be one of {INTEGRATIONS}")
         if substeps is not None:

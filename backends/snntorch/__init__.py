@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from spikemem.errors import UnsupportedFeature
+from spikemem.errors import UnsupportedFeature, ValidationError
 from spikemem.registry import get_backend
 
 
@@ -70,7 +70,9 @@ class SnnTorchBackend:
     name = "snntorch"
     unsupported = frozenset({"cell.i_offset"})   # spikemem.features vocabulary; distinct tau_syn_E/I is refused at run
 
-    def __init__(self, device: str = "cpu", dtype: str = "float32"):
+    def __init__(self, device: str = "cpu", dtype: str = "float32", **unknown):
+        if unknown:
+            raise ValidationError("backend option", sorted(unknown), "the snntorch backend takes device and dtype")
         _require("snntorch", "snntorch")
         self.inner = get_backend("torch", device=device, dtype=dtype, neurons=SynapticNeurons, label=self.name)
 

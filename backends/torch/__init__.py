@@ -51,7 +51,10 @@ class TorchBackend:
     name = "torch"
     unsupported = frozenset()
 
-    def __init__(self, device: str = "cpu", dtype: str = "float32", neurons=None, label: str | None = None):
+    def __init__(self, device: str = "cpu", dtype: str = "float32", neurons=None, label: str | None = None,
+                 **unknown):
+        if unknown:
+            raise ValidationError("backend option", sorted(unknown), "the torch backend takes device and dtype")
         self.device = resolve_device(device)
         self.dtype = resolve_dtype(dtype)
         self.neurons = neurons
