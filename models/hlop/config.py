@@ -1,7 +1,7 @@
 """Run settings per dataset: the official PMNIST values (spec §1.5, §2.3) and a scaled digits set."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, fields
 
 from spikemem.errors import ValidationError
 

@@ -1,7 +1,9 @@
 """Elastic weight consolidation (Kirkpatrick et al. 2017), the regularisation baseline.
 
-The diagonal Fisher of every task is estimated from squared minibatch gradients and summed
-over tasks; the penalty pulls each weight towards its value after the previous task.
+The diagonal Fisher of every task is estimated from squared minibatch gradients and averaged
+over tasks (as the GPM/HAT baselines do); the penalty pulls each weight towards its value after
+the previous task. Each weight's stiffness λ·F is capped at 1/lr so that plain SGD on the
+penalty cannot overshoot and diverge (it did at λ·F·lr > 2 once several tasks had accumulated).
 """
 from __future__ import annotations
 
@@ -9,18 +11,19 @@ import torch
 
 
 class EWC:
-    def __init__(self, lam: float):
-        self.lam = float(lam)
+    def __init__(self, lam: float, lr: float):
+        self.lam, self.lr = float(lam), float(lr)
         self.fisher = None
         self.anchor = None
 
     def penalty(self, model) -> torch.Tensor | float:
         if self.fisher is None:
             return 0.0
-        return 0.5 * self.lam * sum((f * (w - a) ** 2).sum()
+        cap = 1.0 / (self.lr * self.lam)
+        return 0.5 * self.lam * sum((f.clamp(max=cap) * (w - a) ** 2).sum()
                                     for w, f, a in zip(model.weights, self.fisher, self.anchor))
 
-    def consolidate(self, model, batches) -> None:
+    def consolidate(self, model, batches, task: int) -> None:
         fisher = [torch.zeros_like(w) for w in model.weights]
         n = 0
         for x, y in batches:
@@ -31,7 +34,8 @@ class EWC:
                 f.add_(g.detach() ** 2 * len(y))
             n += len(y)
         fisher = [f / max(n, 1) for f in fisher]
-        self.fisher = fisher if self.fisher is None else [a + b for a, b in zip(self.fisher, fisher)]
+        self.fisher = fisher if self.fisher is None else [(old * task + new) / (task + 1)
+                                                          for old, new in zip(self.fisher, fisher)]
         self.anchor = [w.detach().clone() for w in model.weights]
 
     def state_dict(self) -> dict:

@@ -34,8 +34,10 @@ def _generator(seed: int, *salt: int) -> torch.Generator:
 
 
 def check_device(device: str) -> None:
-    if device == "cuda" and not torch.cuda.is_available():
-        raise ValidationError("device", device, "CUDA is not available in this torch build or machine")
+    if device == "cuda":
+        if not torch.cuda.is_available():
+            raise ValidationError("device", device, "CUDA is not available in this torch build or machine")
+        os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")     # deterministic cuBLAS (resume)
 
 
 class Run:
@@ -52,7 +54,7 @@ class Run:
         self.model = SpikingMLP(self.data.n_in, cfg.hidden, self.data.n_classes, cfg.timesteps, cfg.neuron,
                                 cfg.hebb_lr, cfg.spiking_lateral, cfg.lateral_steps,
                                 generator=_generator(cfg.seed, 0xA11)).to(self.dev)
-        self.ewc = EWC(cfg.ewc_lambda) if cfg.method == "ewc" else None
+        self.ewc = EWC(cfg.ewc_lambda, cfg.lr) if cfg.method == "ewc" else None
         self.matrix = np.full((cfg.tasks, cfg.tasks), np.nan)
         self.task_seconds: list = []
         self.next_task = 0
@@ -120,7 +122,7 @@ class Run:
                         model.hebb(rows, cfg.hebb_iterations)
                     bar.update()
         if self.ewc is not None:
-            self.ewc.consolidate(model, self._fisher_batches(t))
+            self.ewc.consolidate(model, self._fisher_batches(t), t)
 
     def _permuted(self, x, task):
         if isinstance(task, int):
