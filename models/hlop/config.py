@@ -98,7 +98,7 @@ DEFAULTS = {
     # minibatches (spec §3.3); sizes grow per task like PMNIST's, shrinking by 4 at tasks 3, 6, 9
     "digits": dict(tasks=10, epochs=10, timesteps=10, hidden=256, batch=32, lr=0.1,
                    hebb_lr=(0.01, 0.01, 0.01), dims_first=(30, 60, 40), dims_inc=(20, 24, 20),
-                   dims_shrink=4, ewc_lambda=2000.0, eval_batch=500),
+                   dims_shrink=4, ewc_lambda=20000.0, eval_batch=500),
 }
 
 
