@@ -45,17 +45,15 @@ class SpikingMLP(nn.Module):
         if self.neuron == "bptt":
             return self._forward_bptt(x)
         W1, W2, W3 = self.weights
-        with torch.no_grad():
-            rows = [x]
         s1 = dsr.DenseDSR.apply(x, W1, self.vth[0], self._grad_row(0, x, project), self.T)
         with torch.no_grad():
             m1, r1 = s1.mean(0), dsr.weighted_rate(s1)
         s2 = dsr.DenseDSR.apply(s1, W2, self.vth[1], self._grad_row(1, m1, project), self.T)
         r2 = dsr.weighted_rate(s2)
-        with torch.no_grad():
-            r2d = r2.detach()
+        r2d = r2.detach()
         logits = dsr.LinearGradRow.apply(r2, W3, self._grad_row(2, r2d, project))
-        return logits, [rows[0], r1, r2d]
+        # Hebbian inputs: the analog input, then the weighted firing rates (spec §1.4)
+        return logits, [x.detach(), r1, r2d]
 
     def _grad_row(self, layer: int, row: torch.Tensor, project: bool) -> torch.Tensor:
         with torch.no_grad():
