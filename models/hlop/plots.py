@@ -11,7 +11,7 @@ def plot_results(results: dict, path: str) -> str:
     import matplotlib.pyplot as plt
 
     n = len(results)
-    fig, axes = plt.subplots(2, n, figsize=(4.2 * n, 7.5), squeeze=False)
+    fig, axes = plt.subplots(2, n, figsize=(max(6.0, 4.8 * n), 9.0), squeeze=False, layout="constrained")
     for col, (method, res) in enumerate(results.items()):
         rows = res["matrix"]
         K = len(rows)
