@@ -93,3 +93,11 @@ def test_resume_after_an_interruption_ends_like_an_uninterrupted_run(tmp_path, c
         assert resumed[m]["matrix"] == full[m]["matrix"]
     assert main(["continual", "--resume", str(tmp_path / "cut"), "--tasks", "2"]) == 2
     assert "tasks=2" in capsys.readouterr().err
+
+
+def test_default_output_folder_is_fresh_per_run(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    argv = ["continual", "--tasks", "1", "--method", "finetune", *SMALL]
+    assert main(argv) == 0 and main(argv) == 0
+    assert (tmp_path / "continual-digits" / "run.json").is_file()
+    assert (tmp_path / "continual-digits-2" / "finetune" / "result.json").is_file()

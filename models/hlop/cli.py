@@ -30,7 +30,7 @@ def register(sub):
     p.add_argument("--seed", type=int, default=None, help="seed of init, batch order and lateral init (2022)")
     p.add_argument("--device", default=None, help="cpu (default) or cuda")
     p.add_argument("--data-dir", dest="data_dir", default=None, help="folder with the 4 MNIST IDX files (raw or .gz)")
-    p.add_argument("--out", default=None, help="output folder (default: continual-<dataset>)")
+    p.add_argument("--out", default=None, help="output folder (default: continual-<dataset>[-N], a new one per run)")
     p.add_argument("--resume", default=None, metavar="DIR", help="continue the run in DIR from its last checkpoints")
     p.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
     p.add_argument("--neuron", default=None, help="dsr (default) or bptt (snnTorch surrogate gradients)")
@@ -87,7 +87,7 @@ def plan(args) -> dict:
     else:
         opts = {k: getattr(args, k) for k in ("dataset", "method", *TUNABLE)}
         opts["dataset"] = opts["dataset"] or "digits"
-        out = args.out or f"continual-{opts['dataset']}"
+        out = args.out or _fresh_folder(f"continual-{opts['dataset']}")
     methods = _methods(opts["method"])
     overrides = {k: opts.get(k) for k in TUNABLE}
     configs = {m: make_config(opts["dataset"], method=m, **overrides) for m in methods}
@@ -107,6 +107,15 @@ def plan(args) -> dict:
     if not args.resume and os.path.isdir(out) and os.path.exists(os.path.join(out, RUN_FILE)):
         raise ValidationError("out", out, "already holds a run; use --resume to continue it or choose another --out")
     return {"out": out, "methods": methods, "configs": configs, "args": opts}
+
+
+def _fresh_folder(stem: str) -> str:
+    """The default output folder: stem, or stem-2, stem-3, ... when earlier runs are there."""
+    k, out = 1, stem
+    while os.path.exists(os.path.join(out, RUN_FILE)):
+        k += 1
+        out = f"{stem}-{k}"
+    return out
 
 
 def _load_run_file(folder) -> dict:
