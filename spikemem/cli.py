@@ -23,6 +23,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub.required = True
     backends = sub.add_parser("backends", help="list the installed backends")
     backends.set_defaults(func=_list_backends)
+    from .harness.cli import register as register_harness
+    register_harness(sub)
     bench = sub.add_parser("bench", help="benchmarks: print speed and memory figures side by side")
     bench_sub = bench.add_subparsers(dest="benchmark", metavar="BENCHMARK")
     bench_sub.required = True

@@ -1,0 +1,58 @@
+"""`spikemem harness`: the shared harness from the command line, on any backend."""
+from __future__ import annotations
+
+import json
+
+from ..errors import ValidationError
+from . import cases as case_lib
+from .runner import published_cases, run_case_batch
+
+
+def register(sub):
+    p = sub.add_parser("harness", help="score published and random cases against the ideal memory on a backend")
+    p.add_argument("--backend", default=None, help="backend name (default: reference)")
+    p.add_argument("--device", default=None, help="device for array backends")
+    p.add_argument("--model", default="ca3", help="memory model (default: ca3)")
+    p.add_argument("--variant", action="append", default=None,
+                   help="model variant; repeat to compare variants side by side (default: faithful)")
+    p.add_argument("--cases", default="functional,stress,state_map",
+                   help="published cases to run (default: all)")
+    p.add_argument("--random", type=int, default=8, help="random sequences per spacing (default 8, 0 for none)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=_harness)
+
+
+def _harness(args) -> int:
+    opts = {"device": args.device} if args.device else {}
+    names = [n for n in args.cases.split(",") if n]
+    if args.random < 0:
+        raise ValidationError("random", args.random, "must be >= 0")
+    batches = [(c.name, [c]) for c in published_cases(names)]
+    if args.random:
+        for spacing in (None, 14):
+            for content in ("single", "mixed"):
+                label = f"random 5x10 {content}, {'min' if spacing is None else spacing} ms"
+                batches.append((label, [case_lib.random_case(5, 10, 60, s, spacing, content)
+                                        for s in range(args.random)]))
+    rows = []
+    for variant in args.variant or ["faithful"]:
+        for label, cases in batches:
+            report, reason = run_case_batch(cases, args.backend, variant, args.model, **opts)
+            row = {"case": label, "variant": variant}
+            if report is None:
+                row["skipped"] = reason
+            else:
+                row.update(backend=report.label["backend"], counts=report.counts())
+            rows.append(row)
+    if args.json:
+        print(json.dumps(rows))
+        return 0
+    print(f"{'case':<30} {'variant':<10} {'learn':>9} {'cue':>9} {'content':>9} {'overall':>9}")
+    for r in rows:
+        if "skipped" in r:
+            print(f"{r['case']:<30} {r['variant']:<10} skipped: {r['skipped']}")
+            continue
+        cells = [f"{c}/{n}" if n else "-" for c, n in (r["counts"][k] for k in
+                                                       ("learn", "recall_cue", "recall_content", "overall"))]
+        print(f"{r['case']:<30} {r['variant']:<10} " + " ".join(f"{x:>9}" for x in cells))
+    return 0
