@@ -96,3 +96,23 @@ def test_bad_inputs_are_refused_before_running():
         be.run(net, 10.0, inputs={"n": [[[1.0]]]})
     with pytest.raises(ValidationError, match="duration_ms"):
         be.run(net, 2.5)
+
+
+@pytest.mark.parametrize("scheme", ["spinnaker", "exact"])
+def test_separate_exc_and_inh_time_constants(scheme):
+    """With tau_syn_E != tau_syn_I each receptor keeps its own current (and its own gain)."""
+    cell = IFCurrExp(cm=0.27, tau_m=3.0, tau_syn_E=0.3, tau_syn_I=2.0, v_rest=-60, v_reset=-60, v_thresh=0)
+    exc = one_neuron(cell, 1.0, scheme=scheme).v["n"][0, :, 0] - cell.v_rest
+    inh = one_neuron(cell, 1.0, scheme=scheme, receptor="inhibitory").v["n"][0, :, 0] - cell.v_rest
+    R, a = cell.tau_m / cell.cm, math.exp(-1 / cell.tau_m)
+    if scheme == "spinnaker":
+        assert exc[1] == pytest.approx(init_factor(0.3) * R * (1 - a), rel=1e-12)
+        assert inh[1] == pytest.approx(-init_factor(2.0) * R * (1 - a), rel=1e-12)
+        # next step: the slower inhibitory current is still there
+        d = math.exp(-1 / 2.0)
+        assert inh[2] == pytest.approx(a * inh[1] - d * init_factor(2.0) * R * (1 - a), rel=1e-12)
+    else:
+        def p21(ts):
+            return cell.tau_m * ts / (cell.cm * (ts - cell.tau_m)) * (math.exp(-1 / ts) - a)
+        assert exc[2] == pytest.approx(p21(0.3), rel=1e-12)
+        assert inh[2] == pytest.approx(-p21(2.0), rel=1e-12)

@@ -20,11 +20,16 @@ class Engine:
     def __init__(self, c: FlatNetwork, batch: int):
         self.c, self.B = c, batch
         p, n = c.params, c.n_if
+        # Where every neuron's exc and inh synapses share tau_syn, one signed current does the
+        # work of two (half the memory traffic of the hot loop); otherwise columns are exc | inh.
+        self.merged = all(np.array_equal(p[k][:n], p[k][n:]) for k in ("decay", "init", "p21"))
+        self.width = n if self.merged else 2 * n
+        self.csr, self.cols = self._current_columns(c)
         self.V = np.repeat(p["v_start"][None], batch, axis=0)
-        self.I = np.zeros((batch, 2 * n))                         # exc | inh currents, nA
+        self.I = np.zeros((batch, self.width))                    # currents, nA
         self.a = np.empty((batch, n))                             # scratch buffers
         self.b = np.empty((batch, n))
-        self.ring = np.zeros((c.ring_len, batch, 2 * n))
+        self.ring = np.zeros((c.ring_len, batch, self.width))
         self.ring_flat = self.ring.reshape(-1)
         self.fired = np.zeros((batch, n), dtype=bool)
         self.plastic = [make_stdp(b, batch, c.dt) for b in c.plastic]
@@ -36,31 +41,52 @@ class Engine:
         self.offset = p["i_offset"] * p["R"] + p["v_rest"]        # a = v_rest + (I + i_offset) R
         self.leak_offset = p["i_offset"] * p["R"] * (1.0 - p["alpha"])
 
+    def _current_columns(self, c):
+        """Static synapse table and, per plastic block, (column slice, sign) in the current array."""
+        indptr, col, w, d = c.csr
+        n = c.n_if
+        cols = [(slice(b.col_off % self.width, b.col_off % self.width + b.n_post),
+                 -1.0 if self.merged and b.col_off >= n else 1.0) for b in c.plastic]
+        if self.merged:
+            inh = col >= n
+            col, w = np.where(inh, col - n, col), np.where(inh, -w, w)
+        return (indptr, col, w, d), cols
+
     # -- one step -------------------------------------------------------------------------
     def neuron_step(self, arrived: np.ndarray, t: int):
         """Update every IF neuron; returns the (trials, neurons) that fired at step t."""
         p, n, V, I, a, b = self.c.params, self.c.n_if, self.V, self.I, self.a, self.b
+        w = self.width
         if self.c.scheme == "spinnaker":
-            np.multiply(arrived, p["init"], out=arrived)
+            np.multiply(arrived, p["init"][:w], out=arrived)
             I += arrived
-            np.subtract(I[:, :n], I[:, n:], out=a)
-            a *= p["R"]
+            if self.merged:
+                np.multiply(I, p["R"], out=a)
+            else:
+                np.subtract(I[:, :n], I[:, n:], out=a)
+                a *= p["R"]
             a += self.offset                                      # a = v_rest + (I_E - I_I + i_offset) R
             np.subtract(a, V, out=b)
             b *= p["alpha"]
             np.subtract(a, b, out=V)                              # V = a - exp(-dt/tau_m) (a - V)
-            I *= p["decay"]
+            I *= p["decay"][:w]
         else:
             V -= p["v_rest"]
             V *= p["alpha"]
             V += p["v_rest"]
             np.multiply(I[:, :n], p["p21"][:n], out=a)
-            np.multiply(I[:, n:], p["p21"][n:], out=b)
-            a -= b
+            if not self.merged:
+                np.multiply(I[:, n:], p["p21"][n:], out=b)
+                a -= b
             a += self.leak_offset
             V += a
-            I *= p["decay"]
+            I *= p["decay"][:w]
             I += arrived
+        self._refractory_and_threshold(t)
+        return self._fire()
+
+    def _refractory_and_threshold(self, t):
+        p, V = self.c.params, self.V
         # Refractory neurons keep V = v_reset: they fired at most max_ref steps ago.
         for s, fb, fi in self.recent:
             if t - s > self.max_ref:
@@ -70,6 +96,9 @@ class Engine:
                 fb, fi = fb[k], fi[k]
             V[fb, fi] = p["v_reset"][fi]
         np.greater_equal(V, p["v_thresh"], out=self.fired)
+
+    def _fire(self):
+        p, V = self.c.params, self.V
         if not self.fired.any():
             return None
         fb, fi = np.nonzero(self.fired)
@@ -77,7 +106,7 @@ class Engine:
         return fb, fi
 
     def deliver_static(self, bs, ns, t):
-        indptr, col, w, d = self.c.csr
+        indptr, col, w, d = self.csr
         start = indptr[ns]
         lens = indptr[ns + 1] - start
         total = int(lens.sum())
@@ -85,7 +114,7 @@ class Engine:
             return
         pos = np.repeat(start - np.cumsum(lens) + lens, lens) + np.arange(total)
         slot = (t + d[pos]) % self.c.ring_len
-        flat = (slot * self.B + np.repeat(bs, lens)) * (2 * self.c.n_if) + col[pos]
+        flat = (slot * self.B + np.repeat(bs, lens)) * self.width + col[pos]
         np.add.at(self.ring_flat, flat, w[pos])
 
     def deliver_plastic(self, stdp, bs, ns, t, open_):
@@ -96,12 +125,16 @@ class Engine:
         bs, is_ = bs[sel], ns[sel] - b.pre_off
         rows = stdp.pre(bs, is_, t, open_)
         slot = self.ring[(t + b.delay) % self.c.ring_len]
-        cols = slice(b.col_off, b.col_off + b.n_post)
+        cols, sign = self.cols[self.plastic.index(stdp)]
         if self.B == 1:
-            slot[0, cols] += rows.sum(axis=0)
+            summed = rows.sum(axis=0, keepdims=True)
+            ub = np.zeros(1, dtype=np.int64)
         else:
             ub, first = np.unique(bs, return_index=True)
-            slot[ub, cols] += np.add.reduceat(rows, first, axis=0)
+            summed = np.add.reduceat(rows, first, axis=0)
+        if sign < 0:
+            summed = -summed
+        slot[ub, cols] += summed
 
     def gates(self, src_trials, src_neurons) -> dict:
         """For each gated plastic block, the (batch,) bool of trials whose gate spikes now."""
@@ -160,7 +193,7 @@ class Engine:
             if v_idx is not None:
                 vs.append(self.V[:, v_idx].copy())
             if parts:
-                spikes.append((bs, np.full(len(bs), t), ns))
+                spikes.append((t, bs.astype(np.int32), ns.astype(np.int32)))
                 self.deliver_static(bs, ns, t)
         for s in self.plastic:
             if isinstance(s, HistorySTDP):
@@ -179,18 +212,30 @@ def _merge_sources(c: FlatNetwork, source_events: dict):
 
 
 def collect(c: FlatNetwork, batch: int, steps: int, spikes, record_spikes) -> dict:
-    """Split the flat spike log into (trial, step, neuron) per recorded population."""
-    if spikes:
-        bs, ts, ns = (np.concatenate(x) for x in zip(*spikes))
-    else:
-        bs = ts = ns = np.zeros(0, dtype=np.int64)
+    """Split the spike log into (trial, step, neuron) per recorded population.
+
+    The log is in step order and, within a step, in neuron order per trial, so one stable sort
+    by (population, trial) puts every population in (trial, step, neuron) order.
+    """
+    if not spikes:
+        z = np.zeros(0, dtype=np.int64)
+        return {name: (z, z, z) for name in record_spikes}
+    lens = np.array([len(b) for _, b, _ in spikes])
+    ts = np.repeat(np.array([t for t, _, _ in spikes], dtype=np.int32), lens)
+    bs = np.concatenate([b for _, b, _ in spikes])
+    ns = np.concatenate([n for _, _, n in spikes])
+    pop_of = np.full(c.n_all, len(record_spikes), dtype=np.int32)
+    for rank, name in enumerate(record_spikes):
+        pop_of[c.offsets[name]:c.offsets[name] + c.sizes[name]] = rank
+    key = pop_of[ns] * batch + bs
+    key = key.astype(np.int16) if (len(record_spikes) + 1) * batch < 2**15 else key
+    order = np.argsort(key, kind="stable")
+    key = key[order]
     out = {}
-    for name in record_spikes:
-        lo = c.offsets[name]
-        sel = (ns >= lo) & (ns < lo + c.sizes[name])
-        b, t, i = bs[sel], ts[sel], ns[sel] - lo
-        order = np.lexsort((i, t, b))
-        out[name] = (b[order].astype(np.int64), t[order].astype(np.int64), i[order].astype(np.int64))
+    for rank, name in enumerate(record_spikes):
+        lo, hi = np.searchsorted(key, [rank * batch, (rank + 1) * batch])
+        sel = order[lo:hi]
+        out[name] = (bs[sel].astype(np.int64), ts[sel].astype(np.int64), (ns[sel] - c.offsets[name]).astype(np.int64))
     return out
 
 
