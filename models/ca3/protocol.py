@@ -15,7 +15,7 @@ from spikemem.harness.scoring import expected_arrays, score  # noqa: F401  (expe
 
 from .builder import IN_CONT, IN_CUE, LEARN_GATE, OUT_CONT, OUT_CUE
 
-HOLD = 3   # a learn holds its input for 3 consecutive steps
+HOLD_MS = (0.0, 1.0, 2.0)   # a learn repeats its input at t0, t0+1 and t0+2 ms
 
 
 def check_timing(timed_ops, dt: float = 1.0, field: str = "operations") -> None:
@@ -33,12 +33,12 @@ def check_timing(timed_ops, dt: float = 1.0, field: str = "operations") -> None:
 
 
 def _op_spikes(op):
-    """(step offsets, cue neurons, content neurons) of one operation."""
+    """(offsets in ms, cue neurons, content neurons) of one operation."""
     if op.kind == LEARN:
-        return range(HOLD), [op.address], sorted(op.bits)
+        return HOLD_MS, [op.address], sorted(op.bits)
     if op.kind == RECALL_CUE:
-        return range(1), [op.address], []
-    return range(1), [], sorted(op.bits)
+        return (0.0,), [op.address], []
+    return (0.0,), [], sorted(op.bits)
 
 
 def input_events(cases, dt: float = 1.0, gate: bool = False) -> dict:
@@ -53,10 +53,10 @@ def input_events(cases, dt: float = 1.0, gate: bool = False) -> dict:
         for t0, op in case.timed_ops:
             s0 = int(round(t0 / dt))
             offs, cues, bits = _op_spikes(op)
-            for ds in offs:
+            for off in offs:
                 for target, idx in ((cue, cues), (cont, bits)):
                     target[0].extend([b] * len(idx))
-                    target[1].extend([s0 + ds] * len(idx))
+                    target[1].extend([s0 + round(off / dt)] * len(idx))
                     target[2].extend(idx)
             if gate and op.kind == LEARN:
                 n = round(MIN_GAP[LEARN] / dt)
