@@ -58,7 +58,7 @@ class CA3Memory:
                                                 f"{self.timed_ops[-1][0]:g} ms must start at >= {earliest:g} ms")
         timed = self.timed_ops + [(float(t0), op)]
         protocol.check_timing(timed, self.params.dt)
-        case = Case("session", self.C, self.N, tuple(timed), float(t0) + WINDOW + 1)
+        case = Case("session", self.C, self.N, tuple(timed), float(t0) + self.params.window_ms + 1)
         report = self.run_cases([case], self.backend, self.params, self.variant)
         outcomes = [report.outcome(0, k) for k in range(len(timed))]
         self.timed_ops, self.outcomes = timed, outcomes     # commit only after a successful run
@@ -84,8 +84,8 @@ class CA3Memory:
             raise ValidationError("cases", sorted(sizes), "a batch needs one memory size")
         be = backend if hasattr(backend, "run") else get_backend(backend, **backend_options)
         net = build_cam(cases[0].C, cases[0].N, params)
-        T = max(c.sim_time_ms for c in cases)
+        T = max(c.sim_time_ms for c in cases) + max(0.0, params.window_ms - WINDOW)   # room for a wider window
         result = be.run(net, T, inputs=protocol.input_events(cases, params.dt, gate=params.gate_learning))
-        report = protocol.score_cases(result, cases, params.dt)
+        report = protocol.score_cases(result, cases, params.dt, params.window_ms)
         report.label = {"backend": be.name, "variant": label}
         return (report, result) if return_result else report

@@ -29,3 +29,9 @@ class CA3Params:
     # Variant, not in the paper: STDP only while a learn operation runs (a third-factor gate
     # driven by the scheduler), so recalls leave the weights alone.
     gate_learning: bool = False
+    # Per-name overrides, for variants that retime the circuit: ((population, IFCurrExp), ...),
+    # ((projection, delay ms), ...) and ((projection, weight nA), ...); and the decode window.
+    cells: tuple = ()
+    delays: tuple = ()
+    weights: tuple = ()
+    window_ms: float = 7.0
