@@ -2,18 +2,55 @@
 
 A backend's `unsupported` is a set of these names; the harness skips (and reports) what a
 backend cannot run instead of letting it fail or silently change the model.
-
-Vocabulary: scheme.spinnaker, scheme.exact, connector.from_list, delay.heterogeneous,
-stdp, stdp.gate, stdp.post_history, stdp.traces.nearest, stdp.clamp.per_update,
-stdp.transmit.before_update, stdp.potentiate_at_zero, stdp.no_depress_at_zero,
-stdp.dendritic_delay (a dendritic delay other than the synaptic delay), stdp.w_min_nonzero,
-cell.i_offset, cell.v_init.
 """
 from __future__ import annotations
 
 import numpy as np
 
 from .errors import UnsupportedFeature
+
+# name -> what it means (for error messages)
+FEATURES = {
+    "scheme.spinnaker": "sPyNNaker's discrete update (Simulation scheme='spinnaker')",
+    "scheme.exact": "exact integration (Simulation scheme='exact')",
+    "cell.i_offset": "a constant injected current",
+    "cell.v_init": "a start voltage other than v_rest",
+    "connector.from_list": "explicit connection lists",
+    "delay.heterogeneous": "different delays within one projection",
+    "stdp": "STDP",
+    "stdp.gate": "a third-factor gate on plasticity",
+    "stdp.post_history": "a bounded post-spike history",
+    "stdp.post_history.not16": "a post-spike history bound other than sPyNNaker's 16 events",
+    "stdp.traces.nearest": "nearest-neighbour traces",
+    "stdp.clamp.per_update": "clamping once per pre-spike update",
+    "stdp.transmit.before_update": "delivering the weight before the spike's own update",
+    "stdp.potentiate_at_zero": "potentiation of pairs with dt = 0",
+    "stdp.no_depress_at_zero": "no depression of pairs with dt = 0",
+    "stdp.dendritic_delay": "a dendritic delay other than the projection's delay",
+    "stdp.w_min_nonzero": "w_min != 0",
+    "stdp.inhibitory": "plastic inhibitory synapses",
+}
+
+
+def plasticity_features(pr) -> set:
+    """What the plastic projection `pr` needs beyond the plain pair rule."""
+    r = pr.plasticity
+    if r is None:
+        return set()
+    checks = {
+        "stdp.gate": r.gate is not None,
+        "stdp.post_history": r.post_history is not None,
+        "stdp.post_history.not16": r.post_history not in (None, 16),
+        "stdp.traces.nearest": r.traces == "nearest",
+        "stdp.clamp.per_update": r.clamp == "per_update",
+        "stdp.transmit.before_update": r.transmit == "before_update",
+        "stdp.potentiate_at_zero": r.potentiate_at_zero,
+        "stdp.no_depress_at_zero": not r.depress_at_zero,
+        "stdp.dendritic_delay": r.dendritic_delay is not None and r.dendritic_delay != float(pr.delay),
+        "stdp.w_min_nonzero": r.w_min != 0.0,
+        "stdp.inhibitory": pr.receptor == "inhibitory",
+    }
+    return {"stdp"} | {k for k, used in checks.items() if used}
 
 
 def required_features(net) -> set:
@@ -29,22 +66,7 @@ def required_features(net) -> set:
             f.add("connector.from_list")
         if np.ndim(pr.delay) and len(np.unique(pr.delay)) > 1:
             f.add("delay.heterogeneous")
-        r = pr.plasticity
-        if r is None:
-            continue
-        f.add("stdp")
-        checks = {
-            "stdp.gate": r.gate is not None,
-            "stdp.post_history": r.post_history is not None,
-            "stdp.traces.nearest": r.traces == "nearest",
-            "stdp.clamp.per_update": r.clamp == "per_update",
-            "stdp.transmit.before_update": r.transmit == "before_update",
-            "stdp.potentiate_at_zero": r.potentiate_at_zero,
-            "stdp.no_depress_at_zero": not r.depress_at_zero,
-            "stdp.dendritic_delay": r.dendritic_delay is not None and r.dendritic_delay != float(pr.delay),
-            "stdp.w_min_nonzero": r.w_min != 0.0,
-        }
-        f.update(k for k, used in checks.items() if used)
+        f |= plasticity_features(pr)
     return f
 
 
@@ -56,4 +78,4 @@ def check_supported(backend, net) -> None:
     missing = missing_features(backend, net)
     if missing:
         raise UnsupportedFeature(f"backend '{backend.name}' cannot run network '{net.name}': it does not support "
-                                 + ", ".join(missing))
+                                 + ", ".join(f"{m} ({FEATURES[m]})" for m in missing))

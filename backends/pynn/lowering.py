@@ -10,8 +10,9 @@ from __future__ import annotations
 import numpy as np
 
 from spikemem.errors import UnsupportedFeature, ValidationError
+from spikemem.features import FEATURES, plasticity_features
 
-from .simulators import STDP_FEATURES, Profile, stdp_features
+from .simulators import Profile
 
 CELL_PARAMS = ("cm", "tau_m", "tau_syn_E", "tau_syn_I", "v_rest", "v_reset", "v_thresh", "tau_refrac", "i_offset")
 
@@ -24,10 +25,10 @@ def check_features(network, profile: Profile) -> None:
     for pr in network.projections:
         if pr.plasticity is None:
             continue
-        need = stdp_features(pr.plasticity, pr.receptor, float(pr.delay)) & profile.unsupported
+        need = plasticity_features(pr) & profile.unsupported
         if need:
             f = sorted(need)[0]
-            raise UnsupportedFeature(f"{pr.name}.plasticity: {profile.name} cannot express {STDP_FEATURES[f]} ({f})")
+            raise UnsupportedFeature(f"{pr.name}.plasticity: {profile.name} cannot express {FEATURES[f]} ({f})")
 
 
 def _cell(cell, profile: Profile, dt: float) -> dict:
@@ -106,7 +107,9 @@ def stimulus(events: dict, sizes: dict, trial: int, dt: float, shift: int) -> di
         steps, neurons = ev.step[sel] + shift, ev.neuron[sel]
         order = np.lexsort((steps, neurons))
         counts = np.bincount(neurons, minlength=sizes[name])
-        out[name] = [a.tolist() for a in np.split(steps[order] * dt, np.cumsum(counts)[:-1])]
+        # round to the decimal grid: 82 * 0.1 = 8.200000000000001, which NEST moves to the next step
+        times = np.round(steps[order] * dt, 9)
+        out[name] = [a.tolist() for a in np.split(times, np.cumsum(counts)[:-1])]
     return out
 
 

@@ -7,19 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-# Feature names for `unsupported`: the harness skips cases that need them.
-STDP_FEATURES = {
-    "stdp.dendritic_delay": "a dendritic delay other than the projection's delay",
-    "stdp.traces=nearest": "nearest-neighbour traces",
-    "stdp.clamp=per_update": "clamping once per pre-spike update",
-    "stdp.transmit=before_update": "delivering the weight before the spike's own update",
-    "stdp.potentiate_at_zero": "potentiation of pairs with dt = 0",
-    "stdp.no_depress_at_zero": "no depression of pairs with dt = 0",
-    "stdp.post_history": "a bounded post-spike history",
-    "stdp.post_history!=16": "a post-spike history bound other than sPyNNaker's 16 events",
-    "stdp.w_min_nonzero": "w_min != 0",
-    "stdp.inhibitory": "plastic inhibitory synapses",
-}
+# `unsupported` uses the feature names of spikemem.features; the harness skips cases that need them.
 
 
 @dataclass(frozen=True)
@@ -42,8 +30,8 @@ NEST = Profile(
     # pyNN.nest drives sources through parrot neurons and subtracts min_delay (= dt) from
     # every spike time; a time <= min_delay is refused, so the stimulus is shifted.
     source_min_time_steps=2, fixed_dt=None,
-    unsupported=frozenset({"scheme=spinnaker", "stdp.dendritic_delay", "stdp.traces=nearest",
-                           "stdp.clamp=per_update", "stdp.transmit=before_update", "stdp.potentiate_at_zero",
+    unsupported=frozenset({"scheme.spinnaker", "stdp.gate", "stdp.dendritic_delay", "stdp.traces.nearest",
+                           "stdp.clamp.per_update", "stdp.transmit.before_update", "stdp.potentiate_at_zero",
                            "stdp.no_depress_at_zero", "stdp.post_history", "stdp.w_min_nonzero",
                            "stdp.inhibitory"}))
 
@@ -54,44 +42,15 @@ BRIAN2 = Profile(
     # Brian2 counts a neuron refractory while (t - lastspike) < tau_refrac, one step fewer
     # than NEST and sPyNNaker; tau_refrac is lengthened by one step to block the same steps.
     refractory_extra_steps=1, source_min_time_steps=0, fixed_dt=None,
-    unsupported=frozenset({"scheme=spinnaker", "stdp.dendritic_delay", "stdp.traces=nearest",
-                           "stdp.clamp=per_update", "stdp.transmit=before_update", "stdp.potentiate_at_zero",
+    unsupported=frozenset({"scheme.spinnaker", "stdp.gate", "stdp.dendritic_delay", "stdp.traces.nearest",
+                           "stdp.clamp.per_update", "stdp.transmit.before_update", "stdp.potentiate_at_zero",
                            "stdp.no_depress_at_zero", "stdp.post_history", "stdp.inhibitory"}))
 
 SPINNAKER = Profile(
     "spinnaker", "pyNN.spiNNaker", "spinnaker", negative_inhibition=False, stdp_amplitude_per_w_max=False,
     dendritic_delay_fraction=1.0, refractory_extra_steps=0, source_min_time_steps=0, fixed_dt=1.0,
-    unsupported=frozenset({"scheme=exact", "stdp.dendritic_delay", "stdp.traces=nearest", "stdp.clamp=per_update",
-                           "stdp.transmit=before_update", "stdp.potentiate_at_zero", "stdp.no_depress_at_zero",
-                           "stdp.post_history!=16", "stdp.w_min_nonzero"}))
+    unsupported=frozenset({"scheme.exact", "stdp.gate", "stdp.dendritic_delay", "stdp.traces.nearest", "stdp.clamp.per_update",
+                           "stdp.transmit.before_update", "stdp.potentiate_at_zero", "stdp.no_depress_at_zero",
+                           "stdp.post_history.not16", "stdp.w_min_nonzero"}))
 
 PROFILES = {p.name: p for p in (NEST, BRIAN2, SPINNAKER)}
-# sPyNNaker keeps 16 post events per neuron between pre-spike updates; an unbounded history
-# (post_history=None) runs there with that bound, which the backend announces with a warning.
-SPINNAKER_POST_HISTORY = 16
-
-
-def stdp_features(rule, receptor: str, delay: float) -> set:
-    """The feature names a plastic projection needs beyond the PyNN pair rule."""
-    need = set()
-    if rule.dendritic_delay is not None and rule.dendritic_delay != delay:
-        need.add("stdp.dendritic_delay")
-    if rule.traces != "all_to_all":
-        need.add("stdp.traces=nearest")
-    if rule.clamp != "per_event":
-        need.add("stdp.clamp=per_update")
-    if rule.transmit != "after_update":
-        need.add("stdp.transmit=before_update")
-    if rule.potentiate_at_zero:
-        need.add("stdp.potentiate_at_zero")
-    if not rule.depress_at_zero:
-        need.add("stdp.no_depress_at_zero")
-    if rule.post_history is not None:
-        need.add("stdp.post_history")
-        if rule.post_history != SPINNAKER_POST_HISTORY:
-            need.add("stdp.post_history!=16")
-    if rule.w_min != 0:
-        need.add("stdp.w_min_nonzero")
-    if receptor == "inhibitory":
-        need.add("stdp.inhibitory")
-    return need

@@ -15,7 +15,13 @@ def gated() -> CA3Params:
     return CA3Params(gate_learning=True)
 
 
-VARIANTS = {"faithful": faithful, "gated": gated}
+def portable_exact() -> CA3Params:
+    """Runs the same on exact integrators (NEST, Brian2) as on SpiNNaker's update (see portable.py)."""
+    from .portable import portable
+    return portable("exact")
+
+
+VARIANTS = {"faithful": faithful, "gated": gated, "portable": portable_exact}
 
 
 def variant_params(name: str) -> CA3Params:
