@@ -71,14 +71,19 @@ def _map(args) -> int:
     return 0
 
 
-def _run(args) -> int:
+def _load_timed(args):
+    """The network, its inputs and a run duration (from --duration or the stimulus)."""
     from spikemem.errors import ValidationError
-
-    from spikemem.backends.pynn import SpinnakerBackend
     net, inputs, duration = _load(args)
     duration = args.duration or duration
     if not duration:
         raise ValidationError("duration", duration, "give --duration (ms) or a --stimulus")
+    return net, inputs, duration
+
+
+def _run(args) -> int:
+    from spikemem.backends.pynn import SpinnakerBackend
+    net, inputs, duration = _load_timed(args)
     be = SpinnakerBackend(machine=args.machine, spalloc=args.spalloc, version=args.board_version)
     res = be.run(net, duration, inputs=inputs)
     from spikemem.serialization import atomic_write_text
@@ -89,13 +94,8 @@ def _run(args) -> int:
 
 
 def _export(args) -> int:
-    from spikemem.errors import ValidationError
-
     from .export import export
-    net, inputs, duration = _load(args)
-    duration = args.duration or duration
-    if not duration:
-        raise ValidationError("duration", duration, "give --duration (ms) or a --stimulus")
+    net, inputs, duration = _load_timed(args)
     for path in export(net, args.out, duration, inputs):
         print(path)
     return 0
