@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from .errors import UnsupportedFeature
-
 # name -> what it means (for error messages)
 FEATURES = {
     "scheme.spinnaker": "sPyNNaker's discrete update (Simulation scheme='spinnaker')",
@@ -72,10 +70,3 @@ def required_features(net) -> set:
 
 def missing_features(backend, net) -> list:
     return sorted(required_features(net) & set(getattr(backend, "unsupported", ())))
-
-
-def check_supported(backend, net) -> None:
-    missing = missing_features(backend, net)
-    if missing:
-        raise UnsupportedFeature(f"backend '{backend.name}' cannot run network '{net.name}': it does not support "
-                                 + ", ".join(f"{m} ({FEATURES[m]})" for m in missing))

@@ -1,7 +1,6 @@
 """The reference engine's neuron update against closed-form values (spec ca3_cam.md 1.3)."""
 import math
 
-import numpy as np
 import pytest
 
 from spikemem import (IFCurrExp, Network, OneToOneConnector, Population, Projection, Recording, Simulation,

@@ -4,7 +4,7 @@ import math
 import numpy as np
 import pytest
 
-from spikemem import (STDP, AllToAllConnector, IFCurrExp, Network, OneToOneConnector, Population, Projection,
+from spikemem import (STDP, AllToAllConnector, Network, OneToOneConnector, Population, Projection,
                       Recording, SpikeSourceArray, get_backend)
 from spikemem.models.ca3 import build_cam, parse_stimulus
 from spikemem.models.ca3.params import SLOW

@@ -1,7 +1,7 @@
 """Parameters of the CA3 content-addressable memory (spec ca3_cam.md sections 1.2-1.5)."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 from spikemem import STDP, IFCurrExp
 

@@ -88,15 +88,3 @@ def as_bits(bits=None, N: int = 0, *, pattern=None, allow_empty: bool = False) -
     if not result and not allow_empty:
         raise ValidationError("bits", sorted(result), "must not be empty")
     return result
-
-
-def learn(address, bits=None, C: int = 1, N: int = 1, *, pattern=None) -> Learn:
-    return Learn(check_address(address, C), as_bits(bits, N, pattern=pattern))
-
-
-def recall(address, C: int) -> Recall:
-    return Recall(check_address(address, C))
-
-
-def recall_content(bits=None, N: int = 1, *, pattern=None) -> RecallContent:
-    return RecallContent(as_bits(bits, N, pattern=pattern))
