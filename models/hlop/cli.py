@@ -44,7 +44,8 @@ def register(sub):
     p.add_argument("--ewc-lambda", dest="ewc_lambda", type=float, default=None)
     p.add_argument("--train-limit", dest="train_limit", type=int, default=None, help="use the first N training images")
     p.add_argument("--test-limit", dest="test_limit", type=int, default=None, help="use the first N test images")
-    p.add_argument("--threads", type=int, default=None, help="torch CPU threads")
+    p.add_argument("--threads", type=int, default=1,
+                   help="torch CPU threads (default 1: float sums, hence results, depend on the thread count)")
     p.add_argument("--export-samples", dest="export_samples", type=int, default=100,
                    help="test images per task run through the exported network on the reference engine (0: skip)")
     p.add_argument("--export-duration", dest="export_duration", type=float, default=100.0,
