@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from spikemem import _check
 from spikemem.errors import ValidationError
+from spikemem.flat import flatten
+from spikemem.spike_log import assemble_result
 from spikemem.spiketrains import resolve_inputs
 
-from spikemem.flat import flatten
-from .engine import Engine, make_result
+from .engine import Engine
 
 
 class ReferenceBackend:
@@ -23,10 +24,10 @@ class ReferenceBackend:
         batch, events = resolve_inputs(network, inputs, batch)
         c = flatten(network)
         engine = Engine(c, batch)
-        spikes, vs, v_idx = engine.run(steps, events, network.recording.v)
+        log, v = engine.run(steps, events, network.recording.v)
         rec = network.recording
         rec = type(rec)(spikes=network.recorded_spikes, v=rec.v, weights=rec.weights)
-        return make_result(c, engine, steps, spikes, vs, v_idx, rec)
+        return assemble_result(c, batch, steps, log, v, engine.plastic, rec, self.name)
 
 
 __all__ = ["ReferenceBackend"]

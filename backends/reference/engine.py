@@ -11,7 +11,7 @@ from collections import deque
 import numpy as np
 
 from spikemem.flat import FlatNetwork
-from spikemem.results import Result
+from spikemem.spike_log import merge_sources
 
 from .stdp import HistorySTDP, make_stdp
 
@@ -167,7 +167,7 @@ class Engine:
     # -- the run --------------------------------------------------------------------------
     def run(self, steps: int, source_events: dict, record_v) -> tuple:
         c = self.c
-        trial, step, neuron = _merge_sources(c, source_events)
+        trial, step, neuron = merge_sources(c, source_events)
         bounds = np.searchsorted(step, np.arange(steps + 1))
         v_idx = np.concatenate([np.arange(c.offsets[p], c.offsets[p] + c.sizes[p]) for p in record_v]) \
             if record_v else None
@@ -198,56 +198,14 @@ class Engine:
         for s in self.plastic:
             if isinstance(s, HistorySTDP):
                 s.flush(steps)
-        return spikes, (np.stack(vs, axis=1) if vs else None), v_idx
+        return _flat_log(spikes), (np.stack(vs, axis=1) if vs else None)
 
 
-def _merge_sources(c: FlatNetwork, source_events: dict):
-    if not source_events:
-        z = np.zeros(0, dtype=np.int64)
-        return z, z, z
-    parts = [(ev.trial, ev.step, ev.neuron + c.offsets[name]) for name, ev in source_events.items()]
-    trial, step, neuron = (np.concatenate(x) for x in zip(*parts))
-    order = np.argsort(step, kind="stable")
-    return trial[order], step[order], neuron[order]
-
-
-def collect(c: FlatNetwork, batch: int, steps: int, spikes, record_spikes) -> dict:
-    """Split the spike log into (trial, step, neuron) per recorded population.
-
-    The log is in step order and, within a step, in neuron order per trial, so one stable sort
-    by (population, trial) puts every population in (trial, step, neuron) order.
-    """
+def _flat_log(spikes) -> tuple:
+    """The per-step (step, trials, neurons) entries as flat (trial, step, neuron) arrays."""
     if not spikes:
-        z = np.zeros(0, dtype=np.int64)
-        return {name: (z, z, z) for name in record_spikes}
+        z = np.zeros(0, dtype=np.int32)
+        return z, z, z
     lens = np.array([len(b) for _, b, _ in spikes])
     ts = np.repeat(np.array([t for t, _, _ in spikes], dtype=np.int32), lens)
-    bs = np.concatenate([b for _, b, _ in spikes])
-    ns = np.concatenate([n for _, _, n in spikes])
-    pop_of = np.full(c.n_all, len(record_spikes), dtype=np.int32)
-    for rank, name in enumerate(record_spikes):
-        pop_of[c.offsets[name]:c.offsets[name] + c.sizes[name]] = rank
-    key = pop_of[ns] * batch + bs
-    key = key.astype(np.int16) if (len(record_spikes) + 1) * batch < 2**15 else key
-    order = np.argsort(key, kind="stable")
-    key = key[order]
-    out = {}
-    for rank, name in enumerate(record_spikes):
-        lo, hi = np.searchsorted(key, [rank * batch, (rank + 1) * batch])
-        sel = order[lo:hi]
-        out[name] = (bs[sel].astype(np.int64), ts[sel].astype(np.int64), (ns[sel] - c.offsets[name]).astype(np.int64))
-    return out
-
-
-def make_result(c: FlatNetwork, engine: Engine, steps: int, spikes, vs, v_idx, recording) -> Result:
-    res = Result(dt=c.dt, steps=steps, batch=engine.B, sizes=dict(c.sizes),
-                 spikes=collect(c, engine.B, steps, spikes, recording.spikes), backend="reference")
-    if vs is not None:
-        k = 0
-        for name in recording.v:
-            res.v[name] = vs[:, :, k:k + c.sizes[name]]
-            k += c.sizes[name]
-    by_name = {s.block.name: s for s in engine.plastic}
-    for name in recording.weights:
-        res.weights[name] = by_name[name].weights()
-    return res
+    return np.concatenate([b for _, b, _ in spikes]), ts, np.concatenate([n for _, _, n in spikes])

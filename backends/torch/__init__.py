@@ -63,15 +63,17 @@ class TorchBackend:
 
     def run(self, network, duration_ms: float, inputs=None, batch: int | None = None):
         """Simulate `duration_ms`; inputs give each trial's source spikes (see resolve_inputs)."""
-        from .engine import Engine, make_result
+        from spikemem.spike_log import assemble_result
+
+        from .engine import Engine
         steps = _check.steps("duration_ms", _check.non_negative("duration_ms", duration_ms), network.simulation.dt)
         batch, events = resolve_inputs(network, inputs, batch)
         c = flatten(network)
         engine = Engine(c, batch, self.device, self.dtype, self.neurons)
-        spikes, v = engine.run(steps, events, network.recording.v)
+        log, v = engine.run(steps, events, network.recording.v)
         rec = network.recording
         rec = type(rec)(spikes=network.recorded_spikes, v=rec.v, weights=rec.weights)
-        return make_result(c, engine, steps, spikes, v, rec, self.name)
+        return assemble_result(c, batch, steps, log, v, engine.plastic, rec, self.name)
 
 
 __all__ = ["TorchBackend", "resolve_device", "resolve_dtype"]

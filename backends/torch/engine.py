@@ -15,7 +15,7 @@ import numpy as np
 import torch
 
 from spikemem.flat import FlatNetwork
-from spikemem.results import Result
+from spikemem.spike_log import merge_sources
 
 from .stdp import HistorySTDP, make_stdp
 
@@ -144,7 +144,7 @@ class Engine:
     # -- the run --------------------------------------------------------------------------
     def run(self, steps: int, source_events: dict, record_v) -> tuple:
         c, n = self.c, self.c.n_if
-        trial, step, neuron = _merge_sources(c, source_events)
+        trial, step, neuron = merge_sources(c, source_events)
         bounds = np.searchsorted(step, np.arange(steps + 1))
         trial = torch.as_tensor(trial, device=self.device)
         neuron = torch.as_tensor(neuron, device=self.device)
@@ -176,7 +176,8 @@ class Engine:
             for s in self.plastic:
                 if isinstance(s, HistorySTDP):
                     s.flush(steps)
-            spikes = tuple(torch.cat(x).cpu().numpy() for x in zip(*log)) if log else None
+            z = np.zeros(0, dtype=np.int64)
+            spikes = tuple(torch.cat(x).cpu().numpy() for x in zip(*log)) if log else (z, z, z)
             v = torch.stack(vs, 1).cpu().double().numpy() if vs else None
         return spikes, v
 
@@ -185,36 +186,3 @@ def select(mask, *arrays):
     """The entries of `arrays` where `mask` holds: one nonzero (one device sync) for all of them."""
     idx = mask.nonzero().squeeze(1)
     return tuple(a[idx] for a in arrays)
-
-
-def _merge_sources(c: FlatNetwork, source_events: dict):
-    if not source_events:
-        z = np.zeros(0, dtype=np.int64)
-        return z, z, z
-    parts = [(ev.trial, ev.step, ev.neuron + c.offsets[name]) for name, ev in source_events.items()]
-    trial, step, neuron = (np.concatenate(x) for x in zip(*parts))
-    order = np.argsort(step, kind="stable")
-    return trial[order], step[order], neuron[order]
-
-
-def make_result(c: FlatNetwork, engine: Engine, steps: int, spikes, v, recording, backend: str) -> Result:
-    """Split the flat spike log into (trial, step, neuron) per recorded population."""
-    if spikes is None:
-        spikes = tuple(np.zeros(0, dtype=np.int64) for _ in range(3))
-    bs, ts, ns = spikes
-    out = {}
-    for name in recording.spikes:
-        lo = c.offsets[name]
-        sel = (ns >= lo) & (ns < lo + c.sizes[name])
-        b, t, i = bs[sel], ts[sel], ns[sel] - lo
-        order = np.lexsort((i, t, b))
-        out[name] = (b[order].astype(np.int64), t[order].astype(np.int64), i[order].astype(np.int64))
-    res = Result(dt=c.dt, steps=steps, batch=engine.B, sizes=dict(c.sizes), spikes=out, backend=backend)
-    k = 0
-    for name in recording.v:
-        res.v[name] = v[:, :, k:k + c.sizes[name]]
-        k += c.sizes[name]
-    by_name = {s.block.name: s for s in engine.plastic}
-    for name in recording.weights:
-        res.weights[name] = by_name[name].weights()
-    return res
