@@ -18,7 +18,8 @@ BENCH_GROUP = "spikemem.benchmarks"
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="spikemem", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="spikemem", description="Spiking associative memories described once, run on any backend.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     backends = sub.add_parser("backends", help="list the installed backends")
