@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 
 from ..errors import ValidationError
+from ..progress import Progress
 from . import cases as case_lib
 from .runner import published_cases, run_case_batch
 
@@ -35,15 +36,19 @@ def _harness(args) -> int:
                 batches.append((label, [case_lib.random_case(5, 10, 60, s, spacing, content)
                                         for s in range(args.random)]))
     rows = []
-    for variant in args.variant or ["faithful"]:
+    variants = args.variant or ["faithful"]
+    bar = Progress(len(variants) * len(batches), "harness", enabled=False if args.json else None)
+    for variant in variants:
         for label, cases in batches:
             report, reason = run_case_batch(cases, args.backend, variant, args.model, **opts)
+            bar.update()
             row = {"case": label, "variant": variant}
             if report is None:
                 row["skipped"] = reason
             else:
                 row.update(backend=report.label["backend"], counts=report.counts())
             rows.append(row)
+    bar.close()
     if args.json:
         print(json.dumps(rows))
         return 0
