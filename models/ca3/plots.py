@@ -44,10 +44,14 @@ def capacity(rows, path) -> None:
     """Recall accuracy against load (stored memories per content bit), one line per size."""
     plt = _plt()
     fig, ax = plt.subplots(figsize=(7, 4.5))
+    Cs, Ns = sorted({r["C"] for r in rows}), sorted({r["N"] for r in rows})
+    colors, styles = plt.get_cmap("viridis"), ["-", "--", "-.", ":", (0, (5, 1)), (0, (1, 3))]
     for row in rows:
         loads, acc = row["load_bins"], row["recall_accuracy_by_load"]
         keep = [i for i, a in enumerate(acc) if a is not None]
-        ax.plot([loads[i] for i in keep], [acc[i] for i in keep], marker="o", label=f"C={row['C']}, N={row['N']}")
+        ax.plot([loads[i] for i in keep], [acc[i] for i in keep], marker="o", ms=3,
+                color=colors(Ns.index(row["N"]) / max(1, len(Ns) - 1)),
+                linestyle=styles[Cs.index(row["C"]) % len(styles)], label=f"C={row['C']}, N={row['N']}")
     ax.set_xlabel("load: stored memories x bits per memory / N (memories per content bit)")
     ax.set_ylabel("recall accuracy (by cue and by content)")
     ax.set_ylim(-0.02, 1.02)
