@@ -57,3 +57,24 @@ def test_replay_rejects_bad_files(tmp_path):
     out.write_text("previous")
     assert main(["cam", "replay", str(path), "--out", str(out)]) == 2
     assert out.read_text() == "previous"
+
+
+@pytest.mark.parametrize("mutate, field", [
+    (lambda d: d["input_spike_times_ms"]["content_neurons_0..N-1"].append([3]), "content_neurons"),
+    (lambda d: d["input_spike_times_ms"]["cue_neurons_0..C-1"][0].append(-1), "-1"),
+    (lambda d: d["input_spike_times_ms"]["cue_neurons_0..C-1"][0].append(2.5), "2.5"),
+    (lambda d: d.pop("simTime_ms"), "simTime_ms"),
+    (lambda d: d["input_spike_times_ms"].pop("cue_neurons_0..C-1"), "cue_neurons_0..C-1"),
+])
+def test_bad_stimulus_files_name_the_field(mutate, field):
+    from spikemem import ValidationError
+    d = json.loads((GOLDEN / FILES[0]).read_text())
+    mutate(d)
+    with pytest.raises(ValidationError, match=field.replace(".", r"\.")):
+        parse_stimulus(d)
+
+
+def test_input_after_the_end_of_the_run_is_ignored():
+    d = json.loads((GOLDEN / FILES[0]).read_text())
+    d["input_spike_times_ms"]["cue_neurons_0..C-1"][1].append(d["simTime_ms"] + 5)
+    assert spike_sets(replay(parse_stimulus(d))) == spike_sets(d)
