@@ -13,7 +13,7 @@ import numpy as np
 from spikemem.flat import FlatNetwork
 from spikemem.spike_log import merge_sources
 
-from .stdp import HistorySTDP, make_stdp
+from spikemem.stdp_engine import HistorySTDP, make_stdp
 
 
 class Engine:
