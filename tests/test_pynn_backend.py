@@ -50,6 +50,20 @@ def test_spinnaker_needs_a_1ms_timestep():
         lower(build_cam(2, 3, replace(CA3Params(), dt=0.5)), SPINNAKER)
 
 
+def test_a_foreign_update_scheme_is_refused_unless_asked_for():
+    pytest.importorskip("pyNN.nest")
+    case = hc.functional()
+    with pytest.raises(UnsupportedFeature, match="scheme='spinnaker'.*foreign_scheme"):
+        get_backend("nest").run(build_cam(5, 10), case.sim_time_ms, inputs=protocol.input_events([case]))
+    with pytest.warns(UserWarning, match="not expressible on nest"):
+        res = get_backend("nest", foreign_scheme=True).run(build_cam(5, 10), case.sim_time_ms,
+                                                           inputs=protocol.input_events([case]))
+    exact = get_backend("reference").run(build_cam(5, 10, replace(CA3Params(), scheme="exact")), case.sim_time_ms,
+                                         inputs=protocol.input_events([case]))
+    for pop in RECORDED:
+        assert all(np.array_equal(a, b) for a, b in zip(res.spikes[pop], exact.spikes[pop])), pop
+
+
 def test_options_are_validated():
     pytest.importorskip("spikemem.backends.pynn")
     with pytest.raises(ValidationError, match="codegen"):

@@ -31,6 +31,8 @@ class PyNNBackend:
     spinnaker: machine (board host) or spalloc (server URL), else a virtual board, which maps
     and loads nothing and records no spikes; every run gets its own config in a run folder
     (spikemem.hardware.spinnaker.config), ~/.spynnaker.cfg is never touched.
+    any simulator: foreign_scheme=True runs a network written for another update scheme with
+    the simulator's own (to measure what that does to a model); without it that is an error.
     """
 
     def __init__(self, simulator: str = "nest", **options):
@@ -38,7 +40,8 @@ class PyNNBackend:
         self.profile = PROFILES[simulator]
         self.name = simulator
         self.unsupported = self.profile.unsupported
-        allowed = {"nest": {"spike_precision"}, "brian2": {"codegen"}, "spinnaker": {"machine", "spalloc", "version", "run_base"}}[simulator]
+        allowed = {"foreign_scheme"} | {"nest": {"spike_precision"}, "brian2": {"codegen"},
+                                        "spinnaker": {"machine", "spalloc", "version", "run_base"}}[simulator]
         unknown = set(options) - allowed
         if unknown:
             raise ValidationError("backend option", sorted(unknown), f"{simulator} takes {sorted(allowed)}")
@@ -48,6 +51,8 @@ class PyNNBackend:
         check_option("codegen", self.codegen, {"numpy", "cython"})
         self.board = {k: options[k] for k in ("machine", "spalloc", "version") if options.get(k) is not None}
         self.run_base = options.get("run_base")
+        self.foreign_scheme = options.get("foreign_scheme", False)
+        check_option("foreign_scheme", self.foreign_scheme, {True, False})
         self.run_folder = None
         if self.spike_precision == "off_grid":
             self.name = "nest_precise"
@@ -65,9 +70,11 @@ class PyNNBackend:
 
     def _announce(self, network):
         if network.simulation.scheme != self.profile.scheme:
-            warnings.warn(f"{network.name}: simulation.scheme={network.simulation.scheme!r} is not expressible on "
-                          f"{self.profile.name}, which integrates with the {self.profile.scheme!r} scheme",
-                          stacklevel=3)
+            msg = (f"{network.name}: simulation.scheme={network.simulation.scheme!r} is not expressible on "
+                   f"{self.profile.name}, which integrates with the {self.profile.scheme!r} scheme")
+            if not self.foreign_scheme:
+                raise UnsupportedFeature(msg + " (pass foreign_scheme=True to run it with that scheme anyway)")
+            warnings.warn(msg, stacklevel=3)
         if self.profile.name == "spinnaker":
             for pr in network.projections:
                 if pr.plasticity is not None and pr.plasticity.post_history is None:
