@@ -27,6 +27,28 @@ def pytest_collection_modifyitems(config, items):
                 item.add_marker(pytest.mark.skip(reason="gpu: no CUDA device"))
 
 
+def stdp_rules() -> dict:
+    """Every STDP timing convention, with weights small enough not to drive a neuron."""
+    from spikemem import STDP
+    base = dict(tau_plus=3.0, tau_minus=3.0, A_plus=0.2, A_minus=0.2, w_min=0.0, w_max=0.5)
+    return {
+        "spinnaker7": STDP(**base),
+        "nearest": STDP(**base, traces="nearest"),
+        "no_depress_at_zero": STDP(**base, depress_at_zero=False),
+        "potentiate_at_zero": STDP(**base, potentiate_at_zero=True),
+        "clamp_per_update": STDP(3.0, 4.0, 0.3, 0.25, 0.05, 0.5, clamp="per_update"),
+        "transmit_before": STDP(**base, transmit="before_update"),
+        "dendritic_0": STDP(5.0, 2.0, 0.15, 0.1, 0.0, 0.45, dendritic_delay=0.0),
+        "history_4": STDP(**base, post_history=4),
+        "history_4_per_update": STDP(**base, post_history=4, clamp="per_update"),
+    }
+
+
 @pytest.fixture
-def golden_path():
-    return lambda name: GOLDEN / name
+def one_torch_thread():
+    """Small tensors: one thread avoids OpenMP spin-waits on a shared CPU."""
+    torch = pytest.importorskip("torch")
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)

@@ -9,7 +9,7 @@ from spikemem import (STDP, AllToAllConnector, Network, OneToOneConnector, Popul
 from spikemem.models.ca3 import build_cam, parse_stimulus
 from spikemem.models.ca3.params import SLOW
 
-from conftest import GOLDEN
+from conftest import GOLDEN, stdp_rules
 
 T_END = 60
 
@@ -83,15 +83,7 @@ def run_pair_network(rule, pre_trains, drive_trains, w0):
     return get_backend().run(net, float(T_END))
 
 
-RULES = {
-    "spinnaker7": STDP(3.0, 3.0, 0.2, 0.2, 0.0, 0.5),
-    "nearest": STDP(3.0, 3.0, 0.2, 0.2, 0.0, 0.5, traces="nearest"),
-    "no_depress_at_zero": STDP(3.0, 3.0, 0.2, 0.2, 0.0, 0.5, depress_at_zero=False),
-    "potentiate_at_zero": STDP(3.0, 3.0, 0.2, 0.2, 0.0, 0.5, potentiate_at_zero=True),
-    "clamp_per_update": STDP(3.0, 4.0, 0.3, 0.25, 0.05, 0.5, clamp="per_update"),
-    "asymmetric": STDP(5.0, 2.0, 0.15, 0.1, 0.0, 0.45, dendritic_delay=0.0),
-    "history_4": STDP(3.0, 3.0, 0.2, 0.2, 0.0, 0.5, post_history=4),
-}
+RULES = stdp_rules()
 
 
 @pytest.mark.parametrize("name", sorted(RULES))

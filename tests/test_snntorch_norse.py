@@ -17,12 +17,7 @@ from spikemem.models.ca3 import CA3Params, build_cam, protocol  # noqa: E402
 EXACT_CONFIGS = [("snntorch", {}), ("norse", {}), ("norse", {"integration": "exact"})]
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def need(backend):

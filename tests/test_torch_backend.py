@@ -17,18 +17,12 @@ from spikemem.harness import cases as hc  # noqa: E402
 from spikemem.harness.oracle import IdealCAM  # noqa: E402
 from spikemem.models.ca3 import MODEL_POPULATIONS, RECORDED, CA3Params, build_cam, parse_stimulus, protocol, replay  # noqa: E402
 
-from conftest import GOLDEN  # noqa: E402
+from conftest import GOLDEN, stdp_rules  # noqa: E402
 
 FILES = ["exp1_functional_learn_recall_forget.json", "exp2_stress_pyramidal_sequence.json"]
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Small tensors: one thread avoids OpenMP spin-waits on a shared CPU."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def same_spikes(a, b):
@@ -101,22 +95,11 @@ def test_float32_differs_only_by_threshold_rounding():
 
 # -- every STDP timing convention on a small random network -------------------------------------
 
-RULES = {
-    "spinnaker7": STDP(3.0, 3.0, 0.2, 0.2, 0.0, 0.5),
-    "nearest": STDP(3.0, 3.0, 0.2, 0.2, 0.0, 0.5, traces="nearest"),
-    "no_depress_at_zero": STDP(3.0, 3.0, 0.2, 0.2, 0.0, 0.5, depress_at_zero=False),
-    "potentiate_at_zero": STDP(3.0, 3.0, 0.2, 0.2, 0.0, 0.5, potentiate_at_zero=True),
-    "clamp_per_update": STDP(3.0, 4.0, 0.3, 0.25, 0.05, 0.5, clamp="per_update"),
-    "transmit_before": STDP(3.0, 3.0, 0.2, 0.2, 0.0, 0.5, transmit="before_update"),
-    "dendritic_0": STDP(5.0, 2.0, 0.15, 0.1, 0.0, 0.45, dendritic_delay=0.0),
-    "history_4": STDP(3.0, 3.0, 0.2, 0.2, 0.0, 0.5, post_history=4),
-    "history_4_per_update": STDP(3.0, 3.0, 0.2, 0.2, 0.0, 0.5, post_history=4, clamp="per_update"),
-}
+RULES = stdp_rules()
 
 
-if "gate" in STDP.__dataclass_fields__:
-    RULES["gated"] = STDP(3.0, 3.0, 0.2, 0.2, 0.0, 0.5, gate="gate")
-    RULES["gated_before"] = STDP(3.0, 3.0, 0.2, 0.2, 0.0, 0.5, gate="gate", transmit="before_update")
+RULES["gated"] = STDP(3.0, 3.0, 0.2, 0.2, 0.0, 0.5, gate="gate")
+RULES["gated_before"] = STDP(3.0, 3.0, 0.2, 0.2, 0.0, 0.5, gate="gate", transmit="before_update")
 
 
 def plastic_network(rule, scheme, seed=0, n=12):
