@@ -27,6 +27,7 @@ import math
 
 import numpy as np
 
+from spikemem.cell_input import SignedInput, require_module, require_single_tau_syn
 from spikemem.errors import UnsupportedFeature, ValidationError
 from spikemem.registry import get_backend
 
@@ -42,7 +43,7 @@ class NorseNeurons:
         self.State, self.step = LIFFeedForwardState, lif_feed_forward_step
         c, n = engine.c, engine.c.n_if
         p, dt = c.params, c.dt
-        _require_single_tau_syn(c)
+        require_single_tau_syn(c, "Norse LIF")
         alpha_m, alpha_s = p["alpha"], p["decay"][:n]
         tau_m, tau_s = -dt / np.log(alpha_m), -dt / np.log(alpha_s)
         if integration == "exact":
@@ -70,30 +71,19 @@ class NorseNeurons:
         self.params = LIFParameters(tau_syn_inv=engine.const(ts_inv), tau_mem_inv=engine.const(tm_inv),
                                     v_leak=engine.const(p["v_rest"] + p["R"] * p["i_offset"]),
                                     v_th=engine.const(np.full(n, np.inf)), v_reset=engine.p["v_reset"])
-        self.gain = engine.const(gain)
+        self.input = SignedInput(c, engine.const(gain), torch.zeros_like(engine.V))
         held = integration == "substep" and c.scheme == "spinnaker"
         self.end_decay = engine.const(alpha_s) if held else None   # ... and decays at its end
-        self.n = n
         self.i = torch.zeros_like(engine.V)
         self.zero = torch.zeros_like(engine.V)
-        self.delayed = torch.zeros_like(engine.V) if c.scheme == "exact" else None
 
     def membrane(self, e, arrived):
-        n = self.n
-        x = (arrived[:, :n] - arrived[:, n:]) * self.gain
-        if self.delayed is not None:
-            x, self.delayed = self.delayed, x
+        x = self.input(arrived)
         state = self.State(v=e.V, i=self.i)
         for s in range(self.k):
             _, state = self.step(x if s == 0 else self.zero, state, self.params, self.sub_dt)
         self.i = state.i if self.end_decay is None else state.i * self.end_decay
         return state.v
-
-
-def _require_single_tau_syn(c):
-    n = c.n_if
-    if not np.allclose(c.params["decay"][:n], c.params["decay"][n:], rtol=1e-12, atol=0):
-        raise UnsupportedFeature("tau_syn_I != tau_syn_E: a Norse LIF cell has one synaptic current per neuron")
 
 
 class NorseBackend:
@@ -112,10 +102,7 @@ class NorseBackend:
             if integration != "substep":
                 raise ValidationError("substeps", substeps, "only applies to integration='substep'")
         self.integration, self.substeps = integration, substeps
-        try:
-            import norse.torch  # noqa: F401
-        except ImportError as e:
-            raise ImportError(f"the norse backend needs norse: pip install 'spikemem[norse]' ({e})") from e
+        require_module("norse.torch", "norse")
 
         def neurons(engine):
             return NorseNeurons(engine, integration, substeps)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from spikemem.errors import UnsupportedFeature, ValidationError
+from spikemem.cell_input import SignedInput, require_module, require_single_tau_syn
 from spikemem.registry import get_backend
 
 
@@ -28,42 +29,21 @@ class SynapticNeurons:
         import torch
         c, n = engine.c, engine.c.n_if
         p = c.params
-        _require_single_tau_syn(c, "snntorch")
+        require_single_tau_syn(c, "snntorch")
         if np.any(p["i_offset"] != 0):
             raise UnsupportedFeature("i_offset: snntorch.Synaptic has no constant input term "
                                      f"(got {float(p['i_offset'][p['i_offset'] != 0][0])} nA); use the torch backend")
-        self.n, self.scheme = n, c.scheme
         alpha_m, alpha_s = p["alpha"], p["decay"][:n]
         gain = (1.0 - alpha_m) * p["R"] * p["init"][:n] if c.scheme == "spinnaker" else p["p21"][:n]
-        self.gain = engine.const(gain)
+        self.input = SignedInput(c, engine.const(gain), torch.zeros_like(engine.V))
         self.v_rest = engine.p["v_rest"]
         self.cell = snntorch.Synaptic(alpha=engine.const(alpha_s), beta=engine.const(alpha_m),
                                       threshold=1e30, reset_mechanism="none").to(engine.device)
         self.syn = torch.zeros_like(engine.V)
-        self.delayed = torch.zeros_like(engine.V) if c.scheme == "exact" else None
 
     def membrane(self, e, arrived):
-        n = self.n
-        x = (arrived[:, :n] - arrived[:, n:]) * self.gain
-        if self.delayed is not None:
-            x, self.delayed = self.delayed, x
-        _, self.syn, mem = self.cell(x, self.syn, e.V - self.v_rest)
+        _, self.syn, mem = self.cell(self.input(arrived), self.syn, e.V - self.v_rest)
         return mem + self.v_rest
-
-
-def _require(module, extra):
-    import importlib
-    try:
-        importlib.import_module(module)
-    except ImportError as e:
-        raise ImportError(f"the {extra} backend needs {module}: pip install 'spikemem[{extra}]' ({e})") from e
-
-
-def _require_single_tau_syn(c, lib):
-    n = c.n_if
-    tau_e, tau_i = c.params["decay"][:n], c.params["decay"][n:]
-    if not np.allclose(tau_e, tau_i, rtol=1e-12, atol=0):
-        raise UnsupportedFeature(f"tau_syn_I != tau_syn_E: the {lib} cell has one synaptic current per neuron")
 
 
 class SnnTorchBackend:
@@ -73,7 +53,7 @@ class SnnTorchBackend:
     def __init__(self, device: str = "cpu", dtype: str = "float32", **unknown):
         if unknown:
             raise ValidationError("backend option", sorted(unknown), "the snntorch backend takes device and dtype")
-        _require("snntorch", "snntorch")
+        require_module("snntorch", "snntorch")
         self.inner = get_backend("torch", device=device, dtype=dtype, neurons=SynapticNeurons, label=self.name)
 
     def run(self, network, duration_ms: float, inputs=None, batch: int | None = None):

@@ -1,0 +1,39 @@
+"""Input for library neuron cells that keep one synaptic current (snnTorch, Norse).
+
+Such a cell sees exc - inh as one current, so the network must share tau_syn between
+receptors; under the 'exact' scheme input arriving at step t moves V only from t + 1 on.
+"""
+from __future__ import annotations
+
+import importlib
+
+import numpy as np
+
+from .errors import UnsupportedFeature
+
+
+def require_module(module: str, extra: str) -> None:
+    try:
+        importlib.import_module(module)
+    except ImportError as e:
+        raise ImportError(f"the {extra} backend needs {module}: pip install 'spikemem[{extra}]' ({e})") from e
+
+
+def require_single_tau_syn(c, library: str) -> None:
+    n = c.n_if
+    if not np.allclose(c.params["decay"][:n], c.params["decay"][n:], rtol=1e-12, atol=0):
+        raise UnsupportedFeature(f"tau_syn_I != tau_syn_E: the {library} cell has one synaptic current per neuron")
+
+
+class SignedInput:
+    """gain * (exc - inh) of the input arriving this step, one step late under 'exact'."""
+
+    def __init__(self, c, gain, zeros):
+        self.n, self.gain = c.n_if, gain
+        self.delayed = zeros if c.scheme == "exact" else None
+
+    def __call__(self, arrived):
+        x = (arrived[:, :self.n] - arrived[:, self.n:]) * self.gain
+        if self.delayed is not None:
+            x, self.delayed = self.delayed, x
+        return x
