@@ -53,6 +53,9 @@ class NumpyOps:
     def floats(self, a):
         return a.astype(float)
 
+    def select(self, mask, *arrays):
+        return tuple(a[mask] for a in arrays)
+
     def pairs(self, batch: int, n: int):
         """Every (trial, neuron) pair as two flat index arrays."""
         return np.repeat(np.arange(batch), n), np.tile(np.arange(n), batch)
@@ -234,6 +237,27 @@ class HistorySTDP(OnlineSTDP):
         bs, is_ = self.ops.pairs(*tuple(self.x_last.shape))
         self.W[bs, is_] = self._apply_deferred(self.W[bs, is_], bs, is_, t_end)
         self.t_last[:] = float(t_end)
+
+
+def see_post_spikes(plastic, recent, t: int, gates: dict) -> None:
+    """Step t's post events for every plastic block: decay the traces, record the spikes
+    HistorySTDP keeps, and show each block the post spikes its dendritic delay makes due now.
+
+    recent holds (step, trials, neurons) of the last IF spikes; gates maps id(block) to open_.
+    """
+    by_step = {s: (fb, fi) for s, fb, fi in recent}
+    for s in plastic:
+        b = s.block
+        s.decay()
+        lo, hi = b.post_off, b.post_off + b.n_post
+        if isinstance(s, HistorySTDP) and t in by_step:
+            fb, fi = by_step[t]
+            fb, fi = s.ops.select((fi >= lo) & (fi < hi), fb, fi)
+            s.fired(fb, fi - lo, t)
+        if t - b.dendritic in by_step:
+            fb, fi = by_step[t - b.dendritic]
+            fb, fi = s.ops.select((fi >= lo) & (fi < hi), fb, fi)
+            s.post(fb, fi - lo, gates.get(id(s)))
 
 
 def make_stdp(block, batch: int, dt: float, ops=None):

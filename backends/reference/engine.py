@@ -13,7 +13,7 @@ import numpy as np
 from spikemem.flat import FlatNetwork
 from spikemem.spike_log import merge_sources
 
-from spikemem.stdp_engine import HistorySTDP, make_stdp
+from spikemem.stdp_engine import HistorySTDP, make_stdp, see_post_spikes
 
 
 class Engine:
@@ -147,23 +147,6 @@ class Engine:
                 out[id(s)] = open_
         return out
 
-    def stdp_post(self, t, gates):
-        """Post events: STDP sees a spike of step t - dendritic delay now."""
-        by_step = {s: (fb, fi) for s, fb, fi in self.recent}
-        for s in self.plastic:
-            b = s.block
-            s.decay()
-            lo, hi = b.post_off, b.post_off + b.n_post
-            if isinstance(s, HistorySTDP) and t in by_step:
-                fb, fi = by_step[t]
-                k = (fi >= lo) & (fi < hi)
-                s.fired(fb[k], fi[k] - lo, t)
-            if t - b.dendritic in by_step:
-                fb, fi = by_step[t - b.dendritic]
-                k = (fi >= lo) & (fi < hi)
-                if k.any():
-                    s.post(fb[k], fi[k] - lo, gates.get(id(s)))
-
     # -- the run --------------------------------------------------------------------------
     def run(self, steps: int, source_events: dict, record_v) -> tuple:
         c = self.c
@@ -186,7 +169,7 @@ class Engine:
                 bs, ns = parts[0]
             if self.plastic:
                 gates = self.gates(trial[lo:hi], neuron[lo:hi]) if self.gated else {}
-                self.stdp_post(t, gates)
+                see_post_spikes(self.plastic, self.recent, t, gates)
                 if parts:
                     for s in self.plastic:
                         self.deliver_plastic(s, bs, ns, t, gates.get(id(s)))

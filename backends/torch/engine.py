@@ -17,7 +17,7 @@ import torch
 from spikemem.flat import FlatNetwork
 from spikemem.spike_log import merge_sources
 
-from .stdp import HistorySTDP, make_stdp
+from .stdp import HistorySTDP, make_stdp, see_post_spikes, select
 
 
 class ReferenceNeurons:
@@ -125,22 +125,6 @@ class Engine:
         """For each gated plastic block, the (batch,) bool of trials whose gate spikes now."""
         return {id(s): self.spk[:, s.block.gate].clone() for s in self.plastic if getattr(s.block, "gate", None) is not None}
 
-    def stdp_post(self, t, gates):
-        """Post events: STDP sees a spike of step t - dendritic delay now."""
-        by_step = {s: (fb, fi) for s, fb, fi in self.recent}
-        for s in self.plastic:
-            b = s.block
-            s.decay()
-            lo, hi = b.post_off, b.post_off + b.n_post
-            if isinstance(s, HistorySTDP) and t in by_step:
-                fb, fi = by_step[t]
-                fb, fi = select((fi >= lo) & (fi < hi), fb, fi)
-                s.fired(fb, fi - lo, t)
-            if t - b.dendritic in by_step:
-                fb, fi = by_step[t - b.dendritic]
-                fb, fi = select((fi >= lo) & (fi < hi), fb, fi)
-                s.post(fb, fi - lo, gates.get(id(s)))
-
     # -- the run --------------------------------------------------------------------------
     def run(self, steps: int, source_events: dict, record_v) -> tuple:
         c, n = self.c, self.c.n_if
@@ -165,7 +149,7 @@ class Engine:
                     self.recent.append((t, *select(ns < n, bs, ns)))
                 if self.plastic:
                     gates = self.gates()
-                    self.stdp_post(t, gates)
+                    see_post_spikes(self.plastic, self.recent, t, gates)
                     for s in self.plastic:
                         self.deliver_plastic(s, bs, ns, t, gates.get(id(s)))
                 if v_idx is not None:
@@ -180,9 +164,3 @@ class Engine:
             spikes = tuple(torch.cat(x).cpu().numpy() for x in zip(*log)) if log else (z, z, z)
             v = torch.stack(vs, 1).cpu().double().numpy() if vs else None
         return spikes, v
-
-
-def select(mask, *arrays):
-    """The entries of `arrays` where `mask` holds: one nonzero (one device sync) for all of them."""
-    idx = mask.nonzero().squeeze(1)
-    return tuple(a[idx] for a in arrays)

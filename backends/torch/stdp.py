@@ -6,9 +6,15 @@ import math
 import numpy as np
 import torch
 
-from spikemem.stdp_engine import HistorySTDP, make_stdp as _make_stdp
+from spikemem.stdp_engine import HistorySTDP, make_stdp as _make_stdp, see_post_spikes
 
-__all__ = ["TorchOps", "HistorySTDP", "make_stdp"]
+__all__ = ["TorchOps", "HistorySTDP", "make_stdp", "see_post_spikes", "select"]
+
+
+def select(mask, *arrays):
+    """The entries of `arrays` where `mask` holds: one nonzero (one device sync) for all of them."""
+    idx = mask.nonzero().squeeze(1)
+    return tuple(a[idx] for a in arrays)
 
 
 class TorchOps:
@@ -46,6 +52,8 @@ class TorchOps:
 
     def floats(self, a):
         return a.to(self.dtype)
+
+    select = staticmethod(select)
 
     def pairs(self, batch: int, n: int):
         idx = torch.arange(batch, device=self.device).repeat_interleave(n)
