@@ -117,7 +117,7 @@ class Engine:
         flat = (slot * self.B + np.repeat(bs, lens)) * self.width + col[pos]
         np.add.at(self.ring_flat, flat, w[pos])
 
-    def deliver_plastic(self, stdp, bs, ns, t, open_):
+    def deliver_plastic(self, stdp, cols, sign, bs, ns, t, open_):
         b = stdp.block
         sel = (ns >= b.pre_off) & (ns < b.pre_off + b.n_pre)
         if not sel.any():
@@ -125,7 +125,6 @@ class Engine:
         bs, is_ = bs[sel], ns[sel] - b.pre_off
         rows = stdp.pre(bs, is_, t, open_)
         slot = self.ring[(t + b.delay) % self.c.ring_len]
-        cols, sign = self.cols[self.plastic.index(stdp)]
         if self.B == 1:
             summed = rows.sum(axis=0, keepdims=True)
             ub = np.zeros(1, dtype=np.int64)
@@ -171,8 +170,8 @@ class Engine:
                 gates = self.gates(trial[lo:hi], neuron[lo:hi]) if self.gated else {}
                 see_post_spikes(self.plastic, self.recent, t, gates)
                 if parts:
-                    for s in self.plastic:
-                        self.deliver_plastic(s, bs, ns, t, gates.get(id(s)))
+                    for s, (cols, sign) in zip(self.plastic, self.cols):
+                        self.deliver_plastic(s, cols, sign, bs, ns, t, gates.get(id(s)))
             if v_idx is not None:
                 vs.append(self.V[:, v_idx].copy())
             if parts:
