@@ -37,26 +37,21 @@ TAU_SYN = 0.02
 TAU_REFRAC = 1.5
 
 
-def _spinnaker_gain(cell, dt: float = 1.0) -> float:
+def _spinnaker_gain(tau_m: float, tau_syn: float, cm: float, dt: float) -> float:
     """mV per nA that one input adds in its arrival step under sPyNNaker's update."""
-    init = (cell.tau_syn_E / dt) * (1 - math.exp(-dt / cell.tau_syn_E))
-    return init * cell.tau_m / cell.cm * (1 - math.exp(-dt / cell.tau_m))
+    init = (tau_syn / dt) * (1 - math.exp(-dt / tau_syn))
+    return init * tau_m / cm * (1 - math.exp(-dt / tau_m))
 
 
 def _unit_gain(tau_m: float, scheme: str) -> float:
     """Depolarisation per nA (times cm) that one input gives under `scheme` at DT, TAU_SYN."""
     if scheme == "spinnaker":
-        return _spinnaker_gain(replace_cell_cm(tau_m), DT)
+        return _spinnaker_gain(tau_m, TAU_SYN, 1.0, DT)
     return tau_m * TAU_SYN / (TAU_SYN - tau_m) * (math.exp(-DT / TAU_SYN) - math.exp(-DT / tau_m))
 
 
-def replace_cell_cm(tau_m: float):
-    from spikemem import IFCurrExp
-    return IFCurrExp(cm=1.0, tau_m=tau_m, tau_syn_E=TAU_SYN, tau_syn_I=TAU_SYN)
-
-
 def _retime(cell, scheme: str):
-    cm = _unit_gain(cell.tau_m, scheme) / _spinnaker_gain(cell)
+    cm = _unit_gain(cell.tau_m, scheme) / _spinnaker_gain(cell.tau_m, cell.tau_syn_E, cell.cm, 1.0)
     return replace(cell, cm=cm, tau_syn_E=TAU_SYN, tau_syn_I=TAU_SYN, tau_refrac=TAU_REFRAC)
 
 
