@@ -15,6 +15,7 @@ from spikemem import (STDP, AllToAllConnector, IFCurrExp, Network, OneToOneConne
                       Projection, Recording, Simulation, SpikeSourceArray, ValidationError, get_backend)
 from spikemem.harness import cases as hc  # noqa: E402
 from spikemem.harness.oracle import IdealCAM  # noqa: E402
+from spikemem.harness.scoring import expected_arrays  # noqa: E402
 from spikemem.models.ca3 import MODEL_POPULATIONS, RECORDED, CA3Params, build_cam, parse_stimulus, protocol, replay  # noqa: E402
 
 from conftest import GOLDEN, stdp_rules  # noqa: E402
@@ -60,7 +61,7 @@ def test_random_ca3_batch_scores_like_the_oracle():
     ref = get_backend("reference").run(build_cam(10, 10), max(c.sim_time_ms for c in cs), inputs=protocol.input_events(cs))
     ra, rb = protocol.decode(ref, cs)
     assert np.array_equal(da, ra) and np.array_equal(db, rb)
-    ea, eb = protocol.expected_arrays(cs, [IdealCAM(c.C, c.N).expected(c.ops) for c in cs])
+    ea, eb = expected_arrays(cs, [IdealCAM(c.C, c.N).expected(c.ops) for c in cs])
     assert ((da == ea).all(-1) & (db == eb).all(-1)).mean() > 0.5
 
 

@@ -11,7 +11,7 @@ import numpy as np
 from spikemem import SpikeEvents, ValidationError
 from spikemem.harness.cases import MIN_GAP, WINDOW
 from spikemem.harness.operations import LEARN, RECALL_CUE
-from spikemem.harness.scoring import expected_arrays, score  # noqa: F401  (expected_arrays: for hand scoring)
+from spikemem.harness.scoring import score
 
 from .builder import IN_CONT, IN_CUE, LEARN_GATE, OUT_CONT, OUT_CUE
 
