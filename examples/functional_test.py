@@ -4,7 +4,7 @@
 """
 import argparse
 
-from spikemem.models.ca3.memory import CA3Memory
+from spikemem.models.ca3 import CA3Memory
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--backend", default=None)

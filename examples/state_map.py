@@ -5,7 +5,7 @@
 import argparse
 
 from spikemem.harness.cases import STATE_MAP
-from spikemem.models.ca3.memory import CA3Memory
+from spikemem.models.ca3 import CA3Memory
 
 STATES = ["unknown", "initial", "goal", "free", "path", "obstacle"]
 

@@ -5,18 +5,9 @@ receptors; under the 'exact' scheme input arriving at step t moves V only from t
 """
 from __future__ import annotations
 
-import importlib
-
 import numpy as np
 
 from .errors import UnsupportedFeature
-
-
-def require_module(module: str, extra: str) -> None:
-    try:
-        importlib.import_module(module)
-    except ImportError as e:
-        raise ImportError(f"the {extra} backend needs {module}: pip install 'spikemem[{extra}]' ({e})") from e
 
 
 def require_single_tau_syn(c, library: str) -> None:

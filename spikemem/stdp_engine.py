@@ -1,8 +1,8 @@
 """Pair STDP on a batch of weight matrices, event by event (spec ca3_cam.md section 1.5).
 
-One implementation for every array engine: the array library comes in as an `ops` object
-(NumpyOps here; the torch backend brings its own), so numpy and torch share each rule and
-each rounding, and float64 runs agree exactly.
+One implementation for every array library: it comes in as an `ops` object (spikemem.array_ops
+for numpy, spikemem.torch_ops for torch), so numpy and torch share each rule and each
+rounding, and float64 runs agree exactly.
 
 Per step the engine calls, in this order: decay(), post(bs, js, open_) with the (trial,
 neuron) post spikes that STDP sees now (fired dendritic-delay steps ago), then
@@ -17,51 +17,7 @@ import math
 
 import numpy as np
 
-
-class NumpyOps:
-    """The array operations STDP needs, for numpy."""
-
-    inf = math.inf
-
-    def array(self, a):
-        return np.array(a, dtype=float)
-
-    def zeros(self, shape):
-        return np.zeros(shape)
-
-    def bools(self, shape):
-        return np.zeros(shape, dtype=bool)
-
-    def full(self, shape, value):
-        return np.full(shape, value, dtype=float)
-
-    def ones_int(self, shape):
-        return np.ones(shape, dtype=np.int64)
-
-    def copy(self, a):
-        return a.copy()
-
-    def clip_(self, a, lo, hi):
-        return np.clip(a, lo, hi, out=a)
-
-    def where(self, cond, a, b):
-        return np.where(cond, a, b)
-
-    def nan_to_num(self, a):
-        return np.nan_to_num(a)
-
-    def floats(self, a):
-        return a.astype(float)
-
-    def select(self, mask, *arrays):
-        return tuple(a[mask] for a in arrays)
-
-    def pairs(self, batch: int, n: int):
-        """Every (trial, neuron) pair as two flat index arrays."""
-        return np.repeat(np.arange(batch), n), np.tile(np.arange(n), batch)
-
-    def numpy(self, a) -> np.ndarray:
-        return np.asarray(a, dtype=np.float64)
+from .array_ops import NumpyOps
 
 
 class OnlineSTDP:

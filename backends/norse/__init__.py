@@ -1,5 +1,5 @@
 """The Norse backend: every IF neuron advances through Norse's lif_feed_forward_step, inside
-the batched network machinery of the torch backend (reached through the registry).
+the shared array engine on torch (spikemem.array_engine on spikemem.torch_ops).
 
 Norse integrates dv/dt = (v_leak - v + i)/tau_m, di/dt = -i/tau_syn by forward Euler, input
 jumping i before the step (i in mV, i = R I). Options:
@@ -27,9 +27,10 @@ import math
 
 import numpy as np
 
-from spikemem.cell_input import SignedInput, require_module, require_single_tau_syn
+from spikemem.array_engine import simulate
+from spikemem.cell_input import SignedInput, require_single_tau_syn
 from spikemem.errors import UnsupportedFeature, ValidationError
-from spikemem.registry import get_backend
+from spikemem.optional import require
 
 INTEGRATIONS = ("exact", "euler", "substep")
 
@@ -41,7 +42,7 @@ class NorseNeurons:
         import torch
         from norse.torch.functional.lif import LIFFeedForwardState, LIFParameters, lif_feed_forward_step
         self.State, self.step = LIFFeedForwardState, lif_feed_forward_step
-        c, n = engine.c, engine.c.n_if
+        c, n, const = engine.c, engine.c.n_if, engine.ops.array
         p, dt = c.params, c.dt
         require_single_tau_syn(c, "Norse LIF")
         alpha_m, alpha_s = p["alpha"], p["decay"][:n]
@@ -68,12 +69,12 @@ class NorseNeurons:
             else:
                 k = substeps or int(math.ceil(dt / (0.1 * float(np.min(np.minimum(tau_m, tau_s), initial=dt)))))
         self.k, self.sub_dt = k, dt / k
-        self.params = LIFParameters(tau_syn_inv=engine.const(ts_inv), tau_mem_inv=engine.const(tm_inv),
-                                    v_leak=engine.const(p["v_rest"] + p["R"] * p["i_offset"]),
-                                    v_th=engine.const(np.full(n, np.inf)), v_reset=engine.p["v_reset"])
-        self.input = SignedInput(c, engine.const(gain), torch.zeros_like(engine.V))
+        self.params = LIFParameters(tau_syn_inv=const(ts_inv), tau_mem_inv=const(tm_inv),
+                                    v_leak=const(p["v_rest"] + p["R"] * p["i_offset"]),
+                                    v_th=const(np.full(n, np.inf)), v_reset=engine.v_reset)
+        self.input = SignedInput(c, const(gain), torch.zeros_like(engine.V))
         held = integration == "substep" and c.scheme == "spinnaker"
-        self.end_decay = engine.const(alpha_s) if held else None   # ... and decays at its end
+        self.end_decay = const(alpha_s) if held else None   # ... and decays at its end
         self.i = torch.zeros_like(engine.V)
         self.zero = torch.zeros_like(engine.V)
 
@@ -102,15 +103,17 @@ class NorseBackend:
             if integration != "substep":
                 raise ValidationError("substeps", substeps, "only applies to integration='substep'")
         self.integration, self.substeps = integration, substeps
-        require_module("norse.torch", "norse")
-
-        def neurons(engine):
-            return NorseNeurons(engine, integration, substeps)
-
-        self.inner = get_backend("torch", device=device, dtype=dtype, neurons=neurons, label=self.name)
+        require("norse.torch", "norse")
+        from spikemem.torch_ops import resolve_device, resolve_dtype
+        self.device, self.dtype = resolve_device(device), resolve_dtype(dtype)
 
     def run(self, network, duration_ms: float, inputs=None, batch: int | None = None):
-        return self.inner.run(network, duration_ms, inputs=inputs, batch=batch)
+        from spikemem.torch_ops import TorchOps
+
+        def neurons(engine):
+            return NorseNeurons(engine, self.integration, self.substeps)
+
+        return simulate(network, duration_ms, inputs, batch, self.name, TorchOps(self.device, self.dtype), neurons)
 
 
 __all__ = ["NorseBackend", "NorseNeurons"]

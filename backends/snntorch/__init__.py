@@ -9,16 +9,17 @@ IR's discretization with beta_m = alpha_m, beta_s = alpha_s and syn in mV:
                     (NEST order: input moves V from the next step on).
 Threshold (V >= v_thresh), reset to v_reset and the refractory hold are the IR's, applied by
 the engine (snntorch's strict '>' threshold and lack of a refractory period would differ),
-so the cell runs with reset_mechanism='none'. STDP, delays and recording are the torch
-backend's, which this backend obtains through the registry (a backend never imports another).
+so the cell runs with reset_mechanism='none'. STDP, delays and recording are the shared
+array engine's (spikemem.array_engine on spikemem.torch_ops), as for the torch backend.
 """
 from __future__ import annotations
 
 import numpy as np
 
+from spikemem.array_engine import simulate
+from spikemem.cell_input import SignedInput, require_single_tau_syn
 from spikemem.errors import UnsupportedFeature, ValidationError
-from spikemem.cell_input import SignedInput, require_module, require_single_tau_syn
-from spikemem.registry import get_backend
+from spikemem.optional import require
 
 
 class SynapticNeurons:
@@ -27,7 +28,7 @@ class SynapticNeurons:
     def __init__(self, engine):
         import snntorch
         import torch
-        c, n = engine.c, engine.c.n_if
+        c, n, const = engine.c, engine.c.n_if, engine.ops.array
         p = c.params
         require_single_tau_syn(c, "snntorch")
         if np.any(p["i_offset"] != 0):
@@ -35,10 +36,10 @@ class SynapticNeurons:
                                      f"(got {float(p['i_offset'][p['i_offset'] != 0][0])} nA); use the torch backend")
         alpha_m, alpha_s = p["alpha"], p["decay"][:n]
         gain = (1.0 - alpha_m) * p["R"] * p["init"][:n] if c.scheme == "spinnaker" else p["p21"][:n]
-        self.input = SignedInput(c, engine.const(gain), torch.zeros_like(engine.V))
-        self.v_rest = engine.p["v_rest"]
-        self.cell = snntorch.Synaptic(alpha=engine.const(alpha_s), beta=engine.const(alpha_m),
-                                      threshold=1e30, reset_mechanism="none").to(engine.device)
+        self.input = SignedInput(c, const(gain), torch.zeros_like(engine.V))
+        self.v_rest = const(p["v_rest"])
+        self.cell = snntorch.Synaptic(alpha=const(alpha_s), beta=const(alpha_m),
+                                      threshold=1e30, reset_mechanism="none").to(engine.ops.device)
         self.syn = torch.zeros_like(engine.V)
 
     def membrane(self, e, arrived):
@@ -53,11 +54,14 @@ class SnnTorchBackend:
     def __init__(self, device: str = "cpu", dtype: str = "float32", **unknown):
         if unknown:
             raise ValidationError("backend option", sorted(unknown), "the snntorch backend takes device and dtype")
-        require_module("snntorch", "snntorch")
-        self.inner = get_backend("torch", device=device, dtype=dtype, neurons=SynapticNeurons, label=self.name)
+        require("snntorch", "snntorch")
+        from spikemem.torch_ops import resolve_device, resolve_dtype
+        self.device, self.dtype = resolve_device(device), resolve_dtype(dtype)
 
     def run(self, network, duration_ms: float, inputs=None, batch: int | None = None):
-        return self.inner.run(network, duration_ms, inputs=inputs, batch=batch)
+        from spikemem.torch_ops import TorchOps
+        return simulate(network, duration_ms, inputs, batch, self.name, TorchOps(self.device, self.dtype),
+                        SynapticNeurons)
 
 
 __all__ = ["SnnTorchBackend", "SynapticNeurons"]

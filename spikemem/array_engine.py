@@ -1,0 +1,222 @@
+"""The batched network engine, written once for every array library (numpy, torch).
+
+The library comes in as an ops object (spikemem.array_ops.NumpyOps for the reference backend,
+spikemem.torch_ops.TorchOps for the torch-based ones), so every backend built on it shares each
+rule, each order of operations and each rounding: torch in float64 reproduces the reference
+spike for spike by construction.
+
+All IF neurons of all populations live in flat (batch, n) arrays. A step is: the membrane
+update (IF_curr_exp of spec ca3_cam.md 1.3, or a library's cell), the refractory hold,
+threshold and reset; the step's IF and source spikes; STDP post events due now, then the
+plastic pre events (depression, then transmission); static delivery into a ring buffer of
+future input. Synapse delivery is event-driven: a step costs a fixed handful of array
+operations plus work per spike, whatever the network's shape and batch.
+"""
+from __future__ import annotations
+
+from collections import deque
+
+import numpy as np
+
+from . import _check
+from .array_ops import NumpyOps
+from .flat import FlatNetwork, flatten
+from .spike_log import assemble_result, merge_sources
+from .spiketrains import resolve_inputs
+from .stdp_engine import HistorySTDP, make_stdp, see_post_spikes
+
+
+class IFNeurons:
+    """IF_curr_exp updated in place, both schemes; the default membrane of the engine."""
+
+    def __init__(self, e):
+        c, ops, p = e.c, e.ops, e.c.params
+        n, w = c.n_if, e.width
+        self.n, self.spinnaker, self.merged = n, c.scheme == "spinnaker", e.merged
+        self.I = ops.zeros((e.B, w))                                  # synaptic currents, nA
+        self.a, self.b = ops.zeros((e.B, n)), ops.zeros((e.B, n))     # scratch
+        self.init, self.decay = ops.array(p["init"][:w]), ops.array(p["decay"][:w])
+        self.p21_e, self.p21_i = ops.array(p["p21"][:n]), ops.array(p["p21"][n:])
+        self.R, self.alpha, self.v_rest = ops.array(p["R"]), ops.array(p["alpha"]), ops.array(p["v_rest"])
+        self.offset = ops.array(p["i_offset"] * p["R"] + p["v_rest"])           # a = v_rest + (I + i_offset) R
+        self.leak_offset = ops.array(p["i_offset"] * p["R"] * (1.0 - p["alpha"]))
+
+    def membrane(self, e, arrived):
+        """V of every neuron after this step, before the refractory hold and the threshold."""
+        ops, n, V, I, a, b = e.ops, self.n, e.V, self.I, self.a, self.b
+        if self.spinnaker:
+            arrived *= self.init
+            I += arrived
+            if self.merged:
+                ops.mul(I, self.R, a)
+            else:
+                ops.sub(I[:, :n], I[:, n:], a)
+                a *= self.R
+            a += self.offset                                          # a = v_rest + (I_E - I_I + i_offset) R
+            ops.sub(a, V, b)
+            b *= self.alpha
+            ops.sub(a, b, V)                                          # V = a - exp(-dt/tau_m) (a - V)
+            I *= self.decay
+        else:
+            V -= self.v_rest
+            V *= self.alpha
+            V += self.v_rest
+            ops.mul(I[:, :n], self.p21_e, a)
+            if not self.merged:
+                ops.mul(I[:, n:], self.p21_i, b)
+                a -= b
+            a += self.leak_offset
+            V += a
+            I *= self.decay
+            I += arrived
+        return V
+
+
+class Engine:
+    """One batch of trials of a FlatNetwork. `neurons(engine)` replaces the IF membrane update
+    (it receives the arriving input as exc | inh columns, weights x init, and returns V)."""
+
+    def __init__(self, c: FlatNetwork, batch: int, ops=None, neurons=None):
+        ops = ops or NumpyOps()
+        self.c, self.B, self.ops = c, batch, ops
+        p, n = c.params, c.n_if
+        # Where every neuron's exc and inh synapses share tau_syn, one signed current does the
+        # work of two (half the memory traffic of the hot loop); otherwise columns are exc | inh.
+        self.merged = neurons is None and all(np.array_equal(p[k][:n], p[k][n:]) for k in ("decay", "init", "p21"))
+        self.width = n if self.merged else 2 * n
+        self.csr, self.cols = self._synapse_tables(c)
+        self.V = ops.array(np.repeat(p["v_start"][None], batch, axis=0))
+        self.v_thresh, self.v_reset = ops.array(p["v_thresh"]), ops.array(p["v_reset"])
+        self.refrac = ops.index(p["refrac"])
+        self.ring = ops.zeros((c.ring_len, batch, self.width))        # input arriving at each future step
+        self.ring_flat = self.ring.reshape(-1)
+        self.fired = ops.bools((batch, n))
+        self.plastic = [make_stdp(b, batch, c.dt, ops) for b in c.plastic]
+        self.gated = any(b.gate is not None for b in c.plastic)
+        self.max_ref = int(p["refrac"].max()) if n else 0
+        self.uniform_ref = n == 0 or bool(np.all(p["refrac"] == self.max_ref))
+        keep = max([self.max_ref] + [b.dendritic + 1 for b in c.plastic])
+        self.recent = deque(maxlen=max(keep, 1))       # (step, trials, neurons) of the last steps with IF spikes
+        self.neurons = (neurons or IFNeurons)(self)
+
+    def _synapse_tables(self, c):
+        """Static synapses as a CSR table by pre neuron and, per plastic block, (column slice, sign)."""
+        indptr, col, w, d = c.csr
+        n, ops = c.n_if, self.ops
+        cols = [(slice(b.col_off % self.width, b.col_off % self.width + b.n_post),
+                 -1.0 if self.merged and b.col_off >= n else 1.0) for b in c.plastic]
+        if self.merged:
+            inh = col >= n
+            col, w = np.where(inh, col - n, col), np.where(inh, -w, w)
+        return (ops.index(indptr), ops.index(col), ops.array(w), ops.index(d)), cols
+
+    # -- one step -------------------------------------------------------------------------
+    def step(self, t: int, src_trials, src_neurons):
+        """Advance every trial by step t; returns the (trials, neurons) of all its spikes."""
+        ops = self.ops
+        arrived = self.ring[t % self.c.ring_len]
+        self.V = V = self.neurons.membrane(self, arrived)
+        arrived[...] = 0
+        self._hold_refractory(t)
+        ops.ge(V, self.v_thresh, self.fired)
+        bs, ns, fb, fi = ops.step_spikes(self.fired, src_trials, src_neurons)
+        if len(fb):
+            V[fb, fi] = self.v_reset[fi]
+            self.recent.append((t, fb, fi))
+        if self.plastic:
+            gates = self._gates(bs, ns) if self.gated else {}
+            see_post_spikes(self.plastic, self.recent, t, gates)
+            if len(bs):
+                for s, (cols, sign) in zip(self.plastic, self.cols):
+                    self._deliver_plastic(s, cols, sign, bs, ns, t, gates.get(id(s)))
+        if len(bs):
+            self._deliver_static(bs, ns, t)
+        return bs, ns
+
+    def _hold_refractory(self, t):
+        """Neurons that fired at most their refractory period ago stay at v_reset."""
+        for s, fb, fi in self.recent:
+            if t - s > self.max_ref:
+                continue
+            if not self.uniform_ref:
+                fb, fi = self.ops.select(self.refrac[fi] >= t - s, fb, fi)
+            self.V[fb, fi] = self.v_reset[fi]
+
+    def _gates(self, bs, ns) -> dict:
+        """For each gated plastic block, the (batch,) bool of trials whose gate spikes now."""
+        out = {}
+        for s in self.plastic:
+            if s.block.gate is not None:
+                open_ = self.ops.bools((self.B,))
+                open_[self.ops.select(ns == s.block.gate, bs)[0]] = True
+                out[id(s)] = open_
+        return out
+
+    def _deliver_static(self, bs, ns, t):
+        ops = self.ops
+        indptr, col, w, d = self.csr
+        start = indptr[ns]
+        lens = indptr[ns + 1] - start
+        total = int(lens.sum())
+        if not total:
+            return
+        pos = ops.repeat(start - ops.cumsum(lens) + lens, lens, total) + ops.arange(total)
+        slot = (t + d[pos]) % self.c.ring_len
+        flat = (slot * self.B + ops.repeat(bs, lens, total)) * self.width + col[pos]
+        ops.scatter_add(self.ring_flat, flat, w[pos])
+
+    def _deliver_plastic(self, stdp, cols, sign, bs, ns, t, open_):
+        b = stdp.block
+        bs, is_ = self.ops.select((ns >= b.pre_off) & (ns < b.pre_off + b.n_pre), bs, ns)
+        if not len(bs):
+            return
+        rows = stdp.pre(bs, is_ - b.pre_off, t, open_)
+        trials, sums = self.ops.trial_sums(rows, bs, self.B)         # per trial, in spike order
+        if sign < 0:
+            sums = -sums
+        self.ring[(t + b.delay) % self.c.ring_len][trials, cols] += sums
+
+    # -- the run --------------------------------------------------------------------------
+    def run(self, steps: int, source_events: dict, record_v) -> tuple:
+        """((trial, step, neuron) of every spike as numpy arrays, recorded V (batch, steps, n) or None)."""
+        c, ops = self.c, self.ops
+        trial, step, neuron = merge_sources(c, source_events)
+        bounds = np.searchsorted(step, np.arange(steps + 1))
+        trial, neuron = ops.index(trial), ops.index(neuron)
+        v_idx = ops.index(np.concatenate([np.arange(c.offsets[p], c.offsets[p] + c.sizes[p]) for p in record_v])) \
+            if record_v else None
+        log, vs = [], []
+        with ops.no_grad():
+            for t in range(steps):
+                lo, hi = bounds[t], bounds[t + 1]
+                bs, ns = self.step(t, trial[lo:hi], neuron[lo:hi])
+                if v_idx is not None:
+                    vs.append(ops.copy(self.V[:, v_idx]))
+                if len(bs):
+                    log.append((t, ops.compact(bs), ops.compact(ns)))
+            for s in self.plastic:
+                if isinstance(s, HistorySTDP):
+                    s.flush(steps)
+            v = ops.numpy(ops.stack(vs, 1)) if vs else None
+        return self._flat_log(log), v
+
+    def _flat_log(self, log) -> tuple:
+        if not log:
+            z = np.zeros(0, dtype=np.int32)
+            return z, z, z
+        lens = np.array([len(b) for _, b, _ in log])
+        ts = np.repeat(np.array([t for t, _, _ in log], dtype=np.int32), lens)
+        cat = self.ops.cat
+        return self.ops.int_numpy(cat([b for _, b, _ in log])), ts, self.ops.int_numpy(cat([n for _, _, n in log]))
+
+
+def simulate(network, duration_ms: float, inputs, batch, label: str, ops=None, neurons=None):
+    """Run `network` on the engine and return its Result; the body of every engine backend's run()."""
+    steps = _check.steps("duration_ms", _check.non_negative("duration_ms", duration_ms), network.simulation.dt)
+    batch, events = resolve_inputs(network, inputs, batch)
+    c = flatten(network)
+    engine = Engine(c, batch, ops, neurons)
+    log, v = engine.run(steps, events, network.recording.v)
+    rec = network.recording
+    rec = type(rec)(spikes=network.recorded_spikes, v=rec.v, weights=rec.weights)
+    return assemble_result(c, batch, steps, log, v, engine.plastic, rec, label)

@@ -1,0 +1,120 @@
+"""The array operations of the shared engine (spikemem.array_engine, spikemem.stdp_engine), for numpy.
+
+An engine is written once against an ops object; numpy brings this one and torch brings
+spikemem.torch_ops. Each method is what both libraries need and spell differently; where a
+library is faster another way (numpy's grouped sums, torch's one sync per step) it says so here.
+"""
+from __future__ import annotations
+
+import contextlib
+import math
+
+import numpy as np
+
+_EMPTY = np.zeros(0, dtype=np.int64)
+_TRIAL0 = np.zeros(1, dtype=np.int64)
+
+
+class NumpyOps:
+    inf = math.inf
+    device = None
+
+    # -- allocation and conversion ----------------------------------------------------------
+    def array(self, a):
+        return np.array(a, dtype=float)
+
+    def index(self, a):
+        return np.asarray(a)
+
+    def zeros(self, shape):
+        return np.zeros(shape)
+
+    def bools(self, shape):
+        return np.zeros(shape, dtype=bool)
+
+    def full(self, shape, value):
+        return np.full(shape, value, dtype=float)
+
+    def ones_int(self, shape):
+        return np.ones(shape, dtype=np.int64)
+
+    def copy(self, a):
+        return a.copy()
+
+    def floats(self, a):
+        return a.astype(float)
+
+    def numpy(self, a) -> np.ndarray:
+        return np.asarray(a, dtype=np.float64)
+
+    def int_numpy(self, a) -> np.ndarray:
+        return np.asarray(a)
+
+    def compact(self, idx):
+        """An index array as the spike log keeps it (int32 halves the log of a long batch)."""
+        return idx.astype(np.int32)
+
+    def cat(self, arrays):
+        return np.concatenate(arrays)
+
+    def stack(self, arrays, axis):
+        return np.stack(arrays, axis=axis)
+
+    def pairs(self, batch: int, n: int):
+        """Every (trial, neuron) pair as two flat index arrays."""
+        return np.repeat(np.arange(batch), n), np.tile(np.arange(n), batch)
+
+    def no_grad(self):
+        return contextlib.nullcontext()
+
+    # -- element-wise ------------------------------------------------------------------------
+    def mul(self, a, b, out):
+        return np.multiply(a, b, out=out)
+
+    def sub(self, a, b, out):
+        return np.subtract(a, b, out=out)
+
+    def ge(self, a, b, out):
+        return np.greater_equal(a, b, out=out)
+
+    def clip_(self, a, lo, hi):
+        return np.clip(a, lo, hi, out=a)
+
+    def where(self, cond, a, b):
+        return np.where(cond, a, b)
+
+    def nan_to_num(self, a):
+        return np.nan_to_num(a)
+
+    # -- spikes and synapses ---------------------------------------------------------------
+    def select(self, mask, *arrays):
+        return tuple(a[mask] for a in arrays)
+
+    def step_spikes(self, fired, src_trials, src_neurons):
+        """(trials, neurons) of every spike of the step, IF spikes first, and the IF spikes alone."""
+        fb, fi = np.nonzero(fired) if fired.any() else (_EMPTY, _EMPTY)
+        if not len(src_trials):
+            return fb, fi, fb, fi
+        if not len(fb):
+            return src_trials, src_neurons, fb, fi
+        return np.concatenate([fb, src_trials]), np.concatenate([fi, src_neurons]), fb, fi
+
+    def repeat(self, a, counts, total: int):
+        return np.repeat(a, counts)
+
+    def arange(self, n: int):
+        return np.arange(n)
+
+    def cumsum(self, a):
+        return np.cumsum(a)
+
+    def scatter_add(self, target, idx, values):
+        np.add.at(target, idx, values)
+
+    def trial_sums(self, rows, trials, batch: int):
+        """(trial index, per-trial sums of rows); rows of one trial are contiguous, as step_spikes
+        gives them for one population. Sums run in row order."""
+        if batch == 1:
+            return _TRIAL0, rows.sum(axis=0, keepdims=True)
+        ub, first = np.unique(trials, return_index=True)
+        return ub, np.add.reduceat(rows, first, axis=0)
