@@ -43,10 +43,13 @@ def select(mask, *arrays):
 
 
 class TorchOps:
+    """device: 'cpu' | 'cuda' | 'cuda:N'; dtype: 'float32' | 'float64' (checked here, so a backend
+    that builds its ops on construction refuses bad options before any run)."""
+
     inf = math.inf
 
-    def __init__(self, device="cpu", dtype=torch.float32):
-        self.device, self.dtype = torch.device(device), dtype
+    def __init__(self, device: str = "cpu", dtype: str = "float32"):
+        self.device, self.dtype = resolve_device(device), resolve_dtype(dtype)
 
     # -- allocation and conversion ----------------------------------------------------------
     def array(self, a):

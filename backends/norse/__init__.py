@@ -104,16 +104,14 @@ class NorseBackend:
                 raise ValidationError("substeps", substeps, "only applies to integration='substep'")
         self.integration, self.substeps = integration, substeps
         require("norse.torch", "norse")
-        from spikemem.torch_ops import resolve_device, resolve_dtype
-        self.device, self.dtype = resolve_device(device), resolve_dtype(dtype)
+        from spikemem.torch_ops import TorchOps
+        self.ops = TorchOps(device, dtype)
 
     def run(self, network, duration_ms: float, inputs=None, batch: int | None = None):
-        from spikemem.torch_ops import TorchOps
-
         def neurons(engine):
             return NorseNeurons(engine, self.integration, self.substeps)
 
-        return simulate(network, duration_ms, inputs, batch, self.name, TorchOps(self.device, self.dtype), neurons)
+        return simulate(network, duration_ms, inputs, batch, self.name, self.ops, neurons)
 
 
 __all__ = ["NorseBackend", "NorseNeurons"]

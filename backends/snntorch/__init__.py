@@ -55,13 +55,11 @@ class SnnTorchBackend:
         if unknown:
             raise ValidationError("backend option", sorted(unknown), "the snntorch backend takes device and dtype")
         require("snntorch", "snntorch")
-        from spikemem.torch_ops import resolve_device, resolve_dtype
-        self.device, self.dtype = resolve_device(device), resolve_dtype(dtype)
+        from spikemem.torch_ops import TorchOps
+        self.ops = TorchOps(device, dtype)
 
     def run(self, network, duration_ms: float, inputs=None, batch: int | None = None):
-        from spikemem.torch_ops import TorchOps
-        return simulate(network, duration_ms, inputs, batch, self.name, TorchOps(self.device, self.dtype),
-                        SynapticNeurons)
+        return simulate(network, duration_ms, inputs, batch, self.name, self.ops, SynapticNeurons)
 
 
 __all__ = ["SnnTorchBackend", "SynapticNeurons"]

@@ -19,13 +19,12 @@ class TorchBackend:
         if unknown:
             raise ValidationError("backend option", sorted(unknown), "the torch backend takes device and dtype")
         require("torch", "torch")
-        from spikemem.torch_ops import resolve_device, resolve_dtype
-        self.device, self.dtype = resolve_device(device), resolve_dtype(dtype)
+        from spikemem.torch_ops import TorchOps
+        self.ops = TorchOps(device, dtype)
 
     def run(self, network, duration_ms: float, inputs=None, batch: int | None = None):
         """Simulate `duration_ms`; inputs give each trial's source spikes (see resolve_inputs)."""
-        from spikemem.torch_ops import TorchOps
-        return simulate(network, duration_ms, inputs, batch, self.name, TorchOps(self.device, self.dtype))
+        return simulate(network, duration_ms, inputs, batch, self.name, self.ops)
 
 
 __all__ = ["TorchBackend"]
