@@ -73,8 +73,9 @@ class IFNeurons:
 
 
 class Engine:
-    """One batch of trials of a FlatNetwork. `neurons(engine)` replaces the IF membrane update
-    (it receives the arriving input as exc | inh columns, weights x init, and returns V)."""
+    """One batch of trials of a FlatNetwork. `neurons(engine)` replaces the IF membrane update:
+    its membrane(engine, arrived) gets the synaptic weight arriving this step as exc | inh
+    columns and returns V; threshold, reset and the refractory hold stay the engine's."""
 
     def __init__(self, c: FlatNetwork, batch: int, ops=None, neurons=None):
         ops = ops or NumpyOps()
