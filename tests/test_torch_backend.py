@@ -146,6 +146,36 @@ def test_stdp_conventions_match_the_reference(rule, scheme):
     np.testing.assert_allclose(got.v["a"], ref.v["a"], rtol=0, atol=1e-9)
 
 
+def _on_meta_default_device(run):
+    """run() with torch's default device set to 'meta': a tensor the engine makes without naming
+    its device becomes a meta tensor and fails as soon as it meets the engine's CPU tensors. This
+    is the CPU stand-in for the CUDA path, where such a tensor would sit on the wrong device."""
+    with torch.device("meta"):
+        return run()
+
+
+@pytest.mark.parametrize("scheme", ["spinnaker", "exact"])
+@pytest.mark.parametrize("rule", sorted(RULES))
+def test_engine_makes_every_tensor_on_its_device(rule, scheme):
+    net = plastic_network(RULES[rule], scheme)
+    inputs = random_inputs(12, 3, 60, seed=len(rule))
+    be = get_backend("torch", dtype="float64")
+    plain = be.run(net, 60, inputs=inputs)
+    strict = _on_meta_default_device(lambda: be.run(net, 60, inputs=inputs))
+    assert plain.count("b") > 20
+    assert all(same_spikes(plain, strict).values())
+
+
+def test_ca3_engine_makes_every_tensor_on_its_device():
+    cs = [hc.random_case(16, 16, 20, seed=s) for s in range(3)]
+    net = build_cam(16, 16, record_weights=True)
+    dur, inputs = max(c.sim_time_ms for c in cs), protocol.input_events(cs)
+    be = get_backend("torch")
+    plain = be.run(net, dur, inputs=inputs)
+    strict = _on_meta_default_device(lambda: be.run(net, dur, inputs=inputs))
+    assert plain.count() > 0 and all(same_spikes(plain, strict).values())
+
+
 # -- options --------------------------------------------------------------------------------
 
 def test_bad_options_name_the_field():
