@@ -17,7 +17,6 @@ _TRIAL0 = np.zeros(1, dtype=np.int64)
 
 class NumpyOps:
     inf = math.inf
-    device = None
 
     # -- allocation and conversion ----------------------------------------------------------
     def array(self, a):
