@@ -7,9 +7,9 @@
 #   on the GPU box:  bash benchmarks/gpu_check.sh [RESULTS_DIR]  # carry .gpu_site; default $OUT or ./gpu_results
 #
 # It runs the gpu-marked tests (torch float64/float32 against the reference, golden recordings,
-# snnTorch and Norse functional tests on CUDA), the whole CA3 harness on torch-cuda, and
-# `spikemem bench backends` with torch-cuda beside the CPU engines, and saves logs and the
-# benchmark's JSON in RESULTS_DIR. Budget: about 6 minutes on an H100.
+# snnTorch and Norse functional tests on CUDA), the whole CA3 harness on torch-cuda, a short HLOP
+# run on CUDA and on CPU, and `spikemem bench backends` with torch-cuda beside the CPU engines,
+# and saves logs and the benchmark's JSON in RESULTS_DIR. Budget: about 7 minutes on an H100.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -38,6 +38,10 @@ python3 -m pytest -q -p no:cacheprovider -m gpu tests/test_torch_backend.py test
     | tee "$results/gpu_tests.log" || status=1
 python3 -m pytest -q -p no:cacheprovider tests/test_harness_ca3.py --spikemem-backend=torch --spikemem-device=cuda 2>&1 \
     | tee "$results/harness_torch_cuda.log" || status=1
+for dev in cpu cuda; do     # HLOP (issue 6) on CUDA beside CPU: a 3-task digits smoke run each
+    python3 -m spikemem continual --dataset digits --tasks 3 --epochs 2 --device $dev --no-plot \
+        --export-samples 0 --out "$(mktemp -d)/hlop_$dev" 2>&1 | tee "$results/hlop_$dev.log" || status=1
+done
 python3 -m spikemem bench backends --budget 100 --json > "$results/bench_backends.json" 2> "$results/bench_backends.err" \
     || status=1
 python3 - "$results/bench_backends.json" <<'PY'
