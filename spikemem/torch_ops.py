@@ -1,8 +1,8 @@
 """The array operations of the shared engine for torch, on CPU or CUDA (see spikemem.array_ops).
 
 Imported only by the torch-based backends: importing spikemem never imports torch.
-Where numpy's spelling would cost a host-device sync per call, these use one sync per step
-(the nonzero of the step's spikes) and per-trial sums by index_add_.
+Where numpy's way would add host-device round trips, these take a step's spikes with one
+nonzero and sum plastic rows per trial with index_add_ (numpy: unique + reduceat).
 """
 from __future__ import annotations
 
