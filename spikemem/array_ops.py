@@ -15,7 +15,28 @@ _EMPTY = np.zeros(0, dtype=np.int64)
 _TRIAL0 = np.zeros(1, dtype=np.int64)
 
 
-class NumpyOps:
+class ElementwiseOps:
+    """The element-wise operations numpy and torch spell alike: one body, the library as `xp`."""
+
+    xp = np
+
+    def mul(self, a, b, out):
+        return self.xp.multiply(a, b, out=out)
+
+    def sub(self, a, b, out):
+        return self.xp.subtract(a, b, out=out)
+
+    def ge(self, a, b, out):
+        return self.xp.greater_equal(a, b, out=out)
+
+    def where(self, cond, a, b):
+        return self.xp.where(cond, a, b)
+
+    def nan_to_num(self, a):
+        return self.xp.nan_to_num(a)
+
+
+class NumpyOps(ElementwiseOps):
     inf = math.inf
 
     # -- allocation and conversion ----------------------------------------------------------
@@ -66,24 +87,9 @@ class NumpyOps:
     def no_grad(self):
         return contextlib.nullcontext()
 
-    # -- element-wise ------------------------------------------------------------------------
-    def mul(self, a, b, out):
-        return np.multiply(a, b, out=out)
-
-    def sub(self, a, b, out):
-        return np.subtract(a, b, out=out)
-
-    def ge(self, a, b, out):
-        return np.greater_equal(a, b, out=out)
-
+    # -- element-wise (the rest: ElementwiseOps) -----------------------------------------------
     def clip_(self, a, lo, hi):
         return np.clip(a, lo, hi, out=a)
-
-    def where(self, cond, a, b):
-        return np.where(cond, a, b)
-
-    def nan_to_num(self, a):
-        return np.nan_to_num(a)
 
     # -- spikes and synapses ---------------------------------------------------------------
     def select(self, mask, *arrays):

@@ -12,6 +12,7 @@ import re
 import numpy as np
 import torch
 
+from .array_ops import ElementwiseOps
 from .errors import ValidationError
 
 DTYPES = ("float32", "float64")
@@ -42,11 +43,12 @@ def select(mask, *arrays):
     return tuple(a[idx] for a in arrays)
 
 
-class TorchOps:
+class TorchOps(ElementwiseOps):
     """device: 'cpu' | 'cuda' | 'cuda:N'; dtype: 'float32' | 'float64' (checked here, so a backend
     that builds its ops on construction refuses bad options before any run)."""
 
     inf = math.inf
+    xp = torch
 
     def __init__(self, device: str = "cpu", dtype: str = "float32"):
         self.device, self.dtype = resolve_device(device), resolve_dtype(dtype)
@@ -98,24 +100,9 @@ class TorchOps:
     def no_grad(self):
         return torch.inference_mode()
 
-    # -- element-wise ------------------------------------------------------------------------
-    def mul(self, a, b, out):
-        return torch.mul(a, b, out=out)
-
-    def sub(self, a, b, out):
-        return torch.sub(a, b, out=out)
-
-    def ge(self, a, b, out):
-        return torch.ge(a, b, out=out)
-
+    # -- element-wise (the rest: ElementwiseOps) -----------------------------------------------
     def clip_(self, a, lo, hi):
         return a.clamp_(lo, hi)
-
-    def where(self, cond, a, b):
-        return torch.where(cond, a, b)
-
-    def nan_to_num(self, a):
-        return torch.nan_to_num(a)
 
     # -- spikes and synapses ---------------------------------------------------------------
     select = staticmethod(select)
