@@ -4,8 +4,8 @@
 """
 import argparse
 
-from spikemem.harness.cases import STATE_MAP
 from spikemem.models.ca3 import CA3Memory
+from spikemem.models.ca3.cases import STATE_MAP
 
 STATES = ["unknown", "initial", "goal", "free", "path", "obstacle"]
 

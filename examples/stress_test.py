@@ -4,7 +4,7 @@
 """
 import argparse
 
-from spikemem.harness import cases
+from spikemem.models.ca3 import cases
 from spikemem.models.ca3.memory import CA3Memory
 
 parser = argparse.ArgumentParser()

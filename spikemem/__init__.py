@@ -3,16 +3,23 @@
 The core holds the description, validation, serialization, harness and CLI; it imports no
 backend and no model (they live in spikemem.backends / spikemem.models and are found by name).
 """
-from .cells import IFCurrExp, SpikeSourceArray
-from .connectors import AllToAllConnector, FromListConnector, OneToOneConnector
+from . import _compat
+from .description.cells import IFCurrExp, SpikeSourceArray
+from .description.connectors import (
+    AllToAllConnector,
+    FromListConnector,
+    OneToOneConnector,
+)
+from .description.network import Network, Population, Projection, Recording, Simulation
+from .description.plasticity import STDP
+from .engine.inputs import SpikeEvents
 from .errors import FormatError, SpikememError, UnsupportedFeature, ValidationError
-from .network import Network, Population, Projection, Recording, Simulation
-from .plasticity import STDP
 from .registry import available_backends, get_backend, simulate
 from .results import Result
-from .spiketrains import SpikeEvents
 
 __version__ = "0.1.0"
+
+_compat.install()   # spikemem 0.1 module paths (spikemem.network, ...) stay importable
 
 __all__ = [
     "IFCurrExp", "SpikeSourceArray", "AllToAllConnector", "FromListConnector", "OneToOneConnector",

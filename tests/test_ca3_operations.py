@@ -2,12 +2,12 @@
 import json
 
 import pytest
+from spikemem.models.ca3 import cases
+from spikemem.models.ca3.memory import CA3Memory
 
 from spikemem import ValidationError
 from spikemem.cli import main
-from spikemem.harness import cases
 from spikemem.harness.oracle import IdealCAM
-from spikemem.models.ca3.memory import CA3Memory
 
 
 @pytest.fixture

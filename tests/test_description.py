@@ -3,11 +3,23 @@ import json
 
 import numpy as np
 import pytest
-
-from spikemem import (STDP, AllToAllConnector, FormatError, FromListConnector, IFCurrExp, Network,
-                      OneToOneConnector, Population, Projection, Recording, Simulation, SpikeSourceArray,
-                      ValidationError)
 from spikemem.models.ca3 import build_cam
+
+from spikemem import (
+    STDP,
+    AllToAllConnector,
+    FormatError,
+    FromListConnector,
+    IFCurrExp,
+    Network,
+    OneToOneConnector,
+    Population,
+    Projection,
+    Recording,
+    Simulation,
+    SpikeSourceArray,
+    ValidationError,
+)
 
 
 def small_net(**proj_kwargs):
@@ -105,7 +117,7 @@ def test_failed_save_keeps_the_old_file(tmp_path, monkeypatch):
 
     def boom(*a, **k):
         raise OSError("disk full")
-    monkeypatch.setattr("spikemem.serialization.json.dumps", lambda *a, **k: "x" * 10)
+    monkeypatch.setattr("spikemem.interchange.json_format.json.dumps", lambda *a, **k: "x" * 10)
     monkeypatch.setattr("os.replace", boom)
     with pytest.raises(OSError):
         build_cam(4, 4).save(path)

@@ -2,12 +2,10 @@
 import json
 
 import pytest
+from conftest import GOLDEN
+from spikemem.models.ca3 import RECORDED, cases, parse_stimulus, protocol, replay
 
 from spikemem.cli import main
-from spikemem.harness import cases
-from spikemem.models.ca3 import RECORDED, parse_stimulus, protocol, replay
-
-from conftest import GOLDEN
 
 FILES = ["exp1_functional_learn_recall_forget.json", "exp2_stress_pyramidal_sequence.json"]
 

@@ -4,8 +4,7 @@ Expectations come from the ideal memory and from the authors' recorded results (
 9/9, 60/60 and 20/20 operations on SpiNNaker) and the robustness study of spec 3.6.
 """
 import pytest
-
-from spikemem.harness import cases
+from spikemem.models.ca3 import cases
 
 
 @pytest.mark.parametrize("name", ["functional", "stress", "state_map"])

@@ -8,7 +8,7 @@ HEAVY = ("torch", "pyNN", "nest", "brian2", "spynnaker", "snntorch", "norse", "n
 def test_core_reference_backend_and_cam_import_no_heavy_simulator():
     code = (
         "import sys\n"
-        "import spikemem, spikemem.cli, spikemem.harness, spikemem.array_engine\n"
+        "import spikemem, spikemem.cli, spikemem.harness, spikemem.engine.array_engine\n"
         "from spikemem.registry import get_backend\n"
         "from spikemem.models.ca3 import CA3Memory\n"
         "m = CA3Memory(4, 4)\n"

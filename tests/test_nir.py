@@ -7,11 +7,24 @@ import pytest
 
 nir = pytest.importorskip("nir")
 
-from spikemem import (AllToAllConnector, IFCurrExp, Network, OneToOneConnector, Population, Projection,  # noqa: E402
-                      Recording, Simulation, SpikeSourceArray, UnsupportedFeature, ValidationError, get_backend)
-from spikemem.harness import cases as hc  # noqa: E402
 from spikemem.models.ca3 import build_cam, protocol  # noqa: E402
-from spikemem.nir_graph import from_nir, load_nir, save_nir, to_nir  # noqa: E402
+from spikemem.models.ca3 import cases as hc  # noqa: E402
+
+from spikemem import (  # noqa: E402
+    AllToAllConnector,
+    IFCurrExp,
+    Network,
+    OneToOneConnector,
+    Population,
+    Projection,
+    Recording,
+    Simulation,
+    SpikeSourceArray,
+    UnsupportedFeature,
+    ValidationError,
+    get_backend,
+)
+from spikemem.interchange.nir_graph import from_nir, load_nir, save_nir, to_nir  # noqa: E402
 
 
 def frozen(net, **init):

@@ -4,16 +4,23 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-
-from spikemem import (AllToAllConnector, IFCurrExp, Network, Population, Projection, Simulation,
-                      SpikeSourceArray, get_backend)
-from spikemem.errors import UnsupportedFeature, ValidationError
-from spikemem.harness import cases as hc
-from spikemem.models.ca3 import RECORDED, build_cam, protocol
-from spikemem.models.ca3.params import CA3Params
-
 from spikemem.backends.pynn.lowering import lower
 from spikemem.backends.pynn.simulators import NEST, SPINNAKER
+from spikemem.models.ca3 import RECORDED, build_cam, protocol
+from spikemem.models.ca3 import cases as hc
+from spikemem.models.ca3.params import CA3Params
+
+from spikemem import (
+    AllToAllConnector,
+    IFCurrExp,
+    Network,
+    Population,
+    Projection,
+    Simulation,
+    SpikeSourceArray,
+    get_backend,
+)
+from spikemem.errors import UnsupportedFeature, ValidationError
 
 
 def _two_pops():

@@ -5,11 +5,11 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
+from spikemem.models.ca3 import RECORDED, build_cam, protocol
+from spikemem.models.ca3 import cases as hc
+from spikemem.models.ca3.params import CA3Params
 
 from spikemem import get_backend
-from spikemem.harness import cases as hc
-from spikemem.models.ca3 import RECORDED, build_cam, protocol
-from spikemem.models.ca3.params import CA3Params
 
 
 def test_brian2_matches_reference_exact_on_the_functional_test():

@@ -10,9 +10,10 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from spikemem import IFCurrExp, UnsupportedFeature, ValidationError, get_backend  # noqa: E402
-from spikemem.harness import cases as hc  # noqa: E402
 from spikemem.models.ca3 import CA3Params, build_cam, protocol  # noqa: E402
+from spikemem.models.ca3 import cases as hc  # noqa: E402
+
+from spikemem import IFCurrExp, UnsupportedFeature, ValidationError, get_backend  # noqa: E402
 
 EXACT_CONFIGS = [("snntorch", {}), ("norse", {}), ("norse", {"integration": "exact"})]
 
@@ -76,7 +77,14 @@ def test_norse_native_euler_is_refused_where_unstable():
 def test_norse_native_euler_runs_where_stable():
     """PyNN's default cell (tau_m 20 ms, tau_syn 5 ms) is Euler-stable at dt = 1 ms: close, not exact."""
     need("norse")
-    from spikemem import Network, OneToOneConnector, Population, Projection, Simulation, SpikeSourceArray
+    from spikemem import (
+        Network,
+        OneToOneConnector,
+        Population,
+        Projection,
+        Simulation,
+        SpikeSourceArray,
+    )
     net = Network([Population("s", 20, SpikeSourceArray()), Population("n", 20, IFCurrExp(tau_refrac=2.0))],
                   [Projection("p", "s", "n", OneToOneConnector(), 1.5, 1.0)], Simulation(1.0, "exact"))
     rng = np.random.default_rng(1)

@@ -38,7 +38,7 @@ def test_exported_script_runs_on_a_virtual_board(home_cfg, tmp_path):
     assert main(["spinnaker", "export", "--cam", "5", "10", "--stimulus", str(golden), "--out", str(out)]) == 0
     stim = json.loads((out / "stimulus.json").read_text())
     assert stim["spike_times_ms"]["INcue"][0][:3] == [0.0, 1.0, 2.0]
-    from spikemem.hardware.spinnaker.config import RunFolder
+    from spikemem.backends.pynn.spinnaker_config import RunFolder
     folder = RunFolder.create(tmp_path / "runs", virtual=True)
     env = dict(os.environ, HOME=str(folder.path), XDG_CONFIG_HOME=str(folder.path / ".config"))
     proc = subprocess.run([sys.executable, str(out / "run_spinnaker.py"), str(tmp_path / "spikes.json")],

@@ -11,14 +11,34 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from spikemem import (STDP, AllToAllConnector, IFCurrExp, Network, OneToOneConnector, Population,  # noqa: E402
-                      Projection, Recording, Simulation, SpikeSourceArray, ValidationError, get_backend)
-from spikemem.harness import cases as hc  # noqa: E402
+from conftest import GOLDEN, stdp_rules  # noqa: E402
+from spikemem.models.ca3 import (  # noqa: E402
+    MODEL_POPULATIONS,
+    RECORDED,
+    CA3Params,
+    build_cam,
+    parse_stimulus,
+    protocol,
+    replay,
+)
+from spikemem.models.ca3 import cases as hc  # noqa: E402
+
+from spikemem import (  # noqa: E402
+    STDP,
+    AllToAllConnector,
+    IFCurrExp,
+    Network,
+    OneToOneConnector,
+    Population,
+    Projection,
+    Recording,
+    Simulation,
+    SpikeSourceArray,
+    ValidationError,
+    get_backend,
+)
 from spikemem.harness.oracle import IdealCAM  # noqa: E402
 from spikemem.harness.scoring import expected_arrays  # noqa: E402
-from spikemem.models.ca3 import MODEL_POPULATIONS, RECORDED, CA3Params, build_cam, parse_stimulus, protocol, replay  # noqa: E402
-
-from conftest import GOLDEN, stdp_rules  # noqa: E402
 
 FILES = ["exp1_functional_learn_recall_forget.json", "exp2_stress_pyramidal_sequence.json"]
 

@@ -1,5 +1,5 @@
 """The Norse backend: every IF neuron advances through Norse's lif_feed_forward_step, inside
-the shared array engine on torch (spikemem.array_engine on spikemem.torch_ops).
+the shared array engine on torch (spikemem.engine.array_engine on spikemem.engine.torch_ops).
 
 Norse integrates dv/dt = (v_leak - v + i)/tau_m, di/dt = -i/tau_syn by forward Euler, input
 jumping i before the step (i in mV, i = R I). Options:
@@ -27,8 +27,8 @@ import math
 
 import numpy as np
 
-from spikemem.array_engine import simulate
-from spikemem.cell_input import SignedInput, require_single_tau_syn
+from spikemem.engine.array_engine import run_engine
+from spikemem.engine.cell_input import SignedInput, require_single_tau_syn
 from spikemem.errors import UnsupportedFeature, ValidationError
 from spikemem.optional import require
 
@@ -40,7 +40,11 @@ class NorseNeurons:
 
     def __init__(self, engine, integration: str, substeps: int | None):
         import torch
-        from norse.torch.functional.lif import LIFFeedForwardState, LIFParameters, lif_feed_forward_step
+        from norse.torch.functional.lif import (
+            LIFFeedForwardState,
+            LIFParameters,
+            lif_feed_forward_step,
+        )
         self.State, self.step = LIFFeedForwardState, lif_feed_forward_step
         c, n, const = engine.c, engine.c.n_if, engine.ops.array
         p, dt = c.params, c.dt
@@ -104,14 +108,14 @@ class NorseBackend:
                 raise ValidationError("substeps", substeps, "only applies to integration='substep'")
         self.integration, self.substeps = integration, substeps
         require("norse.torch", "norse")
-        from spikemem.torch_ops import TorchOps
+        from spikemem.engine.torch_ops import TorchOps
         self.ops = TorchOps(device, dtype)
 
     def run(self, network, duration_ms: float, inputs=None, batch: int | None = None):
         def neurons(engine):
             return NorseNeurons(engine, self.integration, self.substeps)
 
-        return simulate(network, duration_ms, inputs, batch, self.name, self.ops, neurons)
+        return run_engine(network, duration_ms, inputs, batch, self.name, self.ops, neurons)
 
 
 __all__ = ["NorseBackend", "NorseNeurons"]

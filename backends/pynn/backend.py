@@ -12,10 +12,10 @@ import warnings
 
 import numpy as np
 
-from spikemem import _check
+from spikemem.description import validation
+from spikemem.engine.inputs import resolve_inputs
 from spikemem.errors import UnsupportedFeature, ValidationError
 from spikemem.results import Result
-from spikemem.spiketrains import resolve_inputs
 
 from . import instantiate
 from .lowering import check_option, lower, shift_steps, stimulus
@@ -30,7 +30,7 @@ class PyNNBackend:
     iaf_psc_exp, 'off_grid' = iaf_psc_exp_ps); brian2: codegen ('numpy' or 'cython');
     spinnaker: machine (board host) or spalloc (server URL), else a virtual board, which maps
     and loads nothing and records no spikes; every run gets its own config in a run folder
-    (spikemem.hardware.spinnaker.config), ~/.spynnaker.cfg is never touched.
+    (spinnaker_config), ~/.spynnaker.cfg is never touched.
     any simulator: foreign_scheme=True runs a network written for another update scheme with
     the simulator's own (to measure what that does to a model); without it that is an error.
     """
@@ -83,7 +83,7 @@ class PyNNBackend:
 
     def run(self, network, duration_ms: float, inputs=None, batch: int | None = None) -> Result:
         dt = network.simulation.dt
-        steps = _check.steps("duration_ms", _check.non_negative("duration_ms", duration_ms), dt)
+        steps = validation.steps("duration_ms", validation.non_negative("duration_ms", duration_ms), dt)
         batch, events = resolve_inputs(network, inputs, batch)
         plain = lower(network, self.profile)
         self._announce(network)
@@ -95,7 +95,7 @@ class PyNNBackend:
     def _environment(self):
         if self.profile.name != "spinnaker":
             return contextlib.nullcontext()
-        from spikemem.hardware.spinnaker.config import RunFolder
+        from .spinnaker_config import RunFolder
         virtual = not (self.board.get("machine") or self.board.get("spalloc"))
         if virtual:
             warnings.warn("sPyNNaker on a virtual board maps the network but records no spikes", stacklevel=3)
@@ -147,7 +147,7 @@ class PyNNBackend:
             try:
                 sim.run(duration)
             except Exception as e:   # sPyNNaker raises many kinds when no board answers
-                from spikemem.hardware.spinnaker.config import BoardConnectionError
+                from .spinnaker_config import BoardConnectionError
                 where = self.board.get("machine") or self.board.get("spalloc")
                 raise BoardConnectionError(f"no SpiNNaker board answered at {where!r} "
                                            f"({type(e).__name__}: {e}); run folder: {self.run_folder.path}") from e

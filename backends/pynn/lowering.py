@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from spikemem.description.features import FEATURES, plasticity_features
 from spikemem.errors import UnsupportedFeature, ValidationError
-from spikemem.features import FEATURES, plasticity_features
 
 from .simulators import Profile
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-# `unsupported` uses the feature names of spikemem.features; the harness skips cases that need them.
+# `unsupported` uses the feature names of spikemem.description.features; the harness skips cases that need them.
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """The reference backend: the shared array engine on numpy, both update schemes, batched trials."""
 from __future__ import annotations
 
-from spikemem.array_engine import simulate
+from spikemem.engine.array_engine import run_engine
 from spikemem.errors import ValidationError
 
 
@@ -15,7 +15,7 @@ class ReferenceBackend:
 
     def run(self, network, duration_ms: float, inputs=None, batch: int | None = None):
         """Simulate `duration_ms`; inputs give each trial's source spikes (see resolve_inputs)."""
-        return simulate(network, duration_ms, inputs, batch, self.name)
+        return run_engine(network, duration_ms, inputs, batch, self.name)
 
 
 __all__ = ["ReferenceBackend"]

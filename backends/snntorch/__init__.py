@@ -10,14 +10,14 @@ IR's discretization with beta_m = alpha_m, beta_s = alpha_s and syn in mV:
 Threshold (V >= v_thresh), reset to v_reset and the refractory hold are the IR's, applied by
 the engine (snntorch's strict '>' threshold and lack of a refractory period would differ),
 so the cell runs with reset_mechanism='none'. STDP, delays and recording are the shared
-array engine's (spikemem.array_engine on spikemem.torch_ops), as for the torch backend.
+array engine's (spikemem.engine.array_engine on spikemem.engine.torch_ops), as for the torch backend.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from spikemem.array_engine import simulate
-from spikemem.cell_input import SignedInput, require_single_tau_syn
+from spikemem.engine.array_engine import run_engine
+from spikemem.engine.cell_input import SignedInput, require_single_tau_syn
 from spikemem.errors import UnsupportedFeature, ValidationError
 from spikemem.optional import require
 
@@ -49,17 +49,17 @@ class SynapticNeurons:
 
 class SnnTorchBackend:
     name = "snntorch"
-    unsupported = frozenset({"cell.i_offset"})   # spikemem.features vocabulary; distinct tau_syn_E/I is refused at run
+    unsupported = frozenset({"cell.i_offset"})   # spikemem.description.features vocabulary; distinct tau_syn_E/I is refused at run
 
     def __init__(self, device: str = "cpu", dtype: str = "float32", **unknown):
         if unknown:
             raise ValidationError("backend option", sorted(unknown), "the snntorch backend takes device and dtype")
         require("snntorch", "snntorch")
-        from spikemem.torch_ops import TorchOps
+        from spikemem.engine.torch_ops import TorchOps
         self.ops = TorchOps(device, dtype)
 
     def run(self, network, duration_ms: float, inputs=None, batch: int | None = None):
-        return simulate(network, duration_ms, inputs, batch, self.name, self.ops, SynapticNeurons)
+        return run_engine(network, duration_ms, inputs, batch, self.name, self.ops, SynapticNeurons)
 
 
 __all__ = ["SnnTorchBackend", "SynapticNeurons"]

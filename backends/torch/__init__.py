@@ -6,7 +6,7 @@ default, or 'float64', which reproduces the reference spike for spike).
 """
 from __future__ import annotations
 
-from spikemem.array_engine import simulate
+from spikemem.engine.array_engine import run_engine
 from spikemem.errors import ValidationError
 from spikemem.optional import require
 
@@ -19,12 +19,12 @@ class TorchBackend:
         if unknown:
             raise ValidationError("backend option", sorted(unknown), "the torch backend takes device and dtype")
         require("torch", "torch")
-        from spikemem.torch_ops import TorchOps
+        from spikemem.engine.torch_ops import TorchOps
         self.ops = TorchOps(device, dtype)
 
     def run(self, network, duration_ms: float, inputs=None, batch: int | None = None):
         """Simulate `duration_ms`; inputs give each trial's source spikes (see resolve_inputs)."""
-        return simulate(network, duration_ms, inputs, batch, self.name, self.ops)
+        return run_engine(network, duration_ms, inputs, batch, self.name, self.ops)
 
 
 __all__ = ["TorchBackend"]

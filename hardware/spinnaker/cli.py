@@ -86,7 +86,7 @@ def _run(args) -> int:
     net, inputs, duration = _load_timed(args)
     be = SpinnakerBackend(machine=args.machine, spalloc=args.spalloc, version=args.board_version)
     res = be.run(net, duration, inputs=inputs)
-    from spikemem.serialization import atomic_write_text
+    from spikemem.files import atomic_write_text
     atomic_write_text(args.out, json.dumps({"dt": res.dt, "backend": "spinnaker", "recorded_spikes": {
         pop: {"spikes_t_ms_neuron": res.spike_list(pop)} for pop in res.spikes}}, indent=1))
     print(f"{res.count()} spikes -> {args.out}", file=sys.stderr)

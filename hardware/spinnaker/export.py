@@ -12,10 +12,10 @@ from pathlib import Path
 from spikemem.backends.pynn import instantiate
 from spikemem.backends.pynn.lowering import lower, shift_steps, stimulus
 from spikemem.backends.pynn.simulators import SPINNAKER
-from spikemem.serialization import atomic_write_text
-from spikemem.spiketrains import resolve_inputs
+from spikemem.backends.pynn.spinnaker_config import config_text
 
-from .config import config_text
+from spikemem.engine.inputs import resolve_inputs
+from spikemem.files import atomic_write_text
 
 MAIN = '''
 

@@ -9,8 +9,7 @@ from collections import defaultdict
 from spikemem.backends.pynn import instantiate
 from spikemem.backends.pynn.lowering import lower
 from spikemem.backends.pynn.simulators import SPINNAKER
-
-from .config import RunFolder
+from spikemem.backends.pynn.spinnaker_config import RunFolder
 
 
 def map_network(network, duration_ms: float = 1.0, run_folder: RunFolder | None = None, version: int = 5) -> dict:

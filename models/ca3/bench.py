@@ -11,8 +11,8 @@ import time
 import tracemalloc
 
 from spikemem import get_backend
-from spikemem.harness import cases as hc
 
+from . import cases as hc
 from . import protocol
 from .builder import build_cam
 from .cli import add_backend_args, backend_options

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import sys
 
-from spikemem.harness import cases as hc
 from spikemem.harness.operations import LEARN, RECALL_CUE, _fmt
 
+from . import cases as hc
 from .memory import CA3Memory
 
 

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from spikemem.harness import cases as hc
 from spikemem.harness.operations import KINDS, LEARN
 from spikemem.harness.oracle import IdealCAM
 from spikemem.progress import Progress
 
+from . import cases as hc
 from .memory import CA3Memory
 
 CHUNK = 64   # trials per backend call: progress granularity and a memory bound

@@ -8,11 +8,19 @@ pause). A rejected operation raises before anything changes.
 from __future__ import annotations
 
 from spikemem import ValidationError, get_backend
-from spikemem.harness.cases import MIN_GAP, WINDOW, Case
-from spikemem.harness.operations import Learn, Outcome, Recall, RecallContent, as_bits, check_address
+from spikemem.harness.cases import Case
+from spikemem.harness.operations import (
+    Learn,
+    Outcome,
+    Recall,
+    RecallContent,
+    as_bits,
+    check_address,
+)
 
 from . import protocol
 from .builder import build_cam
+from .cases import MIN_GAP, PUBLISHED, RANDOM_SIZE, WINDOW, random_case
 from .params import CA3Params
 from .variants import variant_params
 
@@ -68,7 +76,14 @@ class CA3Memory:
     def history(self) -> list:
         return [(t, op, o) for (t, op), o in zip(self.timed_ops, self.outcomes)]
 
-    # -- batches ----------------------------------------------------------------------------
+    # -- the harness's memory-model interface (spikemem.contracts.MemoryModel) ---------------------
+    random_size = RANDOM_SIZE
+    random_case = staticmethod(random_case)
+
+    @staticmethod
+    def published_cases() -> dict:
+        return dict(PUBLISHED)
+
     @staticmethod
     def network(C: int, N: int, variant: str = "faithful"):
         return build_cam(C, N, variant_params(variant))

@@ -9,11 +9,11 @@ from __future__ import annotations
 import numpy as np
 
 from spikemem import SpikeEvents, ValidationError
-from spikemem.harness.cases import MIN_GAP, WINDOW
 from spikemem.harness.operations import LEARN, RECALL_CUE
 from spikemem.harness.scoring import score
 
 from .builder import IN_CONT, IN_CUE, LEARN_GATE, OUT_CONT, OUT_CUE
+from .cases import MIN_GAP, WINDOW
 
 HOLD_MS = (0.0, 1.0, 2.0)   # a learn repeats its input at t0, t0+1 and t0+2 ms
 

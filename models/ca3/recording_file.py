@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from spikemem import ValidationError
-from spikemem.serialization import atomic_write_text
+from spikemem.files import atomic_write_text
 
 from .builder import IN_CONT, IN_CUE, RECORDED
 

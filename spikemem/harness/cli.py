@@ -5,8 +5,7 @@ import json
 
 from ..errors import ValidationError
 from ..progress import Progress
-from . import cases as case_lib
-from .runner import published_cases, run_case_batch
+from .runner import memory_model, published_cases, run_case_batch
 
 
 def register(sub):
@@ -16,8 +15,8 @@ def register(sub):
     p.add_argument("--model", default="ca3", help="memory model (default: ca3)")
     p.add_argument("--variant", action="append", default=None,
                    help="model variant; repeat to compare variants side by side (default: faithful)")
-    p.add_argument("--cases", default="functional,stress,state_map",
-                   help="published cases to run (default: all)")
+    p.add_argument("--cases", default=None,
+                   help="the model's published cases to run, comma-separated (default: all)")
     p.add_argument("--random", type=int, default=8, help="random sequences per spacing (default 8, 0 for none)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=_harness)
@@ -25,15 +24,17 @@ def register(sub):
 
 def _harness(args) -> int:
     opts = {"device": args.device} if args.device else {}
-    names = [n for n in args.cases.split(",") if n]
+    names = None if args.cases is None else [n for n in args.cases.split(",") if n]
     if args.random < 0:
         raise ValidationError("random", args.random, "must be >= 0")
-    batches = [(c.name, [c]) for c in published_cases(names)]
+    batches = [(c.name, [c]) for c in published_cases(names, args.model)]
     if args.random:
+        mem = memory_model(args.model)
+        C, N = mem.random_size
         for spacing in (None, 14):
             for content in ("single", "mixed"):
-                label = f"random 5x10 {content}, {'min' if spacing is None else spacing} ms"
-                batches.append((label, [case_lib.random_case(5, 10, 60, s, spacing, content)
+                label = f"random {C}x{N} {content}, {'min' if spacing is None else spacing} ms"
+                batches.append((label, [mem.random_case(C, N, 60, s, spacing, content)
                                         for s in range(args.random)]))
     rows = []
     variants = args.variant or ["faithful"]

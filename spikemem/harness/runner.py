@@ -1,16 +1,15 @@
 """Run harness cases on any backend through a memory model found by name.
 
-Memory models register in the `spikemem.memories` entry-point group; a model class offers
-run_cases(cases, backend, variant=...) -> Report and network(C, N, variant) -> Network.
+Memory models register in the `spikemem.memories` entry-point group; what a model offers the
+harness is spikemem.contracts.MemoryModel (its cases, its network, and running a batch).
 """
 from __future__ import annotations
 
 from importlib.metadata import entry_points
 
+from ..description.features import missing_features
 from ..errors import ValidationError
-from ..features import missing_features
 from ..registry import get_backend
-from . import cases as case_lib
 
 GROUP = "spikemem.memories"
 
@@ -22,12 +21,13 @@ def memory_model(name: str = "ca3"):
     return eps[name].load()
 
 
-def published_cases(names=None) -> list:
-    names = list(case_lib.PUBLISHED) if names is None else names
+def published_cases(names=None, model: str = "ca3") -> list:
+    published = memory_model(model).published_cases()
+    names = list(published) if names is None else names
     for n in names:
-        if n not in case_lib.PUBLISHED:
-            raise ValidationError("case", n, f"unknown case (known: {sorted(case_lib.PUBLISHED)})")
-    return [case_lib.PUBLISHED[n]() for n in names]
+        if n not in published:
+            raise ValidationError("case", n, f"unknown case (known: {sorted(published)})")
+    return [published[n]() for n in names]
 
 
 def unsupported_reason(backend, model, case, variant: str):

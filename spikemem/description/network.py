@@ -10,10 +10,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import _check
+from ..errors import ValidationError
+from . import validation
 from .cells import IFCurrExp, SpikeSourceArray
 from .connectors import AllToAllConnector, FromListConnector, OneToOneConnector
-from .errors import ValidationError
 from .plasticity import STDP
 
 RECEPTORS = ("excitatory", "inhibitory")
@@ -27,8 +27,8 @@ class Population:
     cell: IFCurrExp | SpikeSourceArray = field(default_factory=IFCurrExp)
 
     def __post_init__(self):
-        _check.name("population.name", self.name)
-        _check.count(f"{self.name}.size", self.size)
+        validation.name("population.name", self.name)
+        validation.count(f"{self.name}.size", self.size)
         if not isinstance(self.cell, (IFCurrExp, SpikeSourceArray)):
             raise ValidationError(f"{self.name}.cell", self.cell, "must be IFCurrExp or SpikeSourceArray")
         if isinstance(self.cell, SpikeSourceArray) and self.cell.spike_times and len(self.cell.spike_times) != self.size:
@@ -62,10 +62,10 @@ class Projection:
     plasticity: STDP | None = None
 
     def __post_init__(self):
-        _check.name("projection.name", self.name)
+        validation.name("projection.name", self.name)
         object.__setattr__(self, "weight", _as_weight(self.weight))
         object.__setattr__(self, "delay", _as_weight(self.delay))
-        _check.choice(f"{self.name}.receptor", self.receptor, set(RECEPTORS))
+        validation.choice(f"{self.name}.receptor", self.receptor, set(RECEPTORS))
         if not isinstance(self.connector, (OneToOneConnector, AllToAllConnector, FromListConnector)):
             raise ValidationError(f"{self.name}.connector", self.connector, "is not a connector")
         w = np.asarray(self.weight)
@@ -127,8 +127,8 @@ class Simulation:
     scheme: str = "spinnaker"
 
     def __post_init__(self):
-        _check.positive("simulation.dt", self.dt)
-        _check.choice("simulation.scheme", self.scheme, set(SCHEMES))
+        validation.positive("simulation.dt", self.dt)
+        validation.choice("simulation.scheme", self.scheme, set(SCHEMES))
 
 
 @dataclass(frozen=True)
@@ -185,10 +185,10 @@ class Network:
                 raise ValidationError(f"{pr.name}.post", pr.post, "a spike source cannot receive synapses")
             _, _, _, delays = pr.connections(pops[pr.pre].size, pops[pr.post].size)
             for d in np.unique(delays):
-                _check.steps(f"{pr.name}.delay", float(d), dt)
+                validation.steps(f"{pr.name}.delay", float(d), dt)
             rule = pr.plasticity
             if rule is not None and rule.dendritic_delay is not None:
-                _check.steps(f"{pr.name}.plasticity.dendritic_delay", rule.dendritic_delay, dt)
+                validation.steps(f"{pr.name}.plasticity.dendritic_delay", rule.dendritic_delay, dt)
             if rule is not None and rule.gate is not None:
                 gate = pops.get(rule.gate)
                 if gate is None or not gate.is_source or gate.size != 1:
@@ -226,19 +226,19 @@ class Network:
 
     # -- serialization ------------------------------------------------------------------------
     def to_dict(self) -> dict:
-        from .serialization import network_to_dict
+        from ..interchange.json_format import network_to_dict
         return network_to_dict(self)
 
     @classmethod
     def from_dict(cls, d: dict) -> "Network":
-        from .serialization import network_from_dict
+        from ..interchange.json_format import network_from_dict
         return network_from_dict(d)
 
     def save(self, path) -> None:
-        from .serialization import save_network
+        from ..interchange.json_format import save_network
         save_network(self, path)
 
     @classmethod
     def load(cls, path) -> "Network":
-        from .serialization import load_network
+        from ..interchange.json_format import load_network
         return load_network(path)

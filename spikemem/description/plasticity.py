@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
-from . import _check
-from .errors import ValidationError
+from ..errors import ValidationError
+from . import validation
 
 
 @dataclass(frozen=True)
@@ -33,27 +33,27 @@ class STDP:
     gate: str | None = None
 
     def __post_init__(self):
-        _check.positive("tau_plus", self.tau_plus)
-        _check.positive("tau_minus", self.tau_minus)
-        _check.non_negative("A_plus", self.A_plus)
-        _check.non_negative("A_minus", self.A_minus)
-        _check.finite("w_min", self.w_min)
-        _check.finite("w_max", self.w_max)
+        validation.positive("tau_plus", self.tau_plus)
+        validation.positive("tau_minus", self.tau_minus)
+        validation.non_negative("A_plus", self.A_plus)
+        validation.non_negative("A_minus", self.A_minus)
+        validation.finite("w_min", self.w_min)
+        validation.finite("w_max", self.w_max)
         if self.w_max < self.w_min:
             raise ValidationError("w_max", self.w_max, f"must be >= w_min={self.w_min}")
         if self.dendritic_delay is not None:
-            _check.non_negative("dendritic_delay", self.dendritic_delay)
+            validation.non_negative("dendritic_delay", self.dendritic_delay)
         for f in ("potentiate_at_zero", "depress_at_zero"):
             if not isinstance(getattr(self, f), bool):
                 raise ValidationError(f, getattr(self, f), "must be a bool")
-        _check.choice("traces", self.traces, {"all_to_all", "nearest"})
-        _check.choice("clamp", self.clamp, {"per_event", "per_update"})
-        _check.choice("transmit", self.transmit, {"after_update", "before_update"})
-        if self.post_history is not None and (_check.count("post_history", self.post_history) < 2):
+        validation.choice("traces", self.traces, {"all_to_all", "nearest"})
+        validation.choice("clamp", self.clamp, {"per_event", "per_update"})
+        validation.choice("transmit", self.transmit, {"after_update", "before_update"})
+        if self.post_history is not None and (validation.count("post_history", self.post_history) < 2):
             raise ValidationError("post_history", self.post_history, "must be >= 2 (a placeholder plus events)")
 
         if self.gate is not None:
-            _check.name("gate", self.gate)
+            validation.name("gate", self.gate)
             if self.post_history is not None:
                 raise ValidationError("gate", self.gate, "cannot be combined with post_history (SpiNNaker's deferred update)")
 

@@ -16,7 +16,7 @@ def register(sub):
 
 
 def _bench(args) -> int:
-    from spikemem.harness import cases as hc
+    from spikemem.models.ca3 import cases as hc
     from spikemem.models.ca3.memory import CA3Memory
 
     case = hc.random_case(args.size, args.size, args.ops, seed=args.seed, spacing=14)

@@ -1,7 +1,7 @@
-"""The array operations of the shared engine (spikemem.array_engine, spikemem.stdp_engine), for numpy.
+"""The array operations of the shared engine (spikemem.engine.array_engine, spikemem.engine.stdp), for numpy.
 
 An engine is written once against an ops object; numpy brings this one and torch brings
-spikemem.torch_ops. Each method is what both libraries need and spell differently; where a
+spikemem.engine.torch_ops. Each method is what both libraries need and spell differently; where a
 library is faster another way (numpy's grouped sums, torch's one sync per step) it says so here.
 """
 from __future__ import annotations

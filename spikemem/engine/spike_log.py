@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .flat import FlatNetwork
-from .results import Result
+from ..results import Result
+from .flatten import FlatNetwork
 
 
 def merge_sources(c: FlatNetwork, source_events: dict):

@@ -74,9 +74,10 @@ ACCURACY_CONFIGS = [   # (label, backend, options)
 
 def _accuracy(args) -> int:
     """Functional experiment score and spike agreement with the reference, per backend/option."""
-    from spikemem.errors import SpikememError
-    from spikemem.harness import cases as hc
     from spikemem.models.ca3 import build_cam, protocol
+    from spikemem.models.ca3 import cases as hc
+
+    from spikemem.errors import SpikememError
     from spikemem.registry import get_backend
     size, ops, trials = (args.size, 10, 2) if args.quick else (args.size, args.ops, 8)
     func = hc.functional()
@@ -237,7 +238,7 @@ def _cuda_name() -> str:
 # -- the workload, written once and read by every child -----------------------------------------
 
 def _write_workload(path, size, ops, spacing, batch) -> float:
-    from spikemem.harness import cases as hc
+    from spikemem.models.ca3 import cases as hc
     from spikemem.models.ca3 import protocol
     cases = [hc.random_case(size, size, ops, seed=s, spacing=spacing) for s in range(batch)]
     events = protocol.input_events(cases)
@@ -248,7 +249,7 @@ def _write_workload(path, size, ops, spacing, batch) -> float:
 
 
 def _load_inputs(path, batch):
-    from spikemem.spiketrains import SpikeEvents
+    from spikemem.engine.inputs import SpikeEvents
     z = np.load(path)
     out = {}
     for pop in z["pops"]:
@@ -260,7 +261,7 @@ def _load_inputs(path, batch):
 
 
 def _run_child(workload, name, opts, batch, threads, timeout) -> dict:
-    cmd = [sys.executable, "-m", "spikemem.backends.torch.bench", "--child", workload, name, json.dumps(opts),
+    cmd = [sys.executable, "-m", "spikemem.models.ca3.bench_backends", "--child", workload, name, json.dumps(opts),
            str(batch), str(threads or 0)]
     try:
         out = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
@@ -296,6 +297,7 @@ def _peak_rss() -> float:
 
 def _child(workload, name, opts, batch, threads) -> dict:
     from spikemem.models.ca3 import build_cam
+
     from spikemem.registry import get_backend
     size, sim_ms, inputs = _load_inputs(workload, batch)
     cuda = "cuda" in str(opts.get("device", ""))

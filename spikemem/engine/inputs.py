@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .errors import ValidationError
+from ..errors import ValidationError
 
 
 @dataclass(frozen=True)

@@ -2,16 +2,15 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
-from .cells import cell_from_dict
-from .connectors import connector_from_dict
-from .errors import FormatError, ValidationError
-from .plasticity import STDP
+from ..description.cells import cell_from_dict
+from ..description.connectors import connector_from_dict
+from ..description.plasticity import STDP
+from ..errors import FormatError, ValidationError
+from ..files import atomic_write_text
 
 FORMAT = "spikemem.network"
 VERSION = "1.0"
@@ -45,7 +44,13 @@ def _get(d: dict, key: str, where: str):
 
 
 def network_from_dict(d: dict):
-    from .network import Network, Population, Projection, Recording, Simulation
+    from ..description.network import (
+        Network,
+        Population,
+        Projection,
+        Recording,
+        Simulation,
+    )
 
     if _get(d, "format", "") != FORMAT:
         raise FormatError(f"format={d['format']!r}: not a spikemem network file")
@@ -72,20 +77,6 @@ def network_from_dict(d: dict):
         simulation=Simulation(dt=_get(sim, "dt", "simulation."), scheme=_get(sim, "scheme", "simulation.")),
         recording=Recording(spikes=_get(rec, "spikes", "recording."), v=_get(rec, "v", "recording."),
                             weights=_get(rec, "weights", "recording.")))
-
-
-def atomic_write_text(path, text: str) -> None:
-    """Write to a temporary file beside the target and rename: a failure never clobbers the old file."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent if str(path.parent) else ".", prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def save_network(net, path) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import math
 import numbers
 
-from .errors import ValidationError
+from ..errors import ValidationError
 
 
 def finite(field: str, value) -> float:

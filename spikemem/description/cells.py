@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
-from . import _check
-from .errors import ValidationError
+from ..errors import ValidationError
+from . import validation
 
 
 @dataclass(frozen=True)
@@ -26,12 +26,12 @@ class IFCurrExp:
 
     def __post_init__(self):
         for f in ("cm", "tau_m", "tau_syn_E", "tau_syn_I"):
-            _check.positive(f, getattr(self, f))
+            validation.positive(f, getattr(self, f))
         for f in ("v_rest", "v_reset", "v_thresh", "i_offset"):
-            _check.finite(f, getattr(self, f))
-        _check.non_negative("tau_refrac", self.tau_refrac)
+            validation.finite(f, getattr(self, f))
+        validation.non_negative("tau_refrac", self.tau_refrac)
         if self.v_init is not None:
-            _check.finite("v_init", self.v_init)
+            validation.finite("v_init", self.v_init)
 
     @property
     def v_start(self) -> float:
@@ -50,7 +50,7 @@ class SpikeSourceArray:
     kind = "SpikeSourceArray"
 
     def __post_init__(self):
-        object.__setattr__(self, "spike_times", tuple(tuple(float(_check.finite("spike_times", t))
+        object.__setattr__(self, "spike_times", tuple(tuple(float(validation.finite("spike_times", t))
                                                              for t in row) for row in self.spike_times))
         for i, row in enumerate(self.spike_times):
             for t in row:

@@ -1,4 +1,4 @@
-"""The array operations of the shared engine for torch, on CPU or CUDA (see spikemem.array_ops).
+"""The array operations of the shared engine for torch, on CPU or CUDA (see spikemem.engine.numpy_ops).
 
 Imported only by the torch-based backends: importing spikemem never imports torch.
 Where numpy's way would add host-device round trips, these take a step's spikes with one
@@ -12,8 +12,8 @@ import re
 import numpy as np
 import torch
 
-from .array_ops import ElementwiseOps
-from .errors import ValidationError
+from ..errors import ValidationError
+from .numpy_ops import ElementwiseOps
 
 DTYPES = ("float32", "float64")
 

@@ -1,7 +1,7 @@
 """The batched network engine, written once for every array library (numpy, torch).
 
-The library comes in as an ops object (spikemem.array_ops.NumpyOps for the reference backend,
-spikemem.torch_ops.TorchOps for the torch-based ones), so every backend built on it shares each
+The library comes in as an ops object (spikemem.engine.numpy_ops.NumpyOps for the reference backend,
+spikemem.engine.torch_ops.TorchOps for the torch-based ones), so every backend built on it shares each
 rule, each order of operations and each rounding: torch in float64 reproduces the reference
 spike for spike by construction.
 
@@ -18,12 +18,12 @@ from collections import deque
 
 import numpy as np
 
-from . import _check
-from .array_ops import NumpyOps
-from .flat import FlatNetwork, flatten
+from ..description import validation
+from .flatten import FlatNetwork, flatten
+from .inputs import resolve_inputs
+from .numpy_ops import NumpyOps
 from .spike_log import assemble_result, merge_sources
-from .spiketrains import resolve_inputs
-from .stdp_engine import HistorySTDP, make_stdp, see_post_spikes
+from .stdp import HistorySTDP, make_stdp, see_post_spikes
 
 
 class IFNeurons:
@@ -211,9 +211,9 @@ class Engine:
         return self.ops.int_numpy(cat([b for _, b, _ in log])), ts, self.ops.int_numpy(cat([n for _, _, n in log]))
 
 
-def simulate(network, duration_ms: float, inputs, batch, label: str, ops=None, neurons=None):
+def run_engine(network, duration_ms: float, inputs, batch, label: str, ops=None, neurons=None):
     """Run `network` on the engine and return its Result; the body of every engine backend's run()."""
-    steps = _check.steps("duration_ms", _check.non_negative("duration_ms", duration_ms), network.simulation.dt)
+    steps = validation.steps("duration_ms", validation.non_negative("duration_ms", duration_ms), network.simulation.dt)
     batch, events = resolve_inputs(network, inputs, batch)
     c = flatten(network)
     engine = Engine(c, batch, ops, neurons)

@@ -24,10 +24,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from .cells import IFCurrExp, SpikeSourceArray
-from .connectors import FromListConnector
-from .errors import UnsupportedFeature, ValidationError
-from .network import Network, Population, Projection, Recording, Simulation
+from ..description.cells import IFCurrExp, SpikeSourceArray
+from ..description.connectors import FromListConnector
+from ..description.network import Network, Population, Projection, Recording, Simulation
+from ..errors import UnsupportedFeature, ValidationError
 
 MS = 1e-3   # seconds per ms
 

@@ -1,7 +1,7 @@
 """Pair STDP on a batch of weight matrices, event by event (spec ca3_cam.md section 1.5).
 
-One implementation for every array library: it comes in as an `ops` object (spikemem.array_ops
-for numpy, spikemem.torch_ops for torch), so numpy and torch share each rule and each
+One implementation for every array library: it comes in as an `ops` object (spikemem.engine.numpy_ops
+for numpy, spikemem.engine.torch_ops for torch), so numpy and torch share each rule and each
 rounding, and float64 runs agree exactly.
 
 Per step the engine calls, in this order: decay(), post(bs, js, open_) with the (trial,
@@ -17,7 +17,7 @@ import math
 
 import numpy as np
 
-from .array_ops import NumpyOps
+from .numpy_ops import NumpyOps
 
 
 class OnlineSTDP:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .errors import UnsupportedFeature
+from ..errors import UnsupportedFeature
 
 
 def require_single_tau_syn(c, library: str) -> None:

@@ -1,0 +1,6 @@
+"""The model description: frozen, validated dataclasses that every backend lowers.
+
+network (Population, Projection, Simulation, Recording, Network), cells, connectors,
+plasticity (STDP), validation (the checks every number entering spikemem passes) and features
+(the names backends use to declare what they cannot run).
+"""

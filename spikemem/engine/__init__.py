@@ -1,0 +1,7 @@
+"""The shared array engine: one implementation of the semantics for numpy and torch.
+
+flatten (a Network to flat arrays), inputs (spike inputs per trial), array_engine (the step
+loop and run_engine, the body of every engine backend's run), stdp (pair STDP event by event),
+numpy_ops / torch_ops (the array library the engine runs on; torch_ops imports torch),
+cell_input (input for library neuron cells) and spike_log (spikes to a Result).
+"""
