@@ -1,4 +1,6 @@
 """Errors raised by spikemem; every message names the field and the offending value."""
+from __future__ import annotations
+
 
 
 class SpikememError(Exception):
@@ -21,3 +23,12 @@ class FormatError(SpikememError, ValueError):
 
 class UnsupportedFeature(SpikememError, NotImplementedError):
     """A backend cannot express a feature of the description."""
+
+
+class MissingExtra(SpikememError, ImportError):
+    """An optional dependency is not installed; the message names the pip command that adds it."""
+
+    def __init__(self, module: str, extra: str, cause: BaseException | None = None):
+        self.module, self.extra = module, extra
+        detail = f" ({cause})" if cause is not None and str(cause) and module not in str(cause) else ""
+        super().__init__(f"{module} is not installed: pip install 'spikemem[{extra}]'{detail}")

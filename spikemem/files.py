@@ -1,20 +1,51 @@
-"""Files the project writes: atomically, so that a failed or interrupted write never clobbers the old file."""
+"""Files the project writes: atomically, keeping an existing file's permissions.
+
+A write goes to a temporary file beside the target, is flushed to disk, takes the old file's
+mode (or the umask's default for a new file), and replaces the target with one rename. A
+failed, full-disk or interrupted write leaves the old file as it was and no temporary behind.
+"""
 from __future__ import annotations
 
+import contextlib
 import os
+import stat
 import tempfile
 from pathlib import Path
 
 
-def atomic_write_text(path, text: str) -> None:
-    """Write to a temporary file beside the target and rename: a failure never clobbers the old file."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent if str(path.parent) else ".", prefix=f".{path.name}.", suffix=".tmp")
+def _mode_for(path: Path) -> int:
     try:
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
+        return stat.S_IMODE(os.stat(path).st_mode)
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
+@contextlib.contextmanager
+def atomic_path(path):
+    """A temporary path to write (by any library: savefig, torch.save, nir.write) that becomes `path`
+    on success. The suffix is kept, so libraries that pick a format by extension still do."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent if str(path.parent) else ".", prefix=f".{path.name}.",
+                               suffix=f".tmp{path.suffix}")
+    os.close(fd)
+    try:
+        yield tmp
+        with open(tmp, "rb+") as f:
+            os.fsync(f.fileno())
+        os.chmod(tmp, _mode_for(path))
         os.replace(tmp, path)
     except BaseException:
-        if os.path.exists(tmp):
+        with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+def atomic_write_bytes(path, data: bytes) -> None:
+    with atomic_path(path) as tmp, open(tmp, "wb") as f:
+        f.write(data)
+
+
+def atomic_write_text(path, text: str) -> None:
+    atomic_write_bytes(path, text.encode())

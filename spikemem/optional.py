@@ -1,11 +1,14 @@
-"""Optional dependencies: import one on demand, or say which extra installs it."""
+"""Optional dependencies: import one on demand, or say in one line which extra installs it."""
 from __future__ import annotations
 
 import importlib
 
+from .errors import MissingExtra
+
 
 def require(module: str, extra: str):
+    """The module, or MissingExtra naming the pip command that installs it."""
     try:
         return importlib.import_module(module)
     except ImportError as e:
-        raise ImportError(f"this needs {module}: pip install 'spikemem[{extra}]' ({e})") from e
+        raise MissingExtra(module, extra, e) from e
