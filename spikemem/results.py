@@ -11,7 +11,8 @@ class Result:
     """spikes[pop] = (trial, step, neuron) int arrays sorted by trial, step, neuron.
 
     v[pop] has shape (batch, steps, size); weights[proj] has shape (batch, n_pre, n_post)
-    (absent synapses are NaN), taken at the end of the run.
+    (absent synapses are NaN), taken at the end of the run. neo_segments: a backend that
+    records through neo (PyNN) keeps its recordings here, one neo Segment per trial.
     """
 
     dt: float
@@ -22,6 +23,7 @@ class Result:
     v: dict = field(default_factory=dict)
     weights: dict = field(default_factory=dict)
     backend: str = ""
+    neo_segments: list | None = field(default=None, repr=False)
 
     def spike_list(self, pop: str, trial: int = 0) -> list:
         """[[t_ms, neuron], ...] of one trial, the golden-file layout."""
@@ -43,6 +45,13 @@ class Result:
         tr, st, nr = self.spikes[pop]
         m[tr, st, nr] = True
         return m
+
+    def to_neo(self):
+        """A neo Block: one Segment per trial, a SpikeTrain per recorded neuron (annotated with
+        source_population and source_index, as PyNN does) and an AnalogSignal per population
+        with recorded V. Needs the [neo] extra (spikemem.interchange.neo_block)."""
+        from .interchange.neo_block import result_to_block
+        return result_to_block(self)
 
     def count(self, pop: str | None = None) -> int:
         pops = [pop] if pop else list(self.spikes)

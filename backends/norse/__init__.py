@@ -30,7 +30,7 @@ import numpy as np
 from spikemem.engine.array_engine import run_engine
 from spikemem.engine.cell_input import SignedInput, require_single_tau_syn
 from spikemem.errors import UnsupportedFeature, ValidationError
-from spikemem.optional import require
+from spikemem.optional import Extra
 
 INTEGRATIONS = ("exact", "euler", "substep")
 
@@ -91,8 +91,9 @@ class NorseNeurons:
         return state.v
 
 
-class NorseBackend:
+class NorseBackend(Extra):
     name = "norse"
+    requires, extra = ("torch", "norse"), "norse"
     unsupported = frozenset()   # distinct tau_syn_E/tau_syn_I is refused at run (UnsupportedFeature)
 
     def __init__(self, device: str = "cpu", dtype: str = "float32", integration: str = "exact",
@@ -107,7 +108,7 @@ class NorseBackend:
             if integration != "substep":
                 raise ValidationError("substeps", substeps, "only applies to integration='substep'")
         self.integration, self.substeps = integration, substeps
-        require("norse.torch", "norse")
+        self.require_all()
         from spikemem.engine.torch_ops import TorchOps
         self.ops = TorchOps(device, dtype)
 

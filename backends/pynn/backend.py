@@ -2,46 +2,54 @@
 
 A batch of B trials runs as B separate simulations (setup, build, run, end), because PyNN has
 no notion of independent trials; results come back in the reference backend's layout and
-time convention.
+time convention, with PyNN's own neo recordings kept beside them (Result.to_neo()).
+Everything the simulator prints goes to the run folder's log (simulator_output); the
+terminal gets one summary line on the "spikemem" logger.
 """
 from __future__ import annotations
 
-import contextlib
-import importlib
-import warnings
+import time
 
 import numpy as np
 
 from spikemem.description import validation
 from spikemem.engine.inputs import resolve_inputs
 from spikemem.errors import UnsupportedFeature, ValidationError
+from spikemem.log import get_logger
+from spikemem.optional import Extra, require
 from spikemem.results import Result
 
 from . import instantiate
 from .lowering import check_option, lower, shift_steps, stimulus
-from .neo_spikes import sort_trials, spike_arrays, v_array
-from .simulators import PROFILES
+from .recordings import record_trial, sort_trials
+from .run_folder import RunFolder
+from .simulator_output import captured
+from .simulators import PROFILES, setup_options
+
+logger = get_logger(__name__)
 
 
-class PyNNBackend:
+class PyNNBackend(Extra):
     """Run a Network through pyNN.<simulator>.
 
     Options: simulator ('nest', 'brian2', 'spinnaker'); nest: spike_precision ('on_grid' =
     iaf_psc_exp, 'off_grid' = iaf_psc_exp_ps); brian2: codegen ('numpy' or 'cython');
     spinnaker: machine (board host) or spalloc (server URL), else a virtual board, which maps
-    and loads nothing and records no spikes; every run gets its own config in a run folder
-    (spinnaker_config), ~/.spynnaker.cfg is never touched.
-    any simulator: foreign_scheme=True runs a network written for another update scheme with
-    the simulator's own (to measure what that does to a model); without it that is an error.
+    and loads nothing and records no spikes; version (board: 3 or 5).
+    any simulator: run_base (where run folders go, see run_folder); foreign_scheme=True runs a
+    network written for another update scheme with the simulator's own (to measure what that
+    does to a model); without it that is an error.
     """
+
+    requires, extra = ("pyNN",), "pynn"
 
     def __init__(self, simulator: str = "nest", **options):
         check_option("simulator", simulator, PROFILES)
         self.profile = PROFILES[simulator]
         self.name = simulator
         self.unsupported = self.profile.unsupported
-        allowed = {"foreign_scheme"} | {"nest": {"spike_precision"}, "brian2": {"codegen"},
-                                        "spinnaker": {"machine", "spalloc", "version", "run_base"}}[simulator]
+        allowed = {"foreign_scheme", "run_base"} | {"nest": {"spike_precision"}, "brian2": {"codegen"},
+                                                    "spinnaker": {"machine", "spalloc", "version"}}[simulator]
         unknown = set(options) - allowed
         if unknown:
             raise ValidationError("backend option", sorted(unknown), f"{simulator} takes {sorted(allowed)}")
@@ -60,26 +68,30 @@ class PyNNBackend:
 
     @property
     def sim(self):
+        """The pyNN.<simulator> module (imported on first use, inside the run's log capture)."""
         if self._sim is None:
-            try:
-                self._sim = importlib.import_module(self.profile.module)
-            except ImportError as e:
-                raise UnsupportedFeature(f"backend {self.name!r} needs {self.profile.module} "
-                                         f"(pip install spikemem[pynn,{self.profile.name}]): {e}") from e
+            self._sim = require(self.profile.module, self.profile.name)
         return self._sim
+
+    @property
+    def on_board(self) -> bool:
+        return bool(self.board.get("machine") or self.board.get("spalloc"))
 
     def _announce(self, network):
         if network.simulation.scheme != self.profile.scheme:
             msg = (f"{network.name}: simulation.scheme={network.simulation.scheme!r} is not expressible on "
                    f"{self.profile.name}, which integrates with the {self.profile.scheme!r} scheme")
             if not self.foreign_scheme:
-                raise UnsupportedFeature(msg + " (pass foreign_scheme=True to run it with that scheme anyway)")
-            warnings.warn(msg, stacklevel=3)
+                raise UnsupportedFeature(msg + " (pass foreign_scheme=True, or --foreign-scheme on the command "
+                                               "line, to run it with that scheme anyway)")
+            logger.warning("%s; running it with %s's scheme (foreign_scheme=True)", msg, self.profile.name)
         if self.profile.name == "spinnaker":
             for pr in network.projections:
                 if pr.plasticity is not None and pr.plasticity.post_history is None:
-                    warnings.warn(f"{pr.name}: sPyNNaker keeps 16 post spikes per neuron between pre-spike updates "
-                                  "(post_history=None runs as post_history=16)", stacklevel=3)
+                    logger.warning("%s: sPyNNaker keeps 16 post spikes per neuron between pre-spike updates "
+                                   "(post_history=None runs as post_history=16)", pr.name)
+            if not self.on_board:
+                logger.warning("sPyNNaker on a virtual board maps the network but records no spikes")
 
     def run(self, network, duration_ms: float, inputs=None, batch: int | None = None) -> Result:
         dt = network.simulation.dt
@@ -89,78 +101,92 @@ class PyNNBackend:
         self._announce(network)
         shift = shift_steps(events, self.profile, network)
         sizes = {p.name: p.size for p in network.populations}
-        with self._environment():
-            return self._run_trials(network, plain, events, batch, steps, shift, sizes)
-
-    def _environment(self):
-        if self.profile.name != "spinnaker":
-            return contextlib.nullcontext()
-        from .spinnaker_config import RunFolder
-        virtual = not (self.board.get("machine") or self.board.get("spalloc"))
-        if virtual:
-            warnings.warn("sPyNNaker on a virtual board maps the network but records no spikes", stacklevel=3)
-        self.run_folder = RunFolder.create(self.run_base, virtual=virtual, **self.board)
-        return self.run_folder.active()
+        spinnaker = self.profile.name == "spinnaker"
+        self.run_folder = RunFolder.create(self.run_base, self.profile.name,
+                                           **({"virtual": not self.on_board, **self.board} if spinnaker else {}))
+        t0 = time.perf_counter()
+        try:
+            with captured(self.run_folder.log):
+                if spinnaker:
+                    with self.run_folder.active():
+                        res = self._run_trials(network, plain, events, batch, steps, shift, sizes)
+                else:
+                    res = self._run_trials(network, plain, events, batch, steps, shift, sizes)
+        finally:
+            if spinnaker:
+                _drain_spinnaker_exit_messages()
+        logger.info("%s: %d trial(s) of %g ms, %d spikes in %.1f s; simulator log: %s", self.name, batch,
+                    steps * dt, res.count(), time.perf_counter() - t0, self.run_folder.log)
+        return res
 
     def _run_trials(self, network, plain, events, batch, steps, shift, sizes):
         dt = plain["dt"]
-        spikes = {name: [] for name in network.recorded_spikes}
-        vs = {name: [] for name in network.recording.v}
+        spike_names, v_names = list(network.recorded_spikes), list(network.recording.v)
+        spikes = {name: [] for name in spike_names}
+        vs = {name: [] for name in v_names}
         weights = {name: [] for name in network.recording.weights}
+        segments = []
         for trial in range(batch):
             stim = stimulus(events, sizes, trial, dt, shift)
             try:
                 pops, projs = self._run_one(plain, stim, (steps + shift) * dt)
+                seg, trial_spikes, trial_v = record_trial(pops, spike_names, v_names, dt, shift, steps, trial)
+                for name in weights:
+                    w = np.abs(np.asarray(projs[name].get("weight", format="array"), dtype=float))
+                    weights[name].append(w)
             except BaseException:
                 self._end_quietly()
                 raise
-            for name in spikes:
-                s, i = spike_arrays(pops[name], dt, shift, steps)
+            segments.append(seg)
+            for name, (s, i) in trial_spikes.items():
                 spikes[name].append((np.full(len(s), trial), s, i))
             for name in vs:
-                vs[name].append(v_array(pops[name], dt, shift, steps))
-            for name in weights:
-                w = np.abs(np.asarray(projs[name].get("weight", format="array"), dtype=float))
-                weights[name].append(w)
+                vs[name].append(trial_v[name])
             self.sim.end()
         res = Result(dt=dt, steps=steps, batch=batch, sizes=sizes,
                      spikes={n: sort_trials(p) for n, p in spikes.items()}, backend=self.name)
         res.v = {n: np.stack(v) for n, v in vs.items()}
         res.weights = {n: np.stack(w) for n, w in weights.items()}
+        res.neo_segments = segments
         return res
 
     def _run_one(self, plain, stim, duration):
-        sim, dt = self.sim, plain["dt"]
-        if self.profile.name == "nest":
-            sim.setup(timestep=dt, min_delay=dt, spike_precision=self.spike_precision, verbosity="error")
-        elif self.profile.name == "brian2":
+        sim = self.sim
+        if self.profile.name == "brian2":
             import brian2
             brian2.prefs.codegen.target = self.codegen
             brian2.BrianLogger.suppress_name("synapses_dt_mismatch")
-            sim.setup(timestep=dt, min_delay=dt)
-        else:
-            sim.setup(timestep=dt)
+        sim.setup(**setup_options(self.profile, plain["dt"], self.spike_precision))
         pops, projs = instantiate.build(sim, plain, stim)
         if self.profile.name == "brian2":
             _brian2_stdp_timing(plain, projs)
-        if self.board.get("machine") or self.board.get("spalloc"):
+        if self.on_board:
             try:
                 sim.run(duration)
             except Exception as e:   # sPyNNaker raises many kinds when no board answers
-                from .spinnaker_config import BoardConnectionError
-                where = self.board.get("machine") or self.board.get("spalloc")
-                raise BoardConnectionError(f"no SpiNNaker board answered at {where!r} "
-                                           f"({type(e).__name__}: {e}); run folder: {self.run_folder.path}") from e
+                from .spinnaker_config import board_error
+                raise board_error(self.board.get("machine") or self.board.get("spalloc"), e,
+                                  self.run_folder.log) from e
         else:
             sim.run(duration)
         return pops, projs
-
 
     def _end_quietly(self):
         try:
             self.sim.end()
         except Exception:
             pass
+
+
+def _drain_spinnaker_exit_messages() -> None:
+    """sPyNNaker repeats every warning of the process on the terminal at exit; they are in the
+    run folder's log already, so its list is emptied (best effort: a private part of spinn_utilities)."""
+    try:
+        from spinn_utilities.log import FormatAdapter
+        FormatAdapter._pop_not_stored_messages()
+        FormatAdapter.set_log_store(None)
+    except Exception:
+        pass
 
 
 def _brian2_stdp_timing(plain, projs):

@@ -1,7 +1,9 @@
-"""What each PyNN simulator needs, stated once: the constraints of issue 4 as data.
+"""What each PyNN simulator needs, stated once, as data (docs/update_schemes.md and
+docs/stdp.md, "PyNN simulators", say why).
 
 A profile says how a description is converted for one simulator (weight sign, STDP amplitude
-convention, refractory rounding, stimulus shift) and which features it cannot express.
+convention, refractory rounding, stimulus shift), how the simulator is set up, and which
+features it cannot express. The backend and the exported scripts (script.py) both read it.
 """
 from __future__ import annotations
 
@@ -54,3 +56,12 @@ SPINNAKER = Profile(
                            "stdp.post_history.not16", "stdp.w_min_nonzero"}))
 
 PROFILES = {p.name: p for p in (NEST, BRIAN2, SPINNAKER)}
+
+
+def setup_options(profile: Profile, dt: float, spike_precision: str = "on_grid") -> dict:
+    """Keyword arguments of sim.setup() for this simulator (the backend and exported scripts)."""
+    if profile.name == "nest":
+        return {"timestep": dt, "min_delay": dt, "spike_precision": spike_precision, "verbosity": "error"}
+    if profile.name == "brian2":
+        return {"timestep": dt, "min_delay": dt}
+    return {"timestep": dt}

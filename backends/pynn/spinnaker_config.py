@@ -1,26 +1,20 @@
-"""A run folder with its own sPyNNaker config; ~/.spynnaker.cfg is never read or written.
+"""sPyNNaker's per-run config and the error for a board that does not answer.
 
-sPyNNaker 7 reads one "user" config from ~/.spynnaker.cfg (or the XDG config dirs) and
-creates ~/.spynnaker.cfg when none exists; it also reads ./spynnaker.cfg. A RunFolder holds
-both files and, while active, points HOME and XDG_CONFIG_HOME at itself and works from
-inside it, so the generated config is the only one sPyNNaker sees and reports land there.
+The config is written into the run folder (run_folder.RunFolder), never into ~/.spynnaker.cfg.
 """
 from __future__ import annotations
 
-import contextlib
-import os
-import tempfile
-import time
-from dataclasses import dataclass
-from pathlib import Path
+import socket
 
 from spikemem.errors import SpikememError, ValidationError
 
-BOARD_VERSIONS = (3, 5)
+from .run_folder import RunFolder  # noqa: F401  (the run folder used to live here)
+
+BOARD_VERSIONS = (3, 5)   # SpiNN-3 (4 chips) and SpiNN-5 (48 chips) boards
 
 
 class BoardConnectionError(SpikememError):
-    """No SpiNNaker board or spalloc server answered."""   # SpiNN-3 (4 chips) and SpiNN-5 (48 chips) boards
+    """No SpiNNaker board or spalloc server answered."""
 
 
 def config_text(virtual: bool = True, version: int = 5, machine: str | None = None,
@@ -43,35 +37,26 @@ def config_text(virtual: bool = True, version: int = 5, machine: str | None = No
     return "\n".join(lines) + "\n"
 
 
-@dataclass
-class RunFolder:
-    path: Path
+def board_error(where: str, error: BaseException, log) -> BoardConnectionError:
+    """One line a user can act on, from whatever sPyNNaker raised when no board answered.
 
-    @classmethod
-    def create(cls, base=None, **config) -> "RunFolder":
-        root = Path(base) if base else Path(tempfile.gettempdir()) / "spikemem-spinnaker"
-        root.mkdir(parents=True, exist_ok=True)
-        path = Path(tempfile.mkdtemp(prefix=time.strftime("run-%Y%m%d-%H%M%S-"), dir=root))
-        text = config_text(**config)
-        (path / ".spynnaker.cfg").write_text(text)    # the "user" config while HOME points here
-        (path / "spynnaker.cfg").write_text(text)     # the working-directory config
-        (path / ".config").mkdir()
-        return cls(path)
-
-    @contextlib.contextmanager
-    def active(self):
-        """HOME, XDG_CONFIG_HOME and the working directory inside the folder, restored after."""
-        saved = {k: os.environ.get(k) for k in ("HOME", "XDG_CONFIG_HOME")}
-        cwd = os.getcwd()
-        os.environ["HOME"] = str(self.path)
-        os.environ["XDG_CONFIG_HOME"] = str(self.path / ".config")
-        os.chdir(self.path)
-        try:
-            yield self
-        finally:
-            os.chdir(cwd)
-            for k, v in saved.items():
-                if v is None:
-                    os.environ.pop(k, None)
-                else:
-                    os.environ[k] = v
+    sPyNNaker retries and then reports its last low-level failure; on a host that is not a
+    booted SpiNNaker board that can be a firmware version mismatch ("SC&MP (3, 4, 2)") read
+    from a reply that never came from a board. The user needs to know which host, what kind
+    of failure, and where the full log is.
+    """
+    chain, e = [], error
+    while e is not None and len(chain) < 10:
+        chain.append(e)
+        e = e.__cause__ or e.__context__
+    text = " ".join(str(x) for x in chain)
+    if any(isinstance(x, socket.gaierror) for x in chain) or "Error getting IP address" in text:
+        reason = "the host name does not resolve"
+    elif "SC&MP" in text or "booted" in text:
+        reason = "the host did not reply as a booted SpiNNaker board (is it powered, and is this its address?)"
+    elif any(isinstance(x, (TimeoutError, socket.timeout)) for x in chain) or "timed out" in text.lower():
+        reason = "no reply before the timeout"
+    else:
+        first = str(error).strip().splitlines()[0] if str(error).strip() else ""
+        reason = f"{type(error).__name__}: {first[:160]}"
+    return BoardConnectionError(f"no SpiNNaker board answered at {where!r}: {reason}; sPyNNaker's log: {log}")

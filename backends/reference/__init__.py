@@ -3,9 +3,12 @@ from __future__ import annotations
 
 from spikemem.engine.array_engine import run_engine
 from spikemem.errors import ValidationError
+from spikemem.optional import Extra
 
 
-class ReferenceBackend:
+class ReferenceBackend(Extra):
+    """numpy only: always available."""
+
     name = "reference"
     unsupported = frozenset()
 

@@ -19,7 +19,7 @@ import numpy as np
 from spikemem.engine.array_engine import run_engine
 from spikemem.engine.cell_input import SignedInput, require_single_tau_syn
 from spikemem.errors import UnsupportedFeature, ValidationError
-from spikemem.optional import require
+from spikemem.optional import Extra
 
 
 class SynapticNeurons:
@@ -47,14 +47,15 @@ class SynapticNeurons:
         return mem + self.v_rest
 
 
-class SnnTorchBackend:
+class SnnTorchBackend(Extra):
     name = "snntorch"
+    requires, extra = ("torch", "snntorch"), "snntorch"
     unsupported = frozenset({"cell.i_offset"})   # spikemem.description.features vocabulary; distinct tau_syn_E/I is refused at run
 
     def __init__(self, device: str = "cpu", dtype: str = "float32", **unknown):
         if unknown:
             raise ValidationError("backend option", sorted(unknown), "the snntorch backend takes device and dtype")
-        require("snntorch", "snntorch")
+        self.require_all()
         from spikemem.engine.torch_ops import TorchOps
         self.ops = TorchOps(device, dtype)
 

@@ -8,17 +8,18 @@ from __future__ import annotations
 
 from spikemem.engine.array_engine import run_engine
 from spikemem.errors import ValidationError
-from spikemem.optional import require
+from spikemem.optional import Extra
 
 
-class TorchBackend:
+class TorchBackend(Extra):
     name = "torch"
+    requires, extra = ("torch",), "torch"
     unsupported = frozenset()
 
     def __init__(self, device: str = "cpu", dtype: str = "float32", **unknown):
         if unknown:
             raise ValidationError("backend option", sorted(unknown), "the torch backend takes device and dtype")
-        require("torch", "torch")
+        self.require_all()
         from spikemem.engine.torch_ops import TorchOps
         self.ops = TorchOps(device, dtype)
 

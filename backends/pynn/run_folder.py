@@ -1,0 +1,89 @@
+"""Run folders: where a PyNN simulator's log (and sPyNNaker's config and reports) go.
+
+Every run of a PyNN backend gets its own folder, `<root>/<simulator>-<date>-<time>-<random>`.
+The root is `run_base=` (a backend option), else $SPIKEMEM_RUN_DIR, else
+`<temp dir>/spikemem-runs`. The simulator's own output (NEST's banner and messages, Brian2's,
+sPyNNaker's log lines and progress bars) goes to `simulator.log` in the folder; sPyNNaker also
+finds its generated `spynnaker.cfg` there and writes its reports there. When a new run starts,
+all but the newest KEEP folders of the root are removed (never one younger than an hour, so
+that concurrent runs keep theirs).
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ENV_ROOT = "SPIKEMEM_RUN_DIR"
+KEEP = 20
+MIN_AGE_S = 3600.0
+LOG_NAME = "simulator.log"
+
+
+def default_root() -> Path:
+    return Path(os.environ.get(ENV_ROOT) or Path(tempfile.gettempdir()) / "spikemem-runs")
+
+
+def prune(root: Path, keep: int = KEEP, min_age_s: float = MIN_AGE_S) -> list:
+    """Remove all but the `keep` newest run folders of `root` that are older than `min_age_s`."""
+    runs = sorted((p for p in root.iterdir() if p.is_dir() and (p / ".spikemem-run").exists()),
+                  key=lambda p: p.stat().st_mtime, reverse=True)
+    now, removed = time.time(), []
+    for p in runs[keep:]:
+        if now - p.stat().st_mtime >= min_age_s:
+            shutil.rmtree(p, ignore_errors=True)
+            removed.append(p)
+    return removed
+
+
+@dataclass
+class RunFolder:
+    path: Path
+
+    @classmethod
+    def create(cls, base=None, simulator: str = "spinnaker", **spinnaker_config) -> "RunFolder":
+        """A fresh folder under `base` (or the default root); for sPyNNaker with its config
+        (spinnaker_config: virtual, version, machine, spalloc, time_scale_factor)."""
+        root = Path(base) if base else default_root()
+        root.mkdir(parents=True, exist_ok=True)
+        prune(root)
+        path = Path(tempfile.mkdtemp(prefix=time.strftime(f"{simulator}-%Y%m%d-%H%M%S-"), dir=root))
+        (path / ".spikemem-run").write_text(f"{simulator}\n")
+        if simulator == "spinnaker":
+            from .spinnaker_config import config_text
+            text = config_text(**spinnaker_config)
+            (path / ".spynnaker.cfg").write_text(text)    # the "user" config while HOME points here
+            (path / "spynnaker.cfg").write_text(text)     # the working-directory config
+            (path / ".config").mkdir()
+        return cls(path)
+
+    @property
+    def log(self) -> Path:
+        return self.path / LOG_NAME
+
+    @contextlib.contextmanager
+    def active(self):
+        """HOME, XDG_CONFIG_HOME and the working directory inside the folder, restored after.
+
+        sPyNNaker 7 reads one "user" config from ~/.spynnaker.cfg (or the XDG config dirs),
+        creates ~/.spynnaker.cfg when none exists, and also reads ./spynnaker.cfg: while the
+        folder is active the generated config is the only one it sees, and ~ is never touched.
+        """
+        saved = {k: os.environ.get(k) for k in ("HOME", "XDG_CONFIG_HOME")}
+        cwd = os.getcwd()
+        os.environ["HOME"] = str(self.path)
+        os.environ["XDG_CONFIG_HOME"] = str(self.path / ".config")
+        os.chdir(self.path)
+        try:
+            yield self
+        finally:
+            os.chdir(cwd)
+            for k, v in saved.items():
+                if v is None:
+                    os.environ.pop(k, None)
+                else:
+                    os.environ[k] = v
