@@ -4,25 +4,39 @@ An entry point names a function register(subparsers) that adds its parsers; each
 `func` (called with the parsed args, returns an exit code). Benchmarks register the same way
 under `spikemem bench` through the `spikemem.benchmarks` group. The core thus stays free of
 models and backends while `spikemem cam ...` or `spikemem bench cam` appear once installed.
+
+A command's result goes to stdout; messages and progress go to stderr through the
+"spikemem" logger: INFO by default, -v/--verbose DEBUG (and every simulator's own output),
+-q/--quiet WARNING. The flags may stand anywhere on the command line.
 """
 from __future__ import annotations
 
 import argparse
+import json
+import logging
 import sys
 from importlib.metadata import entry_points
 
 from .errors import SpikememError
+from .log import get_logger
 
 GROUP = "spikemem.commands"
 BENCH_GROUP = "spikemem.benchmarks"
+VERBOSITY = {"-v": logging.DEBUG, "--verbose": logging.DEBUG, "-q": logging.WARNING, "--quiet": logging.WARNING}
+
+logger = get_logger("spikemem.cli")
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="spikemem", description="Spiking associative memories described once, run on any backend.")
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="show debug messages and every simulator's own output")
+    parser.add_argument("-q", "--quiet", action="store_true", help="show warnings and errors only")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
-    backends = sub.add_parser("backends", help="list the installed backends")
+    backends = sub.add_parser("backends", help="list the backends: available, or missing with the extra to install")
+    backends.add_argument("--json", action="store_true", help="print one JSON object per backend")
     backends.set_defaults(func=_list_backends)
     from .harness.cli import register as register_harness
     register_harness(sub)
@@ -34,29 +48,79 @@ def build_parser() -> argparse.ArgumentParser:
             try:
                 register = ep.load()
             except ImportError as e:   # a broken plugin must not take the whole CLI down
-                print(f"spikemem: warning: '{ep.name}' commands unavailable: {e}", file=sys.stderr)
+                logger.warning("'%s' commands unavailable: %s", ep.name, e)
                 continue
             register(target)
     return parser
 
 
 def _list_backends(args) -> int:
-    from .registry import available_backends
-    for name in available_backends():
-        print(name)
+    from .registry import backend_status
+    rows = backend_status()
+    if args.json:
+        for s in rows:
+            print(json.dumps({"name": s.name, "available": s.available, "extra": s.extra, "install": s.install,
+                              "problem": s.problem}))
+        return 0
+    width = max(len(s.name) for s in rows) if rows else 8
+    for s in rows:
+        state = "available" if s.available else "missing"
+        hint = "" if s.available else (s.install or s.problem)
+        print(f"{s.name:<{width}}  {state:<9}  {hint}".rstrip())
     return 0
 
 
+class _StderrHandler(logging.StreamHandler):
+    """Writes to whatever sys.stderr is at the time (so redirections and test captures see it)."""
+
+    def __init__(self):
+        super().__init__(sys.stderr)
+        self.setFormatter(_Format())
+
+    def emit(self, record):
+        self.stream = sys.stderr
+        super().emit(record)
+
+
+class _Format(logging.Formatter):
+    def format(self, record):
+        text = super().format(record)
+        if record.levelno >= logging.WARNING:
+            return f"spikemem: {record.levelname.lower()}: {text}"
+        return text
+
+
+def _verbosity(argv: list) -> tuple:
+    """(argv without -v/-q, the spikemem logger's level): the flags may come after the subcommand;
+    the last one given wins."""
+    level, rest = logging.INFO, []
+    for a in argv:
+        if a in VERBOSITY:
+            level = VERBOSITY[a]
+        else:
+            rest.append(a)
+    return rest, level
+
+
 def main(argv=None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    argv, level = _verbosity(list(sys.argv[1:] if argv is None else argv))
+    root = get_logger("spikemem")
+    handler, saved_level = _StderrHandler(), root.level
+    root.addHandler(handler)
+    root.setLevel(level)
     try:
-        return int(args.func(args) or 0)
-    except SpikememError as e:
-        print(f"spikemem: error: {e}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        return 130
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        try:
+            return int(args.func(args) or 0)
+        except SpikememError as e:
+            print(f"spikemem: error: {e}", file=sys.stderr)
+            return 2
+        except KeyboardInterrupt:
+            return 130
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(saved_level)
 
 
 if __name__ == "__main__":

@@ -14,17 +14,18 @@ import numpy as np
 
 from spikemem.description import validation
 from spikemem.engine.inputs import resolve_inputs
-from spikemem.errors import UnsupportedFeature, ValidationError
+from spikemem.errors import ValidationError
 from spikemem.log import get_logger
 from spikemem.optional import Extra, require
 from spikemem.results import Result
 
 from . import instantiate
-from .lowering import check_option, lower, shift_steps, stimulus
+from .lowering import check_option, check_scheme, lower, shift_steps, stimulus
 from .recordings import record_trial, sort_trials
 from .run_folder import RunFolder
 from .simulator_output import captured
 from .simulators import PROFILES, setup_options
+from .spinnaker_config import board_error, drain_exit_messages
 
 logger = get_logger(__name__)
 
@@ -78,18 +79,15 @@ class PyNNBackend(Extra):
         return bool(self.board.get("machine") or self.board.get("spalloc"))
 
     def _announce(self, network):
-        if network.simulation.scheme != self.profile.scheme:
-            msg = (f"{network.name}: simulation.scheme={network.simulation.scheme!r} is not expressible on "
-                   f"{self.profile.name}, which integrates with the {self.profile.scheme!r} scheme")
-            if not self.foreign_scheme:
-                raise UnsupportedFeature(msg + " (pass foreign_scheme=True, or --foreign-scheme on the command "
-                                               "line, to run it with that scheme anyway)")
+        msg = check_scheme(network, self.profile, self.foreign_scheme)
+        if msg:
             logger.warning("%s; running it with %s's scheme (foreign_scheme=True)", msg, self.profile.name)
         if self.profile.name == "spinnaker":
-            for pr in network.projections:
-                if pr.plasticity is not None and pr.plasticity.post_history is None:
-                    logger.warning("%s: sPyNNaker keeps 16 post spikes per neuron between pre-spike updates "
-                                   "(post_history=None runs as post_history=16)", pr.name)
+            unbounded = [pr.name for pr in network.projections
+                         if pr.plasticity is not None and pr.plasticity.post_history is None]
+            if unbounded:
+                logger.warning("%s: sPyNNaker keeps 16 post spikes per neuron between pre-spike updates "
+                               "(post_history=None runs as post_history=16)", ", ".join(unbounded))
             if not self.on_board:
                 logger.warning("sPyNNaker on a virtual board maps the network but records no spikes")
 
@@ -114,7 +112,7 @@ class PyNNBackend(Extra):
                     res = self._run_trials(network, plain, events, batch, steps, shift, sizes)
         finally:
             if spinnaker:
-                _drain_spinnaker_exit_messages()
+                drain_exit_messages()
         logger.info("%s: %d trial(s) of %g ms, %d spikes in %.1f s; simulator log: %s", self.name, batch,
                     steps * dt, res.count(), time.perf_counter() - t0, self.run_folder.log)
         return res
@@ -164,7 +162,6 @@ class PyNNBackend(Extra):
             try:
                 sim.run(duration)
             except Exception as e:   # sPyNNaker raises many kinds when no board answers
-                from .spinnaker_config import board_error
                 raise board_error(self.board.get("machine") or self.board.get("spalloc"), e,
                                   self.run_folder.log) from e
         else:
@@ -176,17 +173,6 @@ class PyNNBackend(Extra):
             self.sim.end()
         except Exception:
             pass
-
-
-def _drain_spinnaker_exit_messages() -> None:
-    """sPyNNaker repeats every warning of the process on the terminal at exit; they are in the
-    run folder's log already, so its list is emptied (best effort: a private part of spinn_utilities)."""
-    try:
-        from spinn_utilities.log import FormatAdapter
-        FormatAdapter._pop_not_stored_messages()
-        FormatAdapter.set_log_store(None)
-    except Exception:
-        pass
 
 
 def _brian2_stdp_timing(plain, projs):

@@ -1,8 +1,5 @@
-"""Build PyNN objects from the plain description of lowering.py.
-
-This module imports nothing from spikemem on purpose: `spikemem spinnaker export` copies its
-source into the standalone script a user takes to a SpiNNaker machine.
-"""
+"""Build PyNN objects from the plain description of lowering.py (the backend's way; an exported
+script writes the same calls out one by one, see script.py)."""
 
 
 def build(sim, plain, stimulus):
@@ -46,12 +43,3 @@ def _ddf(sim, rule):
     if sim.__name__.endswith("spiNNaker"):
         return {}
     return {"dendritic_delay_fraction": rule["dendritic_delay_fraction"]}
-
-
-def spike_times(pop):
-    """Per-neuron spike times (ms) of a recorded population, from its neo block."""
-    seg = pop.get_data("spikes").segments[0]
-    trains = [[] for _ in range(pop.size)]
-    for st in seg.spiketrains:
-        trains[int(st.annotations["source_index"])] = [float(t) for t in st.rescale("ms").magnitude]
-    return trains

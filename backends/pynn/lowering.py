@@ -31,6 +31,19 @@ def check_features(network, profile: Profile) -> None:
             raise UnsupportedFeature(f"{pr.name}.plasticity: {profile.name} cannot express {FEATURES[f]} ({f})")
 
 
+def check_scheme(network, profile: Profile, foreign_scheme: bool = False) -> str | None:
+    """None, or the notice for a network written for another update scheme (refused unless
+    foreign_scheme: the simulator can only integrate with its own, docs/update_schemes.md)."""
+    if network.simulation.scheme == profile.scheme:
+        return None
+    msg = (f"{network.name}: simulation.scheme={network.simulation.scheme!r} is not expressible on "
+           f"{profile.name}, which integrates with the {profile.scheme!r} scheme")
+    if not foreign_scheme:
+        raise UnsupportedFeature(msg + " (pass foreign_scheme=True, or --foreign-scheme on the command "
+                                       "line, to run it with that scheme anyway)")
+    return msg
+
+
 def _cell(cell, profile: Profile, dt: float) -> dict:
     p = {k: float(getattr(cell, k)) for k in CELL_PARAMS}
     steps = round(cell.tau_refrac / dt)

@@ -60,3 +60,14 @@ def board_error(where: str, error: BaseException, log) -> BoardConnectionError:
         first = str(error).strip().splitlines()[0] if str(error).strip() else ""
         reason = f"{type(error).__name__}: {first[:160]}"
     return BoardConnectionError(f"no SpiNNaker board answered at {where!r}: {reason}; sPyNNaker's log: {log}")
+
+
+def drain_exit_messages() -> None:
+    """sPyNNaker repeats every warning of the process on the terminal at exit; they are in the
+    run folder's log already, so its list is emptied (best effort: a private part of spinn_utilities)."""
+    try:
+        from spinn_utilities.log import FormatAdapter
+        FormatAdapter._pop_not_stored_messages()
+        FormatAdapter.set_log_store(None)
+    except Exception:
+        pass

@@ -1,31 +1,37 @@
 """Map a network on a virtual SpiNNaker board and report the resources sPyNNaker allocated."""
 from __future__ import annotations
 
-import contextlib
-import sys
 import time
 from collections import defaultdict
 
 from spikemem.backends.pynn import instantiate
 from spikemem.backends.pynn.lowering import lower
+from spikemem.backends.pynn.run_folder import RunFolder
+from spikemem.backends.pynn.simulator_output import captured
 from spikemem.backends.pynn.simulators import SPINNAKER
-from spikemem.backends.pynn.spinnaker_config import RunFolder
+from spikemem.backends.pynn.spinnaker_config import drain_exit_messages
+from spikemem.optional import require
 
 
 def map_network(network, duration_ms: float = 1.0, run_folder: RunFolder | None = None, version: int = 5) -> dict:
-    """Run sPyNNaker's mapping on a virtual board; the report is read from its placements."""
-    import pyNN.spiNNaker as sim
+    """Run sPyNNaker's mapping on a virtual board; the report is read from its placements.
+
+    sPyNNaker's log and progress bars go to the run folder's simulator.log."""
     folder = run_folder or RunFolder.create(virtual=True, version=version)
     plain = lower(network, SPINNAKER)
     t0 = time.perf_counter()
-    with folder.active(), contextlib.redirect_stdout(sys.stderr):   # sPyNNaker's progress bars
-        sim.setup(timestep=plain["dt"])
-        try:
-            instantiate.build(sim, plain, {})
-            sim.run(duration_ms)
-            report = _read_mapping(sim)
-        finally:
-            sim.end()
+    try:
+        with captured(folder.log), folder.active():
+            sim = require("pyNN.spiNNaker", "spinnaker")
+            sim.setup(timestep=plain["dt"])
+            try:
+                instantiate.build(sim, plain, {})
+                sim.run(duration_ms)
+                report = _read_mapping(sim)
+            finally:
+                sim.end()
+    finally:
+        drain_exit_messages()
     report.update(network=network.name, run_folder=str(folder.path), mapping_s=round(time.perf_counter() - t0, 3),
                   neurons=sum(p.size for p in network.populations),
                   synapses=sum(len(pr["connections"]) for pr in plain["projections"]))
@@ -69,5 +75,5 @@ def format_report(r: dict) -> str:
     for name, p in r["populations"].items():
         lines.append(f"{name:24s} {p['cores']:5d} {p['neurons_per_core']:12d} {p['sdram_bytes'] / 1e3:11.1f}  "
                      + " ".join(f"({x},{y})" for x, y in p["chips"]))
-    lines.append(f"run folder (config and sPyNNaker reports): {r['run_folder']}")
+    lines.append(f"run folder (config, sPyNNaker's log and reports): {r['run_folder']}")
     return "\n".join(lines)

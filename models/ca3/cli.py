@@ -12,10 +12,16 @@ from .variants import VARIANTS
 def add_backend_args(p):
     p.add_argument("--backend", default=None, help="backend name (default: reference); see `spikemem backends`")
     p.add_argument("--device", default=None, help="device for array backends, e.g. cpu or cuda")
+    p.add_argument("--foreign-scheme", action="store_true",
+                   help="PyNN backends: run a network written for another update scheme with the simulator's own")
 
 
 def backend_options(args) -> dict:
-    return {"device": args.device} if getattr(args, "device", None) else {}
+    """The backend options the command line set (only those given, so each backend sees what it takes)."""
+    opts = {"device": args.device} if getattr(args, "device", None) else {}
+    if getattr(args, "foreign_scheme", False):
+        opts["foreign_scheme"] = True
+    return opts
 
 
 def add_variant_arg(p):

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import time
 
+from spikemem.optional import require
+
 # official code, HLOP, seconds per training minibatch (spec §5: CPU 2 threads; T=20 from a 50-batch probe)
 OFFICIAL_PER_BATCH = {"cpu": {10: 0.07, 20: 0.23}}
 BATCHES = 10 * 938
@@ -24,7 +26,7 @@ def register(sub):
 
 
 def run_bench(args) -> int:
-    import torch
+    torch = require("torch", "hlop")
 
     from .config import make_config
     from .model import SpikingMLP

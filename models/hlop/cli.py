@@ -12,6 +12,7 @@ import sys
 import time
 
 from spikemem.errors import ValidationError
+from spikemem.optional import require
 
 RUN_FILE = "run.json"
 TUNABLE = ("tasks", "epochs", "timesteps", "seed", "device", "neuron", "hidden", "batch", "lr", "train_limit",
@@ -72,6 +73,8 @@ def _methods(text) -> list:
 
 def plan(args) -> dict:
     """Everything a run needs, fully validated; raises ValidationError before any work."""
+    require("torch", "hlop")
+    require("sklearn", "hlop")
     from .config import make_config
     from .train import check_device
     if args.resume:

@@ -11,6 +11,7 @@ import torch
 from torch import nn
 
 from spikemem.errors import UnsupportedFeature, ValidationError
+from spikemem.optional import require
 
 from . import dsr
 from .lateral import Lateral
@@ -109,11 +110,8 @@ def _linear_init(n_out: int, n_in: int, generator) -> torch.Tensor:
 
 
 def _snntorch_neurons():
-    try:
-        import snntorch as snn
-        from snntorch import surrogate
-    except ImportError as e:
-        raise UnsupportedFeature("neuron='bptt' needs snnTorch: pip install 'spikemem[hlop]' snntorch") from e
+    snn = require("snntorch", "snntorch")
+    from snntorch import surrogate
     # spec §1.6: tau=2 without input decay (beta 0.5), threshold 1, soft reset (snnTorch detaches
     # it), sigmoid surrogate with alpha 4
     return tuple(snn.Leaky(beta=0.5, threshold=1.0, spike_grad=surrogate.sigmoid(slope=4),

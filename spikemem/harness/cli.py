@@ -12,6 +12,8 @@ def register(sub):
     p = sub.add_parser("harness", help="score published and random cases against the ideal memory on a backend")
     p.add_argument("--backend", default=None, help="backend name (default: reference)")
     p.add_argument("--device", default=None, help="device for array backends")
+    p.add_argument("--foreign-scheme", action="store_true",
+                   help="PyNN backends: run a network written for another update scheme with the simulator's own")
     p.add_argument("--model", default="ca3", help="memory model (default: ca3)")
     p.add_argument("--variant", action="append", default=None,
                    help="model variant; repeat to compare variants side by side (default: faithful)")
@@ -24,6 +26,8 @@ def register(sub):
 
 def _harness(args) -> int:
     opts = {"device": args.device} if args.device else {}
+    if args.foreign_scheme:
+        opts["foreign_scheme"] = True
     names = None if args.cases is None else [n for n in args.cases.split(",") if n]
     if args.random < 0:
         raise ValidationError("random", args.random, "must be >= 0")

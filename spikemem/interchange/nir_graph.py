@@ -28,6 +28,7 @@ from ..description.cells import IFCurrExp, SpikeSourceArray
 from ..description.connectors import FromListConnector
 from ..description.network import Network, Population, Projection, Recording, Simulation
 from ..errors import UnsupportedFeature, ValidationError
+from ..optional import require
 
 MS = 1e-3   # seconds per ms
 
@@ -39,7 +40,7 @@ def to_nir(network: Network, freeze: bool = False, weights: dict | None = None):
     static: the initial ones, or weights[name] (n_pre, n_post), e.g. a trial of
     Result.weights[name] (NaN marks an absent synapse).
     """
-    import nir
+    nir = require("nir", "nir")
     weights = dict(weights or {})
     for name in weights:
         pr = network.projection(name)
@@ -96,7 +97,7 @@ def _cuba_lif(p):
 
 def from_nir(graph, dt: float | None = None, scheme: str | None = None, name: str | None = None) -> Network:
     """A Network from a NIR graph of Input, Output, CubaLIF, Linear, Affine (zero bias) and Delay nodes."""
-    import nir
+    nir = require("nir", "nir")
     meta = dict(getattr(graph, "metadata", None) or {})
     dt = float(dt if dt is not None else _scalar(meta.get("dt_ms", 1.0)))
     scheme = scheme or _text(meta.get("scheme", "exact"))
@@ -220,10 +221,10 @@ def _text(v) -> str:
 
 
 def save_nir(network: Network, path, freeze: bool = False, weights: dict | None = None) -> None:
-    import nir
+    nir = require("nir", "nir")
     nir.write(str(path), to_nir(network, freeze=freeze, weights=weights))
 
 
 def load_nir(path, dt: float | None = None, scheme: str | None = None) -> Network:
-    import nir
+    nir = require("nir", "nir")
     return from_nir(nir.read(str(path)), dt=dt, scheme=scheme)

@@ -1,0 +1,202 @@
+"""A saved Network as a standalone PyNN script for NEST, Brian2 or sPyNNaker.
+
+The script is written from the lowered network (lowering.lower: explicit connection lists,
+the simulator's weight signs and STDP amplitude convention, its refractory rounding) and the
+simulator's profile (setup options, the stimulus shift NEST needs, Brian2's STDP timing): the
+same data the backend builds from, written out as plain PyNN calls. It needs only PyNN and the
+simulator, runs one trial and writes its spikes as JSON in the layout of docs/export.md,
+on spikemem's time axis (a stimulus shift is undone), so its file compares directly with
+the backend's Result.spike_list().
+"""
+from __future__ import annotations
+
+import json
+from pprint import pformat
+
+from spikemem.engine.inputs import resolve_inputs
+
+from .lowering import check_scheme, lower, shift_steps, stimulus
+from .simulators import PROFILES, setup_options
+
+FORMAT = "spikemem-spikes/1"
+PACKAGES = {"nest": "pyNN and NEST (pip install 'spikemem[nest]' brings both)",
+            "brian2": "pyNN and Brian2 (pip install 'spikemem[brian2]' brings both)",
+            "spinnaker": "pyNN and sPyNNaker 7 (pip install 'spikemem[spinnaker]' brings both)"}
+
+
+def default_duration(network, inputs=None) -> float:
+    """The last stimulus spike plus 100 ms (the script's default run time when none is given)."""
+    _, events = resolve_inputs(network, inputs)
+    last = max((int(ev.step.max()) for ev in events.values() if len(ev)), default=0)
+    return last * network.simulation.dt + 100.0
+
+
+def pynn_script(network, simulator: str, duration_ms: float, inputs=None, trial: int = 0,
+                foreign_scheme: bool = False, spike_precision: str = "on_grid", codegen: str = "numpy") -> str:
+    """The text of a standalone script that runs `network` on pyNN.<simulator> for `duration_ms`."""
+    profile = PROFILES[simulator]
+    check_scheme(network, profile, foreign_scheme)
+    plain = lower(network, profile)
+    dt = plain["dt"]
+    steps = round(duration_ms / dt)
+    _, events = resolve_inputs(network, inputs)
+    shift = shift_steps(events, profile, network)
+    sizes = {p.name: p.size for p in network.populations}
+    stim = stimulus(events, sizes, trial, dt, shift)
+    setup = setup_options(profile, dt, spike_precision)
+    recorded = [p["name"] for p in plain["populations"] if p["record_spikes"]]
+    parts = [_header(network, simulator, steps * dt), _constants(plain, simulator, steps, shift, recorded),
+             _build(plain, stim, simulator)]
+    if simulator == "brian2":
+        parts.append(_brian2_timing(plain))
+    parts.append(_main(simulator, setup, codegen))
+    return "\n\n".join(parts) + "\n"
+
+
+def _header(network, simulator: str, duration: float) -> str:
+    return (f'"""Standalone PyNN script: the spikemem network {network.name!r} on {simulator}.\n\n'
+            f"Written by `spikemem export pynn` from the network's lowered form. Needs only {PACKAGES[simulator]}.\n"
+            + ("The board comes from spynnaker.cfg (see spynnaker.cfg.example) or ~/.spynnaker.cfg.\n"
+               if simulator == "spinnaker" else "")
+            + f"Run: python {script_name(simulator)} [--out SPIKES.json] [--duration MS]   (default {duration:g} ms)\n"
+            f"Spikes are written as JSON: {{\"format\": \"{FORMAT}\", \"network\", \"simulator\", \"dt\", "
+            "\"duration_ms\",\n\"populations\": {name: {\"size\": n, \"spikes_t_ms_neuron\": [[t_ms, neuron], ...]}}}, "
+            "sorted by time then\nneuron, on spikemem's time axis (spikemem's docs/export.md).\n\"\"\"\n"
+            f"import argparse\nimport json\nimport os\n\nimport pyNN.{_module(simulator)} as sim")
+
+
+def script_name(simulator: str) -> str:
+    return f"run_{simulator}.py"
+
+
+def _module(simulator: str) -> str:
+    return PROFILES[simulator].module.split(".", 1)[1]
+
+
+def _constants(plain, simulator, steps, shift, recorded) -> str:
+    notes = ["NAME = %r" % plain["name"], "SIMULATOR = %r" % simulator, f"DT = {plain['dt']!r}  # ms",
+             f"STEPS = {steps}  # the default run: STEPS * DT ms",
+             f"SHIFT = {shift}  # steps the stimulus runs late" + (
+                 " (NEST refuses source spikes before 2 steps); spikes are moved back" if shift else ""),
+             f"RECORDED = {recorded!r}"]
+    return "\n".join(notes)
+
+
+def _lit(value) -> str:
+    """A Python literal that reads back to `value` (floats keep every digit)."""
+    return pformat(value, width=110, compact=True, sort_dicts=False)
+
+
+def _build(plain, stim, simulator) -> str:
+    lines = ["def build():", '    """Populations and projections, as spikemem lowered them for this simulator."""',
+             "    pops, projs = {}, {}"]
+    for p in plain["populations"]:
+        name = p["name"]
+        if p["kind"] == "SpikeSourceArray":
+            trains = stim.get(name) or []
+            if not any(len(t) for t in trains):
+                trains = []   # sPyNNaker 7.4 fails on a list of only empty trains
+            cell = f"sim.SpikeSourceArray(spike_times={_indent(_lit(trains), 8)})"
+        else:
+            args = ", ".join(f"{k}={v!r}" for k, v in p["params"].items())
+            cell = f"sim.IF_curr_exp({args})"
+        lines.append(f"    pops[{name!r}] = sim.Population({p['size']}, {cell}, label={name!r})")
+        if p["kind"] != "SpikeSourceArray":
+            lines.append(f"    pops[{name!r}].initialize(v={p['v_init']!r})")
+        if p["record_spikes"]:
+            lines.append(f"    pops[{name!r}].record('spikes')")
+    for pr in plain["projections"]:
+        if not pr["connections"]:
+            continue
+        conn = [tuple(c) for c in pr["connections"]]
+        rule = pr["stdp"]
+        if rule is None:
+            synapse = "sim.StaticSynapse()"
+        else:
+            ddf = "" if simulator == "spinnaker" else f", dendritic_delay_fraction={rule['dendritic_delay_fraction']!r}"
+            synapse = (f"sim.STDPMechanism(\n        timing_dependence=sim.SpikePairRule(tau_plus={rule['tau_plus']!r}, "
+                       f"tau_minus={rule['tau_minus']!r}, A_plus={rule['A_plus']!r}, A_minus={rule['A_minus']!r}),\n"
+                       f"        weight_dependence=sim.AdditiveWeightDependence(w_min={rule['w_min']!r}, "
+                       f"w_max={rule['w_max']!r}),\n        weight=0.0, delay={pr['delay']!r}{ddf})")
+        lines.append(f"    # {pr['name']}: (pre, post, weight nA, delay ms)")
+        lines.append(f"    conn = {_indent(_lit(conn), 4)}")
+        lines.append(f"    projs[{pr['name']!r}] = sim.Projection(\n        pops[{pr['pre']!r}], pops[{pr['post']!r}], "
+                     f"sim.FromListConnector(conn, column_names=['weight', 'delay']),\n        {synapse},\n"
+                     f"        receptor_type={pr['receptor']!r}, label={pr['name']!r})")
+    lines.append("    return pops, projs")
+    return "\n".join(lines)
+
+
+def _indent(text: str, n: int) -> str:
+    return text.replace("\n", "\n" + " " * n)
+
+
+def _brian2_timing(plain) -> str:
+    plastic = [(pr["name"], pr["delay"]) for pr in plain["projections"] if pr["stdp"] is not None and pr["connections"]]
+    return (f"PLASTIC_DELAYS = {plastic!r}  # (projection, delay ms)\n\n\n"
+            "def brian2_stdp_timing(projs):\n"
+            '    """STDP sees a post spike one delay after it fires and a same-time post before the pre:\n'
+            "    pyNN.brian2 sees a pre spike on arrival (after the delay d), so the post pathway is delayed\n"
+            '    by 2 d and runs first (spikemem docs/stdp.md, "PyNN simulators")."""\n'
+            "    import brian2\n"
+            "    for name, delay in PLASTIC_DELAYS:\n"
+            "        for row in projs[name]._brian2_synapses.values():\n"
+            "            for syn in row.values():\n"
+            "                syn.post.delay = 2 * delay * brian2.ms\n"
+            "                syn.post.order = syn.pre.order - 1")
+
+
+def _main(simulator: str, setup: dict, codegen: str) -> str:
+    pre = ""
+    if simulator == "brian2":
+        pre = ("    import brian2\n"
+               f"    brian2.prefs.codegen.target = {codegen!r}\n"
+               "    brian2.BrianLogger.suppress_name('synapses_dt_mismatch')\n")
+    post = "    brian2_stdp_timing(projs)\n" if simulator == "brian2" else ""
+    return f'''def spikes_of(pop, steps):
+    """[[t_ms, neuron], ...] of a recorded population, the stimulus shift undone, sorted."""
+    out = []
+    for st in pop.get_data("spikes").segments[0].spiketrains:
+        i = int(st.annotations["source_index"])
+        for t in st.rescale("ms").magnitude:
+            s = int(round(float(t) / DT)) - SHIFT
+            if 0 <= s < steps:
+                out.append((s, i))
+    return [[_ms(s * DT), i] for s, i in sorted(out)]
+
+
+def _ms(t):
+    return int(t) if float(t).is_integer() else t
+
+
+def main():
+    here = os.path.dirname(os.path.abspath(__file__))
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", default=os.path.join(here, "spikes_{simulator}.json"))
+    parser.add_argument("--duration", type=float, default=STEPS * DT, help="ms to simulate")
+    args = parser.parse_args()
+    steps = int(round(args.duration / DT))
+{pre}    sim.setup(**{setup!r})
+    pops, projs = build()
+{post}    sim.run((steps + SHIFT) * DT)
+    spikes = {{name: {{"size": pops[name].size, "spikes_t_ms_neuron": spikes_of(pops[name], steps)}}
+              for name in RECORDED}}
+    sim.end()
+    with open(args.out, "w") as f:
+        json.dump({{"format": {FORMAT!r}, "network": NAME, "simulator": SIMULATOR, "dt": DT,
+                   "duration_ms": steps * DT, "populations": spikes}}, f)
+    print(f"{{sum(len(p['spikes_t_ms_neuron']) for p in spikes.values())}} spikes -> {{args.out}}")
+
+
+if __name__ == "__main__":
+    main()'''
+
+
+def read_spikes(path) -> dict:
+    """{population: [[t_ms, neuron], ...]} from a file an exported script wrote."""
+    with open(path) as f:
+        d = json.load(f)
+    from spikemem.errors import FormatError
+    if d.get("format") != FORMAT:
+        raise FormatError(f"{path}: format={d.get('format')!r}, not {FORMAT!r}")
+    return {name: p["spikes_t_ms_neuron"] for name, p in d["populations"].items()}

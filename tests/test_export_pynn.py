@@ -1,0 +1,131 @@
+"""`spikemem export pynn`: one saved Network becomes a standalone PyNN script per simulator; run
+in its own process, the script gives exactly the backend's spikes."""
+import json
+import os
+import subprocess
+import sys
+from dataclasses import replace
+
+import pytest
+from spikemem.models.ca3 import build_cam, load_stimulus
+from spikemem.models.ca3.params import CA3Params
+
+from spikemem import (STDP, AllToAllConnector, IFCurrExp, Network, OneToOneConnector, Population, Projection,
+                      Recording, Simulation, SpikeSourceArray, get_backend)
+from spikemem.cli import main
+from spikemem.errors import UnsupportedFeature
+
+from conftest import GOLDEN
+
+
+def _with_stimulus(net, trains: dict) -> Network:
+    """The network with its sources' spike_times set (a saved network carries its own stimulus)."""
+    pops = [replace(p, cell=SpikeSourceArray(tuple(tuple(t) for t in trains[p.name]))) if p.name in trains else p
+            for p in net.populations]
+    return replace(net, populations=pops)
+
+
+def _ca3_exact():
+    stim = load_stimulus(GOLDEN / "exp1_functional_learn_recall_forget.json")
+    net = build_cam(stim.C, stim.N, replace(CA3Params(), scheme="exact"))
+    return _with_stimulus(net, {"INcue": stim.cue, "INcont": stim.content}), stim.sim_time_ms
+
+
+def _small_plastic():
+    """STDP changes its spikes, and so would each timing convention (post seen one delay late,
+    depression at dt = 0): a script that got one wrong would differ."""
+    cell = IFCurrExp(cm=0.27, tau_m=3.0, tau_syn_E=0.3, tau_syn_I=0.3, v_rest=-60, v_reset=-60, v_thresh=-57,
+                     tau_refrac=1.0)
+    src = SpikeSourceArray(((0.0, 2.0, 16.0, 19.0), (9.0, 13.0, 16.0, 22.0, 24.0, 25.0), (3.0, 9.0, 13.0, 29.0)))
+    return Network([Population("in", 3, src), Population("a", 3, cell), Population("b", 3, cell)],
+                   [Projection("in_a", "in", "a", OneToOneConnector(), 6.0, 1.0),
+                    Projection("in_b", "in", "b", OneToOneConnector(), 2.0, 3.0),
+                    Projection("a_b", "a", "b", AllToAllConnector(), 1.0, 1.0,
+                               plasticity=STDP(tau_plus=3, tau_minus=3, A_plus=1.0, A_minus=1.0, w_min=0, w_max=6)),
+                    Projection("b_a", "b", "a", AllToAllConnector(allow_self_connections=False), 2.0, 2.0,
+                               "inhibitory")],
+                   Simulation(dt=1.0, scheme="exact"), Recording(spikes=("in", "a", "b")), name="small_plastic")
+
+
+def _export_and_run(net, simulator, duration, tmp_path, *extra):
+    path = tmp_path / "net.json"
+    net.save(path)
+    out = tmp_path / simulator
+    assert main(["export", "pynn", str(path), "--simulator", simulator, "--out", str(out),
+                 "--duration", str(duration), *extra]) == 0
+    script = out / f"run_{simulator}.py"
+    text = script.read_text()
+    assert "import spikemem" not in text and "from spikemem" not in text   # needs only PyNN and the simulator
+    spikes = tmp_path / f"spikes_{simulator}.json"
+    proc = subprocess.run([sys.executable, str(script), "--out", str(spikes)], capture_output=True, text=True,
+                          timeout=600, cwd=tmp_path, env=dict(os.environ, PYTHONPATH=""))
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return json.loads(spikes.read_text())
+
+
+def _same_spikes(written, res):
+    assert written["format"] == "spikemem-spikes/1"
+    assert set(written["populations"]) == set(res.spikes)
+    total = 0
+    for pop, p in written["populations"].items():
+        assert p["spikes_t_ms_neuron"] == res.spike_list(pop), pop
+        assert p["size"] == res.sizes[pop]
+        total += len(p["spikes_t_ms_neuron"])
+    return total
+
+
+def test_exported_nest_script_reproduces_the_nest_backend(tmp_path):
+    pytest.importorskip("pyNN.nest")
+    net, T = _ca3_exact()
+    written = _export_and_run(net, "nest", T, tmp_path)
+    res = get_backend("nest").run(net, T)
+    assert _same_spikes(written, res) > 300
+    ref = get_backend("reference").run(net, T)           # and NEST on the grid is the reference's exact scheme
+    assert all(written["populations"][p]["spikes_t_ms_neuron"] == ref.spike_list(p) for p in ref.spikes)
+
+
+def test_exported_brian2_script_reproduces_the_brian2_backend_with_stdp(tmp_path):
+    pytest.importorskip("pyNN.brian2")
+    net = _small_plastic()
+    written = _export_and_run(net, "brian2", 40.0, tmp_path)
+    res = get_backend("brian2").run(net, 40.0)
+    assert _same_spikes(written, res) > 20
+    ref = get_backend("reference").run(net, 40.0)
+    assert all(written["populations"][p]["spikes_t_ms_neuron"] == ref.spike_list(p) for p in ref.spikes)
+
+
+def test_exported_nest_script_with_stdp_matches_too(tmp_path):
+    pytest.importorskip("pyNN.nest")
+    net = _small_plastic()
+    written = _export_and_run(net, "nest", 40.0, tmp_path)
+    assert _same_spikes(written, get_backend("nest").run(net, 40.0)) > 20
+
+
+def test_each_simulator_gets_its_conventions(tmp_path):
+    net = _small_plastic()
+    net.save(tmp_path / "net.json")
+    texts = {}
+    for sim in ("nest", "brian2", "spinnaker"):
+        n = net if sim != "spinnaker" else replace(net, simulation=Simulation(dt=1.0, scheme="spinnaker"))
+        n.save(tmp_path / f"{sim}.json")
+        assert main(["export", "pynn", str(tmp_path / f"{sim}.json"), "--simulator", sim, "--out",
+                     str(tmp_path / sim)]) == 0
+        texts[sim] = (tmp_path / sim / f"run_{sim}.py").read_text()
+    assert "(0, 1, -2.0, 2.0)" in texts["nest"] and "(0, 1, 2.0, 2.0)" in texts["spinnaker"]  # inhibition's sign
+    assert "A_plus=1.0, A_minus=1.0" in texts["spinnaker"]                  # sPyNNaker 7: absolute amplitudes
+    assert "A_plus=0.16666666666666666, A_minus=0.16666666666666666" in texts["nest"]   # PyNN's NEST: A x w_max
+    assert "SHIFT = 2 " in texts["nest"] and "SHIFT = 0 " in texts["brian2"]  # NEST's stimulus shift (spike at 0)
+    assert "brian2_stdp_timing(projs)" in texts["brian2"] and "brian2_stdp_timing" not in texts["nest"]
+    assert "dendritic_delay_fraction" not in texts["spinnaker"]
+    assert (tmp_path / "spinnaker" / "spynnaker.cfg.example").exists()
+
+
+def test_a_foreign_scheme_needs_the_flag(tmp_path, capsys):
+    net = replace(_small_plastic(), simulation=Simulation(dt=1.0, scheme="spinnaker"))
+    net.save(tmp_path / "net.json")
+    assert main(["export", "pynn", str(tmp_path / "net.json"), "--simulator", "nest", "--out", str(tmp_path)]) == 2
+    assert "--foreign-scheme" in capsys.readouterr().err
+    assert not (tmp_path / "run_nest.py").exists()
+    with pytest.raises(UnsupportedFeature):
+        from spikemem.backends.pynn.script import pynn_script
+        pynn_script(net, "nest", 10.0)
