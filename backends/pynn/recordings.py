@@ -62,6 +62,8 @@ def _v_array(sig, size: int, dt: float, shift: int, steps: int):
     neuron order; and the order of the signal's channels that gives it."""
     t = np.asarray(sig.times.rescale("ms").magnitude)
     idx = np.asarray(sig.array_annotations.get("channel_index", np.arange(sig.shape[1])))
+    if not len(t):                  # nothing recorded (sPyNNaker on a virtual board)
+        return np.full((steps, size), np.nan), np.argsort(idx)
     rows = np.searchsorted(np.round(t / dt).astype(np.int64), np.arange(steps) + shift)
     rows = np.minimum(rows, len(t) - 1)
     out = np.empty((steps, size))
