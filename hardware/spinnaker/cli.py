@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 import json
-import sys
+
+from spikemem.log import get_logger
+
+logger = get_logger(__name__)
 
 
 def _network_args(p):
@@ -89,7 +92,7 @@ def _run(args) -> int:
     from spikemem.files import atomic_write_text
     atomic_write_text(args.out, json.dumps({"dt": res.dt, "backend": "spinnaker", "recorded_spikes": {
         pop: {"spikes_t_ms_neuron": res.spike_list(pop)} for pop in res.spikes}}, indent=1))
-    print(f"{res.count()} spikes -> {args.out}", file=sys.stderr)
+    logger.info("%d spikes -> %s", res.count(), args.out)
     return 0
 
 

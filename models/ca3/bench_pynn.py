@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import time
-import warnings
 
 
 def register(sub):
@@ -25,11 +24,9 @@ def _bench(args) -> int:
     print(f"{'backend':12s} {'wall (s)':>9s} {'sim ms/s':>10s} {'vs baseline':>12s} {'ops correct':>12s}")
     base = None
     for name in args.backends.split(","):
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            t0 = time.perf_counter()
-            report = CA3Memory.run_cases([case], name, variant=args.variant)
-            wall = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        report = CA3Memory.run_cases([case], name, variant=args.variant)
+        wall = time.perf_counter() - t0
         ok, n = report.counts()["overall"]
         base = base or wall
         print(f"{name:12s} {wall:9.2f} {case.sim_time_ms / wall:10.0f} {wall / base:11.1f}x {ok:>6d}/{n}", flush=True)

@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 import json
-import sys
+
+from spikemem.log import get_logger
 
 from .recording_file import load_stimulus, write_recording
 from .replay import replay
 from .variants import VARIANTS
+
+logger = get_logger(__name__)
 
 
 def add_backend_args(p):
@@ -84,7 +87,7 @@ def _replay(args) -> int:
     record = replay(stim, args.backend, **backend_options(args))
     write_recording(args.out, record)
     n = sum(len(v["spikes_t_ms_neuron"]) for v in record["recorded_spikes"].values())
-    print(f"replayed {stim.C}x{stim.N} memory for {stim.sim_time_ms:g} ms: {n} spikes -> {args.out}", file=sys.stderr)
+    logger.info("replayed %dx%d memory for %g ms: %d spikes -> %s", stim.C, stim.N, stim.sim_time_ms, n, args.out)
     return 0
 
 

@@ -1,7 +1,14 @@
-"""Figures of the CA3 memory (matplotlib, drawn off-screen)."""
+"""Figures of the CA3 memory, drawn off-screen with matplotlib's object-oriented API.
+
+A figure is a matplotlib.figure.Figure on its own Agg canvas: no pyplot, no matplotlib.use(),
+no global state, so a notebook's backend and open figures are left alone. Files are written
+through spikemem.files.atomic_path (a failed save leaves the old file).
+"""
 from __future__ import annotations
 
 import numpy as np
+
+from spikemem.files import atomic_path
 
 from .builder import IN_CONT, IN_CUE, MODEL_POPULATIONS, OUT_CONT, OUT_CUE
 
@@ -10,19 +17,25 @@ LABELS = {"CA3cueCueRecall": "CueCue", "CA3contCueRecall": "ContCue", "CA3contCo
           "CA3MergeCue": "MergeCue", "CA3MergeCont": "MergeCont"}
 
 
-def _plt():
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    return plt
+def _figure(**kw):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    fig = Figure(**kw)
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def _save(fig, path, dpi: int = 110) -> None:
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=dpi)
 
 
 def raster(result, case, path, trial: int = 0, title: str = "") -> None:
     """Spikes of every population, stacked, with the operations marked."""
-    plt = _plt()
     pops = [IN_CUE, IN_CONT, *MODEL_POPULATIONS, OUT_CUE, OUT_CONT]
     pops = [p for p in pops if p in result.spikes]
-    fig, axes = plt.subplots(len(pops), 1, figsize=(11, 1.0 + 0.75 * len(pops)), sharex=True)
+    fig = _figure(figsize=(11, 1.0 + 0.75 * len(pops)))
+    axes = np.atleast_1d(fig.subplots(len(pops), 1, sharex=True))
     for ax, pop in zip(axes, pops):
         tr, st, nr = result.spikes[pop]
         sel = tr == trial
@@ -36,16 +49,16 @@ def raster(result, case, path, trial: int = 0, title: str = "") -> None:
     axes[-1].set_xlabel("time (ms)   green: learn, blue: recall by cue, orange: recall by content")
     fig.suptitle(title or case.name)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    _save(fig, path)
 
 
 def capacity(rows, path) -> None:
     """Recall accuracy against load (stored memories per content bit), one line per size."""
-    plt = _plt()
-    fig, ax = plt.subplots(figsize=(7, 4.5))
+    from matplotlib import colormaps
+    fig = _figure(figsize=(7, 4.5))
+    ax = fig.subplots()
     Cs, Ns = sorted({r["C"] for r in rows}), sorted({r["N"] for r in rows})
-    colors, styles = plt.get_cmap("viridis"), ["-", "--", "-.", ":", (0, (5, 1)), (0, (1, 3))]
+    colors, styles = colormaps["viridis"], ["-", "--", "-.", ":", (0, (5, 1)), (0, (1, 3))]
     for row in rows:
         loads, acc = row["load_bins"], row["recall_accuracy_by_load"]
         keep = [i for i, a in enumerate(acc) if a is not None]
@@ -58,8 +71,7 @@ def capacity(rows, path) -> None:
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7, ncol=2)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    _save(fig, path)
 
 
 def bin_by_load(loads: np.ndarray, correct: np.ndarray, edges: np.ndarray) -> list:

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 import time
 
 from spikemem.errors import ValidationError
+from spikemem.log import get_logger
 from spikemem.optional import require
+
+logger = get_logger(__name__)
 
 RUN_FILE = "run.json"
 TUNABLE = ("tasks", "epochs", "timesteps", "seed", "device", "neuron", "hidden", "batch", "lr", "train_limit",
@@ -139,7 +141,7 @@ def run_command(args) -> int:
     from .train import Run, last_checkpoint, load_checkpoint, load_data
     if args.threads:
         torch.set_num_threads(args.threads)
-    say = (lambda *a: print(*a, file=sys.stderr)) if args.json else print
+    say = logger.info if args.json else print            # results: stdout, unless --json prints them
     os.makedirs(p["out"], exist_ok=True)
     with open(os.path.join(p["out"], RUN_FILE), "w") as f:
         json.dump({"args": p["args"]}, f, indent=1)
@@ -149,12 +151,12 @@ def run_command(args) -> int:
         cfg = p["configs"][m]
         folder = os.path.join(p["out"], m)
         run = Run(cfg, data=data, out_dir=folder, progress=args.progress,
-                  log=lambda s, m=m: say(f"[{m}] {s}"))
+                  log=lambda s, m=m: logger.info(f"[{m}] {s}"))
         if args.resume and os.path.isdir(folder) and any(n.endswith(".pt") for n in os.listdir(folder)):
             ck = last_checkpoint(folder)
             run.load_state(load_checkpoint(ck))
-            say(f"[{m}] resumed from {ck} ({run.next_task}/{cfg.tasks} tasks done)")
-        say(f"[{m}] {cfg.dataset}: {cfg.tasks} tasks, {cfg.epochs} epoch(s), T={cfg.timesteps}, device {cfg.device}")
+            logger.info(f"[{m}] resumed from {ck} ({run.next_task}/{cfg.tasks} tasks done)")
+        logger.info(f"[{m}] {cfg.dataset}: {cfg.tasks} tasks, {cfg.epochs} epoch(s), T={cfg.timesteps}, device {cfg.device}")
         res = run.run()
         runs[m], results[m] = run, res
         say(f"[{m}] accuracy matrix (%, row i = after task i):\n{metrics.format_matrix(res['matrix'])}")
@@ -170,7 +172,7 @@ def run_command(args) -> int:
             from .plots import plot_results
             say(f"plot: {plot_results(results, os.path.join(p['out'], 'accuracy.png'))}")
         except ImportError:
-            say("plot skipped: matplotlib is not installed (pip install 'spikemem[plot]')")
+            logger.warning("plot skipped: matplotlib is not installed")
     if len(results) > 1:
         say("\nmethod      ACC (%)  BWT (%)  seconds")
         for m, res in results.items():

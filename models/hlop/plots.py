@@ -1,17 +1,24 @@
-"""The accuracy-matrix heat map and per-task accuracy curves of one or more runs, in one figure."""
+"""The accuracy-matrix heat map and per-task accuracy curves of one or more runs, in one figure.
+
+Drawn with matplotlib's object-oriented API on an Agg canvas (no pyplot, no matplotlib.use():
+a notebook's backend is left alone) and written through spikemem.files.atomic_path.
+"""
 from __future__ import annotations
 
 import numpy as np
 
+from spikemem.files import atomic_path
+
 
 def plot_results(results: dict, path: str) -> str:
     """results: method -> result dict (with "matrix"); writes a PNG and returns its path."""
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
 
     n = len(results)
-    fig, axes = plt.subplots(2, n, figsize=(max(6.0, 4.8 * n), 9.0), squeeze=False, layout="constrained")
+    fig = Figure(figsize=(max(6.0, 4.8 * n), 9.0), layout="constrained")
+    FigureCanvasAgg(fig)
+    axes = fig.subplots(2, n, squeeze=False)
     for col, (method, res) in enumerate(results.items()):
         rows = res["matrix"]
         K = len(rows)
@@ -36,6 +43,6 @@ def plot_results(results: dict, path: str) -> str:
         if K <= 10:
             ax.legend(fontsize=6, ncol=2, loc="lower left")
     fig.colorbar(im, ax=axes[0, :].tolist(), shrink=0.8, label="accuracy (%)")
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=110)
     return path
