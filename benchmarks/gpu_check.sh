@@ -38,7 +38,7 @@ python3 -m pytest -q -p no:cacheprovider -m gpu tests/test_torch_backend.py test
     | tee "$results/gpu_tests.log" || status=1
 python3 -m pytest -q -p no:cacheprovider tests/test_harness_ca3.py --spikemem-backend=torch --spikemem-device=cuda 2>&1 \
     | tee "$results/harness_torch_cuda.log" || status=1
-for dev in cpu cuda; do     # HLOP (issue 6) on CUDA beside CPU: a 3-task digits smoke run each
+for dev in cpu cuda; do     # HLOP (docs/hlop.md) on CUDA beside CPU: a 3-task digits smoke run each
     python3 -m spikemem continual --dataset digits --tasks 3 --epochs 2 --device $dev --no-plot \
         --export-samples 0 --out "$(mktemp -d)/hlop_$dev" 2>&1 | tee "$results/hlop_$dev.log" || status=1
 done

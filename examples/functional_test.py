@@ -1,4 +1,4 @@
-"""The paper's functional test driven through the operations API (spec ca3_cam.md 3.2).
+"""The paper's functional test driven through the operations API (docs/ca3_protocol.md, 11).
 
     python examples/functional_test.py [--backend NAME]
 """

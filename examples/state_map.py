@@ -1,4 +1,4 @@
-"""The applicability test (spec 3.4): a 4x4 map of flag states stored in a 16x6 memory.
+"""The applicability test (docs/ca3_protocol.md, 11): a 4x4 map of flag states stored in a 16x6 memory.
 
     python examples/state_map.py [--backend NAME]
 """

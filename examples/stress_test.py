@@ -1,4 +1,4 @@
-"""The pyramidal stress test (spec 3.3) and seeded random sequences, scored per operation.
+"""The pyramidal stress test (docs/ca3_protocol.md, 11) and seeded random sequences, scored per operation.
 
     python examples/stress_test.py [--backend NAME] [--variant faithful|gated]
 """

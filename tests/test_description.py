@@ -125,8 +125,8 @@ def test_failed_save_keeps_the_old_file(tmp_path, monkeypatch):
     assert [p.name for p in tmp_path.iterdir()] == ["net.json"]
 
 
-def test_cam_counts_match_the_spec_formulas():
-    """Neurons 5C + 6N + 1 and synapses 2C^2 + C + 6N + 3CN + 2C + 2N, 2CN of them plastic (spec 1.4)."""
+def test_cam_counts_match_the_documented_formulas():
+    """Neurons 5C + 6N + 1 and synapses 2C^2 + C + 6N + 3CN + 2C + 2N, 2CN of them plastic (docs/ca3_protocol.md, 3 and 4)."""
     for C, N in [(5, 10), (16, 6), (32, 32)]:
         net = build_cam(C, N)
         sizes = {p.name: p.size for p in net.populations}

@@ -1,7 +1,7 @@
 """The shared harness: run with `pytest --spikemem-backend=NAME` to check any backend.
 
-Expectations come from the ideal memory and from the authors' recorded results (spec 3.1:
-9/9, 60/60 and 20/20 operations on SpiNNaker) and the robustness study of spec 3.6.
+Expectations come from the ideal memory and from the authors' recorded results (9/9,
+60/60 and 20/20 operations on SpiNNaker) and the failure modes of docs/ca3_protocol.md, 11 and 12.
 """
 import pytest
 from spikemem.models.ca3 import cases
@@ -16,15 +16,15 @@ def test_published_experiments_are_recalled_perfectly(spikemem_target, name, var
 
 
 def test_robust_spacing_recalls_every_cue_and_single_bit(spikemem_target):
-    """Spec 3.6, 14 ms spacing: recall by cue and 1-bit recalls by content are all correct."""
+    """docs/ca3_protocol.md, 12, 14 ms spacing: recall by cue and 1-bit recalls by content are all correct."""
     batch = [cases.random_case(5, 10, 60, seed=s, spacing=14, content="single") for s in range(8)]
     acc = spikemem_target.run(batch).accuracy()
     assert acc["learn"] == acc["recall_cue"] == acc["recall_content"] == 1.0, acc
 
 
 def test_minimum_spacing_degrades_content_recall_as_published(spikemem_target):
-    """Spec 3.6: at minimum spacing the faithful model loses many 1-bit content recalls
-    (76/126 in the spec's runs) while learns keep echoing and cue recalls stay high."""
+    """docs/ca3_protocol.md, 12: at minimum spacing the faithful model loses many 1-bit content
+    recalls (76/126 in the independent re-simulation study) while learns keep echoing and cue recalls stay high."""
     batch = [cases.random_case(5, 10, 60, seed=s, content="single") for s in range(8)]
     acc = spikemem_target.run(batch, "faithful").accuracy()
     assert acc["learn"] == 1.0
@@ -33,7 +33,7 @@ def test_minimum_spacing_degrades_content_recall_as_published(spikemem_target):
 
 
 def test_gating_plasticity_removes_false_associations_of_content_recalls(spikemem_target):
-    """Multi-bit content recalls potentiate query->address pairs (spec 1.5); the gated variant
+    """Multi-bit content recalls potentiate query->address pairs (docs/ca3_protocol.md, 5 and 12); the gated variant
     keeps recalls from writing, so content recalls at robust spacing become more accurate."""
     if spikemem_target.variant:
         pytest.skip("compares two variants; --spikemem-variant forces one")

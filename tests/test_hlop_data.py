@@ -49,7 +49,7 @@ def test_idx_errors(tmp_path):
 def test_official_permutation_seeds():
     from sklearn.utils import shuffle
     perms = data.permutations(10, 784)
-    seeds = [4, 7, 3, 5, 2, 6, 9, 8, 1, 0]                    # spec §4
+    seeds = [4, 7, 3, 5, 2, 6, 9, 8, 1, 0]                    # docs/hlop.md, 8
     for i, p in enumerate(perms):
         np.testing.assert_array_equal(p, shuffle(np.arange(784), random_state=seeds[i] * 100 + i))
         assert sorted(p) == list(range(784))
@@ -94,7 +94,7 @@ def test_task_count_is_checked(bad):
 
 
 def test_acc_bwt_on_the_official_hlop_matrix():
-    """Spec §3.2's measured matrix gives the reported ACC 95.18 and BWT −1.34."""
+    """The official code's measured PMNIST matrix (docs/hlop.md, 12) gives the reported ACC 95.18 and BWT −1.34."""
     rows = """96.1
 96.0 96.7
 96.0 96.7 96.8

@@ -1,4 +1,4 @@
-"""DSR LIF neurons and the projected weight gradient against hand-computed values (spec §2.1, §1.4)."""
+"""DSR LIF neurons and the projected weight gradient against hand-computed values (docs/hlop.md, 3 and 4)."""
 import math
 
 import numpy as np

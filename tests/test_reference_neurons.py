@@ -1,4 +1,4 @@
-"""The reference engine's neuron update against closed-form values (spec ca3_cam.md 1.3)."""
+"""The reference engine's neuron update against closed-form values (docs/update_schemes.md, 3 and 4)."""
 import math
 
 import pytest

@@ -1,4 +1,4 @@
-"""STDP of the reference engine against an independent event-by-event oracle of spec 1.5."""
+"""STDP of the reference engine against an independent event-by-event oracle of docs/stdp.md."""
 import math
 
 import numpy as np
@@ -132,7 +132,7 @@ def test_large_post_history_equals_online_on_the_stress_recording():
 
 
 def test_one_learn_operation_net_effect():
-    """Spec 1.5 table: new bits go to 6, forgotten bits of cue->content go to 0, content->cue to 6 e^(-2/3)."""
+    """docs/ca3_protocol.md, 5: new bits go to 6, forgotten bits of cue->content go to 0, content->cue to 6 e^(-2/3)."""
     from spikemem.harness.cases import Case
     from spikemem.harness.operations import Learn
     from spikemem.models.ca3 import protocol

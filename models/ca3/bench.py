@@ -18,7 +18,7 @@ from .builder import build_cam
 from .cli import add_backend_args, backend_options
 
 # pyNN.nest's sim.run on the C = N = 100, 1000-operation workload, measured on this project's
-# 2-core CPU machine (issue 2): 14 s simulated in 1.9 s.
+# 2-core CPU machine: 14 s simulated in 1.9 s of sim.run.
 NEST_SIM_MS_PER_S = 14000 / 1.9
 
 

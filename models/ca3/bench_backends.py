@@ -5,7 +5,7 @@ batch sizes 1, 64, 1024 and 8192 of independent random sequences. Each (backend,
 in its own process, so its peak memory is its own: the peak RSS the run added to the loaded
 process (Linux VmHWM after a clear_refs reset), and the peak CUDA memory allocated on a GPU. Figures: simulated ms per wall second summed over the batch
 (x real time = that / 1000) and the ratio to the reference engine on the same batch. The
-issue's targets count simulated ms per wall second: >= 5,000,000 for torch-cuda at batch 8192,
+targets count simulated ms per wall second: >= 5,000,000 for torch-cuda at batch 8192,
 i.e. <= 1.6 ms of wall time per 1 ms step of all 8192 trials, and >= 50x the reference.
 A backend's larger batches are skipped, and said so, when the previous batch's time
 extrapolates beyond --budget seconds.
@@ -23,7 +23,7 @@ import time
 import numpy as np
 
 # pyNN.nest on one trial of this workload (C = N = 100 random sequence), this project's 2-core CPU,
-# in simulated ms per wall second (the issue calls it "x real time"; in seconds per second it is 7.3x).
+# in simulated ms per wall second ("x real time" is this / 1000: 7.3x).
 NEST_SIM_MS_PER_S = 7300.0
 
 BACKENDS = {   # label -> (backend name, options)

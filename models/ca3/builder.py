@@ -1,6 +1,6 @@
 """Build the CA3 content-addressable memory of Casanueva-Morato et al. as a spikemem Network.
 
-Populations and projections follow spec ca3_cam.md sections 1.2 and 1.4 row by row. The
+Populations and projections follow docs/ca3_protocol.md, 3 and 4, row by row. The
 input layer is split into INcue / INcont sources and the harness output into OUTcue / OUTcont,
 so that every projection is a plain OneToOne or all-to-all between whole populations.
 """

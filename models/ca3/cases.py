@@ -18,7 +18,7 @@ RANDOM_SIZE = (5, 10)   # C, N of the harness's random sequences (the published 
 
 
 def functional() -> Case:
-    """Experiment 1 (spec 3.2): learn, recall by cue and by fragment, forget; 10 ms apart."""
+    """Experiment 1 (docs/ca3_protocol.md, 11): learn, recall by cue and by fragment, forget; 10 ms apart."""
     ops = [Learn(0, frozenset({0, 1, 8, 9})), Learn(4, frozenset({1, 5, 6})), Learn(3, frozenset({4, 5, 6})),
            Recall(0), RecallContent(frozenset({6})), RecallContent(frozenset({0, 4})),
            Learn(3, frozenset({1, 3, 4, 8})), Recall(3), RecallContent(frozenset({6}))]
@@ -30,7 +30,7 @@ def _bits_of(value: int, n: int) -> frozenset:
 
 
 def stress_pyramidal() -> Case:
-    """Experiment 2 (spec 3.3): three phases of learn / recall-by-cue / 1-bit recalls, 14 ms apart."""
+    """Experiment 2 (docs/ca3_protocol.md, 11): three phases of learn / recall-by-cue / 1-bit recalls, 14 ms apart."""
     C, N, timed = 5, 10, []
     for phase, start in enumerate((1, 281, 561)):
         for i in range(C):
@@ -47,7 +47,7 @@ STATE_MAP = ((0, 5, 1, 3), (0, 3, 4, 5), (0, 5, 4, 3), (2, 4, 4, 3))
 
 
 def state_map() -> Case:
-    """Experiment 3 (spec 3.4): a 4x4 map of 6 flag states, learned and queried at minimum spacing."""
+    """Experiment 3 (docs/ca3_protocol.md, 11): a 4x4 map of 6 flag states, learned and queried at minimum spacing."""
     cells = [s for row in STATE_MAP for s in row]
     timed = [(7.0 * k, Learn(k, frozenset({s}))) for k, s in enumerate(cells)]
     for q, bits in enumerate(({1, 2, 4}, {3}, {5}, {0})):

@@ -26,7 +26,7 @@ def run_demo(backend=None, variant="faithful", png="ca3_demo.png", out=sys.stdou
     report, result = CA3Memory.run_cases([case], backend, variant=variant, return_result=True, **backend_options)
     print(f"CA3 content-addressable memory: {case.C} addresses x {case.N} bits, backend {report.label['backend']}, "
           f"variant {variant}", file=out)
-    print("The paper's functional test (spec 3.2): learn, recall by cue and by fragment, forget by relearning.",
+    print("The paper's functional test: learn, recall by cue and by fragment, forget by relearning.",
           file=out)
     head = f"{'t0 ms':>5}  {'operation':<28} {'expected (addresses, bits)':<30} {'recalled':<30}"
     print(head, file=out)

@@ -1,6 +1,6 @@
 """The CA3 memory as its users drive it: learn, recall by cue, recall by content fragment.
 
-Operations are placed by a scheduler that keeps the minimum spacing of spec section 2 (or a
+Operations are placed by a scheduler that keeps the minimum spacing of docs/ca3_protocol.md, 8 (or a
 wider one); every call re-runs the whole schedule on the chosen backend (a spiking memory's
 state is its spike history, so this is exact on every backend, including ones that cannot
 pause). A rejected operation raises before anything changes.

@@ -1,4 +1,4 @@
-"""Parameters of the CA3 content-addressable memory (spec ca3_cam.md sections 1.2-1.5)."""
+"""Parameters of the CA3 content-addressable memory (docs/ca3_protocol.md, 2-5)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
@@ -23,7 +23,7 @@ class CA3Params:
     w_gate: float = 9.0         # ContCue -> ContCond
     w_int: float = 2.0          # CondInt -> ContCond
     w_init_plastic: float = 0.0
-    inh_scale_by_n: bool = True  # inhibitory all-to-all weights are w * N (spec section 4 item 10)
+    inh_scale_by_n: bool = True  # inhibitory all-to-all weights are w * N (docs/ca3_protocol.md, 4 Projections)
     dt: float = 1.0
     scheme: str = "spinnaker"
     # Variant, not in the paper: STDP only while a learn operation runs (a third-factor gate

@@ -1,4 +1,4 @@
-"""The CA3 input protocol and output decoder (spec ca3_cam.md sections 2 and 4 item 9).
+"""The CA3 input protocol and output decoder (docs/ca3_protocol.md, 6 Operations and 7 Decoding).
 
 learn(c, B): IN[c] and IN[C+b] spike at t0, t0+1, t0+2; recall by cue: one spike of IN[c];
 recall by content: one spike of each queried bit. The answer is the OUT spikes in

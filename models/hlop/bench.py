@@ -3,7 +3,7 @@
 Runs the PMNIST-size network (784–800–800–10, batch 64) on synthetic inputs, HLOP with the
 subspace sizes of the last task (the most expensive state), and prints seconds per batch, the
 HLOP/fine-tuning ratio and the projected training time of 10 tasks × 938 batches next to the
-official code's measured figures (spec hlop.md §5).
+official code's measured figures (docs/hlop.md, 12).
 """
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import time
 
 from spikemem.optional import require
 
-# official code, HLOP, seconds per training minibatch (spec §5: CPU 2 threads; T=20 from a 50-batch probe)
+# official code, HLOP, seconds per training minibatch (docs/hlop.md, 12: CPU 2 threads; T=20 from a 50-batch probe)
 OFFICIAL_PER_BATCH = {"cpu": {10: 0.07, 20: 0.23}}
 BATCHES = 10 * 938
 
@@ -73,7 +73,7 @@ def run_bench(args) -> int:
               f"{('%.3f' % ref) if ref else '-':>22} {('%.1fx' % (ref / cost['hlop'])) if ref else '-':>9} "
               f"{cost['hlop'] * BATCHES:19.0f}s")
     print("hlop at the last task's subspace sizes (the most expensive state); the 10-task column counts "
-          "training minibatches only. Official: spec hlop.md §5, 2 CPU threads on an idle machine.")
+          "training minibatches only. Official: docs/hlop.md, 12, 2 CPU threads on an idle machine.")
     return 0
 
 

@@ -1,4 +1,4 @@
-"""Run settings per dataset: the official PMNIST values (spec §1.5, §2.3) and a scaled digits set."""
+"""Run settings per dataset: the official PMNIST values (docs/hlop.md, 6 and 8) and a scaled digits set."""
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
@@ -40,7 +40,7 @@ class Config:
     data_dir: str | None = None
 
     def dims_added(self, task: int) -> tuple:
-        """Lateral rows added for `task` (spec §1.5: first, then inc − shrink·(task//3) from task 1 on)."""
+        """Lateral rows added for `task` (docs/hlop.md, 6: first, then inc − shrink·(task//3) from task 1 on)."""
         if task == 0:
             return tuple(self.dims_first)
         cut = self.dims_shrink * (task // 3)
@@ -89,13 +89,12 @@ class Config:
 
 
 DEFAULTS = {
-    # official PMNIST settings (spec §2.3, §1.5)
+    # official PMNIST settings (docs/hlop.md, 6-8)
     "pmnist": dict(tasks=10, epochs=1, timesteps=20, hidden=800, batch=64, lr=0.1,
                    hebb_lr=(0.001, 0.01, 0.01), dims_first=(80, 200, 100), dims_inc=(70, 70, 70),
                    dims_shrink=20, ewc_lambda=5000.0),
-    # 64-pixel digits: a smaller net, more epochs so the subspace sees enough minibatches (spec §3.3)
     # digits on a 16×16 canvas: a smaller net and more epochs, so the subspaces see enough
-    # minibatches (spec §3.3); sizes grow per task like PMNIST's, shrinking by 4 at tasks 3, 6, 9
+    # minibatches (docs/hlop.md, 12); sizes grow per task like PMNIST's, shrinking by 4 at tasks 3, 6, 9
     "digits": dict(tasks=10, epochs=10, timesteps=10, hidden=256, batch=32, lr=0.1,
                    hebb_lr=(0.01, 0.01, 0.01), dims_first=(30, 60, 40), dims_inc=(20, 24, 20),
                    dims_shrink=4, ewc_lambda=20000.0, eval_batch=500),

@@ -1,6 +1,6 @@
 """Permuted-pixel task sequences: PMNIST from IDX files, and permuted scikit-learn digits offline.
 
-The pixels of every task are permuted with the official seeds (spec §4); the base images are held
+The pixels of every task are permuted with the official seeds (docs/hlop.md, 8); the base images are held
 once and permuted per batch, so ten tasks cost the memory of one.
 """
 from __future__ import annotations

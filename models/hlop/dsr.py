@@ -1,4 +1,4 @@
-"""DSR LIF neurons (spec hlop.md §2.1): LIF spikes forward, a rate map backward.
+"""DSR LIF neurons (docs/hlop.md, 4): LIF spikes forward, a rate map backward.
 
 Under DSR every time step of a layer receives the same error (δ/T), so a dense layer followed by
 DSR LIF neurons has the weight gradient δᵀ·mean_t(x_t): the layer below is fused with the

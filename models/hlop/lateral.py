@@ -1,4 +1,4 @@
-"""Hebbian lateral subspace neurons of one shared layer (spec hlop.md §1.2).
+"""Hebbian lateral subspace neurons of one shared layer (docs/hlop.md, 2).
 
 Rows of H are the lateral neurons' weights. Oja's subspace rule drives them to an orthonormal
 basis of the principal subspace of the presynaptic activity; rows of finished tasks are frozen

@@ -1,4 +1,4 @@
-"""ACC and BWT of an accuracy matrix A[i, j] = test accuracy on task j after training task i (spec §4)."""
+"""ACC and BWT of an accuracy matrix A[i, j] = test accuracy on task j after training task i (docs/hlop.md, 9)."""
 from __future__ import annotations
 
 import numpy as np

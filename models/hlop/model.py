@@ -1,4 +1,4 @@
-"""The spiking MLP n_in–h–h–n_out of the PMNIST experiments (spec §2.2), bias-free, one shared head.
+"""The spiking MLP n_in–h–h–n_out of the PMNIST experiments (docs/hlop.md, 5), bias-free, one shared head.
 
 Every weight layer is shared across tasks and carries a Lateral module. `neuron='dsr'` is the
 DSR LIF network; `neuron='bptt'` is a surrogate-gradient BPTT network on snnTorch Leaky neurons.
@@ -53,7 +53,7 @@ class SpikingMLP(nn.Module):
         r2 = dsr.weighted_rate(s2)
         r2d = r2.detach()
         logits = dsr.LinearGradRow.apply(r2, W3, self._grad_row(2, r2d, project))
-        # Hebbian inputs: the analog input, then the weighted firing rates (spec §1.4)
+        # Hebbian inputs: the analog input, then the weighted firing rates (docs/hlop.md, 5)
         return logits, [x.detach(), r1, r2d]
 
     def _grad_row(self, layer: int, row: torch.Tensor, project: bool) -> torch.Tensor:
@@ -112,7 +112,7 @@ def _linear_init(n_out: int, n_in: int, generator) -> torch.Tensor:
 def _snntorch_neurons():
     snn = require("snntorch", "snntorch")
     from snntorch import surrogate
-    # spec §1.6: tau=2 without input decay (beta 0.5), threshold 1, soft reset (snnTorch detaches
+    # docs/hlop.md, 4: tau=2 without input decay (beta 0.5), threshold 1, soft reset (snnTorch detaches
     # it), sigmoid surrogate with alpha 4
     return tuple(snn.Leaky(beta=0.5, threshold=1.0, spike_grad=surrogate.sigmoid(slope=4),
                            reset_mechanism="subtract") for _ in range(2))

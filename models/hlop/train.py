@@ -1,4 +1,4 @@
-"""The continual-learning loop shared by HLOP and the baselines (spec §1.3, §4).
+"""The continual-learning loop shared by HLOP and the baselines (docs/hlop.md, 7 and 9).
 
 Every random draw of task t comes from generators seeded by (seed, t), and a checkpoint is
 written after every task, so a run resumed from task t's checkpoint ends exactly like an
@@ -92,7 +92,7 @@ class Run:
             for lat, k in zip(model.laterals, cfg.dims_added(t)):
                 lat.add(k, g)
             model.laterals_to(self.dev)
-        for v in model.vth:                      # thresholds learn in task 0 only (spec §1.4)
+        for v in model.vth:                      # thresholds learn in task 0 only (docs/hlop.md, 4)
             v.requires_grad_(t == 0)
         params = [p for p in model.parameters() if p.requires_grad]
         opt = torch.optim.SGD(params, lr=cfg.lr)

@@ -1,7 +1,7 @@
 """Pair STDP with additive weight dependence; every timing convention is a named field.
 
 The defaults are sPyNNaker 7 (master after Oct 2021), the semantics that reproduce the
-authors' SpiNNaker recordings of the CA3 memory (spec ca3_cam.md section 1.5).
+authors' SpiNNaker recordings of the CA3 memory (docs/stdp.md; docs/ca3_protocol.md, 5 Plasticity).
 """
 from __future__ import annotations
 

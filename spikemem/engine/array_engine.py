@@ -6,7 +6,7 @@ rule, each order of operations and each rounding: torch in float64 reproduces th
 spike for spike by construction.
 
 All IF neurons of all populations live in flat (batch, n) arrays. A step is: the membrane
-update (IF_curr_exp of spec ca3_cam.md 1.3, or a library's cell), the refractory hold,
+update (IF_curr_exp, docs/update_schemes.md, or a library's cell), the refractory hold,
 threshold and reset; the step's IF and source spikes; STDP post events due now, then the
 plastic pre events (depression, then transmission); static delivery into a ring buffer of
 future input. Synapse delivery is event-driven: a step costs a fixed handful of array

@@ -1,4 +1,4 @@
-"""Pair STDP on a batch of weight matrices, event by event (spec ca3_cam.md section 1.5).
+"""Pair STDP on a batch of weight matrices, event by event (docs/stdp.md).
 
 One implementation for every array library: it comes in as an `ops` object (spikemem.engine.numpy_ops
 for numpy, spikemem.engine.torch_ops for torch), so numpy and torch share each rule and each

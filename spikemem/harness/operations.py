@@ -35,7 +35,7 @@ class RecallContent:
 class Outcome:
     """What a memory returned for one operation: the address set and the content bits.
 
-    echo: for an expected learn, the forgotten old bits, which echo once (spec 1.7) and are
+    echo: for an expected learn, the forgotten old bits, which echo once (docs/ca3_protocol.md, 10) and are
     reported but not scored: a corrupted memory echoes its actual, not its ideal, old content.
     """
 

@@ -7,8 +7,8 @@ from .operations import LEARN, RECALL_CONTENT, RECALL_CUE, Outcome
 class IdealCAM:
     """One content per address; relearning replaces it.
 
-    A learn echoes its address and the new bits (the forgotten old bits echo once too, spec
-    ca3_cam.md section 1.7: they are listed as `echo`, not scored); a recall by cue returns the
+    A learn echoes its address and the new bits (the forgotten old bits echo once too,
+    docs/ca3_protocol.md, 7 and 10: they are listed as `echo`, not scored); a recall by cue returns the
     address and its content; a recall by content returns every address sharing a bit with
     the query, plus the query bits.
     """
