@@ -97,7 +97,7 @@ def _fmt_acc(x) -> str:
 
 def _stress(args) -> int:
     from spikemem import ValidationError
-    from .experiments import stress
+    from .sweeps import stress
     if args.batch < 1:
         raise ValidationError("batch", args.batch, "must be >= 1")
     res = stress(args.memories, args.bits, args.ops, args.spacing, args.seed, args.batch, args.backend,
@@ -115,7 +115,7 @@ def _stress(args) -> int:
 
 def _capacity(args) -> int:
     from spikemem import ValidationError
-    from .experiments import capacity
+    from .sweeps import capacity
     try:
         sizes = [int(x) for x in args.sizes.split(",") if x.strip()]
     except ValueError:

@@ -1,4 +1,5 @@
-"""Random-sequence stress runs and capacity sweeps of the CA3 memory, batched."""
+"""Random-sequence stress runs and capacity sweeps of the CA3 memory, batched (the published
+experiments are in cases.py)."""
 from __future__ import annotations
 
 import numpy as np
