@@ -5,7 +5,8 @@
 Child loggers ("spikemem.backends.pynn", ...) come from get_logger(__name__). With no
 handler configured by the application, notices at INFO and above reach stderr through
 logging's last-resort handler only from WARNING up; the CLI installs a plain stderr handler
-at INFO (-v: DEBUG).
+at INFO (-v: DEBUG, -q: WARNING). At DEBUG the PyNN backends also let the simulators' own output
+through (otherwise it goes to the run folder's simulator.log).
 """
 from __future__ import annotations
 

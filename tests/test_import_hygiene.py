@@ -2,7 +2,7 @@
 import subprocess
 import sys
 
-HEAVY = ("torch", "pyNN", "nest", "brian2", "spynnaker", "snntorch", "norse", "nir", "matplotlib")
+HEAVY = ("torch", "pyNN", "nest", "brian2", "spynnaker", "snntorch", "norse", "nir", "neo", "matplotlib")
 
 
 def test_core_reference_backend_and_cam_import_no_heavy_simulator():
