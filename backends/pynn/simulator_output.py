@@ -118,10 +118,3 @@ def _root_logger_restored():
                 root.removeHandler(h)
         root.setLevel(level)
 
-
-def tail(path, lines: int = 5) -> str:
-    """The last lines of a log (for an error message), or '' when there is none."""
-    try:
-        return "\n".join(Path(path).read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return ""

@@ -2,8 +2,9 @@
 
 Layout, as PyNN's own recordings (pyNN.recording.Recorder) annotate them:
 - the Block holds one Segment per trial (Segment.index = trial, name "trialNNN");
-- each recorded population gives one SpikeTrain per neuron, in ms, t_start = 0 and
-  t_stop = steps * dt, annotated source_population (the population's name), source_index
+- each recorded population gives one SpikeTrain per neuron, in ms, t_start = 0 (or a live
+  session window's first step) and t_stop = steps * dt, annotated source_population (the
+  population's name), source_index
   (the neuron's index in it) and channel_id (the index again: spikemem has no simulator ids;
   PyNN backends keep the simulator's);
 - each population with recorded V gives one AnalogSignal named "v" in mV, one column per
@@ -39,6 +40,7 @@ def result_to_block(result: Result):
 def _segment(result: Result, trial: int, neo, pq):
     seg = neo.Segment(name=f"trial{trial:03d}", index=trial)
     t_stop = result.steps * result.dt * pq.ms
+    t_start = getattr(result, "start", 0) * result.dt * pq.ms   # a live session's window starts later
     for pop, (tr, st, nr) in result.spikes.items():
         sel = tr == trial
         steps, neurons = st[sel], nr[sel]
@@ -46,12 +48,12 @@ def _segment(result: Result, trial: int, neo, pq):
         counts = np.bincount(neurons, minlength=result.sizes[pop])
         per_neuron = np.split(steps[order] * result.dt, np.cumsum(counts)[:-1])
         for i, times in enumerate(per_neuron):
-            seg.spiketrains.append(neo.SpikeTrain(times * pq.ms, t_start=0.0 * pq.ms, t_stop=t_stop,
+            seg.spiketrains.append(neo.SpikeTrain(times * pq.ms, t_start=t_start, t_stop=t_stop,
                                                   source_population=pop, source_index=i, channel_id=i))
     for pop, v in result.v.items():
         n = v.shape[2]
         seg.analogsignals.append(neo.AnalogSignal(
-            v[trial], units="mV", t_start=0.0 * pq.ms, sampling_period=result.dt * pq.ms, name="v",
+            v[trial], units="mV", t_start=t_start, sampling_period=result.dt * pq.ms, name="v",
             source_population=pop, channel_ids=np.arange(n), array_annotations={"channel_index": np.arange(n)}))
     for x in seg.spiketrains + seg.analogsignals:
         x.segment = seg
