@@ -4,9 +4,8 @@ Layout, as PyNN's own recordings (pyNN.recording.Recorder) annotate them:
 - the Block holds one Segment per trial (Segment.index = trial, name "trialNNN");
 - each recorded population gives one SpikeTrain per neuron, in ms, t_start = 0 (or a live
   session window's first step) and t_stop = steps * dt, annotated source_population (the
-  population's name), source_index
-  (the neuron's index in it) and channel_id (the index again: spikemem has no simulator ids;
-  PyNN backends keep the simulator's);
+  population's name), source_index (the neuron's index in it) and channel_id (the index again:
+  spikemem has no simulator ids; PyNN backends keep the simulator's);
 - each population with recorded V gives one AnalogSignal named "v" in mV, one column per
   neuron, sampled every dt from t = 0 (sample k is V after step k, the step whose spikes are at
   k * dt), annotated source_population, channel_ids and array_annotations channel_index.
