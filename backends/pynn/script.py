@@ -50,12 +50,13 @@ def pynn_script(network, simulator: str, duration_ms: float, inputs=None, trial:
     if simulator == "brian2":
         parts.append(_brian2_timing(plain))
     parts.append(_main(simulator, setup, codegen))
-    return "\n\n".join(parts) + "\n"
+    return "\n\n\n".join(parts) + "\n"
 
 
 def _header(network, simulator: str, duration: float) -> str:
     return (f'"""Standalone PyNN script: the spikemem network {network.name!r} on {simulator}.\n\n'
-            f"Written by `spikemem export pynn` from the network's lowered form. Needs only {PACKAGES[simulator]}.\n"
+            "Written by `spikemem export pynn` from the network's lowered form. Needs only\n"
+            f"{PACKAGES[simulator]}.\n"
             + ("The board comes from spynnaker.cfg (see spynnaker.cfg.example) or ~/.spynnaker.cfg.\n"
                if simulator == "spinnaker" else "")
             + f"Run: python {script_name(simulator)} [--out SPIKES.json] [--duration MS]   (default {duration:g} ms)\n"
@@ -96,11 +97,11 @@ def _build(plain, stim, simulator) -> str:
             trains = stim.get(name) or []
             if not any(len(t) for t in trains):
                 trains = []   # sPyNNaker 7.4 fails on a list of only empty trains
-            cell = f"sim.SpikeSourceArray(spike_times={_indent(_lit(trains), 8)})"
+            head = f"    pops[{name!r}] = sim.Population({p['size']}, sim.SpikeSourceArray(spike_times="
+            lines.append(f"{head}{_indent(_lit(trains), len(head))}), label={name!r})")
         else:
             args = ", ".join(f"{k}={v!r}" for k, v in p["params"].items())
-            cell = f"sim.IF_curr_exp({args})"
-        lines.append(f"    pops[{name!r}] = sim.Population({p['size']}, {cell}, label={name!r})")
+            lines.append(f"    pops[{name!r}] = sim.Population({p['size']}, sim.IF_curr_exp({args}), label={name!r})")
         if p["kind"] != "SpikeSourceArray":
             lines.append(f"    pops[{name!r}].initialize(v={p['v_init']!r})")
         if p["record_spikes"]:
@@ -114,12 +115,12 @@ def _build(plain, stim, simulator) -> str:
             synapse = "sim.StaticSynapse()"
         else:
             ddf = "" if simulator == "spinnaker" else f", dendritic_delay_fraction={rule['dendritic_delay_fraction']!r}"
-            synapse = (f"sim.STDPMechanism(\n        timing_dependence=sim.SpikePairRule(tau_plus={rule['tau_plus']!r}, "
+            synapse = (f"sim.STDPMechanism(\n            timing_dependence=sim.SpikePairRule(tau_plus={rule['tau_plus']!r}, "
                        f"tau_minus={rule['tau_minus']!r}, A_plus={rule['A_plus']!r}, A_minus={rule['A_minus']!r}),\n"
-                       f"        weight_dependence=sim.AdditiveWeightDependence(w_min={rule['w_min']!r}, "
-                       f"w_max={rule['w_max']!r}),\n        weight=0.0, delay={pr['delay']!r}{ddf})")
+                       f"            weight_dependence=sim.AdditiveWeightDependence(w_min={rule['w_min']!r}, "
+                       f"w_max={rule['w_max']!r}),\n            weight=0.0, delay={pr['delay']!r}{ddf})")
         lines.append(f"    # {pr['name']}: (pre, post, weight nA, delay ms)")
-        lines.append(f"    conn = {_indent(_lit(conn), 4)}")
+        lines.append(f"    conn = {_indent(_lit(conn), 11)}")
         lines.append(f"    projs[{pr['name']!r}] = sim.Projection(\n        pops[{pr['pre']!r}], pops[{pr['post']!r}], "
                      f"sim.FromListConnector(conn, column_names=['weight', 'delay']),\n        {synapse},\n"
                      f"        receptor_type={pr['receptor']!r}, label={pr['name']!r})")
