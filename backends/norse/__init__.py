@@ -49,7 +49,9 @@ class NorseNeurons:
         c, n, const = engine.c, engine.c.n_if, engine.ops.array
         p, dt = c.params, c.dt
         require_single_tau_syn(c, "Norse LIF")
-        alpha_m, alpha_s = p["alpha"], p["decay"][:n]
+        delta = p["direct"] > 0
+        _check_delta(p, delta, integration)
+        alpha_m, alpha_s = p["alpha"], np.where(delta, 0.5, p["decay"][:n])   # (delta: placeholder, see below)
         tau_m, tau_s = -dt / np.log(alpha_m), -dt / np.log(alpha_s)
         if integration == "exact":
             tm_inv, ts_inv, k = (1.0 - alpha_m) / dt, (1.0 - alpha_s) / dt, 1
@@ -72,11 +74,16 @@ class NorseNeurons:
                         f"with exact decay factors) or integration='substep'")
             else:
                 k = substeps or int(math.ceil(dt / (0.1 * float(np.min(np.minimum(tau_m, tau_s), initial=dt)))))
+        if delta.any():
+            # IFCurrDelta: i lives one step (decay factor 1 - dt ts_inv = 0) and its one update
+            # of v, dt tm_inv i, is the weight in mV.
+            ts_inv = np.where(delta, 1.0 / dt, ts_inv)
+            gain = np.where(delta, 1.0 / (dt * tm_inv), gain)
         self.k, self.sub_dt = k, dt / k
         self.params = LIFParameters(tau_syn_inv=const(ts_inv), tau_mem_inv=const(tm_inv),
                                     v_leak=const(p["v_rest"] + p["R"] * p["i_offset"]),
                                     v_th=const(np.full(n, np.inf)), v_reset=engine.v_reset)
-        self.input = SignedInput(c, const(gain), torch.zeros_like(engine.V))
+        self.input = SignedInput(c, const(gain), torch.zeros_like(engine.V), const(p["direct"]))
         held = integration == "substep" and c.scheme == "spinnaker"
         self.end_decay = const(alpha_s) if held else None   # ... and decays at its end
         self.i = torch.zeros_like(engine.V)
@@ -91,10 +98,20 @@ class NorseNeurons:
         return state.v
 
 
+def _check_delta(p, delta, integration):
+    if np.any(delta & (p["alpha"] >= 1.0)):
+        raise UnsupportedFeature("IFCurrDelta with tau_m = inf: Norse's LIF step moves v by dt/tau_m of its "
+                                 "input, nothing without leak (cell.no_leak); use the reference or torch backend")
+    if delta.any() and integration == "substep":
+        raise UnsupportedFeature("integration='substep' with IFCurrDelta: a delta synapse has no current to "
+                                 "sub-step; use integration='exact' or 'euler'")
+
+
 class NorseBackend(Extra):
     name = "norse"
     requires, extra = ("torch", "norse"), "norse"
-    unsupported = frozenset()   # distinct tau_syn_E/tau_syn_I is refused at run (UnsupportedFeature)
+    # spikemem.description.features vocabulary; distinct tau_syn_E/tau_syn_I is refused at run (UnsupportedFeature)
+    unsupported = frozenset({"cell.no_leak"})
 
     def __init__(self, device: str = "cpu", dtype: str = "float32", integration: str = "exact",
                  substeps: int | None = None, **unknown):

@@ -155,6 +155,8 @@ class PyNNBackend(Extra):
             brian2.prefs.codegen.target = self.codegen
             brian2.BrianLogger.suppress_name("synapses_dt_mismatch")
         sim.setup(**setup_options(self.profile, plain["dt"], self.spike_precision))
+        if self.profile.name == "nest":
+            _nest_delta_state(sim)
         pops, projs = instantiate.build(sim, plain, stim)
         if self.profile.name == "brian2":
             _brian2_stdp_timing(plain, projs)
@@ -188,3 +190,12 @@ def _brian2_stdp_timing(plain, projs):
             for syn in row.values():
                 syn.post.delay = 2 * pr["delay"] * brian2.ms
                 syn.post.order = syn.pre.order - 1
+
+
+def _nest_delta_state(sim):
+    """pyNN.nest 0.13 maps no state variables for IF_curr_delta, so v can be neither initialised
+    nor recorded; iaf_psc_delta calls it V_m, in mV, as iaf_psc_exp does."""
+    cls = sim.IF_curr_delta
+    if not getattr(cls, "variable_map", None):
+        cls.variable_map, cls.scale_factors = {"v": "V_m"}, {"v": 1}
+

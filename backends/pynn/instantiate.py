@@ -12,7 +12,7 @@ def build(sim, plain, stimulus):
                 trains = []   # sPyNNaker 7.4 fails on a list of only empty trains
             pop = sim.Population(p["size"], sim.SpikeSourceArray(spike_times=trains), label=p["name"])
         else:
-            pop = sim.Population(p["size"], sim.IF_curr_exp(**p["params"]), label=p["name"])
+            pop = sim.Population(p["size"], getattr(sim, p["kind"])(**p["params"]), label=p["name"])
             pop.initialize(v=p["v_init"])
         if p["record_spikes"]:
             pop.record("spikes")

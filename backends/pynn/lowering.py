@@ -15,13 +15,22 @@ from spikemem.errors import UnsupportedFeature, ValidationError
 from .simulators import Profile
 
 CELL_PARAMS = ("cm", "tau_m", "tau_syn_E", "tau_syn_I", "v_rest", "v_reset", "v_thresh", "tau_refrac", "i_offset")
+DELTA_PARAMS = ("cm", "tau_m", "v_rest", "v_reset", "v_thresh", "tau_refrac", "i_offset")
 
 
 def check_features(network, profile: Profile) -> None:
-    """Refuse what the simulator cannot express, naming the projection and the feature."""
+    """Refuse what the simulator cannot express, naming the population or projection and the feature."""
     dt = network.simulation.dt
     if profile.fixed_dt is not None and dt != profile.fixed_dt:
         raise UnsupportedFeature(f"simulation.dt={dt!r}: {profile.name} needs a {profile.fixed_dt:g} ms timestep")
+    for p in network.populations:
+        if p.is_source:
+            continue
+        used = {"cell.delta": p.cell.kind == "IF_curr_delta", "cell.no_leak": p.cell.tau_m == float("inf"),
+                "cell.onset": bool(p.cell.onset)}
+        need = sorted(f for f, u in used.items() if u and f in profile.unsupported)
+        if need:
+            raise UnsupportedFeature(f"{p.name}.cell: {profile.name} cannot express {FEATURES[need[0]]} ({need[0]})")
     for pr in network.projections:
         if pr.plasticity is None:
             continue
@@ -45,7 +54,7 @@ def check_scheme(network, profile: Profile, foreign_scheme: bool = False) -> str
 
 
 def _cell(cell, profile: Profile, dt: float) -> dict:
-    p = {k: float(getattr(cell, k)) for k in CELL_PARAMS}
+    p = {k: float(getattr(cell, k)) for k in (DELTA_PARAMS if cell.kind == "IF_curr_delta" else CELL_PARAMS)}
     steps = round(cell.tau_refrac / dt)
     p["tau_refrac"] = (steps + profile.refractory_extra_steps) * dt if steps else 0.0
     return p
@@ -74,13 +83,14 @@ def lower(network, profile: Profile) -> dict:
         if p.is_source:
             entry.update(kind="SpikeSourceArray")
         else:
-            entry.update(kind="IF_curr_exp", params=_cell(p.cell, profile, dt), v_init=float(p.cell.v_start))
+            entry.update(kind=p.cell.kind, params=_cell(p.cell, profile, dt), v_init=float(p.cell.v_start))
         pops.append(entry)
     projs = []
     for pr in network.projections:
         pre, post, w, d = pr.connections(network.population(pr.pre).size, network.population(pr.post).size)
         if pr.receptor == "inhibitory" and profile.negative_inhibition:
             w = -w
+        w = w * _delta_weight_scale(network.population(pr.post).cell, profile, dt)
         conn = np.column_stack([pre, post, w, d]).tolist()
         for row in conn:
             row[0], row[1] = int(row[0]), int(row[1])
@@ -89,6 +99,15 @@ def lower(network, profile: Profile) -> dict:
                       "stdp": _stdp(pr.plasticity, profile) if pr.plasticity is not None else None})
     return {"format": "spikemem-pynn/1", "simulator": profile.name, "dt": dt, "name": network.name,
             "populations": pops, "projections": projs}
+
+
+def _delta_weight_scale(cell, profile: Profile, dt: float) -> float:
+    """The description's IFCurrDelta weight is the jump of V in mV, as NEST's and Brian2's. sPyNNaker
+    holds a delta weight w as a current w/dt for one step, which moves V by (1 - exp(-dt/tau_m)) R w/dt;
+    its weight is scaled so that the jump is the description's (docs/nir.md, "IFCurrDelta")."""
+    if cell.kind != "IF_curr_delta" or not profile.delta_as_current:
+        return 1.0
+    return dt / (-np.expm1(-dt / cell.tau_m) * cell.tau_m / cell.cm)
 
 
 def shift_steps(events: dict, profile: Profile, network) -> int:

@@ -24,6 +24,7 @@ class Profile:
     source_min_time_steps: int     # source spikes at steps < this are refused by the simulator
     fixed_dt: float | None         # the only timestep the simulator accepts
     unsupported: frozenset
+    delta_as_current: bool = False  # IF_curr_delta weights are a one-step current (sPyNNaker), not mV
 
 
 NEST = Profile(
@@ -35,7 +36,7 @@ NEST = Profile(
     unsupported=frozenset({"scheme.spinnaker", "stdp.gate", "stdp.dendritic_delay", "stdp.traces.nearest",
                            "stdp.clamp.per_update", "stdp.transmit.before_update", "stdp.potentiate_at_zero",
                            "stdp.no_depress_at_zero", "stdp.post_history", "stdp.w_min_nonzero",
-                           "stdp.inhibitory"}))
+                           "stdp.inhibitory", "cell.no_leak", "cell.onset"}))
 
 BRIAN2 = Profile(
     "brian2", "pyNN.brian2", "exact", negative_inhibition=True, stdp_amplitude_per_w_max=True,
@@ -46,14 +47,19 @@ BRIAN2 = Profile(
     refractory_extra_steps=1, source_min_time_steps=0, fixed_dt=None,
     unsupported=frozenset({"scheme.spinnaker", "stdp.gate", "stdp.dendritic_delay", "stdp.traces.nearest",
                            "stdp.clamp.per_update", "stdp.transmit.before_update", "stdp.potentiate_at_zero",
-                           "stdp.no_depress_at_zero", "stdp.post_history", "stdp.inhibitory"}))
+                           "stdp.no_depress_at_zero", "stdp.post_history", "stdp.inhibitory", "cell.no_leak",
+                           "cell.onset",
+                           # pyNN.brian2's IF_curr_delta adds the weight after the threshold test (seen one
+                           # step late, after one more leak) and during the refractory period (docs/nir.md)
+                           "cell.delta"}))
 
 SPINNAKER = Profile(
     "spinnaker", "pyNN.spiNNaker", "spinnaker", negative_inhibition=False, stdp_amplitude_per_w_max=False,
     dendritic_delay_fraction=1.0, refractory_extra_steps=0, source_min_time_steps=0, fixed_dt=1.0,
     unsupported=frozenset({"scheme.exact", "stdp.gate", "stdp.dendritic_delay", "stdp.traces.nearest", "stdp.clamp.per_update",
                            "stdp.transmit.before_update", "stdp.potentiate_at_zero", "stdp.no_depress_at_zero",
-                           "stdp.post_history.not16", "stdp.w_min_nonzero"}))
+                           "stdp.post_history.not16", "stdp.w_min_nonzero", "cell.no_leak", "cell.onset"}),
+    delta_as_current=True)
 
 PROFILES = {p.name: p for p in (NEST, BRIAN2, SPINNAKER)}
 

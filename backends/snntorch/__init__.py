@@ -36,7 +36,9 @@ class SynapticNeurons:
                                      f"(got {float(p['i_offset'][p['i_offset'] != 0][0])} nA); use the torch backend")
         alpha_m, alpha_s = p["alpha"], p["decay"][:n]
         gain = (1.0 - alpha_m) * p["R"] * p["init"][:n] if c.scheme == "spinnaker" else p["p21"][:n]
-        self.input = SignedInput(c, const(gain), torch.zeros_like(engine.V))
+        # IFCurrDelta: alpha_s = 0, so syn is this step's input, which lands on mem unscaled (mV).
+        gain = np.where(p["direct"] > 0, 1.0, gain)
+        self.input = SignedInput(c, const(gain), torch.zeros_like(engine.V), const(p["direct"]))
         self.v_rest = const(p["v_rest"])
         self.cell = snntorch.Synaptic(alpha=const(alpha_s), beta=const(alpha_m),
                                       threshold=1e30, reset_mechanism="none").to(engine.ops.device)

@@ -1,6 +1,7 @@
 """Neuron types of the description, in PyNN units (ms, mV, nF, nA)."""
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, fields
 
 from ..errors import ValidationError
@@ -21,24 +22,70 @@ class IFCurrExp:
     tau_refrac: float = 0.1
     i_offset: float = 0.0
     v_init: float | None = None  # None: start at v_rest
+    onset: float = 0.0            # ms; see _check_if
 
     kind = "IF_curr_exp"
 
     def __post_init__(self):
         for f in ("cm", "tau_m", "tau_syn_E", "tau_syn_I"):
             validation.positive(f, getattr(self, f))
-        for f in ("v_rest", "v_reset", "v_thresh", "i_offset"):
-            validation.finite(f, getattr(self, f))
-        validation.non_negative("tau_refrac", self.tau_refrac)
-        if self.v_init is not None:
-            validation.finite("v_init", self.v_init)
+        _check_if(self)
 
-    @property
-    def v_start(self) -> float:
-        return self.v_rest if self.v_init is None else self.v_init
+    v_start = property(lambda self: self.v_rest if self.v_init is None else self.v_init)
 
     def to_dict(self) -> dict:
-        return {"kind": self.kind, **{f.name: getattr(self, f.name) for f in fields(self)}}
+        return _if_dict(self)
+
+
+@dataclass(frozen=True)
+class IFCurrDelta:
+    """PyNN's IF_curr_delta: LIF whose synaptic input jumps V by the weight, in mV.
+
+    NEST (iaf_psc_delta) and sPyNNaker (IF_curr_delta) both have it; semantics in
+    docs/nir.md ("IFCurrDelta"). tau_m = math.inf is a membrane without leak (NIR's IF
+    node): only the array engines run it (feature cell.no_leak).
+    """
+
+    cm: float = 1.0
+    tau_m: float = 20.0
+    v_rest: float = -65.0
+    v_reset: float = -65.0
+    v_thresh: float = -50.0
+    tau_refrac: float = 0.1
+    i_offset: float = 0.0
+    v_init: float | None = None
+    onset: float = 0.0
+
+    kind = "IF_curr_delta"
+
+    def __post_init__(self):
+        validation.positive("cm", self.cm)
+        if not (isinstance(self.tau_m, (int, float)) and not isinstance(self.tau_m, bool) and self.tau_m == math.inf):
+            validation.positive("tau_m", self.tau_m)
+        _check_if(self)
+
+    v_start = property(lambda self: self.v_rest if self.v_init is None else self.v_init)
+
+    def to_dict(self) -> dict:
+        return _if_dict(self)
+
+
+def _check_if(cell) -> None:
+    """The checks IF cells share. onset (ms) holds every neuron at its start voltage, unable to
+    fire, before that time: how an imported NIR layer keeps its place in time (docs/nir.md)."""
+    for f in ("v_rest", "v_reset", "v_thresh", "i_offset"):
+        validation.finite(f, getattr(cell, f))
+    validation.non_negative("tau_refrac", cell.tau_refrac)
+    validation.non_negative("onset", cell.onset)
+    if cell.v_init is not None:
+        validation.finite("v_init", cell.v_init)
+
+
+def _if_dict(cell) -> dict:
+    d = {"kind": cell.kind, **{f.name: getattr(cell, f.name) for f in fields(cell)}}
+    if not d["onset"]:
+        del d["onset"]    # files without onset stay readable by spikemem versions before it
+    return d
 
 
 @dataclass(frozen=True)
@@ -61,7 +108,8 @@ class SpikeSourceArray:
         return {"kind": self.kind, "spike_times": [list(r) for r in self.spike_times]}
 
 
-CELL_TYPES = {c.kind: c for c in (IFCurrExp, SpikeSourceArray)}
+CELL_TYPES = {c.kind: c for c in (IFCurrExp, IFCurrDelta, SpikeSourceArray)}
+IF_CELLS = (IFCurrExp, IFCurrDelta)
 
 
 def cell_from_dict(d: dict):

@@ -13,6 +13,9 @@ FEATURES = {
     "scheme.exact": "exact integration (Simulation scheme='exact')",
     "cell.i_offset": "a constant injected current",
     "cell.v_init": "a start voltage other than v_rest",
+    "cell.delta": "delta-current synapses (IFCurrDelta: input jumps V by the weight in mV)",
+    "cell.no_leak": "a membrane without leak (IFCurrDelta with tau_m = inf, NIR's IF)",
+    "cell.onset": "a population held at its start voltage until an onset time",
     "connector.from_list": "explicit connection lists",
     "delay.heterogeneous": "different delays within one projection",
     "stdp": "STDP",
@@ -59,6 +62,12 @@ def required_features(net) -> set:
                 f.add("cell.i_offset")
             if p.cell.v_init is not None and p.cell.v_init != p.cell.v_rest:
                 f.add("cell.v_init")
+            if p.cell.kind == "IF_curr_delta":
+                f.add("cell.delta")
+                if p.cell.tau_m == float("inf"):
+                    f.add("cell.no_leak")
+            if p.cell.onset:
+                f.add("cell.onset")
     for pr in net.projections:
         if pr.connector.kind == "from_list":
             f.add("connector.from_list")

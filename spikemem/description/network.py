@@ -12,7 +12,7 @@ import numpy as np
 
 from ..errors import ValidationError
 from . import validation
-from .cells import IFCurrExp, SpikeSourceArray
+from .cells import IF_CELLS, IFCurrDelta, IFCurrExp, SpikeSourceArray
 from .connectors import AllToAllConnector, FromListConnector, OneToOneConnector
 from .plasticity import STDP
 
@@ -24,13 +24,13 @@ SCHEMES = ("spinnaker", "exact")
 class Population:
     name: str
     size: int
-    cell: IFCurrExp | SpikeSourceArray = field(default_factory=IFCurrExp)
+    cell: IFCurrExp | IFCurrDelta | SpikeSourceArray = field(default_factory=IFCurrExp)
 
     def __post_init__(self):
         validation.name("population.name", self.name)
         validation.count(f"{self.name}.size", self.size)
-        if not isinstance(self.cell, (IFCurrExp, SpikeSourceArray)):
-            raise ValidationError(f"{self.name}.cell", self.cell, "must be IFCurrExp or SpikeSourceArray")
+        if not isinstance(self.cell, (*IF_CELLS, SpikeSourceArray)):
+            raise ValidationError(f"{self.name}.cell", self.cell, "must be IFCurrExp, IFCurrDelta or SpikeSourceArray")
         if isinstance(self.cell, SpikeSourceArray) and self.cell.spike_times and len(self.cell.spike_times) != self.size:
             raise ValidationError(f"{self.name}.spike_times", len(self.cell.spike_times),
                                   f"must hold one list per neuron ({self.size})")

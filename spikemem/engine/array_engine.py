@@ -40,10 +40,16 @@ class IFNeurons:
         self.R, self.alpha, self.v_rest = ops.array(p["R"]), ops.array(p["alpha"]), ops.array(p["v_rest"])
         self.offset = ops.array(p["i_offset"] * p["R"] + p["v_rest"])           # a = v_rest + (I + i_offset) R
         self.leak_offset = ops.array(p["i_offset"] * p["R"] * (1.0 - p["alpha"]))
+        # IFCurrDelta neurons (flatten._delta_cells): the arriving weight jumps V after the leak.
+        self.direct = ops.array(p["direct"]) if p["direct"].any() else None
+        self.drift = ops.array(p["drift"]) if p["drift"].any() else None
+        self.jump = ops.zeros((e.B, n)) if self.direct is not None else None
 
     def membrane(self, e, arrived):
         """V of every neuron after this step, before the refractory hold and the threshold."""
         ops, n, V, I, a, b = e.ops, self.n, e.V, self.I, self.a, self.b
+        if self.direct is not None:
+            self._jumps(e, arrived)
         if self.spinnaker:
             arrived *= self.init
             I += arrived
@@ -69,7 +75,20 @@ class IFNeurons:
             V += a
             I *= self.decay
             I += arrived
+        if self.jump is not None:
+            V += self.jump
         return V
+
+    def _jumps(self, e, arrived):
+        """The mV each IFCurrDelta neuron jumps by this step: signed input, plus its drift."""
+        j, n = self.jump, self.n
+        if self.merged:
+            e.ops.mul(arrived, self.direct, j)
+        else:
+            e.ops.sub(arrived[:, :n], arrived[:, n:], j)
+            j *= self.direct
+        if self.drift is not None:
+            j += self.drift
 
 
 class Engine:
@@ -99,6 +118,9 @@ class Engine:
         keep = max([self.max_ref] + [b.dendritic + 1 for b in c.plastic])
         self.recent = deque(maxlen=max(keep, 1))       # (step, trials, neurons) of the last steps with IF spikes
         self.neurons = (neurons or IFNeurons)(self)
+        onset = p.get("onset", np.zeros(n, np.int64))
+        self.onset, self.onset_max = onset, int(onset.max()) if n else 0
+        self.v_start = ops.array(p["v_start"])
 
     def _synapse_tables(self, c):
         """Static synapses as a CSR table by pre neuron and, per plastic block, (column slice, sign)."""
@@ -119,6 +141,9 @@ class Engine:
         self.V = V = self.neurons.membrane(self, arrived)
         arrived[...] = 0
         self._hold_refractory(t)
+        if t < self.onset_max:
+            held = ops.index(np.flatnonzero(self.onset > t))   # cell.onset: not started yet
+            V[:, held] = self.v_start[held]
         ops.ge(V, self.v_thresh, self.fired)
         bs, ns, fb, fi = ops.step_spikes(self.fired, src_trials, src_neurons)
         if len(fb):

@@ -17,14 +17,20 @@ def require_single_tau_syn(c, library: str) -> None:
 
 
 class SignedInput:
-    """gain * (exc - inh) of the input arriving this step, one step late under 'exact'."""
+    """gain * (exc - inh) of the input arriving this step, one step late under 'exact'
+    except for IFCurrDelta neurons (`now`: their flat params["direct"]), whose input lands
+    in its arrival step under both schemes (docs/nir.md, "IFCurrDelta")."""
 
-    def __init__(self, c, gain, zeros):
+    def __init__(self, c, gain, zeros, now=None):
         self.n, self.gain = c.n_if, gain
         self.delayed = zeros if c.scheme == "exact" else None
+        self.now = now if self.delayed is not None and c.params["direct"].any() else None
 
     def __call__(self, arrived):
         x = (arrived[:, :self.n] - arrived[:, self.n:]) * self.gain
         if self.delayed is not None:
-            x, self.delayed = self.delayed, x
+            if self.now is None:
+                x, self.delayed = self.delayed, x
+            else:
+                x, self.delayed = self.delayed + x * self.now, x * (1.0 - self.now)
         return x

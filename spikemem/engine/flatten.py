@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..description import validation
+
 
 @dataclass
 class PlasticBlock:
@@ -63,12 +65,16 @@ def flatten(net) -> FlatNetwork:
         v_start=per_neuron(lambda c: c.v_start),
         refrac=per_neuron(lambda c: round(c.tau_refrac / dt)).astype(np.int64),
     )
-    tau_syn = np.concatenate([per_neuron(lambda c: c.tau_syn_E), per_neuron(lambda c: c.tau_syn_I)])
+    tau_syn = np.concatenate([per_neuron(lambda c: getattr(c, "tau_syn_E", 1.0)),
+                              per_neuron(lambda c: getattr(c, "tau_syn_I", 1.0))])
     params["decay"] = np.exp(-dt / tau_syn)
     # sPyNNaker scales an arriving weight by init so that a step holds the mean current.
     params["init"] = (tau_syn / dt) * (1.0 - np.exp(-dt / tau_syn))
     tau_m, cm = per_neuron(lambda c: c.tau_m), per_neuron(lambda c: c.cm)
-    params["p21"] = _exact_current_gain(np.tile(tau_m, 2), tau_syn, np.tile(cm, 2), dt)
+    params["p21"] = _exact_current_gain(np.tile(np.where(np.isinf(tau_m), 1.0, tau_m), 2), tau_syn, np.tile(cm, 2), dt)
+    _delta_cells(params, per_neuron(lambda c: c.kind == "IF_curr_delta") > 0, cm, dt)
+    params["onset"] = np.concatenate([np.full(p.size, validation.steps(f"{p.name}.cell.onset", p.cell.onset, dt))
+                                      for p in if_pops]).astype(np.int64) if if_pops else np.zeros(0, np.int64)
 
     pre_l, col_l, w_l, d_l, plastic = [], [], [], [], []
     for pr in net.projections:
@@ -111,3 +117,16 @@ def _exact_current_gain(tau_m, tau_s, cm, dt):
     ts = np.where(same, tau_s * (1 + 1e-9), tau_s)
     gain = tau_m * ts / (cm * (ts - tau_m)) * (np.exp(-dt / ts) - np.exp(-dt / tau_m))
     return np.where(same, dt / cm * np.exp(-dt / tau_m), gain)
+
+
+def _delta_cells(params, delta, cm, dt):
+    """IFCurrDelta neurons keep no synaptic current (decay, init, p21 = 0): the weight arriving
+    in a step goes straight onto V (`direct`, in mV). Without leak (tau_m = inf) R is 0 and
+    i_offset adds dt/cm per step instead (`drift`). Semantics: docs/nir.md, "IFCurrDelta"."""
+    params["direct"] = delta.astype(float)
+    no_leak = delta & np.isinf(params["R"])
+    params["drift"] = np.where(no_leak, dt * params["i_offset"] / cm, 0.0)
+    params["R"] = np.where(no_leak, 0.0, params["R"])
+    both = np.tile(delta, 2)
+    for k in ("decay", "init", "p21"):
+        params[k] = np.where(both, 0.0, params[k])
