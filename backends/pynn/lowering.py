@@ -54,7 +54,8 @@ def check_scheme(network, profile: Profile, foreign_scheme: bool = False) -> str
 
 
 def _cell(cell, profile: Profile, dt: float) -> dict:
-    p = {k: float(getattr(cell, k)) for k in (DELTA_PARAMS if cell.kind == "IF_curr_delta" else CELL_PARAMS)}
+    p = {k: float(getattr(cell, k)) if np.ndim(getattr(cell, k)) == 0 else [float(v) for v in getattr(cell, k)]
+         for k in (DELTA_PARAMS if cell.kind == "IF_curr_delta" else CELL_PARAMS)}   # per-neuron i_offset: a list
     steps = round(cell.tau_refrac / dt)
     p["tau_refrac"] = (steps + profile.refractory_extra_steps) * dt if steps else 0.0
     return p
@@ -123,7 +124,7 @@ def shift_steps(events: dict, profile: Profile, network) -> int:
     if first >= need:
         return 0
     for p in network.populations:
-        if not p.is_source and (p.cell.i_offset != 0 or p.cell.v_start != p.cell.v_rest):
+        if not p.is_source and (np.any(np.asarray(p.cell.i_offset) != 0) or p.cell.v_start != p.cell.v_rest):
             raise UnsupportedFeature(
                 f"{p.name}: {profile.name} refuses source spikes before {need} steps, and shifting the stimulus "
                 f"would change a neuron that does not start at rest (i_offset={p.cell.i_offset}, "

@@ -31,28 +31,37 @@ class SynapticNeurons:
         c, n, const = engine.c, engine.c.n_if, engine.ops.array
         p = c.params
         require_single_tau_syn(c, "snntorch")
-        if np.any(p["i_offset"] != 0):
-            raise UnsupportedFeature("i_offset: snntorch.Synaptic has no constant input term "
-                                     f"(got {float(p['i_offset'][p['i_offset'] != 0][0])} nA); use the torch backend")
+        delta = p["direct"] > 0
+        exp_offset = (p["i_offset"] != 0) & ~delta
+        if np.any(exp_offset):
+            raise UnsupportedFeature("i_offset into IFCurrExp: snntorch.Synaptic has no constant membrane input "
+                                     f"(got {float(p['i_offset'][exp_offset][0])} nA); use the torch backend")
         alpha_m, alpha_s = p["alpha"], p["decay"][:n]
         gain = (1.0 - alpha_m) * p["R"] * p["init"][:n] if c.scheme == "spinnaker" else p["p21"][:n]
         # IFCurrDelta: alpha_s = 0, so syn is this step's input, which lands on mem unscaled (mV).
-        gain = np.where(p["direct"] > 0, 1.0, gain)
+        gain = np.where(delta, 1.0, gain)
         self.input = SignedInput(c, const(gain), torch.zeros_like(engine.V), const(p["direct"]))
+        # ... and an IFCurrDelta's i_offset is a constant input: (1 - alpha_m) R i_offset a step
+        drive = np.where(delta, (1.0 - alpha_m) * p["R"] * p["i_offset"] + p["drift"], 0.0)
+        self.drive = const(drive) if np.any(drive != 0) else None
         self.v_rest = const(p["v_rest"])
         self.cell = snntorch.Synaptic(alpha=const(alpha_s), beta=const(alpha_m),
                                       threshold=1e30, reset_mechanism="none").to(engine.ops.device)
         self.syn = torch.zeros_like(engine.V)
 
     def membrane(self, e, arrived):
-        _, self.syn, mem = self.cell(self.input(arrived), self.syn, e.V - self.v_rest)
+        x = self.input(arrived)
+        if self.drive is not None:
+            x = x + self.drive
+        _, self.syn, mem = self.cell(x, self.syn, e.V - self.v_rest)
         return mem + self.v_rest
 
 
 class SnnTorchBackend(Extra):
     name = "snntorch"
     requires, extra = ("torch", "snntorch"), "snntorch"
-    unsupported = frozenset({"cell.i_offset"})   # spikemem.description.features vocabulary; distinct tau_syn_E/I is refused at run
+    # spikemem.description.features vocabulary; distinct tau_syn_E/I is refused at run
+    unsupported = frozenset({"cell.i_offset.exp"})
 
     def __init__(self, device: str = "cpu", dtype: str = "float32", **unknown):
         if unknown:

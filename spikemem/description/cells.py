@@ -20,7 +20,7 @@ class IFCurrExp:
     v_reset: float = -65.0
     v_thresh: float = -50.0
     tau_refrac: float = 0.1
-    i_offset: float = 0.0
+    i_offset: float | tuple = 0.0
     v_init: float | None = None  # None: start at v_rest
     onset: float = 0.0            # ms; see _check_if
 
@@ -52,7 +52,7 @@ class IFCurrDelta:
     v_reset: float = -65.0
     v_thresh: float = -50.0
     tau_refrac: float = 0.1
-    i_offset: float = 0.0
+    i_offset: float | tuple = 0.0
     v_init: float | None = None
     onset: float = 0.0
 
@@ -71,10 +71,16 @@ class IFCurrDelta:
 
 
 def _check_if(cell) -> None:
-    """The checks IF cells share. onset (ms) holds every neuron at its start voltage, unable to
-    fire, before that time: how an imported NIR layer keeps its place in time (docs/nir.md)."""
-    for f in ("v_rest", "v_reset", "v_thresh", "i_offset"):
+    """The checks IF cells share. i_offset is one value or one per neuron (a sequence, as PyNN
+    allows; NIR's per-neuron biases). onset (ms) holds every neuron at its start voltage, unable
+    to fire, before that time: how an imported NIR layer keeps its place in time (docs/nir.md)."""
+    for f in ("v_rest", "v_reset", "v_thresh"):
         validation.finite(f, getattr(cell, f))
+    if isinstance(cell.i_offset, (list, tuple)) or hasattr(cell.i_offset, "__array__"):
+        values = tuple(validation.finite(f"i_offset[{i}]", float(v)) for i, v in enumerate(list(cell.i_offset)))
+        object.__setattr__(cell, "i_offset", values)
+    else:
+        validation.finite("i_offset", cell.i_offset)
     validation.non_negative("tau_refrac", cell.tau_refrac)
     validation.non_negative("onset", cell.onset)
     if cell.v_init is not None:

@@ -12,6 +12,7 @@ FEATURES = {
     "scheme.spinnaker": "sPyNNaker's discrete update (Simulation scheme='spinnaker')",
     "scheme.exact": "exact integration (Simulation scheme='exact')",
     "cell.i_offset": "a constant injected current",
+    "cell.i_offset.exp": "a constant injected current into IFCurrExp cells (beside exponential synapses)",
     "cell.v_init": "a start voltage other than v_rest",
     "cell.delta": "delta-current synapses (IFCurrDelta: input jumps V by the weight in mV)",
     "cell.no_leak": "a membrane without leak (IFCurrDelta with tau_m = inf, NIR's IF)",
@@ -58,8 +59,10 @@ def required_features(net) -> set:
     f = {f"scheme.{net.simulation.scheme}"}
     for p in net.populations:
         if not p.is_source:
-            if p.cell.i_offset:
+            if np.any(np.asarray(p.cell.i_offset) != 0):
                 f.add("cell.i_offset")
+                if p.cell.kind == "IF_curr_exp":
+                    f.add("cell.i_offset.exp")
             if p.cell.v_init is not None and p.cell.v_init != p.cell.v_rest:
                 f.add("cell.v_init")
             if p.cell.kind == "IF_curr_delta":

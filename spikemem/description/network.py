@@ -31,6 +31,9 @@ class Population:
         validation.count(f"{self.name}.size", self.size)
         if not isinstance(self.cell, (*IF_CELLS, SpikeSourceArray)):
             raise ValidationError(f"{self.name}.cell", self.cell, "must be IFCurrExp, IFCurrDelta or SpikeSourceArray")
+        if isinstance(getattr(self.cell, "i_offset", None), tuple) and len(self.cell.i_offset) != self.size:
+            raise ValidationError(f"{self.name}.i_offset", len(self.cell.i_offset),
+                                  f"must be one value or one per neuron ({self.size})")
         if isinstance(self.cell, SpikeSourceArray) and self.cell.spike_times and len(self.cell.spike_times) != self.size:
             raise ValidationError(f"{self.name}.spike_times", len(self.cell.spike_times),
                                   f"must hold one list per neuron ({self.size})")
