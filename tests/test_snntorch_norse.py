@@ -104,13 +104,16 @@ def test_distinct_synaptic_time_constants_are_refused(backend):
         get_backend(backend).run(net, 5.0)
 
 
-def test_snntorch_refuses_i_offset_and_declares_it():
+def test_snntorch_refuses_i_offset_into_exponential_cells_and_declares_it():
+    """snntorch.Synaptic has no membrane input; an IFCurrDelta's i_offset is a constant input and runs."""
+    from spikemem.description.features import missing_features
     need("snntorch")
     p = CA3Params()
     be = get_backend("snntorch")
-    assert "cell.i_offset" in be.unsupported
-    with pytest.raises(UnsupportedFeature, match="i_offset"):
-        be.run(build_cam(3, 3, replace(p, slow=replace(p.slow, i_offset=0.1))), 5.0)
+    net = build_cam(3, 3, replace(p, slow=replace(p.slow, i_offset=0.1)))
+    assert missing_features(be, net) == ["cell.i_offset.exp"]
+    with pytest.raises(UnsupportedFeature, match="i_offset into IFCurrExp"):
+        be.run(net, 5.0)
 
 
 def test_norse_options_are_validated():
