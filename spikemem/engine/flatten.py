@@ -10,6 +10,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..description import validation
+from ..description.propagators import exact_current_gain as _exact_current_gain
+from ..description.propagators import spinnaker_init
 
 
 @dataclass
@@ -69,7 +71,7 @@ def flatten(net) -> FlatNetwork:
                               per_neuron(lambda c: getattr(c, "tau_syn_I", 1.0))])
     params["decay"] = np.exp(-dt / tau_syn)
     # sPyNNaker scales an arriving weight by init so that a step holds the mean current.
-    params["init"] = (tau_syn / dt) * (1.0 - np.exp(-dt / tau_syn))
+    params["init"] = spinnaker_init(tau_syn, dt)
     tau_m, cm = per_neuron(lambda c: c.tau_m), per_neuron(lambda c: c.cm)
     params["p21"] = _exact_current_gain(np.tile(np.where(np.isinf(tau_m), 1.0, tau_m), 2), tau_syn, np.tile(cm, 2), dt)
     _delta_cells(params, per_neuron(lambda c: c.kind == "IF_curr_delta") > 0, cm, dt)
@@ -109,14 +111,6 @@ def flatten(net) -> FlatNetwork:
     max_d = max([int(d.max()) if len(d) else 0] + [b.delay for b in plastic])
     return FlatNetwork(dt, net.simulation.scheme, n_if, off, offsets, sizes, params,
                     (indptr, col, w, d), plastic, max_d + 1)
-
-
-def _exact_current_gain(tau_m, tau_s, cm, dt):
-    """Membrane response after one step to a unit current decaying with tau_s (NEST's P21)."""
-    same = np.isclose(tau_m, tau_s)
-    ts = np.where(same, tau_s * (1 + 1e-9), tau_s)
-    gain = tau_m * ts / (cm * (ts - tau_m)) * (np.exp(-dt / ts) - np.exp(-dt / tau_m))
-    return np.where(same, dt / cm * np.exp(-dt / tau_m), gain)
 
 
 def _delta_cells(params, delta, cm, dt):

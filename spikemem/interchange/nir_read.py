@@ -10,7 +10,7 @@ import numpy as np
 from ..description.cells import SpikeSourceArray
 from ..description.connectors import FromListConnector
 from ..description.network import Network, Population, Projection, Recording, Simulation
-from ..errors import UnsupportedFeature
+from ..errors import UnsupportedFeature, ValidationError
 from ..log import get_logger
 from .nir_semantics import MS, READINGS, node_cell
 
@@ -39,6 +39,9 @@ def read(graph, semantics: str, dt: float | None, scheme: str | None, name: str 
     reading = READINGS[semantics]
     meta = dict(getattr(graph, "metadata", None) or {})
     dt = float(dt if dt is not None else _scalar(meta.get("dt_ms", reading.dt_ms)))
+    if scheme is not None and reading.zero_lag and scheme != reading.scheme:
+        raise ValidationError("scheme", scheme, f"a graph read as {semantics} moves V with this step's input: "
+                                                f"scheme {reading.scheme!r}")
     scheme = scheme or (_text(meta["scheme"]) if semantics == "nir" and "scheme" in meta else reading.scheme)
     kinds = {k: type(v).__name__ for k, v in graph.nodes.items()}
     for key, kind in kinds.items():

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..description.cells import IFCurrDelta, IFCurrExp
+from ..description.propagators import spinnaker_init
 from ..errors import UnsupportedFeature
 
 MS = 1e-3   # seconds per ms
@@ -181,8 +182,7 @@ def _exp_cell(dt_ms, km, ks, key, v_rest, v_reset, v_thresh, r_p):
 
 
 def _init(cell, dt_ms):
-    """sPyNNaker's input factor of the 'spinnaker' scheme (engine/flatten.py)."""
-    return cell.tau_syn_E / dt_ms * -math.expm1(-dt_ms / cell.tau_syn_E)
+    return float(spinnaker_init(cell.tau_syn_E, dt_ms))
 
 
 def _clean(x: float) -> float:

@@ -8,6 +8,7 @@ import math
 import numpy as np
 
 from ..errors import UnsupportedFeature, ValidationError
+from ..description.propagators import exact_current_gain, spinnaker_init
 from .nir_semantics import MS, SNNTORCH_DT_S, next_down
 
 TARGETS = ("generic", "norse", "snntorch")
@@ -259,15 +260,14 @@ def _peer_weight_gain(c, dt, target, scheme) -> float:
     R = c.tau_m / c.cm
     ks = -math.expm1(-dt / c.tau_syn_E)
     if scheme == "spinnaker":
-        init = c.tau_syn_E / dt * ks
+        init = float(spinnaker_init(c.tau_syn_E, dt))
         return R * init / ks if target == "norse" else km * R * init
     p21 = _p21(c, dt)
     return p21 / (km * ks) if target == "norse" else p21
 
 
 def _p21(c, dt):
-    from ..engine.flatten import _exact_current_gain
-    return float(_exact_current_gain(np.array([c.tau_m]), np.array([c.tau_syn_E]), np.array([c.cm]), dt)[0])
+    return float(exact_current_gain(np.array([c.tau_m]), np.array([c.tau_syn_E]), np.array([c.cm]), dt)[0])
 
 
 def _peer_bias(p, dt, target):
