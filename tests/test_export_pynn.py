@@ -129,3 +129,19 @@ def test_a_foreign_scheme_needs_the_flag(tmp_path, capsys):
     with pytest.raises(UnsupportedFeature):
         from spikemem.backends.pynn.script import pynn_script
         pynn_script(net, "nest", 10.0)
+
+
+def test_exported_nest_script_runs_delta_cells_with_a_start_voltage(tmp_path):
+    """IF_curr_delta in the script, with pyNN.nest's missing v mapping supplied (else v_init is lost)."""
+    pytest.importorskip("pyNN.nest")
+    from spikemem import IFCurrDelta
+    cell = IFCurrDelta(cm=0.5, tau_m=10.0, v_rest=-65.0, v_reset=-66.0, v_thresh=-60.0, tau_refrac=2.0, v_init=-61.0)
+    src = SpikeSourceArray(((2.0, 3.0, 9.0, 14.0), (4.0, 9.0, 11.0, 12.0, 20.0)))
+    net = Network([Population("in", 2, src), Population("d", 2, cell)],
+                  [Projection("in_d", "in", "d", AllToAllConnector(), [[2.0, 3.5], [1.5, 2.5]], 1.0),
+                   Projection("d_d", "d", "d", AllToAllConnector(allow_self_connections=False), 1.0, 1.0, "inhibitory")],
+                  Simulation(dt=1.0, scheme="exact"), Recording(spikes=("in", "d")), name="delta")
+    written = _export_and_run(net, "nest", 30.0, tmp_path)
+    ref = get_backend("reference").run(net, 30.0)
+    assert ref.count("d") > 3
+    assert all(written["populations"][p]["spikes_t_ms_neuron"] == ref.spike_list(p) for p in ref.spikes)

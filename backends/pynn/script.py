@@ -91,6 +91,11 @@ def _lit(value) -> str:
 def _build(plain, stim, simulator) -> str:
     lines = ["def build():", '    """Populations and projections, as spikemem lowered them for this simulator."""',
              "    pops, projs = {}, {}"]
+    kinds = {p["name"]: p["kind"] for p in plain["populations"]}
+    if simulator == "nest" and "IF_curr_delta" in kinds.values():
+        lines += ["    # pyNN.nest 0.13 maps no state variable for IF_curr_delta; iaf_psc_delta calls v V_m",
+                  "    if not getattr(sim.IF_curr_delta, 'variable_map', None):",
+                  "        sim.IF_curr_delta.variable_map, sim.IF_curr_delta.scale_factors = {'v': 'V_m'}, {'v': 1}"]
     for p in plain["populations"]:
         name = p["name"]
         if p["kind"] == "SpikeSourceArray":
@@ -101,7 +106,7 @@ def _build(plain, stim, simulator) -> str:
             lines.append(f"{head}{_indent(_lit(trains), len(head))}), label={name!r})")
         else:
             args = ", ".join(f"{k}={v!r}" for k, v in p["params"].items())
-            lines.append(f"    pops[{name!r}] = sim.Population({p['size']}, sim.IF_curr_exp({args}), label={name!r})")
+            lines.append(f"    pops[{name!r}] = sim.Population({p['size']}, sim.{p['kind']}({args}), label={name!r})")
         if p["kind"] != "SpikeSourceArray":
             lines.append(f"    pops[{name!r}].initialize(v={p['v_init']!r})")
         if p["record_spikes"]:
@@ -119,7 +124,8 @@ def _build(plain, stim, simulator) -> str:
                        f"tau_minus={rule['tau_minus']!r}, A_plus={rule['A_plus']!r}, A_minus={rule['A_minus']!r}),\n"
                        f"            weight_dependence=sim.AdditiveWeightDependence(w_min={rule['w_min']!r}, "
                        f"w_max={rule['w_max']!r}),\n            weight=0.0, delay={pr['delay']!r}{ddf})")
-        lines.append(f"    # {pr['name']}: (pre, post, weight nA, delay ms)")
+        unit = "mV" if kinds[pr["post"]] == "IF_curr_delta" and simulator != "spinnaker" else "nA"
+        lines.append(f"    # {pr['name']}: (pre, post, weight {unit}, delay ms)")
         lines.append(f"    conn = {_indent(_lit(conn), 11)}")
         lines.append(f"    projs[{pr['name']!r}] = sim.Projection(\n        pops[{pr['pre']!r}], pops[{pr['post']!r}], "
                      f"sim.FromListConnector(conn, column_names=['weight', 'delay']),\n        {synapse},\n"
