@@ -13,6 +13,10 @@ class Result:
     v[pop] has shape (batch, steps, size); weights[proj] has shape (batch, n_pre, n_post)
     (absent synapses are NaN), taken at the end of the run. neo_segments: a backend that
     records through neo (PyNN) keeps its recordings here, one neo Segment per trial.
+    saturations (numerics="fixed" only): per IF population, {"ring_buffer": (batch,) count of
+    16-bit ring-buffer additions that saturated (sPyNNaker's two provenance counters, static and
+    plastic, together), "accum": (batch,) count of clamps of neuron values that left the s16.15
+    range (a core would wrap there)} (docs/fixed_point.md).
     """
 
     dt: float
@@ -24,6 +28,7 @@ class Result:
     weights: dict = field(default_factory=dict)
     backend: str = ""
     neo_segments: list | None = field(default=None, repr=False)
+    saturations: dict = field(default_factory=dict)
 
     def spike_list(self, pop: str, trial: int = 0) -> list:
         """[[t_ms, neuron], ...] of one trial, the golden-file layout."""

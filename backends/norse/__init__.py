@@ -111,7 +111,7 @@ class NorseBackend(Extra):
     name = "norse"
     requires, extra = ("torch", "norse"), "norse"
     # spikemem.description.features vocabulary; distinct tau_syn_E/tau_syn_I is refused at run (UnsupportedFeature)
-    unsupported = frozenset({"cell.no_leak"})
+    unsupported = frozenset({"cell.no_leak", "numerics.fixed"})
 
     def __init__(self, device: str = "cpu", dtype: str = "float32", integration: str = "exact",
                  substeps: int | None = None, **unknown):

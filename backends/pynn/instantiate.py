@@ -12,7 +12,10 @@ def build(sim, plain, stimulus):
                 trains = []   # sPyNNaker 7.4 fails on a list of only empty trains
             pop = sim.Population(p["size"], sim.SpikeSourceArray(spike_times=trains), label=p["name"])
         else:
-            pop = sim.Population(p["size"], getattr(sim, p["kind"])(**p["params"]), label=p["name"])
+            extra = {}
+            if p.get("max_expected_summed_weight") and sim.__name__.endswith("spiNNaker"):
+                extra["additional_parameters"] = {"max_expected_summed_weight": p["max_expected_summed_weight"]}
+            pop = sim.Population(p["size"], getattr(sim, p["kind"])(**p["params"]), label=p["name"], **extra)
             pop.initialize(v=p["v_init"])
         if p["record_spikes"]:
             pop.record("spikes")

@@ -21,6 +21,9 @@ DELTA_PARAMS = ("cm", "tau_m", "v_rest", "v_reset", "v_thresh", "tau_refrac", "i
 def check_features(network, profile: Profile) -> None:
     """Refuse what the simulator cannot express, naming the population or projection and the feature."""
     dt = network.simulation.dt
+    if network.simulation.numerics == "fixed" and "numerics.fixed" in profile.unsupported:
+        raise UnsupportedFeature(f"simulation.numerics='fixed': {profile.name} computes in floating point "
+                                 "(SpiNNaker's fixed point runs on the reference and torch engines and on a board)")
     if profile.fixed_dt is not None and dt != profile.fixed_dt:
         raise UnsupportedFeature(f"simulation.dt={dt!r}: {profile.name} needs a {profile.fixed_dt:g} ms timestep")
     for p in network.populations:
@@ -85,6 +88,8 @@ def lower(network, profile: Profile) -> dict:
             entry.update(kind="SpikeSourceArray")
         else:
             entry.update(kind=p.cell.kind, params=_cell(p.cell, profile, dt), v_init=float(p.cell.v_start))
+            if p.max_expected_summed_weight is not None:   # sPyNNaker's ring-buffer sizing override
+                entry["max_expected_summed_weight"] = list(p.max_expected_summed_weight)
         pops.append(entry)
     projs = []
     for pr in network.projections:

@@ -33,7 +33,7 @@ NEST = Profile(
     # pyNN.nest drives sources through parrot neurons and subtracts min_delay (= dt) from
     # every spike time; a time <= min_delay is refused, so the stimulus is shifted.
     source_min_time_steps=2, fixed_dt=None,
-    unsupported=frozenset({"scheme.spinnaker", "stdp.gate", "stdp.dendritic_delay", "stdp.traces.nearest",
+    unsupported=frozenset({"scheme.spinnaker", "numerics.fixed", "stdp.gate", "stdp.dendritic_delay", "stdp.traces.nearest",
                            "stdp.clamp.per_update", "stdp.transmit.before_update", "stdp.potentiate_at_zero",
                            "stdp.no_depress_at_zero", "stdp.post_history", "stdp.w_min_nonzero",
                            "stdp.inhibitory", "cell.no_leak", "cell.onset"}))
@@ -45,7 +45,7 @@ BRIAN2 = Profile(
     # Brian2 counts a neuron refractory while (t - lastspike) < tau_refrac, one step fewer
     # than NEST and sPyNNaker; tau_refrac is lengthened by one step to block the same steps.
     refractory_extra_steps=1, source_min_time_steps=0, fixed_dt=None,
-    unsupported=frozenset({"scheme.spinnaker", "stdp.gate", "stdp.dendritic_delay", "stdp.traces.nearest",
+    unsupported=frozenset({"scheme.spinnaker", "numerics.fixed", "stdp.gate", "stdp.dendritic_delay", "stdp.traces.nearest",
                            "stdp.clamp.per_update", "stdp.transmit.before_update", "stdp.potentiate_at_zero",
                            "stdp.no_depress_at_zero", "stdp.post_history", "stdp.inhibitory", "cell.no_leak",
                            "cell.onset",

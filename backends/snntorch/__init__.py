@@ -61,7 +61,7 @@ class SnnTorchBackend(Extra):
     name = "snntorch"
     requires, extra = ("torch", "snntorch"), "snntorch"
     # spikemem.description.features vocabulary; distinct tau_syn_E/I is refused at run
-    unsupported = frozenset({"cell.i_offset.exp"})
+    unsupported = frozenset({"cell.i_offset.exp", "numerics.fixed"})
 
     def __init__(self, device: str = "cpu", dtype: str = "float32", **unknown):
         if unknown:

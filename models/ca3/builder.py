@@ -83,7 +83,7 @@ def build_cam(C: int, N: int, params: CA3Params | None = None, *, init_cue_to_co
     ]
     pops, projs = _override(pops, "cell", p.cells, "cells"), _override(projs, "delay", p.delays, "delays")
     projs = _override(projs, "weight", p.weights, "weights")
-    return Network(pops, projs, Simulation(dt=p.dt, scheme=p.scheme),
+    return Network(pops, projs, Simulation(dt=p.dt, scheme=p.scheme, numerics=p.numerics),
                    Recording(spikes=(IN_CUE, IN_CONT) + RECORDED, weights=PLASTIC if record_weights else ()),
                    name=f"ca3_cam_{C}x{N}")
 

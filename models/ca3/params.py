@@ -26,6 +26,7 @@ class CA3Params:
     inh_scale_by_n: bool = True  # inhibitory all-to-all weights are w * N (docs/ca3_protocol.md, 4 Projections)
     dt: float = 1.0
     scheme: str = "spinnaker"
+    numerics: str = "float"     # or "fixed": a SpiNNaker core's arithmetic (docs/fixed_point.md)
     # Variant, not in the paper: STDP only while a learn operation runs (a third-factor gate
     # driven by the scheduler), so recalls leave the weights alone.
     gate_learning: bool = False

@@ -11,6 +11,7 @@ import numpy as np
 FEATURES = {
     "scheme.spinnaker": "sPyNNaker's discrete update (Simulation scheme='spinnaker')",
     "scheme.exact": "exact integration (Simulation scheme='exact')",
+    "numerics.fixed": "a SpiNNaker core's fixed-point arithmetic (Simulation numerics='fixed')",
     "cell.i_offset": "a constant injected current",
     "cell.i_offset.exp": "a constant injected current into IFCurrExp cells (beside exponential synapses)",
     "cell.v_init": "a start voltage other than v_rest",
@@ -57,6 +58,8 @@ def plasticity_features(pr) -> set:
 
 def required_features(net) -> set:
     f = {f"scheme.{net.simulation.scheme}"}
+    if net.simulation.numerics == "fixed":
+        f.add("numerics.fixed")
     for p in net.populations:
         if not p.is_source:
             if np.any(np.asarray(p.cell.i_offset) != 0):

@@ -18,13 +18,19 @@ from .plasticity import STDP
 
 RECEPTORS = ("excitatory", "inhibitory")
 SCHEMES = ("spinnaker", "exact")
+NUMERICS = ("float", "fixed")
 
 
 @dataclass(frozen=True)
 class Population:
+    """max_expected_summed_weight: (excitatory, inhibitory) nA, or None. sPyNNaker's override of
+    the largest input per step that the population's 16-bit ring buffers are sized for (it sets
+    the ring-buffer shifts; docs/fixed_point.md); used by numerics="fixed" and on SpiNNaker."""
+
     name: str
     size: int
     cell: IFCurrExp | IFCurrDelta | SpikeSourceArray = field(default_factory=IFCurrExp)
+    max_expected_summed_weight: tuple | None = None
 
     def __post_init__(self):
         validation.name("population.name", self.name)
@@ -34,6 +40,15 @@ class Population:
         if isinstance(getattr(self.cell, "i_offset", None), tuple) and len(self.cell.i_offset) != self.size:
             raise ValidationError(f"{self.name}.i_offset", len(self.cell.i_offset),
                                   f"must be one value or one per neuron ({self.size})")
+        if self.max_expected_summed_weight is not None:
+            field_ = f"{self.name}.max_expected_summed_weight"
+            if isinstance(self.cell, SpikeSourceArray):
+                raise ValidationError(field_, self.max_expected_summed_weight, "a spike source has no ring buffers")
+            mesw = self.max_expected_summed_weight
+            if isinstance(mesw, (str, bytes)) or not hasattr(mesw, "__len__") or len(mesw) != 2:
+                raise ValidationError(field_, mesw, "must be (excitatory, inhibitory) in nA")
+            object.__setattr__(self, "max_expected_summed_weight",
+                               tuple(validation.non_negative(field_, x) for x in mesw))
         if isinstance(self.cell, SpikeSourceArray) and self.cell.spike_times and len(self.cell.spike_times) != self.size:
             raise ValidationError(f"{self.name}.spike_times", len(self.cell.spike_times),
                                   f"must hold one list per neuron ({self.size})")
@@ -124,14 +139,24 @@ class Simulation:
       before the membrane update of the step it arrives in).
     exact: exact integration of the same ODEs, as NEST's iaf_psc_exp: input arriving at
       step t jumps the current at t and moves V from step t+1 on.
+
+    numerics: "float" (float64 / the engine's dtype) or "fixed": a SpiNNaker core's s16.15
+      arithmetic, 16-bit weights and ring buffers and s4.11 STDP tables as sPyNNaker 7.4
+      computes them (docs/fixed_point.md); it needs scheme="spinnaker".
     """
 
     dt: float = 1.0
     scheme: str = "spinnaker"
+    numerics: str = "float"
 
     def __post_init__(self):
         validation.positive("simulation.dt", self.dt)
         validation.choice("simulation.scheme", self.scheme, set(SCHEMES))
+        validation.choice("simulation.numerics", self.numerics, set(NUMERICS))
+        if self.numerics == "fixed" and self.scheme != "spinnaker":
+            raise ValidationError("simulation.numerics", self.numerics,
+                                  f"fixed-point numerics are a SpiNNaker core's and need scheme='spinnaker' "
+                                  f"(got scheme={self.scheme!r})")
 
 
 @dataclass(frozen=True)

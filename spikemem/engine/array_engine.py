@@ -189,7 +189,11 @@ class Engine:
         pos = ops.repeat(start - ops.cumsum(lens) + lens, lens, total) + ops.arange(total)
         slot = (t + d[pos]) % self.c.ring_len
         flat = (slot * self.B + ops.repeat(bs, lens, total)) * self.width + col[pos]
-        ops.scatter_add(self.ring_flat, flat, w[pos])
+        self._ring_add(flat, w[pos])
+
+    def _ring_add(self, flat, values):
+        """Add synaptic weights into the ring buffer at flat indices (numerics='fixed' saturates here)."""
+        self.ops.scatter_add(self.ring_flat, flat, values)
 
     def _deliver_plastic(self, stdp, cols, sign, bs, ns, t, open_):
         b = stdp.block
@@ -200,7 +204,11 @@ class Engine:
         trials, sums = self.ops.trial_sums(rows, bs, self.B)         # per trial, in spike order
         if sign < 0:
             sums = -sums
-        self.ring[(t + b.delay) % self.c.ring_len][trials, cols] += sums
+        self._ring_add_rows(self.ring[(t + b.delay) % self.c.ring_len], trials, cols, sums, rows, bs)
+
+    def _ring_add_rows(self, slot, trials, cols, sums, rows, row_trials):
+        """Add the per-trial sums of transmitted plastic rows into one ring-buffer slot."""
+        slot[trials, cols] += sums
 
     # -- the run --------------------------------------------------------------------------
     def run(self, steps: int, source_events: dict, record_v) -> tuple:
@@ -241,8 +249,15 @@ def run_engine(network, duration_ms: float, inputs, batch, label: str, ops=None,
     steps = validation.steps("duration_ms", validation.non_negative("duration_ms", duration_ms), network.simulation.dt)
     batch, events = resolve_inputs(network, inputs, batch)
     c = flatten(network)
-    engine = Engine(c, batch, ops, neurons)
+    if c.numerics == "fixed":          # a SpiNNaker core's integers (spikemem.engine.fixed_engine)
+        from .fixed_engine import FixedEngine
+        engine = FixedEngine(c, batch, ops, neurons, label)
+    else:
+        engine = Engine(c, batch, ops, neurons)
     log, v = engine.run(steps, events, network.recording.v)
     rec = network.recording
     rec = type(rec)(spikes=network.recorded_spikes, v=rec.v, weights=rec.weights)
-    return assemble_result(c, batch, steps, log, v, engine.plastic, rec, label)
+    res = assemble_result(c, batch, steps, log, v, engine.plastic, rec, label)
+    if c.numerics == "fixed":
+        res.saturations = engine.saturations()
+    return res

@@ -44,6 +44,7 @@ class FlatNetwork:
     csr: tuple            # static synapses by pre: indptr, col, weight, delay (steps)
     plastic: list
     ring_len: int
+    numerics: str = "float"
 
 
 def flatten(net) -> FlatNetwork:
@@ -77,6 +78,9 @@ def flatten(net) -> FlatNetwork:
     _delta_cells(params, per_neuron(lambda c: c.kind == "IF_curr_delta") > 0, cm, dt)
     params["onset"] = np.concatenate([np.full(p.size, validation.steps(f"{p.name}.cell.onset", p.cell.onset, dt))
                                       for p in if_pops]).astype(np.int64) if if_pops else np.zeros(0, np.int64)
+    if net.simulation.numerics == "fixed":     # a core's integers (docs/fixed_point.md); overrides refrac
+        from .fixed_neurons import chip_params
+        params.update(chip_params(net, if_pops))
 
     pre_l, col_l, w_l, d_l, plastic = [], [], [], [], []
     for pr in net.projections:
@@ -110,7 +114,7 @@ def flatten(net) -> FlatNetwork:
     np.cumsum(np.bincount(pre, minlength=off), out=indptr[1:])
     max_d = max([int(d.max()) if len(d) else 0] + [b.delay for b in plastic])
     return FlatNetwork(dt, net.simulation.scheme, n_if, off, offsets, sizes, params,
-                    (indptr, col, w, d), plastic, max_d + 1)
+                    (indptr, col, w, d), plastic, max_d + 1, net.simulation.numerics)
 
 
 def _delta_cells(params, delta, cm, dt):

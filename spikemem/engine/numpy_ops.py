@@ -58,6 +58,13 @@ class NumpyOps(ElementwiseOps):
     def ones_int(self, shape):
         return np.ones(shape, dtype=np.int64)
 
+    def ints(self, a):
+        """int64 values (the raw bits of numerics='fixed')."""
+        return np.array(a, dtype=np.int64)
+
+    def zeros_int(self, shape):
+        return np.zeros(shape, dtype=np.int64)
+
     def copy(self, a):
         return a.copy()
 

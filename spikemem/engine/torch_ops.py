@@ -72,6 +72,12 @@ class TorchOps(ElementwiseOps):
     def ones_int(self, shape):
         return torch.ones(shape, dtype=torch.int64, device=self.device)
 
+    def ints(self, a):
+        return torch.as_tensor(np.asarray(a, dtype=np.int64), device=self.device).clone()
+
+    def zeros_int(self, shape):
+        return torch.zeros(shape, dtype=torch.int64, device=self.device)
+
     def copy(self, a):
         return a.clone()
 

@@ -1,4 +1,8 @@
-"""Versioned JSON for Networks. A file of another major version or with a missing field is refused."""
+"""Versioned JSON for Networks. A file of another major version or with a missing field is refused.
+
+1.1 adds simulation.numerics and populations[].max_expected_summed_weight; 1.0 files (which
+have neither) still load, as numerics="float" and no override.
+"""
 from __future__ import annotations
 
 import json
@@ -13,7 +17,7 @@ from ..errors import FormatError, ValidationError
 from ..files import atomic_write_text
 
 FORMAT = "spikemem.network"
-VERSION = "1.0"
+VERSION = "1.1"
 
 
 def _value(v):
@@ -25,10 +29,13 @@ def network_to_dict(net) -> dict:
         "format": FORMAT,
         "version": VERSION,
         "name": net.name,
-        "simulation": {"dt": net.simulation.dt, "scheme": net.simulation.scheme},
+        "simulation": {"dt": net.simulation.dt, "scheme": net.simulation.scheme,
+                       "numerics": net.simulation.numerics},
         "recording": {"spikes": None if net.recording.spikes is None else list(net.recording.spikes),
                       "v": list(net.recording.v), "weights": list(net.recording.weights)},
-        "populations": [{"name": p.name, "size": p.size, "cell": p.cell.to_dict()} for p in net.populations],
+        "populations": [{"name": p.name, "size": p.size, "cell": p.cell.to_dict(),
+                         "max_expected_summed_weight": None if p.max_expected_summed_weight is None
+                         else list(p.max_expected_summed_weight)} for p in net.populations],
         "projections": [{
             "name": pr.name, "pre": pr.pre, "post": pr.post, "connector": pr.connector.to_dict(),
             "weight": _value(pr.weight), "delay": _value(pr.delay), "receptor": pr.receptor,
@@ -58,10 +65,13 @@ def network_from_dict(d: dict):
     major = version.split(".")[0]
     if major != VERSION.split(".")[0]:
         raise FormatError(f"version={version!r}: this spikemem reads major version {VERSION.split('.')[0]}")
+    minor = int(version.split(".")[1]) if version.count(".") == 1 and version.split(".")[1].isdigit() else 0
+    since_1_1 = (lambda obj, key, where, default: _get(obj, key, where) if minor >= 1 else default)
     sim = _get(d, "simulation", "")
     rec = _get(d, "recording", "")
     pops = [Population(_get(p, "name", "populations[]."), _get(p, "size", "populations[]."),
-                       cell_from_dict(_get(p, "cell", "populations[].")))
+                       cell_from_dict(_get(p, "cell", "populations[].")),
+                       since_1_1(p, "max_expected_summed_weight", "populations[].", None))
             for p in _get(d, "populations", "")]
     projs = []
     for pr in _get(d, "projections", ""):
@@ -74,7 +84,8 @@ def network_from_dict(d: dict):
             plasticity=None if plast is None else STDP.from_dict(plast)))
     return Network(
         populations=pops, projections=projs, name=_get(d, "name", ""),
-        simulation=Simulation(dt=_get(sim, "dt", "simulation."), scheme=_get(sim, "scheme", "simulation.")),
+        simulation=Simulation(dt=_get(sim, "dt", "simulation."), scheme=_get(sim, "scheme", "simulation."),
+                              numerics=since_1_1(sim, "numerics", "simulation.", "float")),
         recording=Recording(spikes=_get(rec, "spikes", "recording."), v=_get(rec, "v", "recording."),
                             weights=_get(rec, "weights", "recording.")))
 

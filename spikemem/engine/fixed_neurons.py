@@ -1,0 +1,154 @@
+"""IF_curr_exp on a SpiNNaker core's integers: the fixed-point membrane of numerics="fixed".
+
+A step of one neuron, as sPyNNaker 7.4 runs it (docs/fixed_point.md):
+  I_e += decay_s1615(ring_e << shift_e, init_e)         (and I_i)   neuron.c (neuron_transfer),
+                                                        synapse_row.h, exp_synapse_utils.h (add_input_exp)
+  alpha = round(I_e - I_i + I_offset, R) + V_rest                  neuron_model_lif_impl.h
+  V = alpha - round(exp_TC, alpha - V)                             (lif_neuron_closed_form)
+  threshold, reset and refractory hold: the engine's (V >= V_thresh on the bits)
+  I_e = decay_s1615(I_e, decay_e)                       (and I_i)   exp_synapse_utils.h (exp_shaping)
+round() is the round-to-nearest, saturating accum multiply; every other operation truncates.
+Values are raw s16.15 bits in int64 arrays, clamped to the accum range after each operation
+that could leave it (a core's non-saturating additions would wrap instead: such steps are
+counted per population as accum saturations, and a run that has any cannot be trusted).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import UnsupportedFeature
+from . import fixed_point as fx
+from .board_weights import ring_buffer_shifts
+
+
+def chip_params(net, if_pops) -> dict:
+    """The per-neuron and per-current-column integers a core derives at start-up, for flatten().
+
+    Cell values are taken as the spinnaker lowering sends them (tau_refrac rounded to whole
+    steps, or 0), so a fixed run predicts the board spikemem deploys to.
+    """
+    dt = net.simulation.dt
+    shifts = ring_buffer_shifts(net)
+    neuron, column = {}, {k: [] for k in ("fx_decay", "fx_init", "fx_shift")}
+    keys = ("fx_v_rest", "fx_v_reset", "fx_v_thresh", "fx_i_offset", "fx_v_start", "fx_R", "fx_exp_tc", "refrac")
+    for k in keys:
+        neuron[k] = []
+    for p in if_pops:
+        c = p.cell
+        if c.kind != "IF_curr_exp":
+            raise UnsupportedFeature(f"{p.name}.cell: numerics='fixed' models sPyNNaker's IF_curr_exp; "
+                                     f"{c.kind} has no fixed-point model here (cell.delta)")
+        if c.onset:
+            raise UnsupportedFeature(f"{p.name}.cell.onset={c.onset!r}: a SpiNNaker core has no onset hold (cell.onset)")
+        steps = round(c.tau_refrac / dt)
+        r, exp_tc, t_refract = fx.lif_constants(c.tau_m, c.cm, steps * dt if steps else 0.0, dt)
+        offsets = np.broadcast_to(np.asarray(c.i_offset, dtype=float), (p.size,))
+        uniq, inv = np.unique(offsets, return_inverse=True)     # one value or one per neuron
+        values = (fx.s1615(c.v_rest, f"{p.name}.v_rest"), fx.s1615(c.v_reset, f"{p.name}.v_reset"),
+                  fx.s1615(c.v_thresh, f"{p.name}.v_thresh"),
+                  np.array([fx.s1615(x, f"{p.name}.i_offset") for x in uniq], dtype=np.int64)[inv.ravel()],
+                  fx.s1615(c.v_start, f"{p.name}.v_init"), r, exp_tc, t_refract)
+        for k, v in zip(keys, values):
+            neuron[k].append(np.broadcast_to(np.asarray(v, dtype=np.int64), (p.size,)).copy())
+    for receptor, tau_of in ((0, lambda c: c.tau_syn_E), (1, lambda c: c.tau_syn_I)):
+        for p in if_pops:
+            decay, init = fx.synapse_decay_init(tau_of(p.cell), dt)
+            for k, v in (("fx_decay", decay), ("fx_init", init), ("fx_shift", shifts[p.name][receptor])):
+                column[k].append(np.full(p.size, v, dtype=np.int64))
+    cat = (lambda parts: np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64))
+    out = {k: cat(v) for k, v in {**neuron, **column}.items()}
+    out["fx_pop"] = cat([np.full(p.size, k, dtype=np.int64) for k, p in enumerate(if_pops)])
+    out["fx_populations"] = [p.name for p in if_pops]
+    return out
+
+
+class FixedIFNeurons:
+    """Engine plug-in for numerics="fixed"; V and the currents are s16.15 bits (int64)."""
+
+    def __init__(self, e):
+        c, ops, p = e.c, e.ops, e.c.params
+        n = self.n = c.n_if
+        self.I = ops.zeros_int((e.B, 2 * n))               # >= 0: weights are unsigned
+        self.shift, self.init, self.decay = (ops.ints(p[k]) for k in ("fx_shift", "fx_init", "fx_decay"))
+        self.R, self.exp_tc = ops.ints(p["fx_R"]), ops.ints(p["fx_exp_tc"])
+        self.v_rest, self.i_offset = ops.ints(p["fx_v_rest"]), ops.ints(p["fx_i_offset"])
+        self.offset = bool(np.any(p["fx_i_offset"]))
+        self.fast = all(np.all(np.abs(p[k]) < _PARAM) for k in ("fx_v_rest", "fx_i_offset"))
+        self.max_shift = int(p["fx_shift"].max()) if n else 0
+        self.pop_of, self.ops = p["fx_pop"], ops
+        self.accum_saturations = np.zeros((e.B, len(p["fx_populations"])), dtype=np.int64)
+
+    def membrane(self, e, arrived):
+        """The step on unclamped int64 while every value stays well inside the accum range (then
+        no clamp could act); otherwise the step again, clamping and counting (_saturating)."""
+        n, half = self.n, 1 << (fx.FRAC_BITS - 1)
+        if not self.fast:
+            return self._saturating(e, arrived)
+        I = arrived << self.shift
+        if self.max_shift > 15 and int(I.max()) > fx.INT32_MAX:
+            return self._saturating(e, arrived)        # an entry << shift must stay an accum
+        I *= self.init
+        I >>= 32
+        I += self.I                                         # the currents with this step's input
+        if int(I.max()) > _LIMIT:
+            return self._saturating(e, arrived)
+        v = I[:, :n] - I[:, n:]
+        if self.offset:
+            v += self.i_offset
+        v *= self.R
+        v += half
+        v >>= fx.FRAC_BITS
+        v += self.v_rest                                    # alpha
+        if int(v.max()) > _LIMIT or int(v.min()) < -_LIMIT:
+            return self._saturating(e, arrived)
+        d = v - e.V
+        if int(d.max()) > fx.INT32_MAX or int(d.min()) < fx.INT32_MIN:
+            return self._saturating(e, arrived)
+        d *= self.exp_tc
+        d += half
+        d >>= fx.FRAC_BITS
+        v -= d                                              # V = alpha - round(exp_TC (alpha - V))
+        I *= self.decay
+        I >>= 32
+        self.I = I
+        return v
+
+    def _saturating(self, e, arrived):
+        """The same step with every clamp a core's saturating multiplies apply and a clamp after
+        each addition (where a core would wrap): the clamped entries are counted."""
+        n, I = self.n, self.I
+        inp = arrived << self.shift
+        fx.saturate(inp)
+        I += fx.decay_s1615(inp, self.init)
+        self._rail(I, both_halves=True)
+        total = I[:, :n] - I[:, n:]
+        total += self.i_offset
+        fx.saturate(total)
+        alpha = fx.mul_round_nearest(total, self.R)
+        alpha += self.v_rest
+        self._rail(alpha)
+        diff = alpha - e.V
+        fx.saturate(diff)
+        alpha -= fx.mul_round_nearest(self.exp_tc, diff)
+        fx.saturate(alpha)
+        I *= self.decay
+        I >>= 32
+        return alpha
+
+    def _rail(self, a, both_halves: bool = False):
+        """Clamp to the accum range; count (trial, population) entries that had to be clamped."""
+        if int(a.max()) <= fx.INT32_MAX and int(a.min()) >= fx.INT32_MIN:
+            return
+        out = self.ops.numpy((a > fx.INT32_MAX) | (a < fx.INT32_MIN)).astype(bool)
+        if both_halves:
+            out = out[:, :self.n] | out[:, self.n:]
+        rows, cols = np.nonzero(out)
+        np.add.at(self.accum_saturations, (rows, self.pop_of[cols]), 1)
+        fx.saturate(a)
+
+
+# The unclamped path is exact when no clamp of _saturating could act: with |V_rest|, |I_offset|
+# < 2^29, the currents <= _LIMIT keep I_e - I_i + I_offset an accum, |alpha| <= _LIMIT keeps
+# round(total R) one, and alpha - V is checked itself (V itself always is one).
+_PARAM = 1 << 29
+_LIMIT = fx.INT32_MAX - _PARAM
