@@ -2,6 +2,7 @@
 authors' recordings spike for spike under both update schemes, on NEST and on Brian2."""
 import json
 import warnings
+from dataclasses import replace
 
 import pytest
 
@@ -15,11 +16,11 @@ from conftest import GOLDEN
 FILES = ["exp1_functional_learn_recall_forget.json", "exp2_stress_pyramidal_sequence.json"]
 
 
-def assert_reproduces(name, backend, scheme):
+def assert_reproduces(name, backend, scheme, numerics="float"):
     golden = json.loads((GOLDEN / name).read_text())
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        ours = replay(parse_stimulus(golden), backend, params=portable(scheme))
+        ours = replay(parse_stimulus(golden), backend, params=replace(portable(scheme), numerics=numerics))
     for pop in RECORDED:
         want = sorted(map(tuple, golden["recorded_spikes"][pop]["spikes_t_ms_neuron"]))
         got = sorted((round(t, 9), n) for t, n in ours["recorded_spikes"][pop]["spikes_t_ms_neuron"])
@@ -30,6 +31,12 @@ def assert_reproduces(name, backend, scheme):
 @pytest.mark.parametrize("scheme", ["spinnaker", "exact"])
 def test_reference_reproduces_the_recordings_in_both_schemes(name, scheme):
     assert_reproduces(name, "reference", scheme)
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_fixed_numerics_reproduce_the_recordings(name):
+    """SpiNNaker's own arithmetic (numerics='fixed') at dt = 0.1 ms keeps every spike too."""
+    assert_reproduces(name, "reference", "spinnaker", "fixed")
 
 
 @pytest.mark.parametrize("name", FILES)

@@ -1,9 +1,11 @@
-"""The reference engine reproduces the authors' SpiNNaker recordings spike for spike."""
+"""The reference engine reproduces the authors' SpiNNaker recordings spike for spike, in float and in
+SpiNNaker's fixed-point numerics."""
 import json
 
 import pytest
 from conftest import GOLDEN
 from spikemem.models.ca3 import RECORDED, cases, parse_stimulus, protocol, replay
+from spikemem.models.ca3.params import CA3Params
 
 from spikemem.cli import main
 
@@ -14,20 +16,22 @@ def spike_sets(record):
     return {pop: sorted(map(tuple, record["recorded_spikes"][pop]["spikes_t_ms_neuron"])) for pop in RECORDED}
 
 
+@pytest.mark.parametrize("numerics", ["float", "fixed"])
 @pytest.mark.parametrize("name", FILES)
-def test_replay_matches_every_population_every_ms(name):
+def test_replay_matches_every_population_every_ms(name, numerics):
     golden = json.loads((GOLDEN / name).read_text())
-    ours = replay(parse_stimulus(golden))
+    ours = replay(parse_stimulus(golden), params=CA3Params(numerics=numerics))
     want, got = spike_sets(golden), spike_sets(ours)
     for pop in RECORDED:
         assert got[pop] == want[pop], pop
     assert sum(map(len, got.values())) == sum(len(v["spikes_t_ms_neuron"]) for v in golden["recorded_spikes"].values())
 
 
+@pytest.mark.parametrize("numerics", ["float", "fixed"])
 @pytest.mark.parametrize("name", FILES)
-def test_cli_replay_writes_identical_spikes(name, tmp_path):
+def test_cli_replay_writes_identical_spikes(name, numerics, tmp_path):
     out = tmp_path / "spikes.json"
-    assert main(["cam", "replay", str(GOLDEN / name), "--out", str(out)]) == 0
+    assert main(["cam", "replay", str(GOLDEN / name), "--out", str(out), "--numerics", numerics]) == 0
     golden = json.loads((GOLDEN / name).read_text())
     written = json.loads(out.read_text())
     assert spike_sets(written) == spike_sets(golden)

@@ -27,6 +27,11 @@ def backend_options(args) -> dict:
     return opts
 
 
+def add_numerics_arg(p):
+    p.add_argument("--numerics", default="float", choices=["float", "fixed"],
+                   help="float (default) or fixed: a SpiNNaker core's arithmetic (docs/fixed_point.md)")
+
+
 def add_variant_arg(p):
     p.add_argument("--variant", default="faithful", choices=sorted(VARIANTS),
                    help="model variant (default: faithful, the authors' model)")
@@ -36,6 +41,7 @@ def register(sub):
     demo = sub.add_parser("demo", help="the main job: the CA3 memory learns, recalls and forgets (functional test)")
     add_backend_args(demo)
     add_variant_arg(demo)
+    add_numerics_arg(demo)
     demo.add_argument("--png", default="ca3_demo.png", help="raster plot to write ('' for none)")
     demo.set_defaults(func=_demo)
 
@@ -47,6 +53,7 @@ def register(sub):
     rp.add_argument("input", help="JSON with cueSize_C, contSize_N, timestep_ms, simTime_ms, input_spike_times_ms")
     rp.add_argument("--out", required=True, help="where to write the recording (same format, recorded_spikes)")
     add_backend_args(rp)
+    add_numerics_arg(rp)
     rp.set_defaults(func=_replay)
 
     st = cam_sub.add_parser("stress", help="accuracy per operation kind on seeded random operation sequences")
@@ -62,6 +69,7 @@ def register(sub):
     st.add_argument("--json", action="store_true", help="print one JSON object")
     add_backend_args(st)
     add_variant_arg(st)
+    add_numerics_arg(st)
     st.set_defaults(func=_stress)
 
     cp = cam_sub.add_parser("capacity", help="sweep C and N with batches of random sequences: table and plot")
@@ -79,12 +87,13 @@ def register(sub):
 
 def _demo(args) -> int:
     from .demo import run_demo
-    return run_demo(args.backend, args.variant, args.png, **backend_options(args))
+    return run_demo(args.backend, args.variant, args.png, numerics=args.numerics, **backend_options(args))
 
 
 def _replay(args) -> int:
+    from .params import CA3Params
     stim = load_stimulus(args.input)
-    record = replay(stim, args.backend, **backend_options(args))
+    record = replay(stim, args.backend, params=CA3Params(numerics=args.numerics), **backend_options(args))
     write_recording(args.out, record)
     n = sum(len(v["spikes_t_ms_neuron"]) for v in record["recorded_spikes"].values())
     logger.info("replayed %dx%d memory for %g ms: %d spikes -> %s", stim.C, stim.N, stim.sim_time_ms, n, args.out)
@@ -101,13 +110,14 @@ def _stress(args) -> int:
     if args.batch < 1:
         raise ValidationError("batch", args.batch, "must be >= 1")
     res = stress(args.memories, args.bits, args.ops, args.spacing, args.seed, args.batch, args.backend,
-                 args.variant, args.content, progress=None if not args.json else False, **backend_options(args))
+                 args.variant, args.content, progress=None if not args.json else False, numerics=args.numerics,
+                 **backend_options(args))
     if args.json:
         print(json.dumps(res))
         return 0
     print(f"CA3 {args.memories}x{args.bits}, {args.batch} sequence(s) of {args.ops} operations, spacing "
           f"{'minimum' if args.spacing is None else f'{args.spacing:g} ms'}, backend {res['backend']}, "
-          f"variant {res['variant']}")
+          f"variant {res['variant']}, numerics {res['numerics']}")
     for k, (c, n) in res["counts"].items():
         print(f"  {k:<15} {c:>6}/{n:<6} {_fmt_acc(res['accuracy'][k]):>7}")
     return 0

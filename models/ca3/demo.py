@@ -21,11 +21,13 @@ def outcome_text(o) -> str:
     return f"{_fmt(o.addresses)} {_fmt(o.bits)}" + (f" +echo {_fmt(o.echo)}" if o.echo else "")
 
 
-def run_demo(backend=None, variant="faithful", png="ca3_demo.png", out=sys.stdout, **backend_options) -> int:
+def run_demo(backend=None, variant="faithful", png="ca3_demo.png", out=sys.stdout, numerics=None,
+             **backend_options) -> int:
     case = hc.functional()
-    report, result = CA3Memory.run_cases([case], backend, variant=variant, return_result=True, **backend_options)
+    report, result = CA3Memory.run_cases([case], backend, variant=variant, return_result=True, numerics=numerics,
+                                         **backend_options)
     print(f"CA3 content-addressable memory: {case.C} addresses x {case.N} bits, backend {report.label['backend']}, "
-          f"variant {variant}", file=out)
+          f"variant {variant}, numerics {report.label['numerics']}", file=out)
     print("The paper's functional test: learn, recall by cue and by fragment, forget by relearning.",
           file=out)
     head = f"{'t0 ms':>5}  {'operation':<28} {'expected (addresses, bits)':<30} {'recalled':<30}"

@@ -7,6 +7,8 @@ pause). A rejected operation raises before anything changes.
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 from spikemem import ValidationError, get_backend
 from spikemem.harness.cases import Case
 from spikemem.harness.operations import (
@@ -85,15 +87,18 @@ class CA3Memory:
         return dict(PUBLISHED)
 
     @staticmethod
-    def network(C: int, N: int, variant: str = "faithful"):
-        return build_cam(C, N, variant_params(variant))
+    def network(C: int, N: int, variant: str = "faithful", numerics: str = "float"):
+        return build_cam(C, N, replace(variant_params(variant), numerics=numerics))
 
     @staticmethod
     def run_cases(cases, backend=None, params: CA3Params | None = None, variant: str = "faithful",
-                  return_result: bool = False, **backend_options):
-        """Run a batch of cases (one trial each) and score it against the ideal memory."""
+                  return_result: bool = False, numerics: str | None = None, **backend_options):
+        """Run a batch of cases (one trial each) and score it against the ideal memory.
+        numerics: None keeps the params' ("float" unless set), or "float" | "fixed"."""
         label = variant if params is None else "custom"
         params = params or variant_params(variant)
+        if numerics is not None:
+            params = replace(params, numerics=numerics)
         sizes = {(c.C, c.N) for c in cases}
         if len(sizes) != 1:
             raise ValidationError("cases", sorted(sizes), "a batch needs one memory size")
@@ -102,5 +107,5 @@ class CA3Memory:
         T = max(c.sim_time_ms for c in cases) + max(0.0, params.window_ms - WINDOW)   # room for a wider window
         result = be.run(net, T, inputs=protocol.input_events(cases, params.dt, gate=params.gate_learning))
         report = protocol.score_cases(result, cases, params.dt, params.window_ms)
-        report.label = {"backend": be.name, "variant": label}
+        report.label = {"backend": be.name, "variant": label, "numerics": params.numerics}
         return (report, result) if return_result else report

@@ -15,14 +15,14 @@ CHUNK = 64   # trials per backend call: progress granularity and a memory bound
 
 
 def stress(C, N, n_ops, spacing, seed, batch=1, backend=None, variant="faithful", content="mixed",
-           progress=None, **backend_options) -> dict:
+           progress=None, numerics=None, **backend_options) -> dict:
     """Accuracy per operation kind over `batch` seeded random sequences (seeds seed..seed+batch-1)."""
     counts = {k: [0, 0] for k in (*KINDS, "overall")}
     label = {}
     bar = Progress(batch, f"stress {C}x{N}", enabled=progress)
     for lo in range(0, batch, CHUNK):
         cases = [hc.random_case(C, N, n_ops, seed + s, spacing, content) for s in range(lo, min(batch, lo + CHUNK))]
-        report = CA3Memory.run_cases(cases, backend, variant=variant, **backend_options)
+        report = CA3Memory.run_cases(cases, backend, variant=variant, numerics=numerics, **backend_options)
         label = report.label
         for k, (c, n) in report.counts().items():
             counts[k][0] += c

@@ -114,23 +114,26 @@ class FixedIFNeurons:
         return v
 
     def _saturating(self, e, arrived):
-        """The same step with every clamp a core's saturating multiplies apply and a clamp after
-        each addition (where a core would wrap): the clamped entries are counted."""
-        n, I = self.n, self.I
+        """The same step with every clamp: the saturating multiplies of a core, and a clamp after
+        each addition or shift (where a core would wrap). Each clamp that acts is counted."""
+        n, I, half = self.n, self.I, 1 << (fx.FRAC_BITS - 1)
         inp = arrived << self.shift
-        fx.saturate(inp)
+        self._rail(inp, both_halves=True)
         I += fx.decay_s1615(inp, self.init)
         self._rail(I, both_halves=True)
         total = I[:, :n] - I[:, n:]
         total += self.i_offset
-        fx.saturate(total)
-        alpha = fx.mul_round_nearest(total, self.R)
+        self._rail(total)
+        alpha = total * self.R
+        alpha += half
+        alpha >>= fx.FRAC_BITS
+        self._rail(alpha)                                  # round.h: the product saturates
         alpha += self.v_rest
         self._rail(alpha)
         diff = alpha - e.V
-        fx.saturate(diff)
-        alpha -= fx.mul_round_nearest(self.exp_tc, diff)
-        fx.saturate(alpha)
+        self._rail(diff)
+        alpha -= fx.mul_round_nearest(self.exp_tc, diff)   # |exp_TC| <= 1: cannot saturate
+        self._rail(alpha)
         I *= self.decay
         I >>= 32
         return alpha

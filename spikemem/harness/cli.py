@@ -20,6 +20,8 @@ def register(sub):
     p.add_argument("--cases", default=None,
                    help="the model's published cases to run, comma-separated (default: all)")
     p.add_argument("--random", type=int, default=8, help="random sequences per spacing (default 8, 0 for none)")
+    p.add_argument("--numerics", default="float", choices=["float", "fixed"],
+                   help="float (default) or fixed: a SpiNNaker core's arithmetic (docs/fixed_point.md)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=_harness)
 
@@ -45,9 +47,9 @@ def _harness(args) -> int:
     bar = Progress(len(variants) * len(batches), "harness", enabled=False if args.json else None)
     for variant in variants:
         for label, cases in batches:
-            report, reason = run_case_batch(cases, args.backend, variant, args.model, **opts)
+            report, reason = run_case_batch(cases, args.backend, variant, args.model, args.numerics, **opts)
             bar.update()
-            row = {"case": label, "variant": variant}
+            row = {"case": label, "variant": variant, "numerics": args.numerics}
             if report is None:
                 row["skipped"] = reason
             else:

@@ -30,17 +30,20 @@ def published_cases(names=None, model: str = "ca3") -> list:
     return [published[n]() for n in names]
 
 
-def unsupported_reason(backend, model, case, variant: str):
+def unsupported_reason(backend, model, case, variant: str, numerics: str = "float"):
     """None if the backend can run this case, else the reason (its missing features)."""
-    missing = missing_features(backend, model.network(case.C, case.N, variant))
+    extra = {} if numerics == "float" else {"numerics": numerics}
+    missing = missing_features(backend, model.network(case.C, case.N, variant, **extra))
     return f"{backend.name} does not support {', '.join(missing)}" if missing else None
 
 
-def run_case_batch(cases, backend_name=None, variant="faithful", model="ca3", **backend_options):
-    """Run a batch of same-size cases; returns (Report or None, reason it was skipped)."""
+def run_case_batch(cases, backend_name=None, variant="faithful", model="ca3", numerics="float", **backend_options):
+    """Run a batch of same-size cases; returns (Report or None, reason it was skipped).
+    numerics other than "float" is passed to the memory model (numerics=...)."""
     mem = memory_model(model)
     be = get_backend(backend_name, **backend_options)
-    reason = unsupported_reason(be, mem, cases[0], variant)
+    reason = unsupported_reason(be, mem, cases[0], variant, numerics)
     if reason:
         return None, reason
-    return mem.run_cases(cases, be, variant=variant), None
+    extra = {} if numerics == "float" else {"numerics": numerics}
+    return mem.run_cases(cases, be, variant=variant, **extra), None
