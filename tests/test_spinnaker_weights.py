@@ -1,0 +1,84 @@
+"""The ring-buffer shifts, weight scales and 16-bit weights of numerics='fixed' are sPyNNaker's own:
+read back from the population vertices and synaptic rows after mapping on a virtual board."""
+import numpy as np
+import pytest
+
+from spikemem import (STDP, AllToAllConnector, FromListConnector, IFCurrExp, Network, OneToOneConnector,
+                      Population, Projection, Simulation, SpikeSourceArray)
+from spikemem.engine.board_weights import projection_stats, quantise, ring_buffer_shifts, weight_scale
+
+pytest.importorskip("spynnaker")
+
+
+def random_group(rng, g: str):
+    """Sources and IF populations with several projections into each: mixed weight scales,
+    excitatory and inhibitory, some with heterogeneous delays, some plastic, one override."""
+    pops = [Population(f"{g}s0", 6, SpikeSourceArray()), Population(f"{g}s1", 4, SpikeSourceArray())]
+    for k in range(3):
+        mesw = tuple(float(x) for x in rng.uniform(1, 40, 2)) if k == 2 else None
+        pops.append(Population(f"{g}p{k}", int(rng.integers(3, 7)), IFCurrExp(tau_syn_E=float(rng.uniform(0.5, 5))),
+                               max_expected_summed_weight=mesw))
+    size = {p.name: p.size for p in pops}
+    rules = {f"{g}p{k}": STDP(tau_plus=10, tau_minus=12, A_plus=float(10 ** rng.uniform(-3, 0)), A_minus=0.1,
+                              w_max=float(10 ** rng.uniform(-2, 1.5)), post_history=16) for k in range(3)}
+    projs = []
+    for j in range(9):
+        pre = f"{g}{rng.choice(['s0', 's1', 'p0', 'p1', 'p2'])}"
+        post = f"{g}p{int(rng.integers(0, 3))}"
+        scale = 10.0 ** rng.uniform(-3, 2)
+        kind = int(rng.integers(0, 3))
+        if kind == 0 and size[pre] == size[post]:
+            conn, shape = OneToOneConnector(), (size[pre],)
+        elif kind == 1:
+            conn, shape = AllToAllConnector(), (size[pre], size[post])
+        else:
+            pairs = sorted({(int(rng.integers(0, size[pre])), int(rng.integers(0, size[post])))
+                            for _ in range(int(rng.integers(2, 10)))})
+            conn, shape = FromListConnector(tuple(pairs)), (len(pairs),)
+        w = rng.uniform(0, scale, size=shape)
+        delay = rng.integers(1, 4, size=shape).astype(float) if rng.random() < 0.3 else float(rng.integers(1, 4))
+        plastic = rules[post] if rng.random() < 0.3 and np.ndim(delay) == 0 else None
+        projs.append(Projection(f"{g}pr{j}", pre, post, conn, weight=w, delay=delay,
+                                receptor="inhibitory" if rng.random() < 0.4 else "excitatory", plasticity=plastic))
+    return pops, projs
+
+
+def test_shifts_scales_and_weights_equal_sPyNNakers(tmp_path):
+    from spikemem.backends.pynn.spinnaker_config import RunFolder
+    from spikemem.hardware.spinnaker.readback import board_weights
+    rng = np.random.default_rng(20261201)
+    pops, projs = [], []
+    for g in range(6):
+        p, q = random_group(rng, f"g{g}")
+        pops += p
+        projs += q
+    net = Network(pops, projs, Simulation(numerics="fixed"))
+    stats = projection_stats(net)
+    assert any(s.d_var > 0 for s in stats) and any(s.d_var == 0 for s in stats)   # both sizing rules run
+    assert any(pr.plasticity is not None for pr in projs)
+    ours = ring_buffer_shifts(net)
+    board = board_weights(net, RunFolder.create(tmp_path, virtual=True))
+    assert set(board["populations"]) == set(ours)
+    for name, got in board["populations"].items():
+        assert got["ring_buffer_shifts"] == list(ours[name]), name
+        assert got["weight_scales"] == [weight_scale(s) for s in ours[name]], name
+    assert len(set(s for v in ours.values() for s in v)) >= 5          # mixed scales give mixed shifts
+    compared = 0
+    for pr in projs:
+        pre, post, w, _ = pr.connections(net.population(pr.pre).size, net.population(pr.post).size)
+        shift = ours[pr.post][0 if pr.receptor == "excitatory" else 1]
+        q = quantise(w, shift) / weight_scale(shift)
+        mine = np.column_stack([pre, post, q])
+        mine = mine[np.lexsort((mine[:, 2], mine[:, 1], mine[:, 0]))]
+        assert np.array_equal(mine, board["projections"][pr.name]), pr.name
+        compared += len(mine)
+    assert compared > 300
+
+
+def test_the_ca3_memory_gets_sPyNNakers_shifts(tmp_path):
+    from spikemem.backends.pynn.spinnaker_config import RunFolder
+    from spikemem.hardware.spinnaker.readback import board_weights
+    from spikemem.models.ca3 import build_cam
+    net = build_cam(5, 10)
+    board = board_weights(net, RunFolder.create(tmp_path, virtual=True))
+    assert {k: tuple(v["ring_buffer_shifts"]) for k, v in board["populations"].items()} == ring_buffer_shifts(net)
