@@ -38,6 +38,15 @@ def register(sub):
     e.add_argument("--duration", type=float, help="ms to simulate (default: the stimulus length)")
     e.add_argument("--out", required=True, help="output folder")
     e.set_defaults(func=_export)
+    c = ss.add_parser("check", help="will it work on the board? sPyNNaker's fixed point against float on one stimulus")
+    _network_args(c)
+    c.add_argument("--hlop", metavar="RUN_DIR", help="an exported HLOP classifier (a `spikemem continual` folder)")
+    c.add_argument("--ops", type=int, default=100, help="--cam: operations in the random reference sequence (100)")
+    c.add_argument("--seed", type=int, default=0, help="--cam: seed of the random reference sequence")
+    c.add_argument("--samples", type=int, default=100, help="--hlop: test images per task (100)")
+    c.add_argument("--duration", type=float, help="network file: ms to run (default: last input spike + 100)")
+    c.add_argument("--json", action="store_true", help="print only the report as JSON")
+    c.set_defaults(func=_check)
 
 
 def _load(args):
@@ -101,4 +110,28 @@ def _export(args) -> int:
     net, inputs, duration = _load_timed(args)
     for path in export(net, args.out, duration, inputs):
         print(path)
+    return 0
+
+
+def _check(args) -> int:
+    from spikemem.errors import ValidationError
+
+    from .check import check_cam, check_hlop, check_network, format_report
+    given = [x for x in (args.network, args.cam, args.hlop) if x]
+    if len(given) != 1:
+        raise ValidationError("network", given or None, "give exactly one of a network file, --cam C N or --hlop RUN_DIR")
+    for name in ("ops", "samples"):
+        if getattr(args, name) < 1:
+            raise ValidationError(name, getattr(args, name), "must be >= 1")
+    if args.duration is not None and args.duration <= 0:
+        raise ValidationError("duration", args.duration, "must be > 0 ms")
+    if args.hlop:
+        report = check_hlop(args.hlop, args.samples)
+    elif args.cam and not args.stimulus:
+        report = check_cam(args.cam[0], args.cam[1], args.variant, args.ops, args.seed)
+    else:
+        net, inputs, duration = _load(args)
+        report = check_network(net, inputs, args.duration or duration,
+                               stimulus=f"stimulus file {args.stimulus}" if args.stimulus else None)
+    print(json.dumps(report, indent=1) if args.json else format_report(report))
     return 0

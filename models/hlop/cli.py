@@ -53,6 +53,9 @@ def register(sub):
                    help="test images per task run through the exported network on the reference engine (0: skip)")
     p.add_argument("--export-duration", dest="export_duration", type=float, default=100.0,
                    help="ms per image on the reference engine")
+    p.add_argument("--board-calibration", dest="board_calibration", type=int, default=20,
+                   help="training images per task used to tune the exported network's ring buffers for "
+                        "SpiNNaker's fixed point (default 20; 0: score float and fixed only)")
     p.add_argument("--no-plot", dest="plot", action="store_false")
     p.add_argument("--progress", action="store_const", const=True, default=None,
                    help="force the per-task progress bar (default: when stderr is a terminal)")
@@ -108,6 +111,8 @@ def plan(args) -> dict:
         raise ValidationError("export_samples", args.export_samples, "must be >= 0")
     if args.export_duration <= 0:
         raise ValidationError("export_duration", args.export_duration, "must be > 0 ms")
+    if args.board_calibration < 0:
+        raise ValidationError("board_calibration", args.board_calibration, "must be >= 0")
     if os.path.exists(out) and not os.path.isdir(out):
         raise ValidationError("out", out, "exists and is not a folder")
     if not args.resume and os.path.isdir(out) and os.path.exists(os.path.join(out, RUN_FILE)):
@@ -211,4 +216,46 @@ def _export(run, folder, args, say) -> dict:
     say(f"exported network -> {path}; on the reference engine ({n} test images x {run.next_task} tasks, "
         f"{args.export_duration:g} ms each): {out['reference_acc']:.2f} % vs torch {out['torch_acc']:.2f} % "
         f"(same class {out['agreement']:.1f} %)")
+    out["board"] = _board(net, path, run, n, args, say)
+    out["seconds"] = time.perf_counter() - t0
+    return out
+
+
+def _board(net, path, run, n, args, say) -> dict:
+    """Predict the board: the classifier under sPyNNaker's update in float and in a core's fixed
+    point. Where fixed point costs accuracy, apply the fixes board users apply: tau_m moved to
+    where a core's membrane gain is float's, ring buffers sized finer (tuned on training
+    images); each is measured on the test images and saved in the network."""
+    from .export import board_accuracy, membrane_on_grid, task_images, tune_for_board
+    px, y = task_images(run.data, run.next_task, n)
+    dur = args.export_duration
+    acc = {num: board_accuracy(net, px, y, dur, num) for num in ("float", "fixed")}
+    out = {"float_acc": acc["float"], "fixed_acc": acc["fixed"], "fixes": []}
+    say(f"on SpiNNaker's update: float {acc['float']:.2f} %, fixed point {acc['fixed']:.2f} % (board prediction)")
+    if acc["fixed"] >= acc["float"]:
+        return out
+    best = net
+    grid = membrane_on_grid(net)
+    if grid is not net:
+        fix = {"fix": "tau_m on the s16.15 grid", "tau_m": {p.name: p.cell.tau_m for p in grid.populations
+                                                            if not p.is_source},
+               "float_acc": board_accuracy(grid, px, y, dur, "float"), "fixed_acc": board_accuracy(grid, px, y, dur, "fixed")}
+        out["fixes"].append(fix)
+        say(f"tau_m on the s16.15 grid ({', '.join(f'{v:.6g} ms' for v in sorted(set(fix['tau_m'].values())))}): "
+            f"float {fix['float_acc']:.2f} %, fixed point {fix['fixed_acc']:.2f} %")
+        best = grid
+    if args.board_calibration:
+        cx, cy = task_images(run.data, run.next_task, args.board_calibration, split="train")
+        tuned, table = tune_for_board(best, cx, cy, dur, log=say)
+        bits = max(table, key=lambda r: (r["agreement"], -r["rms_mV"]))["bits"]
+        fix = {"fix": "ring buffers sized finer", "bits": bits, "calibration": table}
+        if bits:
+            fix["fixed_acc"] = board_accuracy(tuned, px, y, dur, "fixed")
+            say(f"ring buffers sized {bits} bit(s) finer (max_expected_summed_weight): fixed point "
+                f"{fix['fixed_acc']:.2f} %")
+            best = tuned
+        out["fixes"].append(fix)
+    if best is not net:
+        best.save(path)
+        say(f"saved the board fixes in {path}")
     return out

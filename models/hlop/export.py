@@ -74,9 +74,115 @@ def input_events(pixels: np.ndarray, duration_ms: float, rate: float = RATE) -> 
 def classify(net: Network, pixels: np.ndarray, duration_ms: float = 200.0, rate: float = RATE,
              backend: str = "reference", chunk: int = 100, **options) -> np.ndarray:
     """Predicted classes of raw pixel rows (in [0, 1], already permuted) on a spikemem backend."""
+    return output_potentials(net, pixels, duration_ms, rate, backend, chunk, **options).argmax(axis=1)
+
+
+def output_potentials(net: Network, pixels: np.ndarray, duration_ms: float = 200.0, rate: float = RATE,
+                      backend: str = "reference", chunk: int = 100, **options) -> np.ndarray:
+    """(images, classes) membrane potentials of the output neurons at the end of each presentation."""
     be = get_backend(backend, **options)
     out = []
     for b in range(0, len(pixels), chunk):
         res = be.run(net, duration_ms, inputs=input_events(pixels[b:b + chunk], duration_ms, rate))
-        out.append(res.v["output"][:, -1, :].argmax(axis=1))
-    return np.concatenate(out) if out else np.zeros(0, dtype=np.int64)
+        out.append(res.v["output"][:, -1, :])
+    return np.concatenate(out) if out else np.zeros((0, net.population("output").size))
+
+
+# -- on a SpiNNaker board (docs/fixed_point.md) ----------------------------------------------
+def on_board(net: Network, numerics: str = "fixed") -> Network:
+    """The classifier as a board runs it: sPyNNaker's update (scheme 'spinnaker') and, for
+    numerics='fixed', a core's fixed-point arithmetic."""
+    from dataclasses import replace
+    return replace(net, simulation=Simulation(dt=net.simulation.dt, scheme="spinnaker", numerics=numerics))
+
+
+def task_images(data, tasks: int, n: int, split: str = "test"):
+    """(pixels in [0, 1], already permuted per task; labels) of the first n images of each task."""
+    x, y = (data.test_x, data.test_y) if split == "test" else (data.train_x, data.train_y)
+    n = min(n, len(y))
+    px = np.concatenate([(x[:n] * data.std + data.mean)[:, data.perms[t]] for t in range(tasks)])
+    return px, np.tile(y[:n], tasks)
+
+
+def board_accuracy(net: Network, pixels, labels, duration_ms: float, numerics: str, chunk: int = 100) -> float:
+    """Accuracy (%) of the classifier under sPyNNaker's update in float or fixed numerics."""
+    return float(100 * (classify(on_board(net, numerics), pixels, duration_ms, chunk=chunk) == labels).mean())
+
+
+def with_ring_buffer_bits(net: Network, bits: int) -> Network:
+    """The network with every IF population's ring buffers sized `bits` powers of two below what
+    sPyNNaker picks (max_expected_summed_weight = 0.75 * 2^(shift - bits)): finer weight steps
+    for more risk of saturation, the override board users set for trained networks."""
+    from dataclasses import replace
+
+    from spikemem.engine.board_weights import ring_buffer_shifts
+    if bits == 0:
+        return net
+    shifts = ring_buffer_shifts(on_board(net))
+    pops = [p if p.is_source else replace(p, max_expected_summed_weight=tuple(
+        0.75 * 2.0 ** (s - bits) for s in shifts[p.name])) for p in net.populations]
+    return replace(net, populations=tuple(pops))
+
+
+def membrane_on_grid(net: Network) -> Network:
+    """The network with each IF population's tau_m moved (by at most 25 %) to where a core's
+    rounded exp(-dt/tau_m) gives the membrane float's gain (board_tau_m); the leak over a
+    presentation barely changes (tau_m stays >> the presentation)."""
+    from dataclasses import replace
+
+    from spikemem.engine.fixed_neurons import board_tau_m
+    dt = net.simulation.dt
+    pops = [p if p.is_source else replace(p, cell=replace(p.cell, tau_m=board_tau_m(p.cell, dt)))
+            for p in net.populations]
+    return net if all(a == b for a, b in zip(pops, net.populations)) else replace(net, populations=tuple(pops))
+
+
+def tune_for_board(net: Network, calib_pixels, calib_labels, duration_ms: float, max_bits: int = 4, log=None):
+    """Pick the ring-buffer sizing (0..max_bits below sPyNNaker's) whose fixed-point classifier is
+    closest to the float one on calibration images: most same classes, then the smallest RMS
+    difference of the output potentials (ties: the coarser, safer sizing).
+    Returns (network, [{"bits", "agreement" %, "accuracy" %, "rms_mV"}, ...])."""
+    target = output_potentials(on_board(net, "float"), calib_pixels, duration_ms)
+    table, best = [], ((-1.0, 0.0), net)
+    for bits in range(max_bits + 1):
+        cand = with_ring_buffer_bits(net, bits)
+        v = output_potentials(on_board(cand, "fixed"), calib_pixels, duration_ms)
+        pred = v.argmax(axis=1)
+        row = {"bits": bits, "agreement": float(100 * (pred == target.argmax(axis=1)).mean()),
+               "accuracy": float(100 * (pred == calib_labels).mean()),
+               "rms_mV": float(np.sqrt(np.mean((v - target) ** 2)))}
+        table.append(row)
+        if log:
+            log(f"  ring buffers {bits} bit(s) finer than sPyNNaker's sizing: same class as float "
+                f"{row['agreement']:.1f} %, output RMS difference {row['rms_mV']:.3f} mV (calibration)")
+        if (row["agreement"], -row["rms_mV"]) > best[0]:
+            best = ((row["agreement"], -row["rms_mV"]), cand)
+    return best[1], table
+
+
+def load_run(run_dir):
+    """(exported network, task data, tasks trained) of a `spikemem continual` output folder."""
+    import json
+    import os
+
+    from .config import make_config
+    from .data import load_digits_tasks, load_pmnist
+    path = os.path.join(run_dir, "run.json")
+    if not os.path.isfile(path):
+        raise ValidationError("hlop", run_dir, "holds no run.json: not a `spikemem continual` output folder")
+    with open(path) as f:
+        args = json.load(f)["args"]
+    methods = [m.strip() for m in (args.get("method") or "hlop,finetune").split(",") if m.strip()]
+    found = [m for m in methods if os.path.isfile(os.path.join(run_dir, m, "network.json"))]
+    if not found:
+        raise ValidationError("hlop", run_dir, "holds no exported network (<method>/network.json); "
+                                               "run `spikemem continual` with --export-samples > 0")
+    folder = os.path.join(run_dir, found[0])
+    keys = ("tasks", "epochs", "timesteps", "seed", "hidden", "batch", "lr", "data_dir")
+    cfg = make_config(args.get("dataset") or "digits", method=found[0], **{k: args.get(k) for k in keys})
+    data = load_pmnist(cfg.data_dir, cfg.tasks) if cfg.dataset == "pmnist" else load_digits_tasks(cfg.tasks)
+    tasks = cfg.tasks
+    if os.path.isfile(os.path.join(folder, "result.json")):
+        with open(os.path.join(folder, "result.json")) as f:
+            tasks = len(json.load(f).get("matrix") or []) or tasks
+    return Network.load(os.path.join(folder, "network.json")), data, tasks

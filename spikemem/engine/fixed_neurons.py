@@ -14,6 +14,8 @@ counted per population as accum saturations, and a run that has any cannot be tr
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..errors import UnsupportedFeature
@@ -155,3 +157,36 @@ class FixedIFNeurons:
 # round(total R) one, and alpha - V is checked itself (V itself always is one).
 _PARAM = 1 << 29
 _LIMIT = fx.INT32_MAX - _PARAM
+
+
+# -- how far a core's constants are from float's (for spikemem spinnaker check and deploy tools) --
+def membrane_gain(cell, dt: float) -> float:
+    """A core's mV per nA per step over float's: (1 - exp_TC) R against (1 - exp(-dt/tau_m)) tau_m/cm.
+    exp_TC has 15 fraction bits, so for tau_m >> dt the leak, hence the gain, is off by about
+    one part in 2^15 dt / tau_m (22 % at tau_m = 10^4 dt)."""
+    steps = round(cell.tau_refrac / dt)
+    r, exp_tc, _ = fx.lif_constants(cell.tau_m, cell.cm, steps * dt if steps else 0.0, dt)
+    return ((1 - exp_tc / fx.ONE) * r / fx.ONE) / ((1 - math.exp(-dt / cell.tau_m)) * cell.tau_m / cell.cm)
+
+
+def synapse_charge(tau: float, dt: float) -> float:
+    """A core's total charge per unit weight over float's: init/(1 - decay) against tau/dt."""
+    decay, init = fx.synapse_decay_init(tau, dt)
+    return (init / 2 ** 32) / (1 - decay / 2 ** 32) / (tau / dt)
+
+
+def board_tau_m(cell, dt: float, max_change: float = 0.25, tolerance: float = 1e-3) -> float:
+    """A tau_m within max_change of cell.tau_m at which a core's membrane gain matches float's
+    (just above a point 2^15 dt / L of the s16.15 grid, where expk's rounding cancels), or
+    cell.tau_m itself when its gain is already within tolerance or no such point is near."""
+    from dataclasses import replace
+    best = (abs(membrane_gain(cell, dt) - 1), cell.tau_m)
+    if best[0] <= tolerance:
+        return cell.tau_m
+    l0 = fx.ONE * dt / cell.tau_m
+    for L in range(max(1, math.floor(l0) - 3), math.ceil(l0) + 4):
+        tau = fx.ONE * dt / L * (1 + 2.0 ** -20)
+        if abs(tau / cell.tau_m - 1) <= max_change:
+            err = abs(membrane_gain(replace(cell, tau_m=tau), dt) - 1)
+            best = min(best, (err, tau))
+    return best[1]

@@ -1,0 +1,216 @@
+"""`spikemem spinnaker check`: will a network run on a SpiNNaker board as it runs in float?
+
+Static part (what sPyNNaker 7.4 will do to the description, docs/fixed_point.md): per population
+the ring-buffer shifts, the weight step they give, what the buffers are sized for, and the
+gain a core's rounded exp(-dt/tau_m) gives the membrane; per projection how many weights
+round to zero or wrap past 16 bits and the largest relative rounding error; per plastic
+projection the STDP lookup-table lengths against the time constants and the amplitudes in
+weight steps. Dynamic part: the same stimulus in float and in fixed numerics under sPyNNaker's
+update: spikes that differ per population, ring-buffer and accum saturations, the V range
+against s16.15; for a memory or a classifier, the score in each. Then a one-line verdict.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from spikemem import Recording, Simulation, get_backend
+from spikemem.engine import fixed_point as fx
+from spikemem.engine.board_weights import max_summed_weights, quantise, ring_buffer_shifts, weight_scale
+from spikemem.engine.fixed_neurons import membrane_gain, synapse_charge
+
+TYPES = ("excitatory", "inhibitory")
+ACCUM_MV = 65536.0
+
+
+def board_version(net, numerics: str):
+    """The network under sPyNNaker's update (scheme 'spinnaker') in float or fixed numerics."""
+    return replace(net, simulation=Simulation(dt=net.simulation.dt, scheme="spinnaker", numerics=numerics))
+
+
+def static_report(net) -> dict:
+    board = board_version(net, "fixed")
+    shifts, sized = ring_buffer_shifts(board), max_summed_weights(board)
+    dt = net.simulation.dt
+    pops = {}
+    for p in net.populations:
+        if p.is_source:
+            continue
+        pops[p.name] = {
+            "size": p.size,
+            "ring_buffer_shifts": dict(zip(TYPES, shifts[p.name])),
+            "weight_step_nA": {t: 1 / weight_scale(s) for t, s in zip(TYPES, shifts[p.name])},
+            "sized_for_nA": dict(zip(TYPES, sized[p.name])),
+            "max_expected_summed_weight": None if p.max_expected_summed_weight is None
+            else list(p.max_expected_summed_weight),
+            "membrane_gain": membrane_gain(p.cell, dt),
+            "synapse_charge": {"excitatory": synapse_charge(p.cell.tau_syn_E, dt),
+                               "inhibitory": synapse_charge(p.cell.tau_syn_I, dt)}}
+    projs = {}
+    for pr in net.projections:
+        _, _, w, _ = pr.connections(net.population(pr.pre).size, net.population(pr.post).size)
+        s = shifts[pr.post][TYPES.index(pr.receptor)]
+        scale = weight_scale(s)
+        live = w > 0
+        raw = np.rint(np.abs(w) * scale)
+        q = quantise(w, s) / scale
+        kept = live & (raw > 0) & (raw <= fx.RING_MAX)
+        rel = np.abs(q[kept] - w[kept]) / w[kept]
+        entry = {"post": pr.post, "receptor": pr.receptor, "synapses": int(len(w)), "nonzero": int(live.sum()),
+                 "weight_step_nA": 1 / scale, "round_to_zero": int((live & (raw == 0)).sum()),
+                 "wrap_past_16_bits": int((raw > fx.RING_MAX).sum()),
+                 "max_relative_error": float(rel.max()) if rel.size else 0.0}
+        rule = pr.plasticity
+        if rule is not None:
+            lp, lm = len(fx.exp_lut(dt, rule.tau_plus)), len(fx.exp_lut(dt, rule.tau_minus))
+            entry["stdp"] = {"tau_plus_ms": rule.tau_plus, "lut_plus_ms": lp * dt,
+                             "tau_minus_ms": rule.tau_minus, "lut_minus_ms": lm * dt,
+                             "A_plus_steps": rule.A_plus * scale, "A_minus_steps": rule.A_minus * scale,
+                             "w_max_steps": rule.w_max * scale, "post_history": rule.post_history}
+        projs[pr.name] = entry
+    return {"network": net.name, "dt": dt, "scheme": "spinnaker", "file_scheme": net.simulation.scheme,
+            "populations": pops, "projections": projs}
+
+
+def _keys(res, pop):
+    tr, st, nr = res.spikes[pop]
+    return (tr * res.steps + st) * res.sizes[pop] + nr
+
+
+def dynamic_report(net, inputs, duration_ms: float, report: dict) -> tuple:
+    """Run float and fixed on the same stimulus; fill spikes, saturations and V ranges into report.
+    Returns the two Results."""
+    if_pops = tuple(p.name for p in net.populations if not p.is_source)
+    rec = Recording(spikes=if_pops, v=if_pops, weights=())
+    be = get_backend("reference")
+    res = {num: be.run(replace(board_version(net, num), recording=rec), duration_ms, inputs=inputs)
+           for num in ("float", "fixed")}
+    total = {"float": 0, "fixed": 0, "differ": 0}
+    for name in if_pops:
+        a, b = _keys(res["float"], name), _keys(res["fixed"], name)
+        d = {"float": int(len(a)), "fixed": int(len(b)), "differ": int(len(np.setxor1d(a, b)))}
+        report["populations"][name]["spikes"] = d
+        for k in total:
+            total[k] += d[k]
+    for name in if_pops:
+        v = res["fixed"].v[name]
+        sat = res["fixed"].saturations[name]
+        report["populations"][name].update(
+            saturations={"ring_buffer": int(sat["ring_buffer"].sum()), "accum": int(sat["accum"].sum())},
+            v_range_mV=[float(v.min()), float(v.max())] if v.size else [0.0, 0.0],
+            v_headroom=float(np.abs(v).max() / ACCUM_MV) if v.size else 0.0)
+    report["spikes"] = total
+    report["duration_ms"] = duration_ms
+    return res["float"], res["fixed"]
+
+
+def verdict(report: dict) -> str:
+    pops, projs = report["populations"], report["projections"]
+    acc = [n for n, p in pops.items() if p.get("saturations", {}).get("accum")]
+    wrap = [n for n, p in projs.items() if p["wrap_past_16_bits"]]
+    if acc or wrap:
+        why = ([f"s16.15 overflow in {', '.join(acc)} (a core's additions wrap there)"] if acc else []) + \
+              ([f"weights past 16 bits in {', '.join(wrap)} (stored wrapped)"] if wrap else [])
+        return "NO: " + "; ".join(why)
+    notes = []
+    rb = [n for n, p in pops.items() if p.get("saturations", {}).get("ring_buffer")]
+    if rb:
+        notes.append(f"ring buffers saturate in {', '.join(rb)}")
+    zero = sum(p["round_to_zero"] for p in projs.values())
+    if zero:
+        notes.append(f"{zero} weights round to zero")
+    score = report.get("classifier") or report.get("memory")
+    lost = score is not None and score["fixed"] < score["float"] - 1e-9
+    sp = report.get("spikes", {})
+    if lost:
+        what = "accuracy" if "classifier" in report else "operations correct"
+        return (f"DIFFERS: {what} {score['float']:.4g} in float, {score['fixed']:.4g} in fixed point"
+                + (f" ({'; '.join(notes)})" if notes else ""))
+    if sp.get("differ"):
+        return (f"CLOSE: {sp['differ']} of {sp['float']} spikes differ, the same "
+                + ("accuracy" if "classifier" in report else "result" if score is None else "operations correct")
+                + (f" ({'; '.join(notes)})" if notes else ""))
+    return "YES: the same spikes in fixed point as in float" + (f" ({'; '.join(notes)})" if notes else "")
+
+
+def format_report(r: dict) -> str:
+    lines = [f"spinnaker check: {r['network']} (sPyNNaker 7.4 numerics, dt {r['dt']:g} ms"
+             + (f"; the file's scheme '{r['file_scheme']}' runs as 'spinnaker' on a board" if r['file_scheme'] != 'spinnaker' else "")
+             + ")"]
+    if r.get("stimulus"):
+        lines.append(f"stimulus: {r['stimulus']}, {r.get('duration_ms', 0):g} ms")
+    lines.append(f"{'population':<20} {'shift e/i':>9} {'step nA e/i':>19} {'sized for nA e/i':>19} {'gain':>6} "
+                 f"{'sat rb':>7} {'sat acc':>7} {'V range mV':>17} {'spikes float/fixed':>19} {'differ':>6}")
+    for name, p in r["populations"].items():
+        sh, st, sz = p["ring_buffer_shifts"], p["weight_step_nA"], p["sized_for_nA"]
+        sat, sp = p.get("saturations", {}), p.get("spikes", {})
+        vr = p.get("v_range_mV")
+        lines.append(f"{name:<20} {sh['excitatory']:>4}/{sh['inhibitory']:<4} {st['excitatory']:>9.3g}/{st['inhibitory']:<9.3g}"
+                     f" {sz['excitatory']:>9.4g}/{sz['inhibitory']:<9.4g} {p['membrane_gain']:>6.3f} "
+                     f"{sat.get('ring_buffer', '-'):>7} {sat.get('accum', '-'):>7} "
+                     f"{(f'{vr[0]:.0f}..{vr[1]:.0f}' if vr else '-'):>17} "
+                     f"{(str(sp.get('float', '-')) + '/' + str(sp.get('fixed', '-'))):>19} {sp.get('differ', '-'):>6}")
+    lines.append(f"{'projection':<30} {'post':<18} {'r':<1} {'synapses':>8} {'step nA':>9} {'->0':>6} {'wrap':>5} "
+                 f"{'max rel err':>11}  STDP")
+    for name, p in r["projections"].items():
+        stdp = p.get("stdp")
+        extra = "" if stdp is None else (
+            f"tau+ {stdp['tau_plus_ms']:g} ms table {stdp['lut_plus_ms']:g} ms, tau- {stdp['tau_minus_ms']:g} ms "
+            f"table {stdp['lut_minus_ms']:g} ms, A+ {stdp['A_plus_steps']:.4g} steps, A- {stdp['A_minus_steps']:.4g} steps"
+            + ("" if stdp["post_history"] == 16 else f", post_history={stdp['post_history']} (a core keeps 16)"))
+        lines.append(f"{name:<30} {p['post']:<18} {p['receptor'][0]} {p['synapses']:>8} {p['weight_step_nA']:>9.3g} "
+                     f"{p['round_to_zero']:>6} {p['wrap_past_16_bits']:>5} {p['max_relative_error']:>11.2%}  {extra}")
+    for key, what in (("memory", "operations correct"), ("classifier", "accuracy %")):
+        if key in r:
+            lines.append(f"{what}: float {r[key]['float']:.4g}, fixed point {r[key]['fixed']:.4g}"
+                         + (f" ({r[key]['samples']} images)" if "samples" in r[key] else ""))
+    lines.append(f"verdict: {r['verdict']}")
+    return "\n".join(lines)
+
+
+# -- the three kinds of target ----------------------------------------------------------------
+def check_network(net, inputs=None, duration_ms=None, stimulus: str | None = None) -> dict:
+    """A saved network: its SpikeSourceArray spike times are the stimulus unless inputs are given."""
+    report = static_report(net)
+    if duration_ms is None:
+        last = max((t for p in net.populations if p.is_source for row in p.cell.spike_times for t in row), default=0.0)
+        duration_ms = last + 100.0
+    dynamic_report(net, inputs, duration_ms, report)
+    report["stimulus"] = stimulus or ("the network's spike-source times" if inputs is None else "the given stimulus")
+    report["verdict"] = verdict(report)
+    return report
+
+
+def check_cam(C: int, N: int, variant: str = "faithful", ops: int = 100, seed: int = 0) -> dict:
+    """The CA3 memory on a seeded random sequence of operations 14 ms apart, scored in each numerics."""
+    from spikemem.models.ca3 import build_cam, protocol
+    from spikemem.models.ca3 import cases as hc
+    from spikemem.models.ca3.variants import variant_params
+    params = variant_params(variant)
+    net = build_cam(C, N, params)
+    report = static_report(net)
+    case = hc.random_case(C, N, ops, seed=seed, spacing=14)
+    inputs = protocol.input_events([case], params.dt, gate=params.gate_learning)
+    res = dynamic_report(net, inputs, case.sim_time_ms + params.window_ms, report)
+    scores = [protocol.score_cases(r, [case], params.dt, params.window_ms).counts()["overall"] for r in res]
+    report["memory"] = {"float": scores[0][0], "fixed": scores[1][0], "operations": scores[0][1]}
+    report["stimulus"] = f"random sequence of {ops} operations 14 ms apart (seed {seed})"
+    report["verdict"] = verdict(report)
+    return report
+
+
+def check_hlop(run_dir, samples: int = 100, duration_ms: float = 100.0) -> dict:
+    """An exported HLOP classifier: accuracy in float and fixed point on `samples` test images per
+    task; spikes, saturations and V ranges on the first two images of each task."""
+    from spikemem.models.hlop.export import board_accuracy, input_events, load_run, task_images
+    net, data, tasks = load_run(run_dir)
+    report = static_report(net)
+    px, y = task_images(data, tasks, samples)
+    report["classifier"] = {"float": board_accuracy(net, px, y, duration_ms, "float"),
+                            "fixed": board_accuracy(net, px, y, duration_ms, "fixed"), "samples": int(len(y))}
+    few, _ = task_images(data, tasks, 2)
+    dynamic_report(net, input_events(few, duration_ms), duration_ms, report)
+    report["stimulus"] = f"{len(few)} test images ({duration_ms:g} ms each) for spikes and saturations"
+    report["verdict"] = verdict(report)
+    return report
