@@ -121,17 +121,18 @@ def verdict(report: dict) -> str:
     if zero:
         notes.append(f"{zero} weights round to zero")
     score = report.get("classifier") or report.get("memory")
-    lost = score is not None and score["fixed"] < score["float"] - 1e-9
+    what = "accuracy %" if "classifier" in report else "operations correct"
+    tail = f" ({'; '.join(notes)})" if notes else ""
+    if score is not None and score["fixed"] < score["float"]:
+        return f"DIFFERS: {what} {score['float']:.4g} in float, {score['fixed']:.4g} in fixed point{tail}"
     sp = report.get("spikes", {})
-    if lost:
-        what = "accuracy" if "classifier" in report else "operations correct"
-        return (f"DIFFERS: {what} {score['float']:.4g} in float, {score['fixed']:.4g} in fixed point"
-                + (f" ({'; '.join(notes)})" if notes else ""))
-    if sp.get("differ"):
-        return (f"CLOSE: {sp['differ']} of {sp['float']} spikes differ, the same "
-                + ("accuracy" if "classifier" in report else "result" if score is None else "operations correct")
-                + (f" ({'; '.join(notes)})" if notes else ""))
-    return "YES: the same spikes in fixed point as in float" + (f" ({'; '.join(notes)})" if notes else "")
+    if sp.get("differ") or (score is not None and score["fixed"] != score["float"]):
+        same = "" if score is None else (f", the same {what}" if score["fixed"] == score["float"] else
+                                         f", {what} {score['float']:.4g} in float, {score['fixed']:.4g} in fixed point")
+        word = "CLOSE" if sp.get("differ", 0) <= 0.01 * max(sp.get("float", 0), sp.get("fixed", 0)) else "DIFFERS"
+        return (f"{word}: {sp.get('differ', 0)} spikes differ (float {sp.get('float', 0)}, fixed point "
+                f"{sp.get('fixed', 0)}){same}{tail}")
+    return "YES: the same spikes in fixed point as in float" + tail
 
 
 def format_report(r: dict) -> str:
