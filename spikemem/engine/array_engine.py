@@ -11,6 +11,8 @@ threshold and reset; the step's IF and source spikes; STDP post events due now, 
 plastic pre events (depression, then transmission); static delivery into a ring buffer of
 future input. Synapse delivery is event-driven: a step costs a fixed handful of array
 operations plus work per spike, whatever the network's shape and batch.
+Simulation(numerics="fixed") runs the same steps on a SpiNNaker core's integers
+(spikemem.engine.fixed_engine.FixedEngine, docs/fixed_point.md).
 """
 from __future__ import annotations
 
@@ -111,7 +113,7 @@ class Engine:
         self.ring = ops.zeros((c.ring_len, batch, self.width))        # input arriving at each future step
         self.ring_flat = self.ring.reshape(-1)
         self.fired = ops.bools((batch, n))
-        self.plastic = [make_stdp(b, batch, c.dt, ops) for b in c.plastic]
+        self.plastic = self._make_plastic(c, batch)
         self.gated = any(b.gate is not None for b in c.plastic)
         self.max_ref = int(p["refrac"].max()) if n else 0
         self.uniform_ref = n == 0 or bool(np.all(p["refrac"] == self.max_ref))
@@ -121,6 +123,9 @@ class Engine:
         onset = p.get("onset", np.zeros(n, np.int64))
         self.onset, self.onset_max = onset, int(onset.max()) if n else 0
         self.v_start = ops.array(p["v_start"])
+
+    def _make_plastic(self, c, batch: int) -> list:
+        return [make_stdp(b, batch, c.dt, self.ops) for b in c.plastic]
 
     def _synapse_tables(self, c):
         """Static synapses as a CSR table by pre neuron and, per plastic block, (column slice, sign)."""

@@ -39,9 +39,11 @@ class FixedEngine(Engine):
         self.v_thresh, self.v_reset = ops.ints(p["fx_v_thresh"]), ops.ints(p["fx_v_reset"])
         self.ring = ops.zeros_int((c.ring_len, batch, self.width))
         self.ring_flat = self.ring.reshape(-1)
-        self.plastic = [make_fixed_stdp(b, batch, c, ops) for b in c.plastic]
         self.col_pop = np.concatenate([p["fx_pop"], p["fx_pop"]])
         self.ring_saturations = np.zeros((batch, len(p["fx_populations"])), dtype=np.int64)
+
+    def _make_plastic(self, c, batch: int) -> list:
+        return [make_fixed_stdp(b, batch, c, self.ops) for b in c.plastic]
 
     def _synapse_tables(self, c):
         indptr, col, w, d = c.csr
