@@ -57,10 +57,12 @@ def static_report(net) -> dict:
         q = quantise(w, s) / scale
         kept = live & (raw > 0) & (raw <= fx.RING_MAX)
         rel = np.abs(q[kept] - w[kept]) / w[kept]
+        total = float(np.abs(w).sum())
         entry = {"post": pr.post, "receptor": pr.receptor, "synapses": int(len(w)), "nonzero": int(live.sum()),
                  "weight_step_nA": 1 / scale, "round_to_zero": int((live & (raw == 0)).sum()),
                  "wrap_past_16_bits": int((raw > fx.RING_MAX).sum()),
-                 "max_relative_error": float(rel.max()) if rel.size else 0.0}
+                 "max_relative_error": float(rel.max()) if rel.size else 0.0,
+                 "total_relative_error": float(np.abs(q - np.abs(w)).sum() / total) if total else 0.0}
         rule = pr.plasticity
         if rule is not None:
             lp, lm = len(fx.exp_lut(dt, rule.tau_plus)), len(fx.exp_lut(dt, rule.tau_minus))
@@ -123,15 +125,18 @@ def verdict(report: dict) -> str:
     score = report.get("classifier") or report.get("memory")
     what = "accuracy %" if "classifier" in report else "operations correct"
     tail = f" ({'; '.join(notes)})" if notes else ""
-    if score is not None and score["fixed"] < score["float"]:
-        return f"DIFFERS: {what} {score['float']:.4g} in float, {score['fixed']:.4g} in fixed point{tail}"
     sp = report.get("spikes", {})
-    if sp.get("differ") or (score is not None and score["fixed"] != score["float"]):
-        same = "" if score is None else (f", the same {what}" if score["fixed"] == score["float"] else
-                                         f", {what} {score['float']:.4g} in float, {score['fixed']:.4g} in fixed point")
-        word = "CLOSE" if sp.get("differ", 0) <= 0.01 * max(sp.get("float", 0), sp.get("fixed", 0)) else "DIFFERS"
-        return (f"{word}: {sp.get('differ', 0)} spikes differ (float {sp.get('float', 0)}, fixed point "
-                f"{sp.get('fixed', 0)}){same}{tail}")
+    spikes = f"{sp.get('differ', 0)} spikes differ (float {sp.get('float', 0)}, fixed point {sp.get('fixed', 0)})"
+    if score is not None:          # a memory or a classifier: its score decides
+        if score["fixed"] < score["float"]:
+            return f"DIFFERS: {what} {score['float']:.4g} in float, {score['fixed']:.4g} in fixed point; {spikes}{tail}"
+        if sp.get("differ") or score["fixed"] != score["float"]:
+            same = (f"the same {what} ({score['float']:.4g})" if score["fixed"] == score["float"] else
+                    f"{what} {score['float']:.4g} in float, {score['fixed']:.4g} in fixed point")
+            return f"CLOSE: {same}; {spikes}{tail}"
+    elif sp.get("differ"):
+        word = "CLOSE" if sp["differ"] <= 0.01 * max(sp.get("float", 0), sp.get("fixed", 0)) else "DIFFERS"
+        return f"{word}: {spikes}{tail}"
     return "YES: the same spikes in fixed point as in float" + tail
 
 
@@ -153,7 +158,7 @@ def format_report(r: dict) -> str:
                      f"{(f'{vr[0]:.0f}..{vr[1]:.0f}' if vr else '-'):>17} "
                      f"{(str(sp.get('float', '-')) + '/' + str(sp.get('fixed', '-'))):>19} {sp.get('differ', '-'):>6}")
     lines.append(f"{'projection':<30} {'post':<18} {'r':<1} {'synapses':>8} {'step nA':>9} {'->0':>6} {'wrap':>5} "
-                 f"{'max rel err':>11}  STDP")
+                 f"{'max rel err':>11} {'sum |err|':>9}  STDP")
     for name, p in r["projections"].items():
         stdp = p.get("stdp")
         extra = "" if stdp is None else (
@@ -161,7 +166,8 @@ def format_report(r: dict) -> str:
             f"table {stdp['lut_minus_ms']:g} ms, A+ {stdp['A_plus_steps']:.4g} steps, A- {stdp['A_minus_steps']:.4g} steps"
             + ("" if stdp["post_history"] == 16 else f", post_history={stdp['post_history']} (a core keeps 16)"))
         lines.append(f"{name:<30} {p['post']:<18} {p['receptor'][0]} {p['synapses']:>8} {p['weight_step_nA']:>9.3g} "
-                     f"{p['round_to_zero']:>6} {p['wrap_past_16_bits']:>5} {p['max_relative_error']:>11.2%}  {extra}")
+                     f"{p['round_to_zero']:>6} {p['wrap_past_16_bits']:>5} {p['max_relative_error']:>11.2%} "
+                     f"{p['total_relative_error']:>9.3%}  {extra}")
     for key, what in (("memory", "operations correct"), ("classifier", "accuracy %")):
         if key in r:
             lines.append(f"{what}: float {r[key]['float']:.4g}, fixed point {r[key]['fixed']:.4g}"
