@@ -72,7 +72,9 @@ class ArrayOps(Protocol):
     returns the (trial, neuron) indices of a step's spikes, IF spikes first, then the sources';
     `trial_sums` sums plastic weight rows per trial in row order (the order matters for float
     rounding: keep it and float64 runs agree with numpy spike for spike). `select(mask, *arrays)`
-    keeps the entries where mask holds; `no_grad()` is a context for the whole run."""
+    keeps the entries where mask holds; `no_grad()` is a context for the whole run. `ints` and
+    `zeros_int` make int64 arrays: numerics='fixed' (spikemem.engine.fixed_engine) keeps a
+    SpiNNaker core's raw bits in them and uses only operators on them (+ - * >> << & clip)."""
 
     inf: float
 
@@ -82,6 +84,8 @@ class ArrayOps(Protocol):
     def bools(self, shape): ...
     def full(self, shape, value): ...
     def ones_int(self, shape): ...
+    def ints(self, a): ...
+    def zeros_int(self, shape): ...
     def copy(self, a): ...
     def floats(self, a): ...
     def numpy(self, a): ...
@@ -136,7 +140,8 @@ class MemoryModel(Protocol):
     (spacing=None: the minimum) with content queries 'none', 'single' or 'mixed';
     `random_size` is the (C, N) the harness uses for random cases. `network(C, N, variant)` is
     the Network the model runs for that size (the harness compares its features with a
-    backend's `unsupported`). `run_cases(cases, backend, variant=...)` runs a batch of same-size
+    backend's `unsupported`); the harness passes numerics='fixed' to `network` and `run_cases`
+    only when asked for it. `run_cases(cases, backend, variant=...)` runs a batch of same-size
     cases, one trial each, on a backend (a name or an instance) and returns a
     spikemem.harness.scoring.Report scored against spikemem.harness.oracle.IdealCAM."""
 

@@ -44,7 +44,7 @@ def random_group(rng, g: str):
 
 
 def test_shifts_scales_and_weights_equal_sPyNNakers(tmp_path):
-    from spikemem.backends.pynn.spinnaker_config import RunFolder
+    from spikemem.backends.pynn.run_folder import RunFolder
     from spikemem.hardware.spinnaker.readback import board_weights
     rng = np.random.default_rng(20261201)
     pops, projs = [], []
@@ -76,7 +76,7 @@ def test_shifts_scales_and_weights_equal_sPyNNakers(tmp_path):
 
 
 def test_the_ca3_memory_gets_sPyNNakers_shifts(tmp_path):
-    from spikemem.backends.pynn.spinnaker_config import RunFolder
+    from spikemem.backends.pynn.run_folder import RunFolder
     from spikemem.hardware.spinnaker.readback import board_weights
     from spikemem.models.ca3 import build_cam
     net = build_cam(5, 10)

@@ -1,4 +1,4 @@
-"""`spikemem spinnaker map|run|export`: the CA3 memory or any saved network on SpiNNaker."""
+"""`spikemem spinnaker map|run|export|check`: the CA3 memory or any saved network on SpiNNaker."""
 from __future__ import annotations
 
 import json
