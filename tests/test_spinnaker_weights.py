@@ -82,3 +82,14 @@ def test_the_ca3_memory_gets_sPyNNakers_shifts(tmp_path):
     net = build_cam(5, 10)
     board = board_weights(net, RunFolder.create(tmp_path, virtual=True))
     assert {k: tuple(v["ring_buffer_shifts"]) for k, v in board["populations"].items()} == ring_buffer_shifts(net)
+
+
+def test_exported_board_scripts_keep_the_override(tmp_path):
+    from spikemem.cli import main
+    net = Network([Population("s", 2, SpikeSourceArray(((1.0,), (2.0,)))), Population("n", 2, IFCurrExp(), (3.0, 1.5))],
+                  [Projection("p", "s", "n", AllToAllConnector(), weight=0.3)])
+    net.save(tmp_path / "n.json")
+    assert main(["export", "pynn", str(tmp_path / "n.json"), "--simulator", "spinnaker", "--out", str(tmp_path / "x"),
+                 "--duration", "5"]) == 0
+    script = (tmp_path / "x" / "run_spinnaker.py").read_text()
+    assert "additional_parameters={'max_expected_summed_weight': [3.0, 1.5]}" in script
