@@ -94,6 +94,22 @@ def test_ring_buffer_saturates_and_counts_like_synapses_c():
     assert np.array_equal(res.v["n"][0, :, 0], v)
 
 
+def test_plastic_and_static_additions_saturate_in_delivery_order():
+    """Three plastic 1.5 nA weights, then two static ones, land in one 16-bit entry (16384 units
+    per nA): running sums 24576, 49152, 73728 (full), then two more additions to the full entry."""
+    cell = replace(CELL, i_offset=0.0)
+    rule = STDP(tau_plus=3.0, tau_minus=3.0, A_plus=0.1, A_minus=0.1, w_max=1.5)
+    net = Network([Population("a", 3, SpikeSourceArray()), Population("b", 2, SpikeSourceArray()),
+                   Population("n", 1, cell, (1.0, 1.0))],
+                  [Projection("pl", "a", "n", AllToAllConnector(), weight=1.5, delay=2.0, plasticity=rule),
+                   Projection("st", "b", "n", AllToAllConnector(), weight=1.5, delay=2.0)],
+                  Simulation(numerics="fixed"), Recording(spikes=("n",), v=("n",)))
+    res = get_backend("reference").run(net, 6, inputs={"a": [[[1.0]] * 3], "b": [[[1.0]] * 2]})
+    assert res.saturations["n"]["ring_buffer"].tolist() == [3]
+    one = Network(net.populations, net.projections[1:], net.simulation, net.recording)    # static alone: no saturation
+    assert get_backend("reference").run(one, 6, inputs={"b": [[[1.0]] * 2]}).saturations["n"]["ring_buffer"][0] == 0
+
+
 def test_weights_past_16_bits_wrap_as_sPyNNaker_writes_them():
     net = one_neuron(5.0, mesw=(1.0, 1.0), cell=replace(CELL, i_offset=0.0))
     assert quantise([5.0], 1)[0] == (5 * 16384) & 0xFFFF == 16384          # 5 nA is stored as 1 nA

@@ -209,11 +209,11 @@ class Engine:
         trials, sums = self.ops.trial_sums(rows, bs, self.B)         # per trial, in spike order
         if sign < 0:
             sums = -sums
-        self._ring_add_rows(self.ring[(t + b.delay) % self.c.ring_len], trials, cols, sums, rows, bs)
+        self._ring_add_rows((t + b.delay) % self.c.ring_len, trials, cols, sums, rows, bs)
 
     def _ring_add_rows(self, slot, trials, cols, sums, rows, row_trials):
-        """Add the per-trial sums of transmitted plastic rows into one ring-buffer slot."""
-        slot[trials, cols] += sums
+        """Add the per-trial sums of transmitted plastic rows into ring-buffer slot `slot`."""
+        self.ring[slot][trials, cols] += sums
 
     # -- the run --------------------------------------------------------------------------
     def run(self, steps: int, source_events: dict, record_v) -> tuple:

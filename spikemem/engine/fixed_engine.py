@@ -13,6 +13,8 @@ saturated value does not: additions are non-negative).
 """
 from __future__ import annotations
 
+from collections import deque
+
 import numpy as np
 
 from ..errors import UnsupportedFeature
@@ -41,6 +43,7 @@ class FixedEngine(Engine):
         self.ring_flat = self.ring.reshape(-1)
         self.col_pop = np.concatenate([p["fx_pop"], p["fx_pop"]])
         self.ring_saturations = np.zeros((batch, len(p["fx_populations"])), dtype=np.int64)
+        self._log = deque(maxlen=c.ring_len)      # per step: the ring-buffer additions it made
 
     def _make_plastic(self, c, batch: int) -> list:
         return [make_fixed_stdp(b, batch, c, self.ops) for b in c.plastic]
@@ -53,46 +56,51 @@ class FixedEngine(Engine):
         return (ops.index(indptr), ops.index(col), ops.ints(w16), ops.index(d)), cols
 
     # -- 16-bit ring buffer ------------------------------------------------------------------
+    # Entries hold exact sums until their step comes; one that passed 0xFFFF is then replayed
+    # addition by addition from the log of the last ring_len steps' deliveries (rare), its
+    # saturating additions counted, and clamped before the neurons read it.
+    def step(self, t: int, src_trials, src_neurons):
+        self._settle(t)
+        self._log.append([])
+        return super().step(t, src_trials, src_neurons)
+
     def _ring_add(self, flat, values):
         self.ops.scatter_add(self.ring_flat, flat, values)
-        if len(flat) and int(self.ring_flat[flat].max()) > fx.RING_MAX:
-            self._saturate_static(self.ops.int_numpy(flat), self.ops.int_numpy(values))
-
-    def _saturate_static(self, flat, values):
-        """Clamp the entries that passed 0xFFFF and count, in delivery order, the additions that
-        found them full or filled them (the running sum reached 0x10000)."""
-        ops = self.ops
-        over = np.unique(flat[self.ops.int_numpy(self.ring_flat[ops.index(flat)]) > fx.RING_MAX])
-        sel = np.isin(flat, over)
-        f, v = flat[sel], values[sel]
-        order = np.argsort(f, kind="stable")
-        f, v = f[order], v[order]
-        entries, start = np.unique(f, return_index=True)
-        after = self.ops.int_numpy(self.ring_flat[ops.index(entries)])
-        base = after - np.add.reduceat(v, start)
-        running = np.repeat(base, np.diff(np.append(start, len(f)))) + _group_cumsum(v, start)
-        hit = (v > 0) & (running > fx.RING_MAX)
-        np.add.at(self.ring_saturations, ((f[hit] // self.width) % self.B, self.col_pop[f[hit] % self.width]), 1)
-        self.ring_flat[ops.index(entries)] = fx.RING_MAX
+        self._log[-1].append((flat, values))
 
     def _ring_add_rows(self, slot, trials, cols, sums, rows, row_trials):
-        slot[trials, cols] += sums
-        region = slot[trials, cols]
-        if int(region.max()) <= fx.RING_MAX:
+        self.ring[slot][trials, cols] += sums
+        self._log[-1].append((slot, cols, rows, row_trials))
+
+    def _settle(self, t: int) -> None:
+        s = t % self.c.ring_len
+        row = self.ring[s]
+        if not self.width or int(row.max()) <= fx.RING_MAX:
             return
-        ops = self.ops
-        tr = np.arange(self.B) if isinstance(trials, slice) else ops.int_numpy(trials)
-        after, s = ops.int_numpy(region), ops.int_numpy(sums)
-        r, rt = ops.int_numpy(rows), ops.int_numpy(row_trials)
-        base = after - s                                     # (T, n_post), per trial in tr
-        where = np.searchsorted(tr, rt)
-        start = np.flatnonzero(np.r_[True, rt[1:] != rt[:-1]])
-        running = base[where] + _group_cumsum(r, start)
-        hit = (r > 0) & (running > fx.RING_MAX)
-        k, j = np.nonzero(hit)
-        np.add.at(self.ring_saturations, (rt[k], self.col_pop[np.arange(cols.start, cols.stop)[j]]), 1)
-        region = region.clip(None, fx.RING_MAX)
-        slot[trials, cols] = region
+        ops, size = self.ops, self.B * self.width
+        idx, vals = [], []                          # additions into this slot, in delivery order
+        for step in self._log:
+            for entry in step:
+                if len(entry) == 2:
+                    f, v = ops.int_numpy(entry[0]), ops.int_numpy(entry[1])
+                    here = f // size == s
+                    idx.append(f[here] - s * size)
+                    vals.append(v[here])
+                elif entry[0] == s:
+                    _, cols, rows, rt = entry
+                    r, rt = ops.int_numpy(rows), ops.int_numpy(rt)
+                    idx.append((rt[:, None] * self.width + np.arange(cols.start, cols.stop)[None]).ravel())
+                    vals.append(r.ravel())
+        idx, vals = np.concatenate(idx), np.concatenate(vals)
+        over = np.flatnonzero(ops.int_numpy(row).ravel() > fx.RING_MAX)
+        sel = np.isin(idx, over)
+        idx, vals = idx[sel], vals[sel]
+        order = np.argsort(idx, kind="stable")
+        idx, vals = idx[order], vals[order]
+        start = np.flatnonzero(np.r_[True, idx[1:] != idx[:-1]])
+        hit = (vals > 0) & (_group_cumsum(vals, start) > fx.RING_MAX)
+        np.add.at(self.ring_saturations, (idx[hit] // self.width, self.col_pop[idx[hit] % self.width]), 1)
+        row.reshape(-1)[ops.index(over)] = fx.RING_MAX
 
     def saturations(self) -> dict:
         """{population: {"ring_buffer": (batch,), "accum": (batch,)}} counts of this run."""
@@ -102,6 +110,9 @@ class FixedEngine(Engine):
 
     def run(self, steps: int, source_events: dict, record_v) -> tuple:
         log, v = super().run(steps, source_events, record_v)
+        for t in range(steps, steps + self.c.ring_len - 1):   # input still in flight is counted too
+            self._settle(t)
+            self._log.append([])
         return log, (None if v is None else v / fx.ONE)       # recorded V in mV
 
 

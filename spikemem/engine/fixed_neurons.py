@@ -75,24 +75,31 @@ class FixedIFNeurons:
         self.R, self.exp_tc = ops.ints(p["fx_R"]), ops.ints(p["fx_exp_tc"])
         self.v_rest, self.i_offset = ops.ints(p["fx_v_rest"]), ops.ints(p["fx_i_offset"])
         self.offset = bool(np.any(p["fx_i_offset"]))
-        self.fast = all(np.all(np.abs(p[k]) < _PARAM) for k in ("fx_v_rest", "fx_i_offset"))
+        small = ("fx_v_rest", "fx_i_offset", "fx_v_reset", "fx_v_start")
+        self.fast = all(np.all(np.abs(p[k]) < _PARAM) for k in small)
+        big = (lambda k: int(np.abs(p[k]).max()) if n else 0)
+        self.r_max, self.off_max, self.rest_max = big("fx_R"), big("fx_i_offset"), big("fx_v_rest")
+        self.v_large = False          # a clamped step left |V| >= _SAFE: stay on the clamping path
         self.max_shift = int(p["fx_shift"].max()) if n else 0
         self.pop_of, self.ops = p["fx_pop"], ops
         self.accum_saturations = np.zeros((e.B, len(p["fx_populations"])), dtype=np.int64)
 
     def membrane(self, e, arrived):
-        """The step on unclamped int64 while every value stays well inside the accum range (then
-        no clamp could act); otherwise the step again, clamping and counting (_saturating)."""
+        """The step on unclamped int64 when no clamp of _saturating could act (then both give
+        the same integers); otherwise _saturating."""
         n, half = self.n, 1 << (fx.FRAC_BITS - 1)
-        if not self.fast:
+        if not n:
+            return e.V
+        if not self.fast or self.v_large:
             return self._saturating(e, arrived)
         I = arrived << self.shift
         if self.max_shift > 15 and int(I.max()) > fx.INT32_MAX:
             return self._saturating(e, arrived)        # an entry << shift must stay an accum
         I *= self.init
         I >>= 32
-        I += self.I                                         # the currents with this step's input
-        if int(I.max()) > _LIMIT:
+        I += self.I                                         # the currents with this step's input (>= 0)
+        top = int(I.max())
+        if top > _LIMIT:
             return self._saturating(e, arrived)
         v = I[:, :n] - I[:, n:]
         if self.offset:
@@ -101,11 +108,10 @@ class FixedIFNeurons:
         v += half
         v >>= fx.FRAC_BITS
         v += self.v_rest                                    # alpha
-        if int(v.max()) > _LIMIT or int(v.min()) < -_LIMIT:
-            return self._saturating(e, arrived)
-        d = v - e.V
-        if int(d.max()) > fx.INT32_MAX or int(d.min()) < fx.INT32_MIN:
-            return self._saturating(e, arrived)
+        if ((top + self.off_max) * self.r_max + half >> fx.FRAC_BITS) + self.rest_max >= _SAFE and \
+                (int(v.max()) >= _SAFE or int(v.min()) <= -_SAFE):
+            return self._saturating(e, arrived)            # (the bound spares the check when it can)
+        d = v - e.V                                         # |alpha|, |V| < 2^30: an accum
         d *= self.exp_tc
         d += half
         d >>= fx.FRAC_BITS
@@ -138,6 +144,7 @@ class FixedIFNeurons:
         self._rail(alpha)
         I *= self.decay
         I >>= 32
+        self.v_large = int(alpha.max()) >= _SAFE or int(alpha.min()) <= -_SAFE
         return alpha
 
     def _rail(self, a, both_halves: bool = False):
@@ -152,10 +159,12 @@ class FixedIFNeurons:
         fx.saturate(a)
 
 
-# The unclamped path is exact when no clamp of _saturating could act: with |V_rest|, |I_offset|
-# < 2^29, the currents <= _LIMIT keep I_e - I_i + I_offset an accum, |alpha| <= _LIMIT keeps
-# round(total R) one, and alpha - V is checked itself (V itself always is one).
+# The unclamped path is exact when no clamp of _saturating could act: with |V_rest|, |I_offset|,
+# |V_reset|, |V_init| < 2^29, currents <= _LIMIT keep I_e - I_i + I_offset an accum, |alpha| <
+# _SAFE keeps round(total R) one, and with |V| < _SAFE (kept: V moves between alpha and V, or is
+# reset) alpha - V is one too.
 _PARAM = 1 << 29
+_SAFE = 1 << 30
 _LIMIT = fx.INT32_MAX - _PARAM
 
 
