@@ -59,6 +59,8 @@ def _harness(args) -> int:
     if args.json:
         print(json.dumps(rows))
         return 0
+    if args.numerics != "float":
+        print(f"numerics: {args.numerics} (docs/fixed_point.md)")
     print(f"{'case':<30} {'variant':<10} {'learn':>9} {'cue':>9} {'content':>9} {'overall':>9}")
     for r in rows:
         if "skipped" in r:
