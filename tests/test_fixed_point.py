@@ -54,10 +54,9 @@ class _Slice1:
         return np.arange(1)
 
 
-def test_kdivk_and_kdivui_truncate():
+def test_kdivk_truncates():
     assert fx.kdivk(32768, 98304) == 10922           # 1/3 = 10922.67 bits
     assert fx.kdivk(fx.s1615(1.5), fx.s1615(0.1)) == 491490   # 14.9991 (0.1 is 3277 bits)
-    assert fx.kdivui(32768, 3) == 10922
 
 
 def test_exponentials_worked_from_the_stdfix_exp_tables():

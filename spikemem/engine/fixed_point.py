@@ -42,21 +42,12 @@ def s1615(value, field: str = "value") -> int:
     return int(round(Decimal(str(v)) * ONE))
 
 
-def to_float(bits) -> float:
-    return bits / ONE
-
-
 # -- start-up maths (exact integers) --------------------------------------------------------
 def kdivk(a: int, b: int) -> int:
     """a / b of two positive accums, truncated: neural_modelling/src/common/maths-util.h (kdivk)."""
     if a < 0 or b <= 0:
         raise ValueError("kdivk is used on positive accums only")
     return ((a << FRAC_BITS) // b) & 0xFFFFFFFF
-
-
-def kdivui(a: int, n: int) -> int:
-    """An accum divided by an unsigned integer, truncated: maths-util.h (kdivui)."""
-    return a // n
 
 
 def _hi(x: int) -> int:
