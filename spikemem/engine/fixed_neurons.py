@@ -73,6 +73,10 @@ class FixedIFNeurons:
         self.I = ops.zeros_int((e.B, 2 * n))               # >= 0: weights are unsigned
         self.shift, self.init, self.decay = (ops.ints(p[k]) for k in ("fx_shift", "fx_init", "fx_decay"))
         self.R, self.exp_tc = ops.ints(p["fx_R"]), ops.ints(p["fx_exp_tc"])
+        # (entry << shift) * init == entry * (init << shift), one multiply, while the product fits
+        self.init_shifted = ops.ints(p["fx_init"] << p["fx_shift"]) if n and p["fx_shift"].max() <= 15 else None
+        # (x + 2^14) >> 15 + V_rest == (x + 2^14 + (V_rest << 15)) >> 15: the rounding and V_rest in one add
+        self.round_rest = ops.ints((1 << (fx.FRAC_BITS - 1)) + (p["fx_v_rest"] << fx.FRAC_BITS))
         self.v_rest, self.i_offset = ops.ints(p["fx_v_rest"]), ops.ints(p["fx_i_offset"])
         self.offset = bool(np.any(p["fx_i_offset"]))
         small = ("fx_v_rest", "fx_i_offset", "fx_v_reset", "fx_v_start")
@@ -80,7 +84,6 @@ class FixedIFNeurons:
         big = (lambda k: int(np.abs(p[k]).max()) if n else 0)
         self.r_max, self.off_max, self.rest_max = big("fx_R"), big("fx_i_offset"), big("fx_v_rest")
         self.v_large = False          # a clamped step left |V| >= _SAFE: stay on the clamping path
-        self.max_shift = int(p["fx_shift"].max()) if n else 0
         self.pop_of, self.ops = p["fx_pop"], ops
         self.accum_saturations = np.zeros((e.B, len(p["fx_populations"])), dtype=np.int64)
 
@@ -92,10 +95,13 @@ class FixedIFNeurons:
             return e.V
         if not self.fast or self.v_large:
             return self._saturating(e, arrived)
-        I = arrived << self.shift
-        if self.max_shift > 15 and int(I.max()) > fx.INT32_MAX:
-            return self._saturating(e, arrived)        # an entry << shift must stay an accum
-        I *= self.init
+        if self.init_shifted is not None:
+            I = arrived * self.init_shifted
+        else:
+            I = arrived << self.shift
+            if int(I.max()) > fx.INT32_MAX:
+                return self._saturating(e, arrived)    # an entry << shift must stay an accum
+            I *= self.init
         I >>= 32
         I += self.I                                         # the currents with this step's input (>= 0)
         top = int(I.max())
@@ -105,9 +111,8 @@ class FixedIFNeurons:
         if self.offset:
             v += self.i_offset
         v *= self.R
-        v += half
-        v >>= fx.FRAC_BITS
-        v += self.v_rest                                    # alpha
+        v += self.round_rest
+        v >>= fx.FRAC_BITS                                  # alpha = round(total R) + V_rest
         if ((top + self.off_max) * self.r_max + half >> fx.FRAC_BITS) + self.rest_max >= _SAFE and \
                 (int(v.max()) >= _SAFE or int(v.min()) <= -_SAFE):
             return self._saturating(e, arrived)            # (the bound spares the check when it can)

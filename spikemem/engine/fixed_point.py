@@ -164,6 +164,21 @@ def saturate(a):
     return np.maximum(a, INT32_MIN, out=a)
 
 
+def at_most(a, hi):
+    """min(a, hi) elementwise, as a new array (numpy or torch), without np.clip's overhead."""
+    if hasattr(a, "clamp"):
+        return a.clamp(max=hi)
+    import numpy as np
+    return np.minimum(a, hi)
+
+
+def at_least(a, lo):
+    if hasattr(a, "clamp"):
+        return a.clamp(min=lo)
+    import numpy as np
+    return np.maximum(a, lo)
+
+
 def mul_round_nearest(x, y):
     """x * y of two accums, rounded to nearest (ties up) and saturated: spinn_common
     include/round.h (MULT_ROUND_NEAREST_ACCUM) with stdfix-full-iso.h (__stdfix_round_s64,

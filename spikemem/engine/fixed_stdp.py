@@ -76,8 +76,8 @@ class _FixedArithmetic:
 
     @staticmethod
     def _decayed(lut, trace, gap):
-        """trace * LUT[gap], zero past the table's end (gap >= 0)."""
-        return fx.mul16(trace, lut[gap.clip(0, len(lut) - 1)])
+        """trace * LUT[gap], zero past the table's end (gap >= 0 everywhere it is used)."""
+        return fx.mul16(trace, lut[fx.at_most(gap, len(lut) - 1)])
 
     def _potentiate_rows(self, rows, x_last, gap, mask):
         """rows + a+ * x_last * LUT[gap] clamped at w_max, where gap > 0 (and the synapse exists)."""
@@ -85,11 +85,11 @@ class _FixedArithmetic:
         apply = gap > 0
         if mask is not None:
             apply = apply & mask
-        return self.ops.where(apply, (rows + inc).clip(None, self.w_max), rows)
+        return self.ops.where(apply, fx.at_most(rows + inc, self.w_max), rows)
 
     def _depress_rows(self, rows, y, gap, valid):
         dec = fx.mul_accum_fixed(self.a_minus, self._decayed(self.lut_minus, y, gap))
-        return self.ops.where(valid, (rows - dec).clip(self.w_min, None), rows)
+        return self.ops.where(valid, fx.at_least(rows - dec, self.w_min), rows)
 
     def decay(self):
         self.now += 1           # traces are not decayed per step; the engine calls this once per step
