@@ -275,3 +275,17 @@ def test_torch_runs_fixed_numerics_bit_for_bit(one_torch_thread):
     for name in ref.weights:
         assert np.array_equal(ref.weights[name], tor.weights[name], equal_nan=True)
     assert ref.saturations.keys() == tor.saturations.keys()
+
+
+def test_per_neuron_offsets_and_what_a_core_has_no_model_for():
+    from spikemem.description.cells import IFCurrDelta
+    both = Network([Population("n", 2, replace(CELL, i_offset=(0.1, 0.45)))], [], Simulation(numerics="fixed"),
+                   Recording(v=("n",)))
+    v = get_backend("reference").run(both, 20).v["n"][0]
+    for k, off in enumerate((0.1, 0.45)):
+        alone = lif_oracle(one_neuron(0.0, cell=replace(CELL, i_offset=off)), [set()], 20)[0]
+        assert np.array_equal(v[:, k], alone)
+    with pytest.raises(UnsupportedFeature, match="cell.delta"):
+        get_backend("reference").run(one_neuron(0.5, cell=IFCurrDelta()), 5)
+    with pytest.raises(UnsupportedFeature, match="cell.onset"):
+        get_backend("reference").run(one_neuron(0.5, cell=replace(CELL, onset=3.0)), 5)
