@@ -7,10 +7,13 @@ failed, full-disk or interrupted write leaves the old file as it was and no temp
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import stat
 import tempfile
 from pathlib import Path
+
+from .errors import FormatError, ValidationError
 
 
 def _mode_for(path: Path) -> int:
@@ -49,3 +52,25 @@ def atomic_write_bytes(path, data: bytes) -> None:
 
 def atomic_write_text(path, text: str) -> None:
     atomic_write_bytes(path, text.encode())
+
+
+def read_json(path, field: str = "input"):
+    """A JSON file's content, or one declared error: missing, unreadable, or not (standard) JSON."""
+    try:
+        text = Path(path).read_text()
+    except FileNotFoundError:
+        raise ValidationError(field, str(path), "no such file") from None
+    except IsADirectoryError:
+        raise ValidationError(field, str(path), "is a directory, not a file") from None
+    except PermissionError:
+        raise ValidationError(field, str(path), "cannot be read (permission denied)") from None
+    except UnicodeDecodeError:
+        raise FormatError(f"{path}: not a text (UTF-8) file") from None
+    except OSError as e:
+        raise ValidationError(field, str(path), f"cannot be read ({e.strerror or e})") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as e:
+        raise FormatError(f"{path}: not valid JSON ({e})") from None
+    except (ValueError, RecursionError) as e:   # integers of thousands of digits, deep nesting
+        raise FormatError(f"{path}: JSON this reader refuses ({type(e).__name__}: {str(e)[:80]})") from None

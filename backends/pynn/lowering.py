@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from spikemem.description.features import FEATURES, plasticity_features
+from spikemem.description.validation import refractory_steps
 from spikemem.errors import UnsupportedFeature, ValidationError
 
 from .simulators import Profile
@@ -59,7 +60,7 @@ def check_scheme(network, profile: Profile, foreign_scheme: bool = False) -> str
 def _cell(cell, profile: Profile, dt: float) -> dict:
     p = {k: float(getattr(cell, k)) if np.ndim(getattr(cell, k)) == 0 else [float(v) for v in getattr(cell, k)]
          for k in (DELTA_PARAMS if cell.kind == "IF_curr_delta" else CELL_PARAMS)}   # per-neuron i_offset: a list
-    steps = round(cell.tau_refrac / dt)
+    steps = refractory_steps(cell.tau_refrac, dt)      # the IR's rule, passed on the grid to every simulator
     p["tau_refrac"] = (steps + profile.refractory_extra_steps) * dt if steps else 0.0
     return p
 

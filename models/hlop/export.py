@@ -45,7 +45,7 @@ def to_network(model, mean: float, std: float, rate: float = RATE, scheme: str =
               ("hidden1", "hidden2", W2.T * (v1 / (dsr.TAU * v2)) * gain),
               ("hidden2", "output", W3.T * (v2 / dsr.DT) * CM / TAU_SYN)]
     cell = dict(cm=CM, tau_m=TAU_M, tau_syn_E=TAU_SYN, tau_syn_I=TAU_SYN, v_rest=V_REST, v_reset=V_REST,
-                v_thresh=V_REST + THETA, tau_refrac=0.1)
+                v_thresh=V_REST + THETA, tau_refrac=0.0)      # the rate map has no refractory period
     pops = [Population("input", W1.shape[1], SpikeSourceArray()), Population("bias", 1, SpikeSourceArray()),
             Population("hidden1", W1.shape[0], IFCurrExp(**cell)), Population("hidden2", W2.shape[0], IFCurrExp(**cell)),
             Population("output", W3.shape[0], IFCurrExp(**{**cell, "v_thresh": V_OUT_THRESH}))]

@@ -4,13 +4,19 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, fields
 
+import numpy as np
+
 from ..errors import ValidationError
 from . import validation
 
 
 @dataclass(frozen=True)
 class IFCurrExp:
-    """PyNN's IF_curr_exp: LIF with exponential current synapses."""
+    """PyNN's IF_curr_exp: LIF with exponential current synapses.
+
+    After a spike the neuron is held at v_reset for ceil(tau_refrac / dt) steps, as sPyNNaker
+    and NEST do (docs/validation.md, refractory period).
+    """
 
     cm: float = 1.0
     tau_m: float = 20.0
@@ -76,12 +82,17 @@ def _check_if(cell) -> None:
     to fire, before that time: how an imported NIR layer keeps its place in time (docs/nir.md)."""
     for f in ("v_rest", "v_reset", "v_thresh"):
         validation.finite(f, getattr(cell, f))
-    if isinstance(cell.i_offset, (list, tuple)) or hasattr(cell.i_offset, "__array__"):
-        values = tuple(validation.finite(f"i_offset[{i}]", float(v)) for i, v in enumerate(list(cell.i_offset)))
+    if isinstance(cell.i_offset, (list, tuple, np.ndarray)):
+        values = cell.i_offset.tolist() if isinstance(cell.i_offset, np.ndarray) else list(cell.i_offset)
+        if not isinstance(values, list):
+            values = [values]                      # a 0-d array: one value
+        values = tuple(validation.finite(f"i_offset[{i}]", v) for i, v in enumerate(values))
         object.__setattr__(cell, "i_offset", values)
     else:
         validation.finite("i_offset", cell.i_offset)
     validation.non_negative("tau_refrac", cell.tau_refrac)
+    if math.isfinite(cell.tau_m) and not abs(cell.tau_m / cell.cm) < 1e300:
+        raise ValidationError("cm", cell.cm, f"gives a membrane resistance tau_m/cm that overflows (tau_m={cell.tau_m})")
     validation.non_negative("onset", cell.onset)
     if cell.v_init is not None:
         validation.finite("v_init", cell.v_init)
@@ -103,12 +114,12 @@ class SpikeSourceArray:
     kind = "SpikeSourceArray"
 
     def __post_init__(self):
-        object.__setattr__(self, "spike_times", tuple(tuple(float(validation.finite("spike_times", t))
-                                                             for t in row) for row in self.spike_times))
-        for i, row in enumerate(self.spike_times):
-            for t in row:
-                if t < 0:
-                    raise ValidationError(f"spike_times[{i}]", t, "spike times must be >= 0")
+        rows = validation.sequence("spike_times", self.spike_times)
+        out = []
+        for i, row in enumerate(rows):
+            times = validation.sequence(f"spike_times[{i}]", row)
+            out.append(tuple(validation.non_negative(f"spike_times[{i}]", t) for t in times))
+        object.__setattr__(self, "spike_times", tuple(out))
 
     def to_dict(self) -> dict:
         return {"kind": self.kind, "spike_times": [list(r) for r in self.spike_times]}
@@ -119,15 +130,12 @@ IF_CELLS = (IFCurrExp, IFCurrDelta)
 
 
 def cell_from_dict(d: dict):
-    kind = d.get("kind")
-    if kind not in CELL_TYPES:
-        raise ValidationError("cell.kind", kind, f"must be one of {sorted(CELL_TYPES)}")
+    validation.mapping("cell", d)
+    kind = validation.choice("cell.kind", d.get("kind"), set(CELL_TYPES))
     cls = CELL_TYPES[kind]
     kwargs = {k: v for k, v in d.items() if k != "kind"}
-    if cls is SpikeSourceArray:
-        kwargs["spike_times"] = tuple(tuple(r) for r in kwargs.get("spike_times", ()))
     known = {f.name for f in fields(cls)}
     unknown = set(kwargs) - known
     if unknown:
-        raise ValidationError("cell", sorted(unknown), f"unknown parameters for {kind}")
+        raise ValidationError("cell", sorted(unknown, key=str), f"unknown parameters for {kind}")
     return cls(**kwargs)

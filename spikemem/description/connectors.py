@@ -6,6 +6,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import ValidationError
+from . import validation
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,12 @@ class OneToOneConnector:
 
     def weight_shape(self, n_pre, n_post):
         return (n_pre,)
+
+    def n_synapses(self, n_pre: int, n_post: int) -> int:
+        """How many synapses pairs() would give, without building them."""
+        if n_pre != n_post:
+            raise ValidationError("connector", self.kind, f"needs equal sizes, got {n_pre} -> {n_post}")
+        return n_pre
 
     def to_dict(self):
         return {"kind": self.kind}
@@ -55,6 +62,9 @@ class AllToAllConnector:
     def weight_shape(self, n_pre, n_post):
         return (n_pre, n_post)
 
+    def n_synapses(self, n_pre: int, n_post: int) -> int:
+        return n_pre * n_post - (0 if self.allow_self_connections else min(n_pre, n_post))
+
     def to_dict(self):
         return {"kind": self.kind, "allow_self_connections": self.allow_self_connections}
 
@@ -68,13 +78,20 @@ class FromListConnector:
     kind = "from_list"
 
     def __post_init__(self):
-        arr = np.asarray(self.conn_list, dtype=float).reshape(-1, 2) if len(self.conn_list) else np.zeros((0, 2))
-        if arr.shape[1] != 2 or np.any(arr != np.round(arr)) or np.any(arr < 0):
-            raise ValidationError("conn_list", self.conn_list, "must be (pre, post) pairs of indices >= 0")
-        pairs = [tuple(int(x) for x in row) for row in arr]
-        if len(set(pairs)) != len(pairs):
+        rows = validation.sequence("conn_list", self.conn_list)
+        if any(not isinstance(r, (list, tuple, np.ndarray)) or len(r) != 2 for r in rows):
+            raise ValidationError("conn_list", _first_bad(rows), "must be (pre, post) pairs of indices >= 0")
+        try:
+            arr = np.array(rows, dtype=float).reshape(-1, 2)
+        except (TypeError, ValueError, OverflowError):
+            raise ValidationError("conn_list", "entries", "must be (pre, post) pairs of indices >= 0") from None
+        bad = ~np.isfinite(arr) | (arr != np.round(arr)) | (arr < 0) | (arr >= 2**62)
+        if np.any(bad) or any(isinstance(x, (bool, np.bool_)) for r in rows for x in r):
+            raise ValidationError("conn_list", _first_bad(rows, bad), "must be (pre, post) pairs of indices >= 0")
+        pairs = arr.astype(np.int64)
+        if len(np.unique(pairs, axis=0)) != len(pairs):
             raise ValidationError("conn_list", "duplicates", "each (pre, post) pair may appear once")
-        object.__setattr__(self, "conn_list", tuple(pairs))
+        object.__setattr__(self, "conn_list", tuple(map(tuple, pairs.tolist())))
 
     def pairs(self, n_pre: int, n_post: int):
         arr = np.asarray(self.conn_list, dtype=np.int64).reshape(-1, 2)
@@ -85,6 +102,10 @@ class FromListConnector:
 
     def weight_shape(self, n_pre, n_post):
         return (len(self.conn_list),)
+
+    def n_synapses(self, n_pre: int, n_post: int) -> int:
+        self.pairs(n_pre, n_post)          # the list exists already: check its indices
+        return len(self.conn_list)
 
     def to_dict(self):
         return {"kind": self.kind, "conn_list": [list(p) for p in self.conn_list]}
@@ -98,11 +119,19 @@ class FromListConnector:
 CONNECTORS = {c.kind: c for c in (OneToOneConnector, AllToAllConnector, FromListConnector)}
 
 
+def _first_bad(rows, bad=None):
+    if bad is not None:
+        return rows[int(np.nonzero(bad.any(axis=1))[0][0])] if bad.any() else rows
+    return next((r for r in rows if not isinstance(r, (list, tuple, np.ndarray)) or len(r) != 2), rows)
+
+
 def connector_from_dict(d: dict):
-    kind = d.get("kind")
-    if kind not in CONNECTORS:
-        raise ValidationError("connector.kind", kind, f"must be one of {sorted(CONNECTORS)}")
+    validation.mapping("connector", d)
+    kind = validation.choice("connector.kind", d.get("kind"), set(CONNECTORS))
     kwargs = {k: v for k, v in d.items() if k != "kind"}
+    known = {"one_to_one": set(), "all_to_all": {"allow_self_connections"}, "from_list": {"conn_list"}}[kind]
+    if set(kwargs) - known:
+        raise ValidationError("connector", sorted(set(kwargs) - known, key=str), f"unknown parameters for {kind}")
     if "conn_list" in kwargs:
-        kwargs["conn_list"] = tuple(tuple(p) for p in kwargs["conn_list"])
+        kwargs["conn_list"] = tuple(validation.sequence("connector.conn_list", kwargs["conn_list"]))
     return CONNECTORS[kind](**kwargs)

@@ -58,10 +58,18 @@ class Population:
         return isinstance(self.cell, SpikeSourceArray)
 
 
-def _as_weight(value):
-    if isinstance(value, numbers.Real) and not isinstance(value, bool):
-        return float(value)
-    arr = np.array(value, dtype=float)
+def _as_weight(field: str, value):
+    """A scalar or a read-only float array; anything else (strings, ragged lists) is refused."""
+    if isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_)):
+        return validation.finite(field, value)
+    if isinstance(value, (str, bytes, dict, bool, np.bool_)) or value is None:
+        raise ValidationError(field, value, "must be a number or an array of numbers")
+    try:
+        arr = np.array(value, dtype=float)
+    except (TypeError, ValueError, OverflowError):
+        raise ValidationError(field, _short(value), "must be a number or an array of numbers") from None
+    if arr.ndim > 2:
+        raise ValidationError(field, _short(arr), "must be a scalar, one value per synapse or an (n_pre, n_post) matrix")
     arr.setflags(write=False)
     return arr
 
@@ -81,8 +89,10 @@ class Projection:
 
     def __post_init__(self):
         validation.name("projection.name", self.name)
-        object.__setattr__(self, "weight", _as_weight(self.weight))
-        object.__setattr__(self, "delay", _as_weight(self.delay))
+        for end in ("pre", "post"):
+            validation.name(f"{self.name}.{end}", getattr(self, end))
+        object.__setattr__(self, "weight", _as_weight(f"{self.name}.weight", self.weight))
+        object.__setattr__(self, "delay", _as_weight(f"{self.name}.delay", self.delay))
         validation.choice(f"{self.name}.receptor", self.receptor, set(RECEPTORS))
         if not isinstance(self.connector, (OneToOneConnector, AllToAllConnector, FromListConnector)):
             raise ValidationError(f"{self.name}.connector", self.connector, "is not a connector")
@@ -127,8 +137,11 @@ class Projection:
 
 
 def _short(value):
-    arr = np.asarray(value)
-    return float(arr) if arr.ndim == 0 else f"array{arr.shape}"
+    if isinstance(value, np.ndarray):
+        return float(value) if value.ndim == 0 else f"array{value.shape}"
+    if isinstance(value, (list, tuple)):
+        return f"{type(value).__name__} of {len(value)}"
+    return value
 
 
 @dataclass(frozen=True)
@@ -170,10 +183,21 @@ class Recording:
     def __post_init__(self):
         for f in ("spikes", "v", "weights"):
             val = getattr(self, f)
-            if val is not None:
-                if isinstance(val, str):
+            if val is not None or f != "spikes":
+                if not isinstance(val, (list, tuple)):
                     raise ValidationError(f"recording.{f}", val, "must be a list of names")
-                object.__setattr__(self, f, tuple(val))
+                object.__setattr__(self, f, tuple(validation.name(f"recording.{f}", v) for v in val))
+
+
+def _check_shapes(pr: Projection, n_pre: int, n_post: int) -> None:
+    """The connector fits the sizes and array weights/delays have its shape (nothing is expanded)."""
+    pr.connector.n_synapses(n_pre, n_post)
+    shape = pr.connector.weight_shape(n_pre, n_post)
+    for what in ("weight", "delay"):
+        arr = getattr(pr, what)
+        if isinstance(arr, np.ndarray) and arr.ndim and arr.shape != shape:
+            raise ValidationError(f"{pr.name}.{what}", f"shape {arr.shape}",
+                                  f"must be a scalar or have shape {shape} for {pr.connector.kind} {n_pre}->{n_post}")
 
 
 @dataclass(frozen=True)
@@ -185,8 +209,13 @@ class Network:
     name: str = "network"
 
     def __post_init__(self):
-        object.__setattr__(self, "populations", tuple(self.populations))
-        object.__setattr__(self, "projections", tuple(self.projections))
+        object.__setattr__(self, "populations", tuple(validation.sequence("populations", self.populations)))
+        object.__setattr__(self, "projections", tuple(validation.sequence("projections", self.projections)))
+        if not isinstance(self.name, str):
+            raise ValidationError("network.name", self.name, "must be a string")
+        for f, cls in (("simulation", Simulation), ("recording", Recording)):
+            if not isinstance(getattr(self, f), cls):
+                raise ValidationError(f, getattr(self, f), f"must be a {cls.__name__}")
         self._validate()
 
     def _validate(self):
@@ -211,9 +240,8 @@ class Network:
                     raise ValidationError(f"{pr.name}.{end}", ref, f"unknown population (known: {sorted(pops)})")
             if pops[pr.post].is_source:
                 raise ValidationError(f"{pr.name}.post", pr.post, "a spike source cannot receive synapses")
-            _, _, _, delays = pr.connections(pops[pr.pre].size, pops[pr.post].size)
-            for d in np.unique(delays):
-                validation.steps(f"{pr.name}.delay", float(d), dt)
+            _check_shapes(pr, pops[pr.pre].size, pops[pr.post].size)   # without building the synapses
+            validation.grid_steps(f"{pr.name}.delay", pr.delay, dt, lo_open=True)
             rule = pr.plasticity
             if rule is not None and rule.dendritic_delay is not None:
                 validation.steps(f"{pr.name}.plasticity.dendritic_delay", rule.dendritic_delay, dt)

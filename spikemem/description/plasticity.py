@@ -39,7 +39,7 @@ class STDP:
         validation.non_negative("A_minus", self.A_minus)
         validation.finite("w_min", self.w_min)
         validation.finite("w_max", self.w_max)
-        if self.w_max < self.w_min:
+        if not self.w_min <= self.w_max:
             raise ValidationError("w_max", self.w_max, f"must be >= w_min={self.w_min}")
         if self.dendritic_delay is not None:
             validation.non_negative("dendritic_delay", self.dendritic_delay)
@@ -49,8 +49,8 @@ class STDP:
         validation.choice("traces", self.traces, {"all_to_all", "nearest"})
         validation.choice("clamp", self.clamp, {"per_event", "per_update"})
         validation.choice("transmit", self.transmit, {"after_update", "before_update"})
-        if self.post_history is not None and (validation.count("post_history", self.post_history) < 2):
-            raise ValidationError("post_history", self.post_history, "must be >= 2 (a placeholder plus events)")
+        if self.post_history is not None:
+            validation.integer("post_history", self.post_history, lo=2, hi=2**20)   # a placeholder plus events
 
         if self.gate is not None:
             validation.name("gate", self.gate)
@@ -62,10 +62,11 @@ class STDP:
 
     @classmethod
     def from_dict(cls, d: dict) -> "STDP":
+        validation.mapping("plasticity", d)
         if d.get("kind") != "stdp_pair_additive":
             raise ValidationError("plasticity.kind", d.get("kind"), "must be 'stdp_pair_additive'")
         kwargs = {k: v for k, v in d.items() if k != "kind"}
         unknown = set(kwargs) - {f.name for f in fields(cls)}
         if unknown:
-            raise ValidationError("plasticity", sorted(unknown), "unknown STDP fields")
+            raise ValidationError("plasticity", sorted(unknown, key=str), "unknown STDP fields")
         return cls(**kwargs)

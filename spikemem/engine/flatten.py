@@ -66,7 +66,7 @@ def flatten(net) -> FlatNetwork:
         v_rest=per_neuron(lambda c: c.v_rest), v_reset=per_neuron(lambda c: c.v_reset),
         v_thresh=per_neuron(lambda c: c.v_thresh), i_offset=per_neuron(lambda c: c.i_offset),
         v_start=per_neuron(lambda c: c.v_start),
-        refrac=per_neuron(lambda c: round(c.tau_refrac / dt)).astype(np.int64),
+        refrac=per_neuron(lambda c: validation.refractory_steps(c.tau_refrac, dt)).astype(np.int64),
     )
     tau_syn = np.concatenate([per_neuron(lambda c: getattr(c, "tau_syn_E", 1.0)),
                               per_neuron(lambda c: getattr(c, "tau_syn_I", 1.0))])
@@ -101,10 +101,11 @@ def flatten(net) -> FlatNetwork:
             mask = np.zeros_like(w0)
             mask[pre, post] = 1.0
         rule = pr.plasticity
-        dd = int(dsteps[0]) if rule.dendritic_delay is None else round(rule.dendritic_delay / dt)
+        delay = validation.steps(f"{pr.name}.delay", float(pr.delay), dt)     # one scalar delay (validated)
+        dd = delay if rule.dendritic_delay is None else validation.steps(f"{pr.name}.plasticity.dendritic_delay",
+                                                                 rule.dendritic_delay, dt)
         plastic.append(PlasticBlock(pr.name, offsets[pr.pre], pre_pop.size, offsets[pr.post], post_pop.size,
-                                    col_off, int(dsteps[0]) if len(dsteps) else round(float(pr.delay) / dt),
-                                    dd, w0, mask, rule, None if rule.gate is None else offsets[rule.gate]))
+                                    col_off, delay, dd, w0, mask, rule, None if rule.gate is None else offsets[rule.gate]))
 
     cat = (lambda parts, dtype: np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype))
     pre, col, w, d = cat(pre_l, np.int64), cat(col_l, np.int64), cat(w_l, float), cat(d_l, np.int64)

@@ -6,15 +6,15 @@ have neither) still load, as numerics="float" and no override.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 
+from ..description import validation
 from ..description.cells import cell_from_dict
 from ..description.connectors import connector_from_dict
 from ..description.plasticity import STDP
-from ..errors import FormatError, ValidationError
-from ..files import atomic_write_text
+from ..errors import FormatError
+from ..files import atomic_write_text, read_json
 
 FORMAT = "spikemem.network"
 VERSION = "1.1"
@@ -61,7 +61,9 @@ def network_from_dict(d: dict):
 
     if _get(d, "format", "") != FORMAT:
         raise FormatError(f"format={d['format']!r}: not a spikemem network file")
-    version = str(_get(d, "version", ""))
+    version = _get(d, "version", "")
+    if not isinstance(version, str):
+        raise FormatError(f"version={version!r}: must be a string such as {VERSION!r}")
     major = version.split(".")[0]
     if major != VERSION.split(".")[0]:
         raise FormatError(f"version={version!r}: this spikemem reads major version {VERSION.split('.')[0]}")
@@ -72,9 +74,9 @@ def network_from_dict(d: dict):
     pops = [Population(_get(p, "name", "populations[]."), _get(p, "size", "populations[]."),
                        cell_from_dict(_get(p, "cell", "populations[].")),
                        since_1_1(p, "max_expected_summed_weight", "populations[].", None))
-            for p in _get(d, "populations", "")]
+            for p in validation.sequence("populations", _get(d, "populations", ""))]
     projs = []
-    for pr in _get(d, "projections", ""):
+    for pr in validation.sequence("projections", _get(d, "projections", "")):
         w = "projections[]."
         plast = _get(pr, "plasticity", w)
         projs.append(Projection(
@@ -91,15 +93,8 @@ def network_from_dict(d: dict):
 
 
 def save_network(net, path) -> None:
-    atomic_write_text(path, json.dumps(network_to_dict(net), indent=1))
+    atomic_write_text(path, json.dumps(network_to_dict(net), indent=1, allow_nan=False))
 
 
 def load_network(path):
-    try:
-        d = json.loads(Path(path).read_text())
-    except json.JSONDecodeError as e:
-        raise FormatError(f"{path}: not valid JSON ({e})") from None
-    try:
-        return network_from_dict(d)
-    except TypeError as e:
-        raise ValidationError(str(path), "content", str(e)) from None
+    return network_from_dict(read_json(path, "network"))
