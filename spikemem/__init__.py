@@ -13,7 +13,7 @@ from .description.connectors import (
 from .description.network import Network, Population, Projection, Recording, Simulation
 from .description.plasticity import STDP
 from .engine.inputs import SpikeEvents
-from .errors import FormatError, SpikememError, UnsupportedFeature, ValidationError
+from .errors import FormatError, ResourceError, SpikememError, UnsupportedFeature, ValidationError
 from .registry import available_backends, get_backend, simulate
 from .results import Result
 
@@ -23,7 +23,7 @@ _compat.install()   # spikemem 0.1 module paths (spikemem.network, ...) stay imp
 
 __all__ = [
     "IFCurrExp", "IFCurrDelta", "SpikeSourceArray", "AllToAllConnector", "FromListConnector", "OneToOneConnector",
-    "FormatError", "SpikememError", "UnsupportedFeature", "ValidationError", "Network", "Population",
+    "FormatError", "ResourceError", "SpikememError", "UnsupportedFeature", "ValidationError", "Network", "Population",
     "Projection", "Recording", "Simulation", "STDP", "available_backends", "get_backend", "simulate",
     "Result", "SpikeEvents",
 ]

@@ -12,6 +12,7 @@ A command's result goes to stdout; messages and progress go to stderr through th
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import sys
@@ -27,12 +28,22 @@ VERBOSITY = {"-v": logging.DEBUG, "--verbose": logging.DEBUG, "-q": logging.WARN
 logger = get_logger("spikemem.cli")
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line on stderr (and exit status 2), like every other error."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="spikemem", description="Spiking associative memories described once, run on any backend.")
     parser.add_argument("-v", "--verbose", action="store_true",
                         help="show debug messages and every simulator's own output")
     parser.add_argument("-q", "--quiet", action="store_true", help="show warnings and errors only")
+    parser.add_argument("--memory-limit", default=None, metavar="SIZE",
+                        help="refuse runs estimated above SIZE (e.g. 8G; 'none' switches the check off); "
+                             "default: the memory available now")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     backends = sub.add_parser("backends", help="list the backends: available, or missing with the extra to install")
@@ -103,6 +114,9 @@ def _verbosity(argv: list) -> tuple:
 
 
 def main(argv=None) -> int:
+    """Run a command. Any declared error (SpikememError) is one line on stderr and exit status 2;
+    Ctrl-C is one line and 130, and leaves no partial output file (every write is atomic)."""
+    from .engine.budget import memory_limit, parse_size
     argv, level = _verbosity(list(sys.argv[1:] if argv is None else argv))
     root = get_logger("spikemem")
     handler, saved_level = _StderrHandler(), root.level
@@ -110,13 +124,19 @@ def main(argv=None) -> int:
     root.setLevel(level)
     try:
         parser = build_parser()
-        args = parser.parse_args(argv)
         try:
-            return int(args.func(args) or 0)
+            args = parser.parse_args(argv)
+        except SystemExit as e:          # a usage error (already printed) or --help
+            return e.code if isinstance(e.code, int) else 2
+        try:
+            limit = parse_size(args.memory_limit, "--memory-limit") if args.memory_limit is not None else False
+            with memory_limit(limit) if limit is not False else contextlib.nullcontext():
+                return int(args.func(args) or 0)
         except SpikememError as e:
             print(f"spikemem: error: {e}", file=sys.stderr)
             return 2
         except KeyboardInterrupt:
+            print("\nspikemem: interrupted; no output file was written for the unfinished step", file=sys.stderr)
             return 130
     finally:
         root.removeHandler(handler)

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 
-
 class SpikememError(Exception):
     """Base class for spikemem errors."""
 
@@ -19,6 +18,16 @@ class ValidationError(SpikememError, ValueError):
 
 class FormatError(SpikememError, ValueError):
     """A saved file has another major version or misses a field."""
+
+
+class ResourceError(SpikememError):
+    """A run would need more memory than the limit allows; refused before it allocates, or
+    stopped when its spike log outgrows what is left. The message gives the estimate and the limit."""
+
+
+class OutputError(SpikememError, OSError):
+    """A file could not be written (missing folder, no permission, disk full); an old file
+    at that path is left as it was."""
 
 
 class UnsupportedFeature(SpikememError, NotImplementedError):

@@ -13,7 +13,7 @@ import stat
 import tempfile
 from pathlib import Path
 
-from .errors import FormatError, ValidationError
+from .errors import FormatError, OutputError, ValidationError
 
 
 def _mode_for(path: Path) -> int:
@@ -30,8 +30,12 @@ def atomic_path(path):
     """A temporary path to write (by any library: savefig, torch.save, nir.write) that becomes `path`
     on success. The suffix is kept, so libraries that pick a format by extension still do."""
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent if str(path.parent) else ".", prefix=f".{path.name}.",
-                               suffix=f".tmp{path.suffix}")
+    check_writable(path)
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent if str(path.parent) else ".", prefix=f".{path.name}.",
+                                   suffix=f".tmp{path.suffix}")
+    except OSError as e:
+        raise OutputError(f"{path}: cannot write there ({e.strerror or e})") from None
     os.close(fd)
     try:
         yield tmp
@@ -39,10 +43,41 @@ def atomic_path(path):
             os.fsync(f.fileno())
         os.chmod(tmp, _mode_for(path))
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as e:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
+        if isinstance(e, OSError) and not isinstance(e, OutputError):
+            raise OutputError(f"{path}: the write failed, the old file is unchanged ({e.strerror or e})") from e
         raise
+
+
+def check_writable(path, field: str = "out") -> Path:
+    """Refuse, before any work, an output path that cannot be written: its folder is missing or
+    not writable, or the path is a folder. Used by every command that writes a file."""
+    path = Path(path)
+    if str(path) == "" or path.name in ("", ".", ".."):
+        raise ValidationError(field, str(path), "must name a file")
+    if path.is_dir():
+        raise ValidationError(field, str(path), "is a folder; give a file name")
+    parent = path.parent if str(path.parent) else Path(".")
+    if not parent.is_dir():
+        raise ValidationError(field, str(path), f"its folder {str(parent)!r} does not exist")
+    if not os.access(parent, os.W_OK | os.X_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise ValidationError(field, str(path), "is not writable (permission denied)")
+    return path
+
+
+def check_folder(path, field: str = "out") -> Path:
+    """An output folder: refused if it is a file, or cannot be created or written."""
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise ValidationError(field, str(path), "exists and is not a folder")
+    probe = path
+    while not probe.exists():
+        probe = probe.parent if str(probe.parent) != str(probe) else Path(".")
+    if not probe.is_dir() or not os.access(probe, os.W_OK | os.X_OK):
+        raise ValidationError(field, str(path), f"cannot be written (folder {str(probe)!r} is not writable)")
+    return path
 
 
 def atomic_write_bytes(path, data: bytes) -> None:

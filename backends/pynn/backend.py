@@ -13,6 +13,7 @@ import time
 import numpy as np
 
 from spikemem.description import validation
+from spikemem.engine import budget
 from spikemem.engine.inputs import resolve_inputs
 from spikemem.errors import ValidationError
 from spikemem.log import get_logger
@@ -95,6 +96,10 @@ class PyNNBackend(Extra):
         dt = network.simulation.dt
         steps = validation.steps("duration_ms", validation.non_negative("duration_ms", duration_ms), dt)
         batch, events = resolve_inputs(network, inputs, batch)
+        # Lowering lists every synapse as Python numbers and the simulator keeps its own copy.
+        est = budget.estimate(network, 1, steps, sum(len(e) for e in events.values()),
+                              synapse_build=budget.PYNN_SYNAPSE, synapse_kept=budget.PYNN_SYNAPSE)
+        budget.require(est, f"running {network.name} on {self.name} ({steps} steps per trial)", dt)
         plain = lower(network, self.profile)
         self._announce(network)
         shift = shift_steps(events, self.profile, network)

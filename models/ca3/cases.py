@@ -8,13 +8,21 @@ from __future__ import annotations
 
 import numpy as np
 
-from spikemem.errors import ValidationError
+from spikemem.description import validation
 from spikemem.harness.cases import Case
 from spikemem.harness.operations import LEARN, Learn, Recall, RecallContent
 
 MIN_GAP = {LEARN: 7, "recall_cue": 6, "recall_content": 6}   # ms after an operation of this kind
 WINDOW = 7   # an operation's answer lies in (t0, t0 + WINDOW] ms
 RANDOM_SIZE = (5, 10)   # C, N of the harness's random sequences (the published experiments' size)
+
+
+def check_spacing(spacing):
+    """None (the minimum spacing) or ms between operations, at least the longest minimum gap:
+    a smaller spacing could not be kept after a learn, so it is refused, not silently raised."""
+    if spacing is None:
+        return None
+    return validation.number("spacing", spacing, lo=max(MIN_GAP.values()), hi=validation.MAX_STEPS)
 
 
 def functional() -> Case:
@@ -62,13 +70,13 @@ def random_case(C: int, N: int, n_ops: int, seed: int = 0, spacing: float | None
     content: 'none' (learns and recalls by cue), 'single' (1-bit fragments) or 'mixed'
     (1-bit and multi-bit fragments). spacing: ms between operations, None for the minimum.
     """
-    for field, value, lo in (("C", C, 1), ("N", N, 1), ("ops", n_ops, 1)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < lo:
-            raise ValidationError(field, value, f"must be an integer >= {lo}")
-    if content not in ("none", "single", "mixed"):
-        raise ValidationError("content", content, "must be 'none', 'single' or 'mixed'")
-    if spacing is not None and spacing < 0:
-        raise ValidationError("spacing", spacing, "must be >= 0 ms")
+    for field, value in (("C", C), ("N", N), ("ops", n_ops)):
+        validation.integer(field, value, lo=1)
+    validation.integer("seed", seed, lo=0)
+    validation.choice("content", content, {"none", "single", "mixed"})
+    spacing = check_spacing(spacing)
+    if max_bits is not None:
+        validation.integer("max_bits", max_bits, lo=1, hi=N)
     rng = np.random.default_rng(seed)
     max_bits = max_bits or max(1, N // 4)
     stored: dict[int, frozenset] = {}

@@ -5,11 +5,19 @@ import json
 
 from spikemem.log import get_logger
 
+from spikemem.description.validation import flag, integer, non_negative
+from spikemem.files import check_writable
+
 from .recording_file import load_stimulus, write_recording
 from .replay import replay
 from .variants import VARIANTS
 
 logger = get_logger(__name__)
+
+
+POSITIVE_INT = flag(integer, int, lo=1)
+SEED = flag(integer, int, lo=0, hi=2**63 - 1)
+MS = flag(non_negative)
 
 
 def add_backend_args(p):
@@ -57,13 +65,13 @@ def register(sub):
     rp.set_defaults(func=_replay)
 
     st = cam_sub.add_parser("stress", help="accuracy per operation kind on seeded random operation sequences")
-    st.add_argument("--memories", "-C", type=int, default=5, help="addresses C (default 5)")
-    st.add_argument("--bits", "-N", type=int, default=10, help="content bits N (default 10)")
-    st.add_argument("--ops", type=int, default=60, help="operations per sequence (default 60)")
-    st.add_argument("--spacing", type=float, default=None,
-                    help="ms between operations (default: the minimum, 7 after a learn and 6 after a recall)")
-    st.add_argument("--seed", type=int, default=0)
-    st.add_argument("--batch", type=int, default=1, help="independent sequences, seeds seed..seed+batch-1")
+    st.add_argument("--memories", "-C", type=POSITIVE_INT, default=5, help="addresses C (default 5)")
+    st.add_argument("--bits", "-N", type=POSITIVE_INT, default=10, help="content bits N (default 10)")
+    st.add_argument("--ops", type=POSITIVE_INT, default=60, help="operations per sequence (default 60)")
+    st.add_argument("--spacing", type=MS, default=None,
+                    help="ms between operations, >= 7 (default: the minimum, 7 after a learn and 6 after a recall)")
+    st.add_argument("--seed", type=SEED, default=0)
+    st.add_argument("--batch", type=POSITIVE_INT, default=1, help="independent sequences, seeds seed..seed+batch-1")
     st.add_argument("--content", default="mixed", choices=["none", "single", "mixed"],
                     help="recalls by content: none, 1-bit only, or 1-bit and multi-bit fragments")
     st.add_argument("--json", action="store_true", help="print one JSON object")
@@ -74,10 +82,10 @@ def register(sub):
 
     cp = cam_sub.add_parser("capacity", help="sweep C and N with batches of random sequences: table and plot")
     cp.add_argument("--sizes", default="8,16,32,64", help="values of C and of N (default 8,16,32,64)")
-    cp.add_argument("--sequences", type=int, default=64, help="random sequences per size (default 64)")
-    cp.add_argument("--ops", type=int, default=100, help="operations per sequence (default 100)")
-    cp.add_argument("--spacing", type=float, default=None, help="ms between operations (default: the minimum)")
-    cp.add_argument("--seed", type=int, default=0)
+    cp.add_argument("--sequences", type=POSITIVE_INT, default=64, help="random sequences per size (default 64)")
+    cp.add_argument("--ops", type=POSITIVE_INT, default=100, help="operations per sequence (default 100)")
+    cp.add_argument("--spacing", type=MS, default=None, help="ms between operations, >= 7 (default: the minimum)")
+    cp.add_argument("--seed", type=SEED, default=0)
     cp.add_argument("--png", default="ca3_capacity.png", help="plot to write ('' for none)")
     cp.add_argument("--json", action="store_true")
     add_backend_args(cp)
@@ -87,13 +95,17 @@ def register(sub):
 
 def _demo(args) -> int:
     from .demo import run_demo
+    if args.png:
+        check_writable(args.png, "png")
     return run_demo(args.backend, args.variant, args.png, numerics=args.numerics, **backend_options(args))
 
 
 def _replay(args) -> int:
+    check_writable(args.out, "out")
     from .params import CA3Params
     stim = load_stimulus(args.input)
-    record = replay(stim, args.backend, params=CA3Params(numerics=args.numerics), **backend_options(args))
+    params = CA3Params(numerics=args.numerics, dt=stim.dt)          # the model runs at the recording's timestep
+    record = replay(stim, args.backend, params=params, **backend_options(args))
     write_recording(args.out, record)
     n = sum(len(v["spikes_t_ms_neuron"]) for v in record["recorded_spikes"].values())
     logger.info("replayed %dx%d memory for %g ms: %d spikes -> %s", stim.C, stim.N, stim.sim_time_ms, n, args.out)
@@ -105,10 +117,7 @@ def _fmt_acc(x) -> str:
 
 
 def _stress(args) -> int:
-    from spikemem import ValidationError
     from .sweeps import stress
-    if args.batch < 1:
-        raise ValidationError("batch", args.batch, "must be >= 1")
     res = stress(args.memories, args.bits, args.ops, args.spacing, args.seed, args.batch, args.backend,
                  args.variant, args.content, progress=None if not args.json else False, numerics=args.numerics,
                  **backend_options(args))
@@ -130,6 +139,10 @@ def _capacity(args) -> int:
         sizes = [int(x) for x in args.sizes.split(",") if x.strip()]
     except ValueError:
         raise ValidationError("sizes", args.sizes, "must be comma-separated integers") from None
+    if not sizes or min(sizes) < 1:
+        raise ValidationError("sizes", args.sizes, "must list one or more integers >= 1")
+    if args.png:
+        check_writable(args.png, "png")
     rows = capacity(sizes, args.sequences, args.ops, args.spacing, args.seed, args.backend, args.variant,
                     progress=None if not args.json else False, **backend_options(args))
     if args.png:

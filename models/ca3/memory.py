@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from spikemem import ValidationError, get_backend
+from spikemem.description import validation
 from spikemem.harness.cases import Case
 from spikemem.harness.operations import (
     Learn,
@@ -22,7 +23,7 @@ from spikemem.harness.operations import (
 
 from . import protocol
 from .builder import build_cam
-from .cases import MIN_GAP, PUBLISHED, RANDOM_SIZE, WINDOW, random_case
+from .cases import MIN_GAP, PUBLISHED, RANDOM_SIZE, WINDOW, check_spacing, random_case
 from .params import CA3Params
 from .variants import variant_params
 
@@ -33,9 +34,7 @@ class CA3Memory:
         self.params = params or variant_params(variant)
         self.network = build_cam(C, N, self.params)       # validates C and N
         self.C, self.N, self.variant = int(C), int(N), variant
-        if spacing is not None and (not isinstance(spacing, (int, float)) or spacing < 0):
-            raise ValidationError("spacing", spacing, "must be a number of ms >= 0")
-        self.spacing = spacing
+        self.spacing = check_spacing(spacing)
         self.backend = get_backend(backend, **backend_options)
         self.timed_ops: list = []
         self.outcomes: list = []
@@ -60,7 +59,8 @@ class CA3Memory:
         return t0 + max(MIN_GAP[op.kind], self.spacing or 0)
 
     def _do(self, op, at) -> Outcome:
-        t0 = self.next_time() if at is None else at
+        # `at` is checked here, at the API boundary, before anything is scheduled or run.
+        t0 = self.next_time() if at is None else validation.number("at", at, lo=0, hi=validation.MAX_STEPS * self.params.dt)
         if self.timed_ops:
             earliest = self.timed_ops[-1][0] + MIN_GAP[self.timed_ops[-1][1].kind]
             if t0 < earliest:

@@ -4,19 +4,46 @@ from __future__ import annotations
 
 import numpy as np
 
+from spikemem.engine import budget
 from spikemem.harness.operations import KINDS, LEARN
 from spikemem.harness.oracle import IdealCAM
 from spikemem.progress import Progress
 
 from . import cases as hc
+from .builder import build_cam
 from .memory import CA3Memory
+from .variants import variant_params
 
 CHUNK = 64   # trials per backend call: progress granularity and a memory bound
+OP_BYTES = 600   # one scheduled operation as Python objects (time, op, frozenset of bits) and its input spikes
+
+
+def require_memory(C, N, n_ops, spacing, batch, variant) -> None:
+    """Refuse, before any case is generated, a sweep whose chunk of trials cannot fit in memory."""
+    params = variant_params(variant)
+    net, trials = build_cam(C, N, params), min(batch, CHUNK)
+    gap = max(max(hc.MIN_GAP.values()), hc.check_spacing(spacing) or 0)
+
+    def est(ops):
+        steps = int((ops * gap + max(params.window_ms, hc.WINDOW) + 1) / params.dt) + 1
+        spikes = trials * ops * 3 * (1 + max(1, N // 4))        # a learn: 3 x (cue + its bits)
+        return budget.estimate(net, trials, steps, spikes) + budget.objects(trials * ops, OP_BYTES, "operation lists")
+
+    lim = budget.limit()
+    if lim is None or est(n_ops).total <= lim:
+        return
+    lo, hi = 0, n_ops                      # the most operations that fit: est() grows with ops
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        lo, hi = (mid, hi) if est(mid).total <= lim else (lo, mid - 1)
+    budget.require(est(n_ops), f"a {C}x{N} memory with {trials} sequence(s) of {n_ops} operations", params.dt,
+                   hint=f"at most {lo} operations per sequence fit" if lo else None)
 
 
 def stress(C, N, n_ops, spacing, seed, batch=1, backend=None, variant="faithful", content="mixed",
            progress=None, numerics=None, **backend_options) -> dict:
     """Accuracy per operation kind over `batch` seeded random sequences (seeds seed..seed+batch-1)."""
+    require_memory(C, N, n_ops, spacing, batch, variant)
     counts = {k: [0, 0] for k in (*KINDS, "overall")}
     label = {}
     bar = Progress(batch, f"stress {C}x{N}", enabled=progress)
@@ -49,6 +76,8 @@ def capacity(sizes, n_seqs, n_ops, spacing, seed=0, backend=None, variant="faith
              **backend_options) -> list:
     from .plots import bin_by_load
     combos = [(C, N) for C in sizes for N in sizes]
+    for C, N in combos:
+        require_memory(C, N, n_ops, spacing, n_seqs, variant)
     edges = np.array([0, 0.25, 0.5, 1, 2, 4, 8, 16, 1e9])
     rows = []
     bar = Progress(len(combos), "capacity", enabled=progress)

@@ -8,6 +8,7 @@ the dt grid and the largest representable step count. docs/validation.md lists t
 """
 from __future__ import annotations
 
+import argparse
 import math
 import numbers
 
@@ -164,3 +165,21 @@ def _brief(value):
     if isinstance(value, (list, tuple)):
         return f"{type(value).__name__} of {len(value)}"
     return value
+
+
+# -- command-line flags ----------------------------------------------------------------------------
+def flag(check, kind=float, **rules):
+    """An argparse `type=` that parses the text as `kind` (float or int) and applies `check`
+    (a function of this module) with `rules`; a refusal is argparse's one-line error naming the
+    flag, e.g. `argument --spacing: 'nan': must be a finite number`."""
+    def parse(text):
+        try:
+            value = kind(text)
+        except (TypeError, ValueError):
+            raise argparse.ArgumentTypeError(f"{text!r}: must be {'an integer' if kind is int else 'a number'}") from None
+        try:
+            return check("value", value, **rules)
+        except ValidationError as e:
+            raise argparse.ArgumentTypeError(f"{text!r}: {e.reason}") from None
+    parse.__name__ = kind.__name__
+    return parse

@@ -21,11 +21,17 @@ from collections import deque
 import numpy as np
 
 from ..description import validation
+from ..progress import Progress
+from . import budget
 from .flatten import FlatNetwork, flatten
 from .inputs import resolve_inputs
 from .numpy_ops import NumpyOps
 from .spike_log import assemble_result, merge_sources
 from .stdp import HistorySTDP, make_stdp, see_post_spikes
+
+
+MONITOR_EVERY = 256   # steps between two calls of Engine.monitor
+PROGRESS_WORK = 2e8   # neuron-steps x trials above which a run shows progress on a terminal
 
 
 class IFNeurons:
@@ -123,6 +129,7 @@ class Engine:
         onset = p.get("onset", np.zeros(n, np.int64))
         self.onset, self.onset_max = onset, int(onset.max()) if n else 0
         self.v_start = ops.array(p["v_start"])
+        self.monitor = None     # monitor(t, log) every MONITOR_EVERY steps: progress, the spike guard
 
     def _make_plastic(self, c, batch: int) -> list:
         return [make_stdp(b, batch, c.dt, self.ops) for b in c.plastic]
@@ -233,6 +240,8 @@ class Engine:
                     vs.append(ops.copy(self.V[:, v_idx]))
                 if len(bs):
                     log.append((t, ops.compact(bs), ops.compact(ns)))
+                if self.monitor is not None and t % MONITOR_EVERY == MONITOR_EVERY - 1:
+                    self.monitor(t + 1, log)
             for s in self.plastic:
                 if isinstance(s, HistorySTDP):
                     s.flush(steps)
@@ -253,13 +262,18 @@ def run_engine(network, duration_ms: float, inputs, batch, label: str, ops=None,
     """Run `network` on the engine and return its Result; the body of every engine backend's run()."""
     steps = validation.steps("duration_ms", validation.non_negative("duration_ms", duration_ms), network.simulation.dt)
     batch, events = resolve_inputs(network, inputs, batch)
+    est = budget.estimate(network, batch, steps, sum(len(e) for e in events.values()))
+    lim = budget.require(est, f"running {network.name} ({batch} trials x {steps} steps)", network.simulation.dt)
     c = flatten(network)
     if c.numerics == "fixed":          # a SpiNNaker core's integers (spikemem.engine.fixed_engine)
         from .fixed_engine import FixedEngine
         engine = FixedEngine(c, batch, ops, neurons, label)
     else:
         engine = Engine(c, batch, ops, neurons)
-    log, v = engine.run(steps, events, network.recording.v)
+    n_all = sum(p.size for p in network.populations)
+    with Progress(steps, label, enabled=None if steps * batch * n_all > PROGRESS_WORK else False) as bar:
+        engine.monitor = budget.SpikeGuard(est, lim, bar if bar.enabled else None)
+        log, v = engine.run(steps, events, network.recording.v)
     rec = network.recording
     rec = type(rec)(spikes=network.recorded_spikes, v=rec.v, weights=rec.weights)
     res = assemble_result(c, batch, steps, log, v, engine.plastic, rec, label)

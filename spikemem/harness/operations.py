@@ -53,9 +53,26 @@ def _fmt(s) -> str:
 
 
 def check_address(address, C: int) -> int:
-    if isinstance(address, bool) or not isinstance(address, numbers.Integral) or not 0 <= address < C:
+    if isinstance(address, (bool, np.bool_)) or not isinstance(address, numbers.Integral) or not 0 <= address < C:
         raise ValidationError("address", address, f"must be an integer in [0, {C})")
     return int(address)
+
+
+def _items(field: str, value, limit: int) -> list:
+    """The elements of a list-like argument (at most `limit`), or a ValidationError: a string, a
+    number, a 0-d or 2-d array or an endless iterator is not a list of bits."""
+    if isinstance(value, (str, bytes, dict)) or (isinstance(value, np.ndarray) and value.ndim != 1):
+        raise ValidationError(field, value, "must be a flat list of values")
+    try:
+        it = iter(value)
+    except TypeError:
+        raise ValidationError(field, value, "must be a list (an iterable) of values") from None
+    out = []
+    for v in it:
+        out.append(v)
+        if len(out) > limit:
+            raise ValidationError(field, f"more than {limit} values", "too many values")
+    return out
 
 
 def as_bits(bits=None, N: int = 0, *, pattern=None, allow_empty: bool = False) -> frozenset:
@@ -63,12 +80,12 @@ def as_bits(bits=None, N: int = 0, *, pattern=None, allow_empty: bool = False) -
     if (bits is None) == (pattern is None):
         raise ValidationError("bits", bits, "give either bit indices or pattern=")
     if pattern is not None:
-        vals = list(pattern) if not isinstance(pattern, str) else [c for c in pattern]
+        vals = list(pattern) if isinstance(pattern, str) else _items("pattern", pattern, N)
         if len(vals) != N:
             raise ValidationError("pattern", pattern, f"must have length N={N}")
         out = set()
         for i, v in enumerate(vals):
-            if v in ("0", "1"):
+            if isinstance(v, str) and v in ("0", "1"):
                 v = int(v)
             if isinstance(v, (bool, np.bool_)) or (isinstance(v, numbers.Real) and v in (0, 1)):
                 if v:
@@ -77,10 +94,8 @@ def as_bits(bits=None, N: int = 0, *, pattern=None, allow_empty: bool = False) -
                 raise ValidationError(f"pattern[{i}]", v, "must be 0 or 1 (a binary pattern)")
         result = frozenset(out)
     else:
-        if isinstance(bits, (str, bytes)) or not hasattr(bits, "__iter__"):
-            raise ValidationError("bits", bits, "must be an iterable of bit indices")
         result = set()
-        for b in bits:
+        for b in _items("bits", bits, 4 * N + 64):      # repeats are allowed, endless input is not
             if isinstance(b, (bool, np.bool_)) or not isinstance(b, numbers.Integral) or not 0 <= b < N:
                 raise ValidationError("bits", b, f"bit index must be an integer in [0, {N})")
             result.add(int(b))
