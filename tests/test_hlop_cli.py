@@ -25,13 +25,28 @@ SMALL = ["--epochs", "1", "--timesteps", "4", "--hidden", "32", "--train-limit",
     (["--dataset", "cifar"], "dataset"),
     (["--dataset", "pmnist"], "data_dir"),
     (["--dataset", "pmnist", "--data-dir", "/no/such/dir"], "data_dir"),
+    (["--export-duration", "nan"], "export_duration"),
+    (["--export-duration", "inf"], "export_duration"),
+    (["--export-duration", "0.5"], "export_duration"),
+    (["--lr", "inf"], "lr"),
+    (["--seed", "-1"], "seed"),
+    (["--hidden", "nan"], "hidden"),
 ])
 def test_bad_arguments_fail_before_any_work(tmp_path, capsys, argv, field):
     out = tmp_path / "out"
     assert main(["continual", *argv, "--out", str(out)]) == 2
     err = capsys.readouterr().err
-    assert f"error: {field}=" in err
+    assert f"error: {field}=" in err or f"error: argument --{field.replace('_', '-')}:" in err
+    assert len(err.strip().splitlines()) == 1
     assert not out.exists()
+
+
+def test_an_export_duration_that_cannot_fit_is_refused_before_training(tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(["continual", "--export-duration", "1e9", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "the export check" in err and "the longest run that fits is" in err
+    assert len(err.strip().splitlines()) == 1 and not out.exists()
 
 
 def test_missing_data_dir_says_how_to_get_mnist(tmp_path, capsys):

@@ -7,10 +7,14 @@ from spikemem.log import get_logger
 
 logger = get_logger(__name__)
 
+from spikemem.description.validation import flag, integer, positive
+
+POS_INT, MS = flag(integer, int, lo=1), flag(positive)
+
 
 def _network_args(p):
     p.add_argument("network", nargs="?", help="a saved spikemem network (JSON)")
-    p.add_argument("--cam", nargs=2, type=int, metavar=("C", "N"), help="the CA3 memory with C addresses and N bits")
+    p.add_argument("--cam", nargs=2, type=POS_INT, metavar=("C", "N"), help="the CA3 memory with C addresses and N bits")
     p.add_argument("--variant", default="faithful", help="CA3 variant for --cam (default: faithful)")
     p.add_argument("--stimulus", help="a CA3 stimulus file (golden JSON layout) for --cam")
 
@@ -22,20 +26,20 @@ def register(sub):
     m = ss.add_parser("map", help="map on a virtual board and print chips, cores, SDRAM and routing entries")
     _network_args(m)
     m.add_argument("--json", action="store_true", help="print the report as a JSON object")
-    m.add_argument("--board-version", type=int, default=5, help="virtual board: 5 (48 chips) or 3 (4 chips)")
+    m.add_argument("--board-version", type=int, choices=(3, 5), default=5, help="virtual board: 5 (48 chips) or 3 (4 chips)")
     m.set_defaults(func=_map)
     r = ss.add_parser("run", help="run on a physical board or a spalloc server and record spikes")
     _network_args(r)
     where = r.add_mutually_exclusive_group(required=True)
     where.add_argument("--machine", help="host name or IP address of a SpiNNaker board")
     where.add_argument("--spalloc", help="URL of a spalloc server")
-    r.add_argument("--board-version", type=int, default=5)
-    r.add_argument("--duration", type=float, help="ms to simulate (default: the stimulus length)")
+    r.add_argument("--board-version", type=int, choices=(3, 5), default=5)
+    r.add_argument("--duration", type=MS, help="ms to simulate (default: the stimulus length)")
     r.add_argument("--out", required=True, help="where to write the recorded spikes (JSON)")
     r.set_defaults(func=_run)
     e = ss.add_parser("export", help="write a standalone PyNN script and its stimulus for a board")
     _network_args(e)
-    e.add_argument("--duration", type=float, help="ms to simulate (default: the stimulus length)")
+    e.add_argument("--duration", type=MS, help="ms to simulate (default: the stimulus length)")
     e.add_argument("--out", required=True, help="output folder")
     e.set_defaults(func=_export)
     c = ss.add_parser("check", help="will it work on the board? sPyNNaker's fixed point against float on one stimulus")
@@ -95,6 +99,8 @@ def _load_timed(args):
 
 def _run(args) -> int:
     from spikemem.backends.pynn import SpinnakerBackend
+    from spikemem.files import check_writable
+    check_writable(args.out, "out")
     net, inputs, duration = _load_timed(args)
     be = SpinnakerBackend(machine=args.machine, spalloc=args.spalloc, version=args.board_version)
     res = be.run(net, duration, inputs=inputs)
@@ -106,7 +112,10 @@ def _run(args) -> int:
 
 
 def _export(args) -> int:
+    from spikemem.files import check_folder
+
     from .export import export
+    check_folder(args.out, "out")
     net, inputs, duration = _load_timed(args)
     for path in export(net, args.out, duration, inputs):
         print(path)

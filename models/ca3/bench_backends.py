@@ -244,7 +244,9 @@ def _write_workload(path, size, ops, spacing, batch) -> float:
     events = protocol.input_events(cases)
     sim_ms = max(c.sim_time_ms for c in cases)
     arrays = {f"{pop}.{f}": getattr(ev, f) for pop, ev in events.items() for f in ("trial", "step", "neuron")}
-    np.savez(path, size=size, sim_ms=sim_ms, pops=np.array(list(events)), **arrays)
+    from spikemem.files import atomic_path
+    with atomic_path(path) as tmp:
+        np.savez(tmp, size=size, sim_ms=sim_ms, pops=np.array(list(events)), **arrays)
     return float(sim_ms)
 
 

@@ -7,12 +7,11 @@ a recording adds recorded_spikes[pop]["spikes_t_ms_neuron"] = [[t, i], ...].
 from __future__ import annotations
 
 import json
-import numbers
 from dataclasses import dataclass
-from pathlib import Path
 
 from spikemem import ValidationError
-from spikemem.files import atomic_write_text
+from spikemem.description import validation
+from spikemem.files import atomic_write_text, read_json
 
 from .builder import IN_CONT, IN_CUE, RECORDED
 
@@ -34,12 +33,6 @@ class Stimulus:
         return {IN_CUE: [self.cue], IN_CONT: [self.content]}
 
 
-def _int(field, value, minimum):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or value != int(value) or value < minimum:
-        raise ValidationError(field, value, f"must be an integer >= {minimum}")
-    return int(value)
-
-
 def _trains(field: str, value, n: int, dt: float) -> list:
     """Spike lists per neuron; times at or after simTime_ms are kept but never reached, as on SpiNNaker."""
     if not isinstance(value, list) or len(value) != n:
@@ -47,16 +40,11 @@ def _trains(field: str, value, n: int, dt: float) -> list:
         raise ValidationError(field, got, f"must be a list of {n} spike-time lists (one per neuron)")
     out = []
     for i, times in enumerate(value):
-        if not isinstance(times, list):
-            raise ValidationError(f"{field}[{i}]", times, "must be a list of spike times")
+        times = validation.sequence(f"{field}[{i}]", times)
         for t in times:
-            if isinstance(t, bool) or not isinstance(t, numbers.Real):
-                raise ValidationError(f"{field}[{i}]", t, "spike times must be numbers")
-            if t < 0:
-                raise ValidationError(f"{field}[{i}]", t, "spike times must be >= 0")
-            if abs(t / dt - round(t / dt)) > 1e-9:
-                raise ValidationError(f"{field}[{i}]", t, f"spike times must be whole multiples of timestep_ms={dt}")
-        out.append([float(t) for t in times])
+            validation.number(f"{field}[{i}]", t)          # a number: not a bool, a string or null
+        steps = validation.grid_steps(f"{field}[{i}]", times, dt)
+        out.append([float(k * dt) if float(k * dt) == t else float(t) for k, t in zip(steps.tolist(), times)])
     return out
 
 
@@ -66,33 +54,23 @@ def parse_stimulus(d: dict, source: str = "input") -> Stimulus:
     missing = [k for k in REQUIRED if k not in d]
     if missing:
         raise ValidationError(source, missing, "missing keys")
-    C = _int("cueSize_C", d["cueSize_C"], 1)
-    N = _int("contSize_N", d["contSize_N"], 1)
-    dt = d["timestep_ms"]
-    if isinstance(dt, bool) or not isinstance(dt, numbers.Real) or dt <= 0:
-        raise ValidationError("timestep_ms", dt, "must be a number > 0")
+    C = validation.integer("cueSize_C", d["cueSize_C"], lo=1)
+    N = validation.integer("contSize_N", d["contSize_N"], lo=1)
+    dt = validation.positive("timestep_ms", d["timestep_ms"])
     sim = d["simTime_ms"]
-    if isinstance(sim, bool) or not isinstance(sim, numbers.Real) or sim <= 0 or abs(sim / dt - round(sim / dt)) > 1e-9:
-        raise ValidationError("simTime_ms", sim, f"must be a positive multiple of timestep_ms={dt}")
-    spikes = d["input_spike_times_ms"]
-    if not isinstance(spikes, dict):
-        raise ValidationError("input_spike_times_ms", type(spikes).__name__, "must be an object")
+    if validation.steps("simTime_ms", sim, dt) == 0:
+        raise ValidationError("simTime_ms", sim, "must be > 0")
+    spikes = validation.mapping("input_spike_times_ms", d["input_spike_times_ms"])
     for k in (CUE_KEY, CONT_KEY):
         if k not in spikes:
             raise ValidationError("input_spike_times_ms", k, "missing key")
-    return Stimulus(C, N, float(dt), float(sim),
+    return Stimulus(C, N, dt, float(sim),
                     _trains(f"input_spike_times_ms.{CUE_KEY}", spikes[CUE_KEY], C, dt),
                     _trains(f"input_spike_times_ms.{CONT_KEY}", spikes[CONT_KEY], N, dt))
 
 
 def load_stimulus(path) -> Stimulus:
-    try:
-        d = json.loads(Path(path).read_text())
-    except FileNotFoundError:
-        raise ValidationError("input", str(path), "no such file") from None
-    except json.JSONDecodeError as e:
-        raise ValidationError("input", str(path), f"not valid JSON ({e})") from None
-    return parse_stimulus(d, str(path))
+    return parse_stimulus(read_json(path, "input"), str(path))
 
 
 def recording_dict(stim: Stimulus, result, trial: int = 0, backend: str = "reference") -> dict:
@@ -109,4 +87,4 @@ def recording_dict(stim: Stimulus, result, trial: int = 0, backend: str = "refer
 
 
 def write_recording(path, record: dict) -> None:
-    atomic_write_text(path, json.dumps(record, indent=1))
+    atomic_write_text(path, json.dumps(record, indent=1, allow_nan=False))

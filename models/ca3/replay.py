@@ -1,6 +1,8 @@
 """Re-run a recorded stimulus on any backend."""
 from __future__ import annotations
 
+from dataclasses import replace as with_fields
+
 from spikemem import get_backend
 
 from .builder import build_cam
@@ -9,9 +11,10 @@ from .recording_file import Stimulus, recording_dict
 
 
 def replay(stim: Stimulus, backend: str | None = None, params: CA3Params | None = None, **options) -> dict:
-    """The recording (golden layout) that `backend` produces for `stim`."""
-    params = params or CA3Params()
-    net = build_cam(stim.C, stim.N, params)   # the stimulus times must lie on the network's dt grid
+    """The recording (golden layout) that `backend` produces for `stim`. Without `params` the
+    model runs at the recording's timestep; with them at theirs (the stimulus must lie on it)."""
+    params = params or with_fields(CA3Params(), dt=stim.dt)
+    net = build_cam(stim.C, stim.N, params)
     be = get_backend(backend, **options)
     result = be.run(net, stim.sim_time_ms, inputs=stim.inputs())
     return recording_dict(stim, result, backend=be.name)

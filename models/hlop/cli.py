@@ -10,13 +10,19 @@ import json
 import os
 import time
 
+from spikemem.description.validation import flag, integer, positive
 from spikemem.errors import ValidationError
+from spikemem.files import atomic_write_text, check_folder, read_json
 from spikemem.log import get_logger
 from spikemem.optional import require
 
 logger = get_logger(__name__)
 
 RUN_FILE = "run.json"
+POS_INT, NON_NEG_INT = flag(integer, int, lo=1), flag(integer, int, lo=0)
+SEED = flag(integer, int, lo=0, hi=2**63 - 1)
+POS_FLOAT = flag(positive)
+INPUT_SIZE = {"digits": 16 * 16, "pmnist": 28 * 28}   # pixels per image (data.load_digits_tasks' canvas, MNIST)
 TUNABLE = ("tasks", "epochs", "timesteps", "seed", "device", "neuron", "hidden", "batch", "lr", "train_limit",
            "test_limit", "ewc_lambda", "spiking_lateral", "lateral_steps", "data_dir")
 
@@ -27,10 +33,10 @@ def register(sub):
     p.add_argument("--dataset", default=None, help="digits (offline, default) or pmnist (needs --data-dir)")
     p.add_argument("--method", default=None,
                    help="hlop, finetune, multitask, ewc or a comma list (default: hlop,finetune)")
-    p.add_argument("--tasks", type=int, default=None, help="number of permuted tasks, 1..10 (default 10)")
-    p.add_argument("--epochs", type=int, default=None, help="epochs per task (pmnist 1, digits 10)")
-    p.add_argument("--timesteps", type=int, default=None, help="SNN time steps T (pmnist 20, digits 10)")
-    p.add_argument("--seed", type=int, default=None, help="seed of init, batch order and lateral init (2022)")
+    p.add_argument("--tasks", type=POS_INT, default=None, help="number of permuted tasks, 1..10 (default 10)")
+    p.add_argument("--epochs", type=POS_INT, default=None, help="epochs per task (pmnist 1, digits 10)")
+    p.add_argument("--timesteps", type=POS_INT, default=None, help="SNN time steps T (pmnist 20, digits 10)")
+    p.add_argument("--seed", type=SEED, default=None, help="seed of init, batch order and lateral init (2022)")
     p.add_argument("--device", default=None, help="cpu (default) or cuda")
     p.add_argument("--data-dir", dest="data_dir", default=None, help="folder with the 4 MNIST IDX files (raw or .gz)")
     p.add_argument("--out", default=None, help="output folder (default: continual-<dataset>[-N], a new one per run)")
@@ -39,19 +45,19 @@ def register(sub):
     p.add_argument("--neuron", default=None, help="dsr (default) or bptt (snnTorch surrogate gradients)")
     p.add_argument("--spiking-lateral", dest="spiking_lateral", action="store_const", const=True, default=None,
                    help="quantise the lateral neurons as rate-coded spiking neurons")
-    p.add_argument("--lateral-steps", dest="lateral_steps", type=float, default=None,
+    p.add_argument("--lateral-steps", dest="lateral_steps", type=POS_FLOAT, default=None,
                    help="time steps of the spiking lateral neurons (40)")
-    p.add_argument("--hidden", type=int, default=None, help="hidden layer width (pmnist 800, digits 256)")
-    p.add_argument("--batch", type=int, default=None)
-    p.add_argument("--lr", type=float, default=None)
-    p.add_argument("--ewc-lambda", dest="ewc_lambda", type=float, default=None)
-    p.add_argument("--train-limit", dest="train_limit", type=int, default=None, help="use the first N training images")
-    p.add_argument("--test-limit", dest="test_limit", type=int, default=None, help="use the first N test images")
-    p.add_argument("--threads", type=int, default=1,
+    p.add_argument("--hidden", type=POS_INT, default=None, help="hidden layer width (pmnist 800, digits 256)")
+    p.add_argument("--batch", type=POS_INT, default=None)
+    p.add_argument("--lr", type=POS_FLOAT, default=None)
+    p.add_argument("--ewc-lambda", dest="ewc_lambda", type=POS_FLOAT, default=None)
+    p.add_argument("--train-limit", dest="train_limit", type=NON_NEG_INT, default=None, help="use the first N training images")
+    p.add_argument("--test-limit", dest="test_limit", type=NON_NEG_INT, default=None, help="use the first N test images")
+    p.add_argument("--threads", type=POS_INT, default=1,
                    help="torch CPU threads (default 1: float sums, hence results, depend on the thread count)")
-    p.add_argument("--export-samples", dest="export_samples", type=int, default=100,
+    p.add_argument("--export-samples", dest="export_samples", type=NON_NEG_INT, default=100,
                    help="test images per task run through the exported network on the reference engine (0: skip)")
-    p.add_argument("--export-duration", dest="export_duration", type=float, default=100.0,
+    p.add_argument("--export-duration", dest="export_duration", type=POS_FLOAT, default=100.0,
                    help="ms per image on the reference engine")
     p.add_argument("--board-calibration", dest="board_calibration", type=int, default=20,
                    help="training images per task used to tune the exported network's ring buffers for "
@@ -89,7 +95,7 @@ def plan(args) -> dict:
             if v is not None and k != "data_dir" and v != saved["args"].get(k):
                 raise ValidationError(k, v, f"differs from the run being resumed ({saved['args'].get(k)!r}); "
                                       "a resumed run keeps its settings")
-        opts = dict(saved["args"])
+        opts = {k: saved["args"].get(k) for k in ("dataset", "method", *TUNABLE)}
         if args.data_dir is not None:
             opts["data_dir"] = args.data_dir
         out = args.resume
@@ -109,12 +115,13 @@ def plan(args) -> dict:
         raise ValidationError("threads", args.threads, "must be >= 1")
     if args.export_samples < 0:
         raise ValidationError("export_samples", args.export_samples, "must be >= 0")
-    if args.export_duration <= 0:
-        raise ValidationError("export_duration", args.export_duration, "must be > 0 ms")
     if args.board_calibration < 0:
         raise ValidationError("board_calibration", args.board_calibration, "must be >= 0")
-    if os.path.exists(out) and not os.path.isdir(out):
-        raise ValidationError("out", out, "exists and is not a folder")
+    if args.export_samples and cfg0.neuron == "dsr":      # the export runs after training: check it now
+        from .export import require_memory
+        require_memory(INPUT_SIZE[cfg0.dataset], cfg0.hidden, 10, args.export_duration,
+                       min(args.export_samples, 100))
+    check_folder(out, "resume" if args.resume else "out")
     if not args.resume and os.path.isdir(out) and os.path.exists(os.path.join(out, RUN_FILE)):
         raise ValidationError("out", out, "already holds a run; use --resume to continue it or choose another --out")
     return {"out": out, "methods": methods, "configs": configs, "args": opts}
@@ -133,8 +140,10 @@ def _load_run_file(folder) -> dict:
     path = os.path.join(folder, RUN_FILE)
     if not os.path.isfile(path):
         raise ValidationError("resume", folder, f"holds no {RUN_FILE}: not a `spikemem continual` output folder")
-    with open(path) as f:
-        return json.load(f)
+    saved = read_json(path, "resume")
+    if not isinstance(saved, dict) or not isinstance(saved.get("args"), dict):
+        raise ValidationError("resume", path, "is not a run file of `spikemem continual` (no 'args' object)")
+    return saved
 
 
 # -- the command ----------------------------------------------------------------------------
@@ -148,8 +157,10 @@ def run_command(args) -> int:
         torch.set_num_threads(args.threads)
     say = logger.info if args.json else print            # results: stdout, unless --json prints them
     os.makedirs(p["out"], exist_ok=True)
-    with open(os.path.join(p["out"], RUN_FILE), "w") as f:
-        json.dump({"args": p["args"]}, f, indent=1)
+    run_file = os.path.join(p["out"], RUN_FILE)
+    text = json.dumps({"args": p["args"]}, indent=1, allow_nan=False)
+    if not (args.resume and os.path.isfile(run_file)):     # a resume keeps the run file as it is
+        atomic_write_text(run_file, text)
     data = load_data(p["configs"][p["methods"][0]])
     results, runs = {}, {}
     for m in p["methods"]:
@@ -170,8 +181,7 @@ def run_command(args) -> int:
     if args.export_samples and runs[first].model.neuron == "dsr":
         results[first]["export"] = _export(runs[first], os.path.join(p["out"], first), args, say)
     for m, res in results.items():
-        with open(os.path.join(p["out"], m, "result.json"), "w") as f:
-            json.dump(res, f, indent=1)
+        atomic_write_text(os.path.join(p["out"], m, "result.json"), json.dumps(res, indent=1))
     if args.plot:
         try:
             from .plots import plot_results

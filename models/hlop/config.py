@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
 
+from spikemem.description import validation
 from spikemem.errors import ValidationError
 
 from .data import check_tasks
@@ -64,27 +65,29 @@ class Config:
         return cls(**d)
 
     def validate(self) -> "Config":
-        if self.dataset not in DATASETS:
-            raise ValidationError("dataset", self.dataset, f"must be one of {DATASETS}")
-        if self.method not in METHODS:
-            raise ValidationError("method", self.method, f"must be one of {METHODS}")
-        if self.device not in DEVICES:
-            raise ValidationError("device", self.device, f"must be one of {DEVICES}")
+        """Every setting checked for type, finiteness and range (spikemem's validation vocabulary)."""
+        validation.choice("dataset", self.dataset, set(DATASETS))
+        validation.choice("method", self.method, set(METHODS))
+        validation.choice("device", self.device, set(DEVICES))
+        validation.choice("neuron", self.neuron, {"dsr", "bptt"})
         check_tasks(self.tasks)
         for f in ("epochs", "timesteps", "hidden", "batch", "hebb_iterations", "eval_batch", "ewc_samples"):
-            v = getattr(self, f)
-            if isinstance(v, bool) or not isinstance(v, int) or v < 1:
-                raise ValidationError(f, v, "must be an integer >= 1")
+            validation.integer(f, getattr(self, f), lo=1)
         for f in ("train_limit", "test_limit", "dims_shrink"):
-            v = getattr(self, f)
-            if isinstance(v, bool) or not isinstance(v, int) or v < 0:
-                raise ValidationError(f, v, "must be an integer >= 0")
-        for f in ("lr", "ewc_lambda", "lateral_steps"):
-            if not getattr(self, f) > 0:
-                raise ValidationError(f, getattr(self, f), "must be > 0")
-        for f in ("hebb_lr", "dims_first", "dims_inc"):
-            if len(getattr(self, f)) != 3:
+            validation.integer(f, getattr(self, f), lo=0)
+        validation.integer("seed", self.seed, lo=0, hi=2**63 - 1)
+        for f in ("lr", "lateral_steps"):
+            validation.positive(f, getattr(self, f))
+        validation.positive("ewc_lambda", self.ewc_lambda)
+        validation.boolean("spiking_lateral", self.spiking_lateral)
+        for f, check in (("hebb_lr", validation.positive), ("dims_first", validation.count), ("dims_inc", validation.count)):
+            values = validation.sequence(f, getattr(self, f))
+            if len(values) != 3:
                 raise ValidationError(f, getattr(self, f), "needs one value per shared layer (3)")
+            for v in values:
+                check(f, v)
+        if self.data_dir is not None and not isinstance(self.data_dir, str):
+            raise ValidationError("data_dir", self.data_dir, "must be a folder name")
         return self
 
 
@@ -102,8 +105,7 @@ DEFAULTS = {
 
 
 def make_config(dataset: str, **overrides) -> Config:
-    if dataset not in DATASETS:
-        raise ValidationError("dataset", dataset, f"must be one of {DATASETS}")
+    validation.choice("dataset", dataset, set(DATASETS))
     base = dict(DEFAULTS[dataset])
     base.update({k: v for k, v in overrides.items() if v is not None})
     return Config(dataset=dataset, **base).validate()

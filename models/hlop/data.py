@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from spikemem.errors import ValidationError
+from spikemem.files import atomic_write_bytes
 
 MAX_TASKS = 10
 MNIST_MEAN, MNIST_STD = 0.1307, 0.3081
@@ -87,8 +88,7 @@ def write_idx(path, arr: np.ndarray, compress: bool = False) -> None:
     arr = np.ascontiguousarray(arr, dtype=np.uint8)
     head = bytes([0, 0, 0x08, arr.ndim]) + b"".join(int(d).to_bytes(4, "big") for d in arr.shape)
     data = head + arr.tobytes()
-    with open(path, "wb") as f:
-        f.write(gzip.compress(data) if compress else data)
+    atomic_write_bytes(path, gzip.compress(data) if compress else data)
 
 
 def find_mnist(data_dir) -> dict:

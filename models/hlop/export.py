@@ -14,6 +14,8 @@ import numpy as np
 
 from spikemem import (AllToAllConnector, IFCurrExp, Network, Population, Projection, Recording, Simulation,
                       SpikeEvents, SpikeSourceArray, get_backend)
+from spikemem.description import validation
+from spikemem.engine import budget
 from spikemem.errors import UnsupportedFeature, ValidationError
 
 from . import dsr
@@ -44,11 +46,17 @@ def to_network(model, mean: float, std: float, rate: float = RATE, scheme: str =
               ("bias", "hidden1", bias),
               ("hidden1", "hidden2", W2.T * (v1 / (dsr.TAU * v2)) * gain),
               ("hidden2", "output", W3.T * (v2 / dsr.DT) * CM / TAU_SYN)]
+    return _assemble((W1.shape[1], W1.shape[0], W2.shape[0], W3.shape[0]), layers, scheme, name)
+
+
+def _assemble(sizes, layers, scheme: str = "exact", name: str = "hlop_classifier") -> Network:
+    """The exported network of layer sizes (input, hidden1, hidden2, output) and (pre, post, W) layers."""
+    n_in, h1, h2, n_out = sizes
     cell = dict(cm=CM, tau_m=TAU_M, tau_syn_E=TAU_SYN, tau_syn_I=TAU_SYN, v_rest=V_REST, v_reset=V_REST,
                 v_thresh=V_REST + THETA, tau_refrac=0.0)      # the rate map has no refractory period
-    pops = [Population("input", W1.shape[1], SpikeSourceArray()), Population("bias", 1, SpikeSourceArray()),
-            Population("hidden1", W1.shape[0], IFCurrExp(**cell)), Population("hidden2", W2.shape[0], IFCurrExp(**cell)),
-            Population("output", W3.shape[0], IFCurrExp(**{**cell, "v_thresh": V_OUT_THRESH}))]
+    pops = [Population("input", n_in, SpikeSourceArray()), Population("bias", 1, SpikeSourceArray()),
+            Population("hidden1", h1, IFCurrExp(**cell)), Population("hidden2", h2, IFCurrExp(**cell)),
+            Population("output", n_out, IFCurrExp(**{**cell, "v_thresh": V_OUT_THRESH}))]
     projs = [Projection(f"{pre}_{post}_{receptor[:3]}", pre, post, AllToAllConnector(), weight=part,
                         delay=1.0, receptor=receptor)
              for pre, post, W in layers
@@ -56,11 +64,21 @@ def to_network(model, mean: float, std: float, rate: float = RATE, scheme: str =
     return Network(pops, projs, Simulation(dt=1.0, scheme=scheme), Recording(spikes=(), v=("output",)), name=name)
 
 
+def require_memory(n_in: int, hidden: int, n_out: int, duration_ms: float, chunk: int = 100) -> None:
+    """Refuse, before training starts, an export run (`classify`) that cannot fit in memory."""
+    steps = validation.steps("export_duration", duration_ms, 1.0)
+    layers = [("input", "hidden1", 0.0), ("bias", "hidden1", 0.0), ("hidden1", "hidden2", 0.0), ("hidden2", "output", 0.0)]
+    net = _assemble((n_in, hidden, hidden, n_out), layers)
+    est = budget.estimate(net, chunk, steps, events_per_trial_step=1 + RATE * n_in) + \
+        budget.Estimate(chunk, steps, per_trial_step={"input spike trains": 4 * 8 * n_in})   # counts, diff, mask
+    budget.require(est, f"the export check ({chunk} images x {duration_ms:g} ms on the reference engine)", 1.0)
+
+
 def input_events(pixels: np.ndarray, duration_ms: float, rate: float = RATE) -> dict:
     """Regular spike trains: input neuron i fires at rate·pixel_i per ms; the bias source every ms."""
     pixels = np.clip(np.asarray(pixels, dtype=float), 0.0, 1.0)
     B, n = pixels.shape
-    steps = int(round(duration_ms))
+    steps = validation.steps("duration_ms", duration_ms, 1.0)
     k = np.arange(1, steps + 1)[:, None, None]
     counts = np.floor(k * rate * pixels[None] + 1e-9)
     fire = np.diff(np.concatenate([np.zeros((1, B, n)), counts]), axis=0) > 0     # (steps, B, n)

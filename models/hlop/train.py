@@ -14,6 +14,7 @@ import numpy as np
 import torch
 
 from spikemem.errors import ValidationError
+from spikemem.files import atomic_path, atomic_write_text
 from spikemem.progress import Progress
 
 from . import metrics
@@ -165,11 +166,9 @@ class Run:
     def save_checkpoint(self, t: int) -> str:
         os.makedirs(self.out_dir, exist_ok=True)
         path = os.path.join(self.out_dir, CHECKPOINT.format(t))
-        tmp = path + ".tmp"
-        torch.save(self.state(), tmp)
-        os.replace(tmp, path)
-        with open(os.path.join(self.out_dir, "config.json"), "w") as f:
-            json.dump(self.cfg.to_dict(), f, indent=1)
+        with atomic_path(path) as tmp:
+            torch.save(self.state(), tmp)
+        atomic_write_text(os.path.join(self.out_dir, "config.json"), json.dumps(self.cfg.to_dict(), indent=1))
         return path
 
     def load_state(self, st: dict) -> None:

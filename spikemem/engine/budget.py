@@ -102,10 +102,11 @@ def _count_synapses(network):
     return static, cells, blocks
 
 
-def estimate(network, batch: int, steps: int, n_events: int = 0, *, synapse_build: int = SYNAPSE_BUILD,
-             synapse_kept: int = SYNAPSE_KEPT, rate: float = ASSUMED_RATE) -> Estimate:
+def estimate(network, batch: int, steps: int, n_events: int = 0, *, events_per_trial_step: float = 0.0,
+             synapse_build: int = SYNAPSE_BUILD, synapse_kept: int = SYNAPSE_KEPT, rate: float = ASSUMED_RATE) -> Estimate:
     """What the array engine allocates to run `network` for `steps` steps over `batch` trials,
-    computed from the description alone (no synapse is built). n_events: input spikes."""
+    computed from the description alone (no synapse is built). n_events: input spikes, or
+    events_per_trial_step when they grow with the run."""
     n_if = sum(p.size for p in network.populations if not p.is_source)
     n_all = sum(p.size for p in network.populations)
     static, _, blocks = _count_synapses(network)
@@ -129,7 +130,8 @@ def estimate(network, batch: int, steps: int, n_events: int = 0, *, synapse_buil
                  "plastic matrices": plastic_fixed, "input events": EVENT * n_events}
     est.per_trial = {"neuron state": 8 * (4 * n_if + width) + n_if, "ring buffer": 8 * (max_delay + 1) * width,
                      "plastic matrices": plastic_trial}
-    est.per_trial_step = {"recorded V": 2 * 8 * n_v, "spikes (assumed rate)": SPIKE * rate * n_if}
+    est.per_trial_step = {"recorded V": 2 * 8 * n_v, "spikes (assumed rate)": SPIKE * rate * n_if,
+                          "input events": EVENT * events_per_trial_step}
     est.peak_build = synapse_build * static + plastic_fixed + est.fixed["network tables"]
     est.synapses = static
     return est
