@@ -162,8 +162,27 @@ def test_stdp_conventions_match_the_reference(rule, scheme):
     assert all(same_spikes(ref, got).values())
     for k in ref.weights:
         np.testing.assert_allclose(got.weights[k], ref.weights[k], rtol=0, atol=1e-12)
-        assert not np.array_equal(np.nan_to_num(ref.weights[k]), np.nan_to_num(ref.weights[k][:1] * 0))
+        assert _moved(net, k, ref.weights[k]).all()          # STDP changed the weights of every trial
     np.testing.assert_allclose(got.v["a"], ref.v["a"], rtol=0, atol=1e-9)
+
+
+def _moved(net, name, weights):
+    """Per trial: did any synapse of projection `name` end away from its initial weight?"""
+    pr = net.projection(name)
+    n_pre, n_post = net.population(pr.pre).size, net.population(pr.post).size
+    pre, post, w0, _ = pr.connections(n_pre, n_post)
+    return np.abs(weights[:, pre, post] - w0).max(axis=1) > 1e-6
+
+
+def test_the_weight_check_can_fail():
+    """_moved is False for weights that stayed where they started (the old check compared
+    (n, ...) with (1, ...) arrays and so could never fail)."""
+    net = plastic_network(RULES["spinnaker7"], "spinnaker")
+    pr = net.projection("plastic")
+    still = np.repeat(np.asarray(pr.weight)[None], 3, axis=0)
+    assert not _moved(net, "plastic", still).any()
+    still[1, 0, 0] += 0.01
+    assert _moved(net, "plastic", still).tolist() == [False, True, False]
 
 
 def _on_meta_default_device(run):

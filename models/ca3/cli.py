@@ -96,7 +96,9 @@ def register(sub):
 def _demo(args) -> int:
     from .demo import run_demo
     if args.png:
+        from .plots import plot_format
         check_writable(args.png, "png")
+        plot_format(args.png)
     return run_demo(args.backend, args.variant, args.png, numerics=args.numerics, **backend_options(args))
 
 
@@ -142,7 +144,9 @@ def _capacity(args) -> int:
     if not sizes or min(sizes) < 1:
         raise ValidationError("sizes", args.sizes, "must list one or more integers >= 1")
     if args.png:
+        from .plots import plot_format
         check_writable(args.png, "png")
+        plot_format(args.png)
     rows = capacity(sizes, args.sequences, args.ops, args.spacing, args.seed, args.backend, args.variant,
                     progress=None if not args.json else False, **backend_options(args))
     if args.png:

@@ -17,6 +17,20 @@ LABELS = {"CA3cueCueRecall": "CueCue", "CA3contCueRecall": "ContCue", "CA3contCo
           "CA3MergeCue": "MergeCue", "CA3MergeCont": "MergeCont"}
 
 
+PLOT_FORMATS = ("png", "pdf", "svg", "jpg", "jpeg")
+
+
+def plot_format(path) -> str:
+    """The format a plot path asks for (its suffix; png without one), or a ValidationError."""
+    from pathlib import Path
+
+    from spikemem.errors import ValidationError
+    fmt = Path(path).suffix.lstrip(".").lower() or "png"
+    if fmt not in PLOT_FORMATS:
+        raise ValidationError("png", str(path), f"must end in one of {', '.join('.' + f for f in PLOT_FORMATS)}")
+    return fmt
+
+
 def _figure(**kw):
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
@@ -27,7 +41,7 @@ def _figure(**kw):
 
 def _save(fig, path, dpi: int = 110) -> None:
     with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=dpi)
+        fig.savefig(tmp, dpi=dpi, format=plot_format(path))
 
 
 def raster(result, case, path, trial: int = 0, title: str = "") -> None:

@@ -43,6 +43,9 @@ def require_memory(C, N, n_ops, spacing, batch, variant) -> None:
 def stress(C, N, n_ops, spacing, seed, batch=1, backend=None, variant="faithful", content="mixed",
            progress=None, numerics=None, **backend_options) -> dict:
     """Accuracy per operation kind over `batch` seeded random sequences (seeds seed..seed+batch-1)."""
+    from spikemem.description import validation
+    validation.integer("seed", seed, lo=0)
+    validation.integer("batch", batch, lo=1, hi=2**63 - seed)       # every seed must be a valid seed
     require_memory(C, N, n_ops, spacing, batch, variant)
     counts = {k: [0, 0] for k in (*KINDS, "overall")}
     label = {}

@@ -10,6 +10,7 @@ import json
 import os
 import time
 
+from spikemem.description import validation
 from spikemem.description.validation import flag, integer, positive
 from spikemem.errors import ValidationError
 from spikemem.files import atomic_write_text, check_folder, read_json
@@ -23,6 +24,7 @@ POS_INT, NON_NEG_INT = flag(integer, int, lo=1), flag(integer, int, lo=0)
 SEED = flag(integer, int, lo=0, hi=2**63 - 1)
 POS_FLOAT = flag(positive)
 INPUT_SIZE = {"digits": 16 * 16, "pmnist": 28 * 28}   # pixels per image (data.load_digits_tasks' canvas, MNIST)
+EXPORT = {"export_samples": 100, "export_duration": 100.0, "board_calibration": 20}   # saved in run.json too: a resume exports alike
 TUNABLE = ("tasks", "epochs", "timesteps", "seed", "device", "neuron", "hidden", "batch", "lr", "train_limit",
            "test_limit", "ewc_lambda", "spiking_lateral", "lateral_steps", "data_dir")
 
@@ -55,11 +57,12 @@ def register(sub):
     p.add_argument("--test-limit", dest="test_limit", type=NON_NEG_INT, default=None, help="use the first N test images")
     p.add_argument("--threads", type=POS_INT, default=1,
                    help="torch CPU threads (default 1: float sums, hence results, depend on the thread count)")
-    p.add_argument("--export-samples", dest="export_samples", type=NON_NEG_INT, default=100,
-                   help="test images per task run through the exported network on the reference engine (0: skip)")
-    p.add_argument("--export-duration", dest="export_duration", type=POS_FLOAT, default=100.0,
-                   help="ms per image on the reference engine")
-    p.add_argument("--board-calibration", dest="board_calibration", type=int, default=20,
+    p.add_argument("--export-samples", dest="export_samples", type=NON_NEG_INT, default=None,
+                   help="test images per task run through the exported network on the reference engine "
+                        "(default 100; 0: skip)")
+    p.add_argument("--export-duration", dest="export_duration", type=POS_FLOAT, default=None,
+                   help="ms per image on the reference engine (default 100)")
+    p.add_argument("--board-calibration", dest="board_calibration", type=NON_NEG_INT, default=None,
                    help="training images per task used to tune the exported network's ring buffers for "
                         "SpiNNaker's fixed point (default 20; 0: score float and fixed only)")
     p.add_argument("--no-plot", dest="plot", action="store_false")
@@ -90,17 +93,19 @@ def plan(args) -> dict:
     from .train import check_device
     if args.resume:
         saved = _load_run_file(args.resume)
-        for k in ("dataset", "method", *TUNABLE):
+        saved_args = {**EXPORT, **saved["args"]}      # run files of older versions lack the export settings
+        for k in ("dataset", "method", *TUNABLE, *EXPORT):
             v = getattr(args, k, None)
-            if v is not None and k != "data_dir" and v != saved["args"].get(k):
-                raise ValidationError(k, v, f"differs from the run being resumed ({saved['args'].get(k)!r}); "
+            if v is not None and k != "data_dir" and v != saved_args.get(k):
+                raise ValidationError(k, v, f"differs from the run being resumed ({saved_args.get(k)!r}); "
                                       "a resumed run keeps its settings")
-        opts = {k: saved["args"].get(k) for k in ("dataset", "method", *TUNABLE)}
+        opts = {k: saved_args.get(k) for k in ("dataset", "method", *TUNABLE, *EXPORT)}
         if args.data_dir is not None:
             opts["data_dir"] = args.data_dir
         out = args.resume
     else:
         opts = {k: getattr(args, k) for k in ("dataset", "method", *TUNABLE)}
+        opts.update({k: default if getattr(args, k) is None else getattr(args, k) for k, default in EXPORT.items()})
         opts["dataset"] = opts["dataset"] or "digits"
         out = args.out or _fresh_folder(f"continual-{opts['dataset']}")
     methods = _methods(opts["method"])
@@ -113,10 +118,10 @@ def plan(args) -> dict:
         find_mnist(cfg0.data_dir)
     if args.threads is not None and args.threads < 1:
         raise ValidationError("threads", args.threads, "must be >= 1")
-    if args.export_samples < 0:
-        raise ValidationError("export_samples", args.export_samples, "must be >= 0")
-    if args.board_calibration < 0:
-        raise ValidationError("board_calibration", args.board_calibration, "must be >= 0")
+    args.export_samples = validation.integer("export_samples", opts["export_samples"], lo=0)
+    args.export_duration = validation.positive("export_duration", opts["export_duration"])
+    args.board_calibration = validation.integer("board_calibration", opts["board_calibration"], lo=0)
+    _require_memory(cfg0, configs)
     if args.export_samples and cfg0.neuron == "dsr":      # the export runs after training: check it now
         from .export import require_memory
         require_memory(INPUT_SIZE[cfg0.dataset], cfg0.hidden, 10, args.export_duration,
@@ -125,6 +130,19 @@ def plan(args) -> dict:
     if not args.resume and os.path.isdir(out) and os.path.exists(os.path.join(out, RUN_FILE)):
         raise ValidationError("out", out, "already holds a run; use --resume to continue it or choose another --out")
     return {"out": out, "methods": methods, "configs": configs, "args": opts}
+
+
+def _require_memory(cfg0, configs) -> None:
+    """Refuse, before the data is loaded, a model whose training cannot fit in memory: float32
+    weights with their gradients, momentum and lateral copies, and a minibatch's activations
+    over T time steps (kept for BPTT, a few per layer otherwise)."""
+    from spikemem.engine import budget
+    n_in, h = INPUT_SIZE[cfg0.dataset], cfg0.hidden
+    params = n_in * h + h * h + h * 10 + 3 * h * sum(cfg0.dims_first)
+    steps = cfg0.timesteps if cfg0.neuron == "bptt" else 4
+    est = budget.Estimate(1, 0, fixed={"weights, gradients, lateral rows": 4 * 4 * params,
+                                       "activations": 4 * 3 * cfg0.batch * (n_in + 2 * h) * steps * 4})
+    budget.require(est, f"training a {n_in}-{h}-{h}-10 network (batch {cfg0.batch}, T={cfg0.timesteps})")
 
 
 def _fresh_folder(stem: str) -> str:
@@ -152,7 +170,7 @@ def run_command(args) -> int:
     import torch
 
     from . import metrics
-    from .train import Run, last_checkpoint, load_checkpoint, load_data
+    from .train import Run, checkpoints, last_checkpoint, load_checkpoint, load_data
     if args.threads:
         torch.set_num_threads(args.threads)
     say = logger.info if args.json else print            # results: stdout, unless --json prints them
@@ -168,7 +186,7 @@ def run_command(args) -> int:
         folder = os.path.join(p["out"], m)
         run = Run(cfg, data=data, out_dir=folder, progress=args.progress,
                   log=lambda s, m=m: logger.info(f"[{m}] {s}"))
-        if args.resume and os.path.isdir(folder) and any(n.endswith(".pt") for n in os.listdir(folder)):
+        if args.resume and checkpoints(folder):
             ck = last_checkpoint(folder)
             run.load_state(load_checkpoint(ck))
             logger.info(f"[{m}] resumed from {ck} ({run.next_task}/{cfg.tasks} tasks done)")

@@ -9,6 +9,10 @@ from spikemem.errors import ValidationError
 from .data import check_tasks
 
 METHODS = ("hlop", "finetune", "multitask", "ewc")
+# Upper bounds far beyond any useful run: they keep a typo (an extra zero, or ten) from starting a
+# run that would take years or allocate terabytes before it fails.
+LIMITS = {"epochs": 10_000, "timesteps": 10_000, "hidden": 100_000, "batch": 1_000_000, "hebb_iterations": 10_000,
+          "eval_batch": 1_000_000, "ewc_samples": 10_000_000, "lateral_steps": 1e6}
 DATASETS = ("digits", "pmnist")
 DEVICES = ("cpu", "cuda")
 
@@ -72,12 +76,12 @@ class Config:
         validation.choice("neuron", self.neuron, {"dsr", "bptt"})
         check_tasks(self.tasks)
         for f in ("epochs", "timesteps", "hidden", "batch", "hebb_iterations", "eval_batch", "ewc_samples"):
-            validation.integer(f, getattr(self, f), lo=1)
+            validation.integer(f, getattr(self, f), lo=1, hi=LIMITS[f])
         for f in ("train_limit", "test_limit", "dims_shrink"):
             validation.integer(f, getattr(self, f), lo=0)
         validation.integer("seed", self.seed, lo=0, hi=2**63 - 1)
-        for f in ("lr", "lateral_steps"):
-            validation.positive(f, getattr(self, f))
+        validation.positive("lr", self.lr)
+        validation.number("lateral_steps", self.lateral_steps, lo=0, lo_open=True, hi=LIMITS["lateral_steps"])
         validation.positive("ewc_lambda", self.ewc_lambda)
         validation.boolean("spiking_lateral", self.spiking_lateral)
         for f, check in (("hebb_lr", validation.positive), ("dims_first", validation.count), ("dims_inc", validation.count)):

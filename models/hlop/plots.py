@@ -44,5 +44,5 @@ def plot_results(results: dict, path: str) -> str:
             ax.legend(fontsize=6, ncol=2, loc="lower left")
     fig.colorbar(im, ax=axes[0, :].tolist(), shrink=0.8, label="accuracy (%)")
     with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=110)
+        fig.savefig(tmp, dpi=110, format="png")
     return path

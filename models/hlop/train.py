@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import time
 
 import numpy as np
@@ -182,10 +183,17 @@ class Run:
             self.ewc.load_state_dict(st["ewc"], self.dev)
 
 
+def checkpoints(out_dir: str) -> list:
+    """The task checkpoints of a folder, in task order (a kill's leftover temporaries are not)."""
+    if not os.path.isdir(out_dir):
+        return []
+    return sorted(n for n in os.listdir(out_dir) if re.fullmatch(r"task\d{2,}\.pt", n))
+
+
 def last_checkpoint(out_dir: str) -> str:
     if not os.path.isdir(out_dir):
         raise ValidationError("resume", out_dir, "is not a directory")
-    names = sorted(n for n in os.listdir(out_dir) if n.startswith("task") and n.endswith(".pt"))
+    names = checkpoints(out_dir)
     if not names:
         raise ValidationError("resume", out_dir, "holds no task checkpoint (taskNN.pt); nothing to resume")
     return os.path.join(out_dir, names[-1])

@@ -138,7 +138,8 @@ class Engine:
         """Static synapses as a CSR table by pre neuron and, per plastic block, (column slice, sign)."""
         indptr, col, w, d = c.csr
         n, ops = c.n_if, self.ops
-        cols = [(slice(b.col_off % self.width, b.col_off % self.width + b.n_post),
+        w_ = max(self.width, 1)          # no IF neuron at all: every plastic block is empty
+        cols = [(slice(b.col_off % w_, b.col_off % w_ + b.n_post),
                  -1.0 if self.merged and b.col_off >= n else 1.0) for b in c.plastic]
         if self.merged:
             inh = col >= n

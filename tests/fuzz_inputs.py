@@ -1,0 +1,150 @@
+"""Hypothesis strategies for the fuzz tests: valid inputs and mutations of them.
+
+A mutation replaces one value anywhere in a JSON-like structure by a hostile one (wrong type,
+NaN, infinity, huge or negative numbers, deep or ragged lists), deletes a key or adds one.
+"""
+import copy
+import json
+import math
+
+from hypothesis import strategies as st
+
+HOSTILE_SCALARS = [None, True, False, 0, -1, 1, 2, 3, 0.5, 0.1, -0.0, 1e-300, 1e19, 1e300, -1e19, 2**31, 2**63, 10**30,
+                   30000, math.nan, math.inf, -math.inf, "", "x", "1", "nan", "all_to_all", "IF_curr_exp",
+                   "excitatory", "a", "src"]
+HOSTILE = st.one_of(
+    st.sampled_from(HOSTILE_SCALARS),
+    st.integers(-5, 50),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=6),
+    st.lists(st.sampled_from(HOSTILE_SCALARS), max_size=4),
+    st.lists(st.lists(st.sampled_from([0, 1, 2, 0.5, -1, math.nan, None, "a"]), max_size=3), max_size=3),
+    st.dictionaries(st.sampled_from(["kind", "name", "x", "size"]), st.sampled_from(HOSTILE_SCALARS), max_size=3),
+)
+
+CELL = {"kind": "IF_curr_exp", "cm": 0.25, "tau_m": 4.0, "tau_syn_E": 1.0, "tau_syn_I": 2.0, "v_rest": -60.0,
+        "v_reset": -61.0, "v_thresh": -57.0, "tau_refrac": 2.0, "i_offset": 0.05, "v_init": None}
+STDP = {"kind": "stdp_pair_additive", "tau_plus": 3.0, "tau_minus": 3.0, "A_plus": 0.2, "A_minus": 0.2, "w_min": 0.0,
+        "w_max": 0.5, "dendritic_delay": None, "potentiate_at_zero": False, "depress_at_zero": True,
+        "traces": "all_to_all", "clamp": "per_event", "transmit": "after_update", "post_history": None, "gate": None}
+
+
+def valid_network_dict() -> dict:
+    """A small network with every kind of field: sources with spike times, three connectors,
+    array weights and delays, STDP, recorded V and weights."""
+    return {
+        "format": "spikemem.network", "version": "1.0", "name": "fuzz",
+        "simulation": {"dt": 1.0, "scheme": "spinnaker"},
+        "recording": {"spikes": None, "v": ["a"], "weights": ["plastic"]},
+        "populations": [
+            {"name": "src", "size": 3, "cell": {"kind": "SpikeSourceArray", "spike_times": [[0.0, 4.0], [1.0], [2.0, 3.0]]}},
+            {"name": "a", "size": 3, "cell": dict(CELL)},
+            {"name": "b", "size": 2, "cell": dict(CELL, tau_m=2.0)},
+        ],
+        "projections": [
+            {"name": "src_a", "pre": "src", "post": "a", "connector": {"kind": "one_to_one"}, "weight": 2.0,
+             "delay": 1.0, "receptor": "excitatory", "plasticity": None},
+            {"name": "plastic", "pre": "a", "post": "b", "connector": {"kind": "all_to_all", "allow_self_connections": True},
+             "weight": [[0.1, 0.2], [0.3, 0.0], [0.2, 0.1]], "delay": 1.0, "receptor": "excitatory",
+             "plasticity": dict(STDP)},
+            {"name": "inh", "pre": "b", "post": "a", "connector": {"kind": "from_list", "conn_list": [[0, 1], [1, 2]]},
+             "weight": [0.3, 0.2], "delay": [1.0, 3.0], "receptor": "inhibitory", "plasticity": None},
+        ],
+    }
+
+
+def _paths(obj, prefix=()):
+    """Every (path to a value) inside nested dicts and lists."""
+    yield prefix
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            yield from _paths(v, prefix + (k,))
+    elif isinstance(obj, list):
+        for i, v in enumerate(obj):
+            yield from _paths(v, prefix + (i,))
+
+
+def _set(obj, path, value):
+    for k in path[:-1]:
+        obj = obj[k]
+    obj[path[-1]] = value
+
+
+def _delete(obj, path):
+    for k in path[:-1]:
+        obj = obj[k]
+    del obj[path[-1]]
+
+
+@st.composite
+def mutated(draw, base_factory, max_mutations: int = 3):
+    """`base_factory()` with 1..max_mutations random mutations."""
+    d = base_factory()
+    for _ in range(draw(st.integers(1, max_mutations))):
+        paths = [p for p in _paths(d) if p]
+        if not paths:
+            break
+        path = draw(st.sampled_from(paths))
+        action = draw(st.sampled_from(["replace", "replace", "replace", "delete", "add", "duplicate"]))
+        if action == "replace":
+            _set(d, path, draw(HOSTILE))
+        elif action == "delete":
+            _delete(d, path)
+        elif action == "add":
+            parent = d
+            for k in path[:-1]:
+                parent = parent[k]
+            if isinstance(parent, dict):
+                parent[draw(st.sampled_from(["extra", "kind", "name", "size"]))] = draw(HOSTILE)
+            else:
+                parent.append(draw(HOSTILE))
+        else:
+            parent = d
+            for k in path[:-1]:
+                parent = parent[k]
+            if isinstance(parent, list):
+                parent.append(copy.deepcopy(parent[path[-1]]))
+    return d
+
+
+def random_network_dict():
+    """Networks built from scratch: random sizes, connectors, delays and dt."""
+    @st.composite
+    def build(draw):
+        d = valid_network_dict()
+        d["simulation"]["dt"] = draw(st.sampled_from([0.1, 0.5, 1.0, 2.0]))
+        for p in d["populations"][1:]:
+            p["size"] = draw(st.integers(0, 6))
+        d["populations"][0]["cell"]["spike_times"] = []
+        d["populations"][0]["size"] = draw(st.integers(0, 6))
+        for pr in d["projections"]:
+            pr["weight"] = draw(st.floats(0, 3))
+            pr["delay"] = draw(st.sampled_from([0.1, 0.5, 1.0, 2.0, 3.0, 1e19]))
+            pr["connector"] = draw(st.sampled_from([{"kind": "one_to_one"}, {"kind": "all_to_all", "allow_self_connections": False},
+                                                    {"kind": "all_to_all", "allow_self_connections": True},
+                                                    {"kind": "from_list", "conn_list": [[0, 0]]}]))
+        d["projections"][1]["plasticity"]["tau_plus"] = draw(st.floats(0.1, 50))
+        return d
+    return build()
+
+
+def json_text_mutations(text: str):
+    """Byte-level damage of a JSON text: cut, flipped characters, NaN and Infinity literals."""
+    @st.composite
+    def damage(draw):
+        kind = draw(st.sampled_from(["cut", "flip", "literal", "nest"]))
+        if kind == "cut":
+            return text[:draw(st.integers(0, len(text)))]
+        if kind == "flip":
+            i = draw(st.integers(0, len(text) - 1))
+            return text[:i] + draw(st.sampled_from(list('[]{}",:0-9eE.aN'))) + text[i + 1:]
+        if kind == "literal":
+            return text.replace(draw(st.sampled_from(["1.0", "3", "0.2", "2.0"])), draw(st.sampled_from(
+                ["NaN", "Infinity", "-Infinity", "1e400", "9" * 5000, "null", '"1"'])), 1)
+        return "[" * draw(st.integers(1, 100_000)) + "]" * 3
+    return damage()
+
+
+def recording_dict(golden: dict) -> dict:
+    d = {k: v for k, v in golden.items() if k != "recorded_spikes"}
+    return json.loads(json.dumps(d))
