@@ -242,3 +242,13 @@ def test_the_readme_ca3_example_prints_what_it_returns():
         else:
             exec(code, scope)
     assert checked >= 2
+
+
+@pytest.mark.parametrize("backend, module", [("torch", "torch"), ("snntorch", "snntorch"), ("norse", "norse")])
+def test_a_missing_extra_is_one_line(tmp_path, backend, module):
+    """With the extra's module unimportable, `--backend NAME` ends in one line naming the pip command."""
+    code = (f"import sys; sys.modules[{module!r}] = None\nfrom spikemem.cli import main\n"
+            f"sys.exit(main(['cam', 'stress', '--ops', '3', '--backend', {backend!r}]))")
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert p.returncode == 2 and len(p.stderr.strip().splitlines()) == 1, p.stderr
+    assert f"pip install 'spikemem[{backend}]'" in p.stderr
