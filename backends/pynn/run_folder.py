@@ -18,6 +18,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from spikemem.files import atomic_write_text
+
 ENV_ROOT = "SPIKEMEM_RUN_DIR"
 KEEP = 20
 MIN_AGE_S = 3600.0
@@ -52,12 +54,12 @@ class RunFolder:
         root.mkdir(parents=True, exist_ok=True)
         prune(root)
         path = Path(tempfile.mkdtemp(prefix=time.strftime(f"{simulator}-%Y%m%d-%H%M%S-"), dir=root))
-        (path / ".spikemem-run").write_text(f"{simulator}\n")
+        atomic_write_text(path / ".spikemem-run", f"{simulator}\n")
         if simulator == "spinnaker":
             from .spinnaker_config import config_text
             text = config_text(**spinnaker_config)
-            (path / ".spynnaker.cfg").write_text(text)    # the "user" config while HOME points here
-            (path / "spynnaker.cfg").write_text(text)     # the working-directory config
+            atomic_write_text(path / ".spynnaker.cfg", text)    # the "user" config while HOME points here
+            atomic_write_text(path / "spynnaker.cfg", text)     # the working-directory config
             (path / ".config").mkdir()
         return cls(path)
 

@@ -192,9 +192,13 @@ def main():
     spikes = {{name: {{"size": pops[name].size, "spikes_t_ms_neuron": spikes_of(pops[name], steps)}}
               for name in RECORDED}}
     sim.end()
-    with open(args.out, "w") as f:
+    tmp = args.out + ".tmp"                  # written aside, then renamed: a kill never leaves half a file
+    with open(tmp, "w") as f:
         json.dump({{"format": {FORMAT!r}, "network": NAME, "simulator": SIMULATOR, "dt": DT,
                    "duration_ms": steps * DT, "populations": spikes}}, f)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, args.out)
     print(f"{{sum(len(p['spikes_t_ms_neuron']) for p in spikes.values())}} spikes -> {{args.out}}")
 
 

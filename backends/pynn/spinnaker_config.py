@@ -7,7 +7,6 @@ from __future__ import annotations
 import socket
 
 from spikemem.errors import SpikememError, ValidationError
-from spikemem.files import atomic_write_text
 
 from .run_folder import RunFolder  # noqa: F401  (the run folder used to live here)
 

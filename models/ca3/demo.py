@@ -21,8 +21,9 @@ def outcome_text(o) -> str:
     return f"{_fmt(o.addresses)} {_fmt(o.bits)}" + (f" +echo {_fmt(o.echo)}" if o.echo else "")
 
 
-def run_demo(backend=None, variant="faithful", png="ca3_demo.png", out=sys.stdout, numerics=None,
+def run_demo(backend=None, variant="faithful", png="ca3_demo.png", out=None, numerics=None,
              **backend_options) -> int:
+    out = out or sys.stdout      # looked up per call: a default bound at import outlives a swapped stdout
     case = hc.functional()
     report, result = CA3Memory.run_cases([case], backend, variant=variant, return_result=True, numerics=numerics,
                                          **backend_options)

@@ -93,7 +93,7 @@ def network_from_dict(d: dict):
 
 
 def save_network(net, path) -> None:
-    atomic_write_text(path, json.dumps(network_to_dict(net), indent=1, allow_nan=False))
+    atomic_write_text(path, json.dumps(network_to_dict(net), indent=1))   # IFCurrDelta(tau_m=inf) writes Infinity
 
 
 def load_network(path):
