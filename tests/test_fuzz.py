@@ -65,19 +65,21 @@ def test_damaged_network_files_end_in_declared_errors(tmp_path_factory, text):
         pass
 
 
-def _peak_within_estimate(net, batch, duration):
+def _peak_within_estimate(net, batch, duration, inputs=None):
     """Run with tracemalloc; the peak must stay under the estimate at the run's real spike rate."""
     steps = round(duration / net.simulation.dt)
     backend = get_backend("reference")
     backend.run(net, net.simulation.dt, batch=1)    # first-use imports and caches are not the run's
     tracemalloc.start()
     try:
-        res = backend.run(net, duration, inputs=None, batch=batch)
+        res = backend.run(net, duration, inputs=inputs, batch=batch)
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
     n_if = sum(p.size for p in net.populations if not p.is_source)
     n_src = sum(len(t) for p in net.populations if p.is_source for t in p.cell.spike_times)
+    if inputs is not None:
+        n_src = sum(len(ev) for ev in inputs.values()) / batch
     if_spikes = sum(res.count(p.name) for p in net.populations if not p.is_source and p.name in res.spikes)
     rate = if_spikes / max(1, batch * steps * n_if)
     est = budget.estimate(net, batch, steps, n_src * batch, rate=rate)
@@ -98,12 +100,14 @@ def test_random_networks_stay_within_their_estimate(d, batch):
 
 
 def test_a_large_run_stays_within_its_estimate():
-    """The estimate bounds a run that allocates tens of MB (plastic matrices, ring, V)."""
-    from spikemem.models.ca3 import build_cam
+    """The estimate bounds a CA3 batch that learns and recalls (plastic matrices, ring, V, spikes)."""
+    from spikemem.models.ca3 import build_cam, protocol
+    from spikemem.models.ca3 import cases as hc
     net = build_cam(60, 60, record_weights=True)
     net = Network(net.populations, net.projections, net.simulation,
                   type(net.recording)(spikes=net.recording.spikes, v=("CA3cueCueRecall",), weights=net.recording.weights))
-    _peak_within_estimate(net, 16, 300.0)
+    cases = [hc.random_case(60, 60, 40, seed=s) for s in range(16)]
+    _peak_within_estimate(net, 16, 300.0, protocol.input_events(cases))
 
 
 # -- recordings ----------------------------------------------------------------------------------

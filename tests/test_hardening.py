@@ -252,3 +252,12 @@ def test_a_missing_extra_is_one_line(tmp_path, backend, module):
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert p.returncode == 2 and len(p.stderr.strip().splitlines()) == 1, p.stderr
     assert f"pip install 'spikemem[{backend}]'" in p.stderr
+
+
+@pytest.mark.parametrize("t", [1e300, 3e9, float("nan"), -1.0, 0.5])
+def test_input_spike_times_are_refused_not_cast(t):
+    """A spike time beyond 2**31-1 steps used to be cast to a garbage step with a RuntimeWarning."""
+    net = Network([Population("s", 1, SpikeSourceArray()), Population("n", 1)],
+                  [Projection("p", "s", "n", OneToOneConnector(), 1.0, 1.0)])
+    with pytest.raises(ValidationError, match=r"inputs\[s\]\[0\]\[0\]="):
+        get_backend("reference").run(net, 5.0, inputs={"s": [[[t]]]})

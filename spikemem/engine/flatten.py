@@ -12,6 +12,7 @@ import numpy as np
 from ..description import validation
 from ..description.propagators import exact_current_gain as _exact_current_gain
 from ..description.propagators import spinnaker_init
+from ..errors import ValidationError
 
 
 @dataclass
@@ -78,6 +79,7 @@ def flatten(net) -> FlatNetwork:
     _delta_cells(params, per_neuron(lambda c: c.kind == "IF_curr_delta") > 0, cm, dt)
     params["onset"] = np.concatenate([np.full(p.size, validation.steps(f"{p.name}.cell.onset", p.cell.onset, dt))
                                       for p in if_pops]).astype(np.int64) if if_pops else np.zeros(0, np.int64)
+    _check_finite(params, if_pops, net.simulation.scheme)
     if net.simulation.numerics == "fixed":     # a core's integers (docs/fixed_point.md); overrides refrac
         from .fixed_neurons import chip_params
         params.update(chip_params(net, if_pops))
@@ -116,6 +118,25 @@ def flatten(net) -> FlatNetwork:
     max_d = max([int(d.max()) if len(d) else 0] + [b.delay for b in plastic])
     return FlatNetwork(dt, net.simulation.scheme, n_if, off, offsets, sizes, params,
                     (indptr, col, w, d), plastic, max_d + 1, net.simulation.numerics)
+
+
+def _check_finite(params, if_pops, scheme) -> None:
+    """Cell parameters whose update factors overflow (an extreme tau_m/cm, say) would give
+    silently wrong spikes: refused, naming the first population concerned."""
+    n = sum(p.size for p in if_pops)
+    bad = np.zeros(n, dtype=bool)
+    for v in params.values():
+        v = np.asarray(v, dtype=float)
+        if v.shape == (n,):
+            bad |= ~np.isfinite(v)
+        elif v.shape == (2 * n,):
+            bad |= ~np.isfinite(v[:n]) | ~np.isfinite(v[n:])
+    if bad.any():
+        first, start = int(np.argmax(bad)), 0
+        for p in if_pops:
+            if start <= first < start + p.size:
+                raise ValidationError(f"{p.name}.cell", p.cell, f"its parameters overflow in the {scheme!r} update")
+            start += p.size
 
 
 def _delta_cells(params, delta, cm, dt):

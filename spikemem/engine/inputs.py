@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..description import validation
 from ..errors import ValidationError
 
 
@@ -58,16 +59,8 @@ class SpikeEvents:
 
 
 def check_times(t: np.ndarray, dt: float, field: str) -> np.ndarray:
-    """Spike times (ms) to steps; negative, non-finite or off-grid times are refused."""
-    if not np.all(np.isfinite(t)):
-        raise ValidationError(field, t[~np.isfinite(t)][0].item(), "spike times must be finite")
-    if np.any(t < 0):
-        raise ValidationError(field, t[t < 0][0].item(), "spike times must be >= 0")
-    s = np.round(t / dt)
-    off = np.abs(s * dt - t) > 1e-9 * np.maximum(1.0, t)
-    if np.any(off):
-        raise ValidationError(field, t[off][0].item(), f"spike times must lie on the dt={dt} ms grid")
-    return s.astype(np.int64)
+    """Spike times (ms) to steps; negative, non-finite, off-grid or unrepresentable times are refused."""
+    return validation.grid_steps(field, t, dt)
 
 
 def resolve_inputs(network, inputs=None, batch: int | None = None):
