@@ -3,7 +3,6 @@ nothing silently rounded, no resource blow-up, no lost file."""
 import json
 import os
 import re
-import resource
 import subprocess
 import sys
 import time

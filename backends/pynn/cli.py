@@ -1,6 +1,8 @@
 """`spikemem export pynn NETWORK.json --simulator nest|brian2|spinnaker --out DIR`."""
 from __future__ import annotations
 
+from spikemem.description.validation import flag, positive
+
 
 def register(sub):
     ex = sub.add_parser("export", help="write a saved network in another form")
@@ -10,7 +12,7 @@ def register(sub):
     p.add_argument("network", help="a saved spikemem network (JSON); its sources' spike_times are the stimulus")
     p.add_argument("--simulator", required=True, choices=["nest", "brian2", "spinnaker"])
     p.add_argument("--out", required=True, help="output folder")
-    p.add_argument("--duration", type=float, default=None,
+    p.add_argument("--duration", type=flag(positive), default=None,
                    help="the script's default run time in ms (default: the last stimulus spike + 100 ms)")
     p.add_argument("--foreign-scheme", action="store_true",
                    help="allow a network written for another update scheme (it runs with the simulator's own)")

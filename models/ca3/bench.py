@@ -11,12 +11,15 @@ import time
 import tracemalloc
 
 from spikemem import get_backend
+from spikemem.description.validation import flag, integer
 
 from . import cases as hc
 from . import protocol
 from .builder import build_cam
 from .cli import add_backend_args, backend_options
 from .params import CA3Params
+
+POS_INT = flag(integer, int, lo=1)
 
 # pyNN.nest's sim.run on the C = N = 100, 1000-operation workload, measured on this project's
 # 2-core CPU machine: 14 s simulated in 1.9 s of sim.run.
@@ -25,10 +28,10 @@ NEST_SIM_MS_PER_S = 14000 / 1.9
 
 def register(sub):
     p = sub.add_parser("cam", help="CA3 memory throughput: one trial and a batch, stress and large random workloads")
-    p.add_argument("--size", type=int, default=100, help="C = N of the random workload (default 100)")
-    p.add_argument("--ops", type=int, default=1000, help="operations in the random workload (default 1000)")
-    p.add_argument("--batch", type=int, default=256, help="trials in the batched runs (default 256)")
-    p.add_argument("--batch-ops", type=int, default=None,
+    p.add_argument("--size", type=POS_INT, default=100, help="C = N of the random workload (default 100)")
+    p.add_argument("--ops", type=POS_INT, default=1000, help="operations in the random workload (default 1000)")
+    p.add_argument("--batch", type=POS_INT, default=256, help="trials in the batched runs (default 256)")
+    p.add_argument("--batch-ops", type=POS_INT, default=None,
                    help="operations per trial in the batched random run (default: --ops)")
     p.add_argument("--numerics", default="float,fixed", help="comma list of numerics to measure (default float,fixed)")
     p.add_argument("--json", action="store_true", help="print the figures as JSON")

@@ -22,6 +22,10 @@ import time
 
 import numpy as np
 
+from spikemem.description.validation import flag, integer, number, positive
+
+POS_INT = flag(integer, int, lo=1)
+
 # pyNN.nest on one trial of this workload (C = N = 100 random sequence), this project's 2-core CPU,
 # in simulated ms per wall second ("x real time" is this / 1000: 7.3x).
 NEST_SIM_MS_PER_S = 7300.0
@@ -43,15 +47,15 @@ def register(sub):
     p.add_argument("--batches", default="1,64,1024,8192", help="comma-separated batch sizes (default 1,64,1024,8192)")
     p.add_argument("--backends", default=",".join(BACKENDS),
                    help=f"comma-separated subset of {','.join(BACKENDS)} (torch-cuda is skipped without CUDA)")
-    p.add_argument("--size", type=int, default=100, help="C = N of the memory (default 100)")
-    p.add_argument("--ops", type=int, default=40, help="operations per random sequence (default 40)")
-    p.add_argument("--spacing", type=float, default=14.0, help="ms between operations (default 14)")
+    p.add_argument("--size", type=POS_INT, default=100, help="C = N of the memory (default 100)")
+    p.add_argument("--ops", type=POS_INT, default=40, help="operations per random sequence (default 40)")
+    p.add_argument("--spacing", type=flag(number, lo=7, hi=1e9), default=14.0, help="ms between operations (default 14)")
     p.add_argument("--dtype", default="float32", choices=["float32", "float64"], help="dtype of the torch-based backends")
     p.add_argument("--library-device", default="auto", choices=["auto", "cpu", "cuda"],
                    help="device of snnTorch and Norse (auto: cuda when present)")
-    p.add_argument("--budget", type=float, default=120.0,
+    p.add_argument("--budget", type=flag(positive), default=120.0,
                    help="seconds one run may take; larger batches of a slower backend are skipped (default 120)")
-    p.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's own)")
+    p.add_argument("--threads", type=POS_INT, default=None, help="torch CPU threads (default: torch's own)")
     p.add_argument("--quick", action="store_true", help="batches 1,64 and 10 operations: a smoke run")
     p.add_argument("--accuracy", action="store_true",
                    help="instead: each backend/option's score on the functional experiment and its spike "

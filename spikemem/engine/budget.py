@@ -119,7 +119,7 @@ def estimate(network, batch: int, steps: int, n_events: int = 0, *, events_per_t
     width = 2 * n_if
     n_v = sum(network.population(p).size for p in network.recording.v)
     recorded_w = set(network.recording.weights)
-    plastic_trial, plastic_fixed, plastic_build = 0, 0, 0
+    plastic_trial, plastic_fixed = 0, 0
     for (n_pre, n_post, hist, per_update, n), pr in zip(blocks, [p for p in network.projections if p.plasticity]):
         cells = n_pre * n_post
         plastic_fixed += 2 * 8 * cells + 6 * 8 * n              # w0 and mask; the pairs that filled them

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 
+from ..description.validation import flag, integer
 from ..errors import ValidationError
 from ..progress import Progress
 from .runner import memory_model, published_cases, run_case_batch
@@ -19,7 +20,7 @@ def register(sub):
                    help="model variant; repeat to compare variants side by side (default: faithful)")
     p.add_argument("--cases", default=None,
                    help="the model's published cases to run, comma-separated (default: all)")
-    p.add_argument("--random", type=int, default=8, help="random sequences per spacing (default 8, 0 for none)")
+    p.add_argument("--random", type=flag(integer, int, lo=0, hi=100_000), default=8, help="random sequences per spacing (default 8, 0 for none)")
     p.add_argument("--numerics", default="float", choices=["float", "fixed"],
                    help="float (default) or fixed: a SpiNNaker core's arithmetic (docs/fixed_point.md)")
     p.add_argument("--json", action="store_true")
