@@ -260,3 +260,28 @@ def test_input_spike_times_are_refused_not_cast(t):
                   [Projection("p", "s", "n", OneToOneConnector(), 1.0, 1.0)])
     with pytest.raises(ValidationError, match=r"inputs\[s\]\[0\]\[0\]="):
         get_backend("reference").run(net, 5.0, inputs={"s": [[[t]]]})
+
+
+def test_a_long_run_shows_progress_on_a_terminal():
+    """The engine's bar appears when stderr is a terminal (a pty here) and the run is long
+    (the threshold is lowered so that a short run counts as long)."""
+    import pty
+    code = ("import spikemem.engine.array_engine as a; a.PROGRESS_WORK = 0\n"
+            "from spikemem import Network, Population, IFCurrExp, get_backend\n"
+            "get_backend('reference').run(Network([Population('n', 10, IFCurrExp())]), 2000.0)\n")
+    master, slave = pty.openpty()
+    proc = subprocess.Popen([sys.executable, "-c", code], stderr=slave, stdout=subprocess.DEVNULL)
+    os.close(slave)
+    out = b""
+    while True:
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        out += chunk
+    proc.wait(timeout=60)
+    os.close(master)
+    assert proc.returncode == 0
+    assert b"reference [" in out and b"2000/2000" in out

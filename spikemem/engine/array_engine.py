@@ -275,6 +275,7 @@ def run_engine(network, duration_ms: float, inputs, batch, label: str, ops=None,
     with Progress(steps, label, enabled=None if steps * batch * n_all > PROGRESS_WORK else False) as bar:
         engine.monitor = budget.SpikeGuard(est, lim, bar if bar.enabled else None)
         log, v = engine.run(steps, events, network.recording.v)
+        bar.update(steps - bar.n)
     rec = network.recording
     rec = type(rec)(spikes=network.recorded_spikes, v=rec.v, weights=rec.weights)
     res = assemble_result(c, batch, steps, log, v, engine.plastic, rec, label)
