@@ -34,7 +34,7 @@ assert torch.cuda.is_available(), "no CUDA device visible to torch"
 print("torch", torch.__version__, "on", torch.cuda.get_device_name(0))
 PY
 status=0
-python3 -m pytest -q -p no:cacheprovider -m gpu tests/test_torch_backend.py tests/test_snntorch_norse.py 2>&1 \
+python3 -m pytest -q -p no:cacheprovider -m gpu tests/test_torch_backend.py tests/test_snntorch_norse.py tests/test_sessions.py 2>&1 \
     | tee "$results/gpu_tests.log" || status=1
 python3 -m pytest -q -p no:cacheprovider tests/test_harness_ca3.py --spikemem-backend=torch --spikemem-device=cuda 2>&1 \
     | tee "$results/harness_torch_cuda.log" || status=1

@@ -16,7 +16,9 @@ class Result:
     saturations (numerics="fixed" only): per IF population, {"ring_buffer": (batch,) count of
     16-bit ring-buffer additions that saturated (sPyNNaker's two provenance counters, static and
     plastic, together), "accum": (batch,) count of clamps of neuron values that left the s16.15
-    range (a core would wrap there)} (docs/fixed_point.md).
+    range (a core would wrap there)} (docs/fixed_point.md). A live
+    session's window starts at step `start` (0 for a whole run): its spike steps count from the
+    session's beginning and v has shape (batch, steps - start, size).
     """
 
     dt: float
@@ -29,6 +31,7 @@ class Result:
     backend: str = ""
     neo_segments: list | None = field(default=None, repr=False)
     saturations: dict = field(default_factory=dict)
+    start: int = 0
 
     def spike_list(self, pop: str, trial: int = 0) -> list:
         """[[t_ms, neuron], ...] of one trial, the golden-file layout."""

@@ -195,7 +195,7 @@ def test_spinnaker_weights_give_the_described_jump():
     assert plain["populations"][1]["kind"] == "IF_curr_delta" and "tau_syn_E" not in plain["populations"][1]["params"]
     R, alpha = CELL.tau_m / CELL.cm, math.exp(-1.0 / CELL.tau_m)
     for row in plain["projections"][0]["connections"]:
-        w_sp, want = row[2], SCHEDULE[row[0]][1]
+        w_sp, want = row[2], SCHEDULE[int(row[0])][1]
         a = CELL.v_rest + R * w_sp / 1.0
         assert a - alpha * (a - CELL.v_rest) - CELL.v_rest == pytest.approx(want, rel=1e-12)
 

@@ -28,6 +28,7 @@ import math
 import numpy as np
 
 from spikemem.engine.array_engine import run_engine
+from spikemem.engine.session import EngineSession
 from spikemem.engine.cell_input import SignedInput, require_single_tau_syn
 from spikemem.errors import UnsupportedFeature, ValidationError
 from spikemem.optional import Extra
@@ -37,6 +38,8 @@ INTEGRATIONS = ("exact", "euler", "substep")
 
 class NorseNeurons:
     """Engine plug-in: norse.torch.functional.lif.lif_feed_forward_step drives the dynamics."""
+
+    STATE = ("i", "input.delayed")
 
     def __init__(self, engine, integration: str, substeps: int | None):
         import torch
@@ -129,11 +132,15 @@ class NorseBackend(Extra):
         from spikemem.engine.torch_ops import TorchOps
         self.ops = TorchOps(device, dtype)
 
-    def run(self, network, duration_ms: float, inputs=None, batch: int | None = None):
-        def neurons(engine):
-            return NorseNeurons(engine, self.integration, self.substeps)
+    def _neurons(self, engine):
+        return NorseNeurons(engine, self.integration, self.substeps)
 
-        return run_engine(network, duration_ms, inputs, batch, self.name, self.ops, neurons)
+    def run(self, network, duration_ms: float, inputs=None, batch: int | None = None):
+        return run_engine(network, duration_ms, inputs, batch, self.name, self.ops, self._neurons)
+
+    def session(self, network, batch: int = 1) -> EngineSession:
+        """A live session: run(until_ms, inputs) window by window, spikes as one long run."""
+        return EngineSession(network, batch, label=self.name, ops=self.ops, neurons=self._neurons)
 
 
 __all__ = ["NorseBackend", "NorseNeurons"]

@@ -37,7 +37,8 @@ class PyNNBackend(Extra):
     Options: simulator ('nest', 'brian2', 'spinnaker'); nest: spike_precision ('on_grid' =
     iaf_psc_exp, 'off_grid' = iaf_psc_exp_ps); brian2: codegen ('numpy' or 'cython');
     spinnaker: machine (board host) or spalloc (server URL), else a virtual board, which maps
-    and loads nothing and records no spikes; version (board: 3 or 5).
+    and loads nothing and records no spikes; version (board: 3 or 5); nest: threads (NEST's
+    local_num_threads; spikes do not depend on it).
     any simulator: run_base (where run folders go, see run_folder); foreign_scheme=True runs a
     network written for another update scheme with the simulator's own (to measure what that
     does to a model); without it that is an error.
@@ -50,7 +51,7 @@ class PyNNBackend(Extra):
         self.profile = PROFILES[simulator]
         self.name = simulator
         self.unsupported = self.profile.unsupported
-        allowed = {"foreign_scheme", "run_base"} | {"nest": {"spike_precision"}, "brian2": {"codegen"},
+        allowed = {"foreign_scheme", "run_base"} | {"nest": {"spike_precision", "threads"}, "brian2": {"codegen"},
                                                     "spinnaker": {"machine", "spalloc", "version"}}[simulator]
         unknown = set(options) - allowed
         if unknown:
@@ -63,6 +64,9 @@ class PyNNBackend(Extra):
         self.run_base = options.get("run_base")
         self.foreign_scheme = options.get("foreign_scheme", False)
         check_option("foreign_scheme", self.foreign_scheme, {True, False})
+        self.threads = options.get("threads", 1)
+        if isinstance(self.threads, bool) or not isinstance(self.threads, int) or self.threads < 1:
+            raise ValidationError("threads", self.threads, "must be an integer >= 1")
         self.run_folder = None
         if self.spike_precision == "off_grid":
             self.name = "nest_precise"
@@ -93,6 +97,8 @@ class PyNNBackend(Extra):
                 logger.warning("sPyNNaker on a virtual board maps the network but records no spikes")
 
     def run(self, network, duration_ms: float, inputs=None, batch: int | None = None) -> Result:
+        from .session import check_no_live_session
+        check_no_live_session()
         dt = network.simulation.dt
         steps = validation.steps("duration_ms", validation.non_negative("duration_ms", duration_ms), dt)
         batch, events = resolve_inputs(network, inputs, batch)
@@ -153,18 +159,37 @@ class PyNNBackend(Extra):
         res.neo_segments = segments
         return res
 
+    def session(self, network, batch: int = 1):
+        """A live session (nest, brian2): sim.run continues, spike sources are updated between windows;
+        batch=1, no rollback, no save (spikemem.backends.pynn.session)."""
+        from .session import PyNNSession
+        return PyNNSession(self, network, batch)
+
     def _run_one(self, plain, stim, duration):
+        pops, projs = self._build(plain, stim)
+        self._simulate(duration)
+        return pops, projs
+
+    def _build(self, plain, stim):
+        """setup() and the network in the simulator, not run yet."""
         sim = self.sim
         if self.profile.name == "brian2":
             import brian2
             brian2.prefs.codegen.target = self.codegen
             brian2.BrianLogger.suppress_name("synapses_dt_mismatch")
-        sim.setup(**setup_options(self.profile, plain["dt"], self.spike_precision))
+        sim.setup(**setup_options(self.profile, plain["dt"], self.spike_precision, self.threads))
         if self.profile.name == "nest":
             _nest_delta_state(sim)
+            _nest_one_neuron_masks()
+            _pynn_partial_recordings()
         pops, projs = instantiate.build(sim, plain, stim)
         if self.profile.name == "brian2":
             _brian2_stdp_timing(plain, projs)
+        return pops, projs
+
+    def _simulate(self, duration):
+        """sim.run for `duration` ms more (on a board: a clear error when none answers)."""
+        sim = self.sim
         if self.on_board:
             try:
                 sim.run(duration)
@@ -173,7 +198,6 @@ class PyNNBackend(Extra):
                                   self.run_folder.log) from e
         else:
             sim.run(duration)
-        return pops, projs
 
     def _end_quietly(self):
         try:
@@ -204,3 +228,50 @@ def _nest_delta_state(sim):
     if not getattr(cls, "variable_map", None):
         cls.variable_map, cls.scale_factors = {"v": "V_m"}, {"v": 1}
 
+
+
+def _nest_one_neuron_masks():
+    """pyNN.nest 0.13 under MPI: a one-neuron population's local mask is 0-d on a rank, and
+    setting its initial values indexes it with [0] (IndexError); give the mask one dimension."""
+    from pyNN.nest.populations import Population
+    if getattr(Population, "_spikemem_masks", False):
+        return
+    original = Population._set_initial_value_array
+
+    def set_initial_value_array(self, variable, value):
+        if np.ndim(self._mask_local) == 0:
+            self._mask_local = np.atleast_1d(self._mask_local)
+        return original(self, variable, value)
+    Population._set_initial_value_array = set_initial_value_array
+    Population._spikemem_masks = True
+
+
+def _pynn_partial_recordings():
+    """PyNN 0.13 under MPI merges the gathered recordings on rank 0 only, then expects every
+    neuron's spike train on every rank (KeyError elsewhere), and where two ranks sent a train of
+    one neuron keeps the last, which may be the empty one of the rank that does not hold it:
+    keep the train with the spikes, and let the other ranks keep their own part. Rank 0 holds
+    the whole result; only it should write (docs/scale.md, NEST)."""
+    import pyNN.recording as rec
+    if getattr(rec, "_spikemem_partial", False):
+        return
+
+    def remove_duplicate_spiketrains(data):
+        for segment in data.segments:
+            trains = {}
+            for st in segment.spiketrains:      # a neuron's train, and empty ones from ranks that lack it
+                i = st.annotations["source_index"]
+                if i not in trains or len(st) > len(trains[i]):
+                    trains[i] = st
+            segment.spiketrains = [trains[i] for i in sorted(trains)]
+        return data
+    rec.remove_duplicate_spiketrains = remove_duplicate_spiketrains
+    rec._spikemem_partial = True
+    from pyNN.common.populations import Population      # a rank without neurons of a population reads none
+    original = Population.id_to_index
+
+    def id_to_index(self, id):
+        if np.iterable(id) and not isinstance(id, str) and len(np.asarray(id)) == 0:
+            return np.zeros(0, dtype=int)
+        return original(self, id)
+    Population.id_to_index = id_to_index

@@ -1,9 +1,14 @@
-"""Lower a Network to a plain, JSON-able PyNN description for one simulator profile.
+"""Lower a Network to a plain PyNN description for one simulator profile (explicit=True: every
+connector as a list of plain numbers, as exported scripts write them).
 
-Every connector becomes an explicit (pre, post, weight, delay) list: this is how the IR's
-AllToAll(allow_self_connections=False) keeps dropping i -> i between two different
-populations on every simulator, and it sidesteps sPyNNaker's OneToOne-on-view bug. Weights
-get the sign the simulator wants; STDP amplitudes get its convention.
+On simulators with native_connectors (NEST), OneToOne and AllToAll with one weight and one
+delay stay the simulator's own connectors, built without per-synapse Python; AllToAll without
+self connections does so only within one population, where NEST drops the same i -> i pairs.
+Between two populations the description drops i -> i too (sPyNNaker's behaviour, which the CA3
+model relies on) and PyNN's AllToAll would not, so that one becomes an explicit (pre, post,
+weight, delay) array, as every connector does on the other simulators (which also sidesteps
+sPyNNaker's OneToOne-on-view bug). Weights get the sign the simulator wants; STDP amplitudes
+get its convention.
 """
 from __future__ import annotations
 
@@ -77,7 +82,7 @@ def _stdp(rule, profile: Profile) -> dict:
             "dendritic_delay_fraction": profile.dendritic_delay_fraction}
 
 
-def lower(network, profile: Profile) -> dict:
+def lower(network, profile: Profile, explicit: bool = False) -> dict:
     """The plain description: populations and explicit connection lists, in PyNN units."""
     check_features(network, profile)
     dt = network.simulation.dt
@@ -94,16 +99,25 @@ def lower(network, profile: Profile) -> dict:
         pops.append(entry)
     projs = []
     for pr in network.projections:
-        pre, post, w, d = pr.connections(network.population(pr.pre).size, network.population(pr.post).size)
-        if pr.receptor == "inhibitory" and profile.negative_inhibition:
-            w = -w
-        w = w * _delta_weight_scale(network.population(pr.post).cell, profile, dt)
-        conn = np.column_stack([pre, post, w, d]).tolist()
-        for row in conn:
-            row[0], row[1] = int(row[0]), int(row[1])
-        projs.append({"name": pr.name, "pre": pr.pre, "post": pr.post, "receptor": pr.receptor,
-                      "connections": conn, "delay": float(np.max(d)) if len(d) else float(np.max(pr.delay)),
-                      "stdp": _stdp(pr.plasticity, profile) if pr.plasticity is not None else None})
+        n_pre, n_post = network.population(pr.pre).size, network.population(pr.post).size
+        sign = -1.0 if pr.receptor == "inhibitory" and profile.negative_inhibition else 1.0
+        sign *= _delta_weight_scale(network.population(pr.post).cell, profile, dt)
+        entry = {"name": pr.name, "pre": pr.pre, "post": pr.post, "receptor": pr.receptor,
+                 "stdp": _stdp(pr.plasticity, profile) if pr.plasticity is not None else None}
+        kind = None if explicit else _native(pr, profile)
+        if kind:
+            entry.update(connector=kind, allow_self_connections=pr.connector.kind == "one_to_one"
+                         or pr.connector.allow_self_connections, weight=sign * float(pr.weight),
+                         delay=float(pr.delay), synapses=n_pre if kind == "one_to_one" else
+                         n_pre * n_post - (0 if pr.connector.allow_self_connections else n_pre))
+        else:
+            pre, post, w, d = pr.connections(n_pre, n_post)
+            conn = np.column_stack([pre, post, sign * w, d])
+            if explicit:       # plain Python numbers, for a script's literal lists
+                conn = [[int(a), int(b), c, e] for a, b, c, e in conn.tolist()]
+            entry.update(connector="from_list", connections=conn,
+                         delay=float(np.max(d)) if len(d) else float(np.max(pr.delay)), synapses=len(pre))
+        projs.append(entry)
     return {"format": "spikemem-pynn/1", "simulator": profile.name, "dt": dt, "name": network.name,
             "populations": pops, "projections": projs}
 
@@ -115,6 +129,14 @@ def _delta_weight_scale(cell, profile: Profile, dt: float) -> float:
     if cell.kind != "IF_curr_delta" or not profile.delta_as_current:
         return 1.0
     return dt / (-np.expm1(-dt / cell.tau_m) * cell.tau_m / cell.cm)
+def _native(pr, profile: Profile):
+    """'one_to_one' or 'all_to_all' where the simulator's own connector means the same, else None."""
+    if not profile.native_connectors or np.ndim(pr.weight) or np.ndim(pr.delay):
+        return None
+    kind = pr.connector.kind
+    if kind == "one_to_one" or (kind == "all_to_all" and (pr.connector.allow_self_connections or pr.pre == pr.post)):
+        return kind
+    return None
 
 
 def shift_steps(events: dict, profile: Profile, network) -> int:

@@ -57,16 +57,16 @@ def _spike_arrays(trains, dt: float):
     return np.concatenate(s), np.concatenate(i)
 
 
-def _v_array(sig, size: int, dt: float, shift: int, steps: int):
-    """(steps, size) membrane potential, sampled at the end of each reference step, columns in
-    neuron order; and the order of the signal's channels that gives it."""
+def _v_array(sig, size: int, dt: float, shift: int, steps: int, start: int = 0):
+    """(steps - start, size) membrane potential, sampled at the end of each reference step,
+    columns in neuron order; and the order of the signal's channels that gives it."""
     t = np.asarray(sig.times.rescale("ms").magnitude)
     idx = np.asarray(sig.array_annotations.get("channel_index", np.arange(sig.shape[1])))
     if not len(t):                  # nothing recorded (sPyNNaker on a virtual board)
-        return np.full((steps, size), np.nan), np.argsort(idx)
-    rows = np.searchsorted(np.round(t / dt).astype(np.int64), np.arange(steps) + shift)
+        return np.full((steps - start, size), np.nan), np.argsort(idx)
+    rows = np.searchsorted(np.round(t / dt).astype(np.int64), np.arange(start, steps) + shift)
     rows = np.minimum(rows, len(t) - 1)
-    out = np.empty((steps, size))
+    out = np.empty((steps - start, size))
     out[:, idx] = np.asarray(sig.magnitude)[rows]
     return out, np.argsort(idx)
 

@@ -36,7 +36,7 @@ def pynn_script(network, simulator: str, duration_ms: float, inputs=None, trial:
     """The text of a standalone script that runs `network` on pyNN.<simulator> for `duration_ms`."""
     profile = PROFILES[simulator]
     check_scheme(network, profile, foreign_scheme)
-    plain = lower(network, profile)
+    plain = lower(network, profile, explicit=True)
     dt = plain["dt"]
     steps = round(duration_ms / dt)
     _, events = resolve_inputs(network, inputs)

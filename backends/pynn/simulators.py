@@ -25,6 +25,9 @@ class Profile:
     fixed_dt: float | None         # the only timestep the simulator accepts
     unsupported: frozenset
     delta_as_current: bool = False  # IF_curr_delta weights are a one-step current (sPyNNaker), not mV
+    # OneToOne and AllToAll go to the simulator's own connectors where they mean the same as the
+    # description (not AllToAll without self pairs between two populations: lowering.py)
+    native_connectors: bool = False
 
 
 NEST = Profile(
@@ -36,7 +39,8 @@ NEST = Profile(
     unsupported=frozenset({"scheme.spinnaker", "numerics.fixed", "stdp.gate", "stdp.dendritic_delay", "stdp.traces.nearest",
                            "stdp.clamp.per_update", "stdp.transmit.before_update", "stdp.potentiate_at_zero",
                            "stdp.no_depress_at_zero", "stdp.post_history", "stdp.w_min_nonzero",
-                           "stdp.inhibitory", "cell.no_leak", "cell.onset"}))
+                           "stdp.inhibitory", "cell.no_leak", "cell.onset"}),
+    native_connectors=True)
 
 BRIAN2 = Profile(
     "brian2", "pyNN.brian2", "exact", negative_inhibition=True, stdp_amplitude_per_w_max=True,
@@ -64,10 +68,11 @@ SPINNAKER = Profile(
 PROFILES = {p.name: p for p in (NEST, BRIAN2, SPINNAKER)}
 
 
-def setup_options(profile: Profile, dt: float, spike_precision: str = "on_grid") -> dict:
+def setup_options(profile: Profile, dt: float, spike_precision: str = "on_grid", threads: int = 1) -> dict:
     """Keyword arguments of sim.setup() for this simulator (the backend and exported scripts)."""
     if profile.name == "nest":
-        return {"timestep": dt, "min_delay": dt, "spike_precision": spike_precision, "verbosity": "error"}
+        opts = {"timestep": dt, "min_delay": dt, "spike_precision": spike_precision, "verbosity": "error"}
+        return dict(opts, threads=threads) if threads != 1 else opts
     if profile.name == "brian2":
         return {"timestep": dt, "min_delay": dt}
     return {"timestep": dt}

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from spikemem.engine.array_engine import run_engine
+from spikemem.engine.session import EngineSession
 from spikemem.errors import ValidationError
 from spikemem.optional import Extra
 
@@ -19,6 +20,10 @@ class ReferenceBackend(Extra):
     def run(self, network, duration_ms: float, inputs=None, batch: int | None = None):
         """Simulate `duration_ms`; inputs give each trial's source spikes (see resolve_inputs)."""
         return run_engine(network, duration_ms, inputs, batch, self.name)
+
+    def session(self, network, batch: int = 1) -> EngineSession:
+        """A live session: run(until_ms, inputs) window by window, spikes as one long run."""
+        return EngineSession(network, batch, label=self.name)
 
 
 __all__ = ["ReferenceBackend"]

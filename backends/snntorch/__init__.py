@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from spikemem.engine.array_engine import run_engine
+from spikemem.engine.session import EngineSession
 from spikemem.engine.cell_input import SignedInput, require_single_tau_syn
 from spikemem.errors import UnsupportedFeature, ValidationError
 from spikemem.optional import Extra
@@ -24,6 +25,8 @@ from spikemem.optional import Extra
 
 class SynapticNeurons:
     """Engine plug-in: snntorch.Synaptic drives the sub-threshold dynamics."""
+
+    STATE = ("syn", "input.delayed")
 
     def __init__(self, engine):
         import snntorch
@@ -72,6 +75,10 @@ class SnnTorchBackend(Extra):
 
     def run(self, network, duration_ms: float, inputs=None, batch: int | None = None):
         return run_engine(network, duration_ms, inputs, batch, self.name, self.ops, SynapticNeurons)
+
+    def session(self, network, batch: int = 1) -> EngineSession:
+        """A live session: run(until_ms, inputs) window by window, spikes as one long run."""
+        return EngineSession(network, batch, label=self.name, ops=self.ops, neurons=SynapticNeurons)
 
 
 __all__ = ["SnnTorchBackend", "SynapticNeurons"]

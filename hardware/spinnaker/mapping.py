@@ -34,7 +34,7 @@ def map_network(network, duration_ms: float = 1.0, run_folder: RunFolder | None 
         drain_exit_messages()
     report.update(network=network.name, run_folder=str(folder.path), mapping_s=round(time.perf_counter() - t0, 3),
                   neurons=sum(p.size for p in network.populations),
-                  synapses=sum(len(pr["connections"]) for pr in plain["projections"]))
+                  synapses=sum(pr["synapses"] for pr in plain["projections"]))
     return report
 
 

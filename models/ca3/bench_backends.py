@@ -267,8 +267,14 @@ def _load_inputs(path, batch):
 
 
 def _run_child(workload, name, opts, batch, threads, timeout) -> dict:
-    cmd = [sys.executable, "-m", "spikemem.models.ca3.bench_backends", "--child", workload, name, json.dumps(opts),
-           str(batch), str(threads or 0)]
+    return run_child(["spikemem.models.ca3.bench_backends", "--child", workload, name, json.dumps(opts),
+                      str(batch), str(threads or 0)], timeout)
+
+
+def run_child(args, timeout) -> dict:
+    """`python -m ARGS` in a fresh process (its own peak memory): its last stdout line as JSON,
+    or {"error": ...}."""
+    cmd = [sys.executable, "-m", *args]
     try:
         out = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired:

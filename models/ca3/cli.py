@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 
 from spikemem.log import get_logger
+from spikemem.sweeps import add_sweep_args, sweep_options
 
 from spikemem.description.validation import flag, integer, non_negative
 from spikemem.files import check_writable
@@ -25,6 +26,7 @@ def add_backend_args(p):
     p.add_argument("--device", default=None, help="device for array backends, e.g. cpu or cuda")
     p.add_argument("--foreign-scheme", action="store_true",
                    help="PyNN backends: run a network written for another update scheme with the simulator's own")
+    p.add_argument("--threads", type=int, default=None, help="NEST's local_num_threads (nest backend)")
 
 
 def backend_options(args) -> dict:
@@ -32,6 +34,8 @@ def backend_options(args) -> dict:
     opts = {"device": args.device} if getattr(args, "device", None) else {}
     if getattr(args, "foreign_scheme", False):
         opts["foreign_scheme"] = True
+    if getattr(args, "threads", None) is not None:
+        opts["threads"] = args.threads
     return opts
 
 
@@ -78,6 +82,7 @@ def register(sub):
     add_backend_args(st)
     add_variant_arg(st)
     add_numerics_arg(st)
+    add_sweep_args(st)
     st.set_defaults(func=_stress)
 
     cp = cam_sub.add_parser("capacity", help="sweep C and N with batches of random sequences: table and plot")
@@ -90,6 +95,7 @@ def register(sub):
     cp.add_argument("--json", action="store_true")
     add_backend_args(cp)
     add_variant_arg(cp)
+    add_sweep_args(cp)
     cp.set_defaults(func=_capacity)
 
 
@@ -122,6 +128,7 @@ def _stress(args) -> int:
     from .sweeps import stress
     res = stress(args.memories, args.bits, args.ops, args.spacing, args.seed, args.batch, args.backend,
                  args.variant, args.content, progress=None if not args.json else False, numerics=args.numerics,
+                 **sweep_options(args),
                  **backend_options(args))
     if args.json:
         print(json.dumps(res))
@@ -148,7 +155,7 @@ def _capacity(args) -> int:
         check_writable(args.png, "png")
         plot_format(args.png)
     rows = capacity(sizes, args.sequences, args.ops, args.spacing, args.seed, args.backend, args.variant,
-                    progress=None if not args.json else False, **backend_options(args))
+                    progress=None if not args.json else False, **sweep_options(args), **backend_options(args))
     if args.png:
         from .plots import capacity as plot
         plot(rows, args.png)

@@ -1,13 +1,19 @@
 """The CA3 memory as its users drive it: learn, recall by cue, recall by content fragment.
 
 Operations are placed by a scheduler that keeps the minimum spacing of docs/ca3_protocol.md, 8 (or a
-wider one); every call re-runs the whole schedule on the chosen backend (a spiking memory's
-state is its spike history, so this is exact on every backend, including ones that cannot
-pause). A rejected operation raises before anything changes.
+wider one). Where the backend offers live sessions the memory keeps one running, so an
+operation costs its own simulated time, not the history's (docs/scale.md, the memory on a
+session): it commits the steps up to the earliest moment the next operation may start, reads
+its answer from a tentative run to the end of its window and takes that run back. Sessions that
+cannot take a run back (PyNN) commit the whole window, and the next operation starts after it.
+Backends without sessions re-run the whole schedule. Either way the history decodes exactly as
+the batch run of the same schedule. A rejected operation raises before anything changes.
 """
 from __future__ import annotations
 
 from dataclasses import replace
+
+import numpy as np
 
 from spikemem import ValidationError, get_backend
 from spikemem.description import validation
@@ -22,7 +28,7 @@ from spikemem.harness.operations import (
 )
 
 from . import protocol
-from .builder import build_cam
+from .builder import OUT_CONT, OUT_CUE, build_cam
 from .cases import MIN_GAP, PUBLISHED, RANDOM_SIZE, WINDOW, check_spacing, random_case
 from .params import CA3Params
 from .variants import variant_params
@@ -30,7 +36,10 @@ from .variants import variant_params
 
 class CA3Memory:
     def __init__(self, C: int, N: int, *, variant: str = "faithful", backend: str | None = None,
-                 spacing: float | None = None, params: CA3Params | None = None, **backend_options):
+                 spacing: float | None = None, params: CA3Params | None = None, record: bool = False,
+                 **backend_options):
+        """record=True keeps every spike of the session (recording()); use_session=False in the
+        backend options is not a thing: a backend without `session` re-runs the schedule."""
         self.params = params or variant_params(variant)
         self.network = build_cam(C, N, self.params)       # validates C and N
         self.C, self.N, self.variant = int(C), int(N), variant
@@ -38,6 +47,11 @@ class CA3Memory:
         self.backend = get_backend(backend, **backend_options)
         self.timed_ops: list = []
         self.outcomes: list = []
+        self.session = None
+        self.record = bool(record)
+        self._since: list = []      # committed Results since the last operation's start
+        self._kept: list = []       # every committed Result (record=True)
+        self._tail = None           # the last operation's tentative end of window
 
     # -- operations -------------------------------------------------------------------------
     def learn(self, address, bits=None, *, pattern=None, at: float | None = None) -> Outcome:
@@ -56,7 +70,13 @@ class CA3Memory:
         if not self.timed_ops:
             return 0.0
         t0, op = self.timed_ops[-1]
-        return t0 + max(MIN_GAP[op.kind], self.spacing or 0)
+        return max(t0 + max(MIN_GAP[op.kind], self.spacing or 0), self._committed_ms())
+
+    def _committed_ms(self) -> float:
+        """The earliest start a session that cannot take a run back allows: its time plus the lead
+        its simulator needs for new inputs (0 for sessions that roll back)."""
+        s = self.session
+        return 0.0 if s is None or getattr(s, "rollback", False) else s.time_ms + getattr(s, "input_lead_ms", 0.0)
 
     def _do(self, op, at) -> Outcome:
         # `at` is checked here, at the API boundary, before anything is scheduled or run.
@@ -66,13 +86,63 @@ class CA3Memory:
             if t0 < earliest:
                 raise ValidationError("at", t0, f"an operation after a {self.timed_ops[-1][1].kind} at "
                                                 f"{self.timed_ops[-1][0]:g} ms must start at >= {earliest:g} ms")
+        if t0 < self._committed_ms():
+            raise ValidationError("at", t0, f"the {self.backend.name} session takes new operations from "
+                                            f"{self._committed_ms():g} ms on (it cannot take a run back)")
         timed = self.timed_ops + [(float(t0), op)]
-        protocol.check_timing(timed, self.params.dt)
+        protocol.check_timing(timed[-2:], self.params.dt)
+        if not hasattr(self.backend, "session") or getattr(self.params, "numerics", "float") != "float":
+            return self._rerun(timed)       # no session here (fixed-point numerics: sessions refuse them)
+        if self.session is None:
+            self.session = self.backend.session(self.network, batch=1)
+        return self._advance(timed)
+
+    def _rerun(self, timed) -> Outcome:
+        """Backends without sessions: the whole schedule again."""
+        t0 = timed[-1][0]
         case = Case("session", self.C, self.N, tuple(timed), float(t0) + self.params.window_ms + 1)
         report = self.run_cases([case], self.backend, self.params, self.variant)
         outcomes = [report.outcome(0, k) for k in range(len(timed))]
         self.timed_ops, self.outcomes = timed, outcomes     # commit only after a successful run
         return outcomes[-1]
+
+    def _advance(self, timed) -> Outcome:
+        """Run the new operation on the session; decode it and the one before (whose window a
+        new operation may cut short) from the spikes since the previous operation's start."""
+        p, s = self.params, self.session
+        t0, op = timed[-1]
+        end = t0 + p.window_ms + 1                       # the batch run of this schedule ends here
+        commit = t0 + MIN_GAP[op.kind] if s.rollback else end
+        inputs = protocol.input_events([Case("op", self.C, self.N, ((t0, op),), end)], p.dt, gate=p.gate_learning)
+        guard = s.atomic() if s.rollback else _nothing()
+        with guard:
+            now = s.run(commit, inputs)
+            tail = None
+            if end > commit:
+                with s.tentative():
+                    tail = s.run(end)
+        last = [] if len(timed) < 2 else [timed[-2]]
+        since = (self._since if last else []) + [now]
+        pair = Case("pair", self.C, self.N, tuple(last + [timed[-1]]), end)
+        da, db = protocol.decode(_joined(since + ([tail] if tail else []), end), [pair], p.dt, p.window_ms)
+        decoded = [Outcome(frozenset(np.flatnonzero(da[0, k]).tolist()), frozenset(np.flatnonzero(db[0, k]).tolist()))
+                   for k in range(len(pair.timed_ops))]
+        self.timed_ops = timed
+        self.outcomes = self.outcomes[:len(timed) - len(decoded)] + decoded
+        self._since, self._tail = [now], tail
+        if self.record:
+            self._kept.append(now)
+        return decoded[-1]
+
+    def recording(self):
+        """Every spike of the session so far, as the batch run of history's schedule gives it
+        (the committed windows and the last operation's end of window); needs record=True."""
+        if not self.record:
+            raise ValidationError("record", False, "construct the memory with record=True to keep its spikes")
+        parts = self._kept + ([self._tail] if self._tail is not None else [])
+        if not parts:
+            raise ValidationError("operations", 0, "nothing has run yet")
+        return _joined(parts, parts[-1].steps * parts[-1].dt, every=True)
 
     @property
     def history(self) -> list:
@@ -109,3 +179,17 @@ class CA3Memory:
         report = protocol.score_cases(result, cases, params.dt, params.window_ms)
         report.label = {"backend": be.name, "variant": label, "numerics": params.numerics}
         return (report, result) if return_result else report
+
+
+def _nothing():
+    import contextlib
+    return contextlib.nullcontext()
+
+
+def _joined(parts, end_ms: float, every: bool = False):
+    """One Result from consecutive session windows (OUT populations only unless every=True)."""
+    first = parts[-1]
+    pops = first.spikes if every else (OUT_CUE, OUT_CONT)
+    spikes = {pop: tuple(np.concatenate([r.spikes[pop][k] for r in parts]) for k in range(3)) for pop in pops}
+    return type(first)(dt=first.dt, steps=int(round(end_ms / first.dt)), batch=1, sizes=first.sizes,
+                       spikes=spikes, backend=first.backend, start=parts[0].start)

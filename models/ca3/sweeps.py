@@ -1,5 +1,9 @@
 """Random-sequence stress runs and capacity sweeps of the CA3 memory, batched (the published
-experiments are in cases.py)."""
+experiments are in cases.py).
+
+Both are sweeps of independent chunks of trials (spikemem.sweeps): in-process by default, on a
+Dask cluster with workers=N or scheduler=ADDRESS, with the same seeds and the same results.
+"""
 from __future__ import annotations
 
 import numpy as np
@@ -7,7 +11,7 @@ import numpy as np
 from spikemem.engine import budget
 from spikemem.harness.operations import KINDS, LEARN
 from spikemem.harness.oracle import IdealCAM
-from spikemem.progress import Progress
+from spikemem.sweeps import run_chunks
 
 from . import cases as hc
 from .builder import build_cam
@@ -41,28 +45,32 @@ def require_memory(C, N, n_ops, spacing, batch, variant) -> None:
 
 
 def stress(C, N, n_ops, spacing, seed, batch=1, backend=None, variant="faithful", content="mixed",
-           progress=None, numerics=None, **backend_options) -> dict:
+           progress=None, numerics=None, workers=None, scheduler=None, **backend_options) -> dict:
     """Accuracy per operation kind over `batch` seeded random sequences (seeds seed..seed+batch-1)."""
     from spikemem.description import validation
     validation.integer("seed", seed, lo=0)
     validation.integer("batch", batch, lo=1, hi=2**63 - seed)       # every seed must be a valid seed
     require_memory(C, N, n_ops, spacing, batch, variant)
     counts = {k: [0, 0] for k in (*KINDS, "overall")}
+    chunks = [(C, N, n_ops, spacing, seed + lo, seed + min(batch, lo + CHUNK), backend, variant, content,
+               backend_options, numerics) for lo in range(0, batch, CHUNK)]
     label = {}
-    bar = Progress(batch, f"stress {C}x{N}", enabled=progress)
-    for lo in range(0, batch, CHUNK):
-        cases = [hc.random_case(C, N, n_ops, seed + s, spacing, content) for s in range(lo, min(batch, lo + CHUNK))]
-        report = CA3Memory.run_cases(cases, backend, variant=variant, numerics=numerics, **backend_options)
-        label = report.label
-        for k, (c, n) in report.counts().items():
+    for label, part in run_chunks(stress_chunk, chunks, workers=workers, scheduler=scheduler, label=f"stress {C}x{N}",
+                                  sizes=[c[5] - c[4] for c in chunks], progress=progress):
+        for k, (c, n) in part.items():
             counts[k][0] += c
             counts[k][1] += n
-        bar.update(len(cases))
-    bar.close()
     return {**label, "memories": C, "bits": N, "spacing_ms": spacing, "seed": seed, "batch": batch,
             "content_queries": content,
             "accuracy": {k: (c / n if n else None) for k, (c, n) in counts.items()},
             "counts": {k: v for k, v in counts.items()}, "operations": counts["overall"][1]}
+
+
+def stress_chunk(C, N, n_ops, spacing, seed_lo, seed_hi, backend, variant, content, backend_options, numerics=None):
+    """One chunk of a stress sweep: (report label, counts per kind) of seeds [seed_lo, seed_hi)."""
+    cases = [hc.random_case(C, N, n_ops, s, spacing, content) for s in range(seed_lo, seed_hi)]
+    report = CA3Memory.run_cases(cases, backend, variant=variant, numerics=numerics, **backend_options)
+    return report.label, report.counts()
 
 
 def op_loads(case) -> np.ndarray:
@@ -76,24 +84,25 @@ def op_loads(case) -> np.ndarray:
 
 
 def capacity(sizes, n_seqs, n_ops, spacing, seed=0, backend=None, variant="faithful", progress=None,
-             **backend_options) -> list:
-    from .plots import bin_by_load
+             workers=None, scheduler=None, **backend_options) -> list:
+    """One row per (C, N): accuracy per kind and recall accuracy by load; a chunk per (C, N)."""
     combos = [(C, N) for C in sizes for N in sizes]
     for C, N in combos:
         require_memory(C, N, n_ops, spacing, n_seqs, variant)
+    chunks = [(C, N, n_seqs, n_ops, spacing, seed, backend, variant, backend_options) for C, N in combos]
+    return run_chunks(capacity_row, chunks, workers=workers, scheduler=scheduler, label="capacity",
+                      sizes=[n_seqs] * len(chunks), progress=progress)
+
+
+def capacity_row(C, N, n_seqs, n_ops, spacing, seed, backend, variant, backend_options) -> dict:
+    from .plots import bin_by_load
     edges = np.array([0, 0.25, 0.5, 1, 2, 4, 8, 16, 1e9])
-    rows = []
-    bar = Progress(len(combos), "capacity", enabled=progress)
-    for C, N in combos:
-        cases = [hc.random_case(C, N, n_ops, seed + s, spacing, "mixed") for s in range(n_seqs)]
-        report = CA3Memory.run_cases(cases, backend, variant=variant, **backend_options)
-        loads = np.array([op_loads(c) for c in cases])
-        recall = (report.kinds != LEARN) & (report.kinds != "")
-        acc = report.accuracy()
-        rows.append({"C": C, "N": N, "sequences": n_seqs, "operations": int((report.kinds != "").sum()),
-                     **{k: acc[k] for k in (*KINDS, "overall")},
-                     "load_bins": [float(x) for x in (edges[:-1] + np.minimum(edges[1:], 32)) / 2],
-                     "recall_accuracy_by_load": bin_by_load(loads[recall], report.correct[recall], edges)})
-        bar.update()
-    bar.close()
-    return rows
+    cases = [hc.random_case(C, N, n_ops, seed + s, spacing, "mixed") for s in range(n_seqs)]
+    report = CA3Memory.run_cases(cases, backend, variant=variant, **backend_options)
+    loads = np.array([op_loads(c) for c in cases])
+    recall = (report.kinds != LEARN) & (report.kinds != "")
+    acc = report.accuracy()
+    return {"C": C, "N": N, "sequences": n_seqs, "operations": int((report.kinds != "").sum()),
+            **{k: acc[k] for k in (*KINDS, "overall")},
+            "load_bins": [float(x) for x in (edges[:-1] + np.minimum(edges[1:], 32)) / 2],
+            "recall_accuracy_by_load": bin_by_load(loads[recall], report.correct[recall], edges)}

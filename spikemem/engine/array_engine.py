@@ -10,7 +10,13 @@ update (IF_curr_exp, docs/update_schemes.md, or a library's cell), the refractor
 threshold and reset; the step's IF and source spikes; STDP post events due now, then the
 plastic pre events (depression, then transmission); static delivery into a ring buffer of
 future input. Synapse delivery is event-driven: a step costs a fixed handful of array
-operations plus work per spike, whatever the network's shape and batch.
+operations plus work per spike, whatever the network's shape and batch. Static all-to-all
+and one-to-one projections are delivered by their structure, O(pre + post) per step with no
+synapse table (docs/scale.md).
+
+The engine keeps its clock (t, in steps) and a queue of source events that lie ahead, so a
+live session (spikemem.engine.session) can advance it window by window: advance(until) from
+wherever the last one stopped gives the spikes of one long run.
 Simulation(numerics="fixed") runs the same steps on a SpiNNaker core's integers
 (spikemem.engine.fixed_engine.FixedEngine, docs/fixed_point.md).
 """
@@ -27,7 +33,7 @@ from .flatten import FlatNetwork, flatten
 from .inputs import resolve_inputs
 from .numpy_ops import NumpyOps
 from .spike_log import assemble_result, merge_sources
-from .stdp import HistorySTDP, make_stdp, see_post_spikes
+from .stdp import make_stdp, see_post_spikes
 
 
 MONITOR_EVERY = 256   # steps between two calls of Engine.monitor
@@ -36,6 +42,8 @@ PROGRESS_WORK = 2e8   # neuron-steps x trials above which a run shows progress o
 
 class IFNeurons:
     """IF_curr_exp updated in place, both schemes; the default membrane of the engine."""
+
+    STATE = ("I",)     # what a step carries to the next (the session saves and restores these)
 
     def __init__(self, e):
         c, ops, p = e.c, e.ops, e.c.params
@@ -107,12 +115,16 @@ class Engine:
     def __init__(self, c: FlatNetwork, batch: int, ops=None, neurons=None):
         ops = ops or NumpyOps()
         self.c, self.B, self.ops = c, batch, ops
+        self.t = 0                                     # steps simulated so far
+        self.queue = SourceQueue(c)                    # source events not yet delivered
         p, n = c.params, c.n_if
         # Where every neuron's exc and inh synapses share tau_syn, one signed current does the
         # work of two (half the memory traffic of the hot loop); otherwise columns are exc | inh.
         self.merged = neurons is None and all(np.array_equal(p[k][:n], p[k][n:]) for k in ("decay", "init", "p21"))
         self.width = n if self.merged else 2 * n
         self.csr, self.cols = self._synapse_tables(c)
+        self.has_csr = bool(len(c.csr[1]))
+        self.blocks, self.rank, self.n_pops = self._blocks(c)
         self.V = ops.array(np.repeat(p["v_start"][None], batch, axis=0))
         self.v_thresh, self.v_reset = ops.array(p["v_thresh"]), ops.array(p["v_reset"])
         self.refrac = ops.index(p["refrac"])
@@ -146,6 +158,21 @@ class Engine:
             col, w = np.where(inh, col - n, col), np.where(inh, -w, w)
         return (ops.index(indptr), ops.index(col), ops.array(w), ops.index(d)), cols
 
+    def _blocks(self, c):
+        """StructuredBlocks as (population rank, column start, signed weight, delay, n_post), and
+        each neuron's population rank (the index of its population's spike count)."""
+        names = list(c.offsets)
+        rank = np.zeros(c.n_all, dtype=np.int64)
+        for r, name in enumerate(names):
+            rank[c.offsets[name]:c.offsets[name] + c.sizes[name]] = r
+        out = []
+        for b in c.structured or []:
+            col, sign = b.col_off, 1.0
+            if self.merged and col >= c.n_if:
+                col, sign = col - c.n_if, -1.0
+            out.append((names.index(b.pre), col, sign * b.weight, b.delay, b.n_post))
+        return out, self.ops.index(rank), len(names)
+
     # -- one step -------------------------------------------------------------------------
     def step(self, t: int, src_trials, src_neurons):
         """Advance every trial by step t; returns the (trials, neurons) of all its spikes."""
@@ -169,7 +196,10 @@ class Engine:
                 for s, (cols, sign) in zip(self.plastic, self.cols):
                     self._deliver_plastic(s, cols, sign, bs, ns, t, gates.get(id(s)))
         if len(bs):
-            self._deliver_static(bs, ns, t)
+            if self.has_csr:
+                self._deliver_static(bs, ns, t)
+            if self.blocks:
+                self._deliver_structured(bs, ns, t)
         return bs, ns
 
     def _hold_refractory(self, t):
@@ -208,6 +238,14 @@ class Engine:
         """Add synaptic weights into the ring buffer at flat indices (numerics='fixed' saturates here)."""
         self.ops.scatter_add(self.ring_flat, flat, values)
 
+    def _deliver_structured(self, bs, ns, t):
+        """All-to-all without a synapse table: one count of each trial's spikes per population,
+        then weight x count onto every post neuron (docs/scale.md). No host sync."""
+        ops, L = self.ops, self.c.ring_len
+        counts = ops.counts(bs * self.n_pops + self.rank[ns], self.B * self.n_pops).reshape(self.B, self.n_pops)
+        for r, col, w, d, n in self.blocks:
+            ops.add_scaled(self.ring[(t + d) % L][:, col:col + n], counts[:, r:r + 1], w)
+
     def _deliver_plastic(self, stdp, cols, sign, bs, ns, t, open_):
         b = stdp.block
         bs, is_ = self.ops.select((ns >= b.pre_off) & (ns < b.pre_off + b.n_pre), bs, ns)
@@ -225,17 +263,24 @@ class Engine:
 
     # -- the run --------------------------------------------------------------------------
     def run(self, steps: int, source_events: dict, record_v) -> tuple:
-        """((trial, step, neuron) of every spike as numpy arrays, recorded V (batch, steps, n) or None)."""
+        """One run from step 0: ((trial, step, neuron) of every spike as numpy arrays, recorded V
+        (batch, steps, n) or None)."""
+        self.queue.add(source_events, self.t)
+        return self.advance(steps, record_v)
+
+    def advance(self, until: int, record_v=()) -> tuple:
+        """Simulate steps [t, until) with the queued source events that fall in them; the spike log
+        uses absolute steps and V covers the window only."""
         c, ops = self.c, self.ops
-        trial, step, neuron = merge_sources(c, source_events)
-        bounds = np.searchsorted(step, np.arange(steps + 1))
+        trial, step, neuron = self.queue.take(until)
+        bounds = np.searchsorted(step, np.arange(self.t, until + 1))
         trial, neuron = ops.index(trial), ops.index(neuron)
         v_idx = ops.index(np.concatenate([np.arange(c.offsets[p], c.offsets[p] + c.sizes[p]) for p in record_v])) \
             if record_v else None
         log, vs = [], []
         with ops.no_grad():
-            for t in range(steps):
-                lo, hi = bounds[t], bounds[t + 1]
+            for k, t in enumerate(range(self.t, until)):
+                lo, hi = bounds[k], bounds[k + 1]
                 bs, ns = self.step(t, trial[lo:hi], neuron[lo:hi])
                 if v_idx is not None:
                     vs.append(ops.copy(self.V[:, v_idx]))
@@ -243,9 +288,9 @@ class Engine:
                     log.append((t, ops.compact(bs), ops.compact(ns)))
                 if self.monitor is not None and t % MONITOR_EVERY == MONITOR_EVERY - 1:
                     self.monitor(t + 1, log)
+            self.t = max(self.t, until)
             for s in self.plastic:
-                if isinstance(s, HistorySTDP):
-                    s.flush(steps)
+                s.t_end = self.t
             v = ops.numpy(ops.stack(vs, 1)) if vs else None
         return self._flat_log(log), v
 
@@ -258,14 +303,107 @@ class Engine:
         cat = self.ops.cat
         return self.ops.int_numpy(cat([b for _, b, _ in log])), ts, self.ops.int_numpy(cat([n for _, _, n in log]))
 
+    # -- state, for live sessions (spikemem.engine.session) ---------------------------------
+    def state_arrays(self, dense: bool = True) -> dict:
+        """Every array a step carries to the next, by name (the engine's, its membrane's and each
+        plastic block's); dense=False leaves out the (batch, pre, post) weight matrices."""
+        out = {"V": self.V, "ring": self.ring}
+        for name in getattr(self.neurons, "STATE", ()):
+            out["neurons." + name] = _get(self.neurons, name)
+        for s in self.plastic:
+            for name in s.STATE:
+                if dense or name not in ("W", "pending"):
+                    out[f"plastic.{s.block.name}.{name}"] = getattr(s, name)
+        return {k: v for k, v in out.items() if v is not None}
 
-def run_engine(network, duration_ms: float, inputs, batch, label: str, ops=None, neurons=None):
-    """Run `network` on the engine and return its Result; the body of every engine backend's run()."""
+    def load_state_arrays(self, arrays: dict) -> None:
+        """Copy saved arrays into the engine's, in place (views such as ring_flat stay valid)."""
+        with self.ops.no_grad():
+            for name, dst in self.state_arrays().items():
+                if name in arrays:
+                    dst[...] = arrays[name] if not isinstance(arrays[name], np.ndarray) else self.ops.cast_like(arrays[name], dst)
+
+    def checkpoint(self):
+        """A mark to roll back to: a copy of the small state, and an undo journal started in every
+        plastic block instead of a copy of its dense weights. Marks nest."""
+        ops = self.ops
+        small = {k: ops.copy(v) for k, v in self.state_arrays(dense=False).items()}
+        outer = [s.journal for s in self.plastic]
+        for s in self.plastic:
+            s.journal = []
+        return self.t, small, list(self.recent), self.queue.snapshot(), outer
+
+    def rollback(self, mark) -> None:
+        """Back to `mark`: what ran since is undone."""
+        t, small, recent, queue, outer = mark
+        with self.ops.no_grad():
+            for s, journal in zip(self.plastic, outer):
+                s.undo(s.journal or [])
+                s.journal, s.t_end = journal, t
+        self.load_state_arrays(small)
+        self.t = t
+        self.recent.clear()
+        self.recent.extend(recent)
+        self.queue.restore(queue)
+
+    def release(self, mark) -> None:
+        """Keep what ran since `mark`; an enclosing mark can still undo it."""
+        for s, journal in zip(self.plastic, mark[4]):
+            s.journal = None if journal is None else journal + s.journal
+
+
+def _get(obj, dotted: str):
+    for part in dotted.split("."):
+        obj = getattr(obj, part)
+    return obj
+
+
+class SourceQueue:
+    """Source events not yet delivered, as numpy (trial, step, neuron) in the order one long run
+    gives them: by step, then source population, trial and neuron (spike_log.merge_sources)."""
+
+    def __init__(self, c: FlatNetwork):
+        self.c = c
+        z = np.zeros(0, dtype=np.int64)
+        self.trial, self.step, self.neuron = z, z, z
+
+    def add(self, source_events: dict, now: int) -> None:
+        trial, step, neuron = merge_sources(self.c, source_events)
+        if not len(step):
+            return
+        trial = np.concatenate([self.trial, trial])
+        step = np.concatenate([self.step, step])
+        neuron = np.concatenate([self.neuron, neuron])
+        # neuron ranks source populations (their index ranges follow the network's order)
+        pop = np.searchsorted(np.array(sorted(self.c.offsets.values())), neuron, side="right")
+        order = np.lexsort((neuron, trial, pop, step))
+        self.trial, self.step, self.neuron = trial[order], step[order], neuron[order]
+
+    def take(self, until: int) -> tuple:
+        k = int(np.searchsorted(self.step, until))
+        out = self.trial[:k], self.step[:k], self.neuron[:k]
+        self.trial, self.step, self.neuron = self.trial[k:], self.step[k:], self.neuron[k:]
+        return out
+
+    def snapshot(self) -> tuple:
+        return self.trial, self.step, self.neuron
+
+    def restore(self, snap) -> None:
+        self.trial, self.step, self.neuron = snap
+
+    def __len__(self):
+        return len(self.step)
+
+
+def run_engine(network, duration_ms: float, inputs, batch, label: str, ops=None, neurons=None,
+               structured: str = "auto"):
+    """Run `network` on the engine and return its Result; the body of every engine backend's run().
+    structured: "auto", or "always"/"never" to force one delivery of all-to-all projections (tests)."""
     steps = validation.steps("duration_ms", validation.non_negative("duration_ms", duration_ms), network.simulation.dt)
     batch, events = resolve_inputs(network, inputs, batch)
     est = budget.estimate(network, batch, steps, sum(len(e) for e in events.values()))
     lim = budget.require(est, f"running {network.name} ({batch} trials x {steps} steps)", network.simulation.dt)
-    c = flatten(network)
+    c = flatten(network, structured)
     if c.numerics == "fixed":          # a SpiNNaker core's integers (spikemem.engine.fixed_engine)
         from .fixed_engine import FixedEngine
         engine = FixedEngine(c, batch, ops, neurons, label)
@@ -276,9 +414,16 @@ def run_engine(network, duration_ms: float, inputs, batch, label: str, ops=None,
         engine.monitor = budget.SpikeGuard(est, lim, bar if bar.enabled else None)
         log, v = engine.run(steps, events, network.recording.v)
         bar.update(steps - bar.n)
-    rec = network.recording
-    rec = type(rec)(spikes=network.recorded_spikes, v=rec.v, weights=rec.weights)
-    res = assemble_result(c, batch, steps, log, v, engine.plastic, rec, label)
+    res = engine_result(network, c, engine, 0, log, v, label)
     if c.numerics == "fixed":
         res.saturations = engine.saturations()
+    return res
+
+
+def engine_result(network, c, engine, start: int, log, v, label: str):
+    """The Result of the steps [start, engine.t) that `log` and `v` hold."""
+    rec = network.recording
+    rec = type(rec)(spikes=network.recorded_spikes, v=rec.v, weights=rec.weights)
+    res = assemble_result(c, engine.B, engine.t, log, v, engine.plastic, rec, label)
+    res.start = start
     return res

@@ -21,6 +21,7 @@ import re
 from dataclasses import dataclass, field
 
 from ..errors import ResourceError, ValidationError
+from .flatten import table_synapses, uniform_start
 
 ENV = "SPIKEMEM_MEMORY_LIMIT"
 ASSUMED_RATE = 0.02           # spikes per IF neuron per step assumed a priori (20 Hz at dt = 1 ms)
@@ -95,7 +96,7 @@ def _count_synapses(network):
         n_pre, n_post = sizes[pr.pre], sizes[pr.post]
         n = pr.connector.n_synapses(n_pre, n_post)
         if pr.plasticity is None:
-            static += n
+            static += table_synapses(pr, n_pre, n_post)     # structured all-to-all: no table (docs/scale.md)
         else:
             cells += n_pre * n_post
             blocks.append((n_pre, n_post, pr.plasticity.post_history or 0, pr.plasticity.clamp == "per_update", n))
@@ -122,8 +123,9 @@ def estimate(network, batch: int, steps: int, n_events: int = 0, *, events_per_t
     plastic_trial, plastic_fixed = 0, 0
     for (n_pre, n_post, hist, per_update, n), pr in zip(blocks, [p for p in network.projections if p.plasticity]):
         cells = n_pre * n_post
-        plastic_fixed += 2 * 8 * cells + 6 * 8 * n              # w0 and mask; the pairs that filled them
-        copies = 2 + per_update + (pr.name in recorded_w)         # W, its build copy, pending, the result
+        uniform = uniform_start(pr)                               # filled, not built from pairs
+        plastic_fixed += 0 if uniform else 2 * 8 * cells + 6 * 8 * n   # w0 and mask; the pairs that filled them
+        copies = (1 if uniform else 2) + per_update + (pr.name in recorded_w)   # W, its build copy, pending, the result
         plastic_trial += 8 * (copies * cells + 3 * (n_pre + n_post) + 2 * hist * n_post)
     est = Estimate(batch, steps)
     est.fixed = {"network tables": PER_NEURON * n_all + 8 * (n_all + 1), "synapses": synapse_kept * static,

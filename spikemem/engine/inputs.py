@@ -63,8 +63,9 @@ def check_times(t: np.ndarray, dt: float, field: str) -> np.ndarray:
     return validation.grid_steps(field, t, dt)
 
 
-def resolve_inputs(network, inputs=None, batch: int | None = None):
-    """Per-source SpikeEvents for a batch; sources without inputs replay their own spike_times.
+def resolve_inputs(network, inputs=None, batch: int | None = None, defaults: bool = True):
+    """Per-source SpikeEvents for a batch; sources without inputs replay their own spike_times
+    (defaults=False: they are left out, as a live session's later windows want).
 
     inputs[name] is SpikeEvents or a list (one entry per trial) of per-neuron spike-time lists.
     Returns (batch, {source name: SpikeEvents}).
@@ -94,6 +95,8 @@ def resolve_inputs(network, inputs=None, batch: int | None = None):
     out = {}
     for name, pop in sources.items():
         val = inputs.get(name)
+        if val is None and not defaults:
+            continue
         if val is None:
             trains = pop.cell.spike_times or [[] for _ in range(pop.size)]
             val = SpikeEvents.from_trains([trains] * batch, pop.size, dt, f"{name}.spike_times")

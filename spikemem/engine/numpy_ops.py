@@ -38,6 +38,7 @@ class ElementwiseOps:
 
 class NumpyOps(ElementwiseOps):
     inf = math.inf
+    gathers_rows = True     # a gather of data-dependent size is cheap here (stdp: potentiation of traced rows)
 
     # -- allocation and conversion ----------------------------------------------------------
     def array(self, a):
@@ -73,6 +74,10 @@ class NumpyOps(ElementwiseOps):
 
     def numpy(self, a) -> np.ndarray:
         return np.asarray(a, dtype=np.float64)
+
+    def host(self, a) -> np.ndarray:
+        """A numpy copy with the array's own dtype (for saving state)."""
+        return np.array(a)
 
     def int_numpy(self, a) -> np.ndarray:
         return np.asarray(a)
@@ -122,6 +127,18 @@ class NumpyOps(ElementwiseOps):
 
     def scatter_add(self, target, idx, values):
         np.add.at(target, idx, values)
+
+    def counts(self, idx, n: int):
+        """(n,) float: how often each index occurs (spikes per trial and population)."""
+        return np.bincount(idx, minlength=n).astype(float)
+
+    def add_scaled(self, target, values, w: float):
+        """target += values * w, in place (values broadcast)."""
+        target += values * w
+
+    def cast_like(self, a, like):
+        """A saved numpy array as an array of the engine's kind, dtype and device."""
+        return np.asarray(a, dtype=like.dtype)
 
     def trial_sums(self, rows, trials, batch: int):
         """(trial index, per-trial sums of rows); rows of one trial are contiguous, as step_spikes

@@ -10,6 +10,10 @@ pre(bs, is_, t, open_) for the pre spikes of this step, which returns the weight
 transmit. open_ is None, or a (batch,) bool of the trials whose plasticity gate is open now.
 Post events come before pre events of the same time, so a pair with dt = 0 depresses and
 does not potentiate. Work is proportional to the spikes of a step.
+
+Live sessions (docs/scale.md) need two more things: the state arrays by name (STATE, for
+save/load and checkpoints) and an undo journal of the weight rows and columns a step
+overwrites, so a tentative run can be taken back without copying the dense matrices.
 """
 from __future__ import annotations
 
@@ -23,11 +27,13 @@ from .numpy_ops import NumpyOps
 class OnlineSTDP:
     """Unlimited post history: potentiation is applied when the post event is seen."""
 
+    STATE = ("W", "x", "y", "pending")     # what a step carries to the next (seen/y_before: within a step)
+
     def __init__(self, block, batch: int, dt: float, ops=None):
         r = block.rule
         self.ops = ops = ops or NumpyOps()
         self.block, self.rule = block, r
-        self.W = ops.array(np.repeat(block.w0[None], batch, axis=0))
+        self.W = initial_weights(block, batch, ops)
         self.mask = None if block.mask is None else ops.array(block.mask)
         self.x = ops.zeros((batch, block.n_pre))    # pre trace, spikes up to the last step
         self.y = ops.zeros((batch, block.n_post))   # post trace, seen post events up to now
@@ -36,6 +42,11 @@ class OnlineSTDP:
         self.pending = ops.zeros(tuple(self.W.shape)) if r.clamp == "per_update" else None
         self.seen = None        # (B, n_post) bool of post events seen this step, or None
         self.y_before = None    # y before this step's post events (for depress_at_zero=False)
+        self.journal = None     # a list while a tentative run records what it overwrites
+        w0 = block.w0[:1, :1] if block.w0.strides == (0, 0) else block.w0    # a uniform start: one value
+        w0 = w0 if block.mask is None else w0[block.mask != 0]
+        self.sparse = getattr(ops, "gathers_rows", False) and bool(np.all((w0 >= r.w_min) & (w0 <= r.w_max)))
+        self.t_end = 0          # the step the engine has simulated up to (weights() reads at it)
 
     def decay(self):
         self.x *= self.dec_x
@@ -62,6 +73,10 @@ class OnlineSTDP:
             self.y[bs, js] = 1.0
 
     def _potentiate(self, bs, js):
+        self._keep_columns(bs, js)
+        rows = self._traced_rows()
+        if rows is not None:
+            return self._potentiate_rows(bs, js, rows)
         inc = self.rule.A_plus * self.x[bs]                     # (K, n_pre)
         mask = None if self.mask is None else self.mask[:, js].T
         if mask is not None:
@@ -70,6 +85,27 @@ class OnlineSTDP:
             self.pending[bs, :, js] += inc
         else:
             self.W[bs, :, js] = self._clip(self.W[bs, :, js] + inc, mask)
+
+    def _traced_rows(self):
+        """The pre neurons with a nonzero trace in any trial, when they are few: the others' weights
+        would not change (W + 0, clipped, is W while W lies within [w_min, w_max], which
+        `sparse` checked at the start), so potentiation gathers only these rows. numpy only: a
+        gather of a data-dependent size costs torch a host sync."""
+        if not self.sparse:
+            return None
+        rows = np.flatnonzero(self.x.any(axis=0))
+        return rows if 2 * len(rows) < self.block.n_pre else None
+
+    def _potentiate_rows(self, bs, js, rows):
+        b, i, j = bs[:, None], rows[None, :], js[:, None]
+        inc = self.rule.A_plus * self.x[b, i]                   # (K, R)
+        mask = None if self.mask is None else self.mask[i, j]
+        if mask is not None:
+            inc *= mask
+        if self.pending is not None:
+            self.pending[b, i, j] += inc
+        else:
+            self.W[b, i, j] = self._clip(self.W[b, i, j] + inc, mask)
 
     def _clip(self, rows, mask):
         rows = self.ops.clip_(rows, self.rule.w_min, self.rule.w_max)
@@ -89,7 +125,11 @@ class OnlineSTDP:
 
     def _update(self, bs, is_, t):
         r = self.rule
+        self._keep_rows(bs, is_)
         rows = self.W[bs, is_]                                  # (K, n_post), a copy
+        cols = self._traced_columns(r)
+        if cols is not None:                                    # depression touches only these
+            return self._depress_columns(rows, bs, is_, t, cols)
         sent = self.ops.copy(rows) if r.transmit == "before_update" else None
         rows = self._apply_deferred(rows, bs, is_, t)
         if r.potentiate_at_zero and self.seen is not None:
@@ -106,6 +146,25 @@ class OnlineSTDP:
         self._pre_trace(bs, is_, t)
         return rows if sent is None else sent
 
+    def _traced_columns(self, r):
+        """Post neurons with a nonzero trace, when few and when depression is all a pre spike
+        does to a row (the plain rule); as for _traced_rows, the other columns would not change."""
+        if not self.sparse or self.pending is not None or r.potentiate_at_zero or type(self) is not OnlineSTDP:
+            return None
+        cols = np.flatnonzero(self.y.any(axis=0))
+        return cols if 2 * len(cols) < self.block.n_post else None
+
+    def _depress_columns(self, rows, bs, is_, t, cols):
+        r = self.rule
+        sent = self.ops.copy(rows) if r.transmit == "before_update" else None
+        y = self.y if (r.depress_at_zero or self.seen is None) else self.y_before
+        sub = rows[:, cols] - r.A_minus * y[bs][:, cols]
+        sub = self._clip(sub, self.mask[is_][:, cols] if self.mask is not None else None)
+        rows[:, cols] = sub
+        self.W[bs[:, None], is_[:, None], cols[None, :]] = sub
+        self._pre_trace(bs, is_, t)
+        return rows if sent is None else sent
+
     def _apply_deferred(self, rows, bs, is_, t):
         return rows
 
@@ -115,11 +174,36 @@ class OnlineSTDP:
         else:
             self.x[bs, is_] = 1.0
 
+    # -- the undo journal of tentative runs ---------------------------------------------------
+    def _keep_rows(self, bs, is_):
+        if self.journal is not None:
+            pend = None if self.pending is None else self.ops.copy(self.pending[bs, is_])
+            self.journal.append((False, bs, is_, self.W[bs, is_], pend))
+
+    def _keep_columns(self, bs, js):
+        if self.journal is not None:
+            pend = None if self.pending is None else self.ops.copy(self.pending[bs, :, js])
+            self.journal.append((True, bs, js, self.W[bs, :, js], pend))
+
+    def undo(self, journal):
+        """Put back what the journal's writes overwrote, newest first."""
+        for columns, bs, idx, w, pend in reversed(journal):
+            if columns:
+                self.W[bs, :, idx] = w
+                if pend is not None:
+                    self.pending[bs, :, idx] = pend
+            else:
+                self.W[bs, idx] = w
+                if pend is not None:
+                    self.pending[bs, idx] = pend
+
     def weights(self) -> np.ndarray:
         """Weights as if every pending update were applied now; absent synapses are NaN."""
-        W = self.ops.copy(self.W)
-        if self.pending is not None:
-            W = self.ops.clip_(W + self.pending, self.rule.w_min, self.rule.w_max)
+        return self._finish_weights(self.ops.copy(self.W), self.pending)
+
+    def _finish_weights(self, W, pending) -> np.ndarray:
+        if pending is not None:
+            W = self.ops.clip_(W + pending, self.rule.w_min, self.rule.w_max)
         W = self.ops.numpy(W).copy()
         if self.block.mask is not None:
             W[:, self.block.mask == 0] = np.nan
@@ -133,6 +217,9 @@ class HistorySTDP(OnlineSTDP):
     the neuron fires. A synapse applies the potentiation of the events in (last pre, now]
     when its pre neuron fires; events pushed out of the history before that are lost.
     """
+
+    STATE = OnlineSTDP.STATE + ("hist", "count", "x_last", "t_last")
+    CHUNK = 1 << 22     # entries per slice when weights() applies the deferred potentiation
 
     def __init__(self, block, batch: int, dt: float, ops=None):
         super().__init__(block, batch, dt, ops)
@@ -159,6 +246,14 @@ class HistorySTDP(OnlineSTDP):
         pass  # deferred to the next pre spike
 
     def _apply_deferred(self, rows, bs, is_, t):
+        rows, acc = self._deferred(rows, bs, is_, t)
+        if acc is not None:
+            self.pending[bs, is_] += acc
+        return rows
+
+    def _deferred(self, rows, bs, is_, t):
+        """(rows with the potentiation of the post events in (last pre, t] applied, None); with
+        per-update clamping (rows, the increments for `pending`) instead."""
         r, ops = self.rule, self.ops
         t_last, x_last = self.t_last[bs, is_][:, None], self.x_last[bs, is_][:, None]
         acc = ops.zeros(tuple(rows.shape)) if self.pending is not None else None
@@ -174,9 +269,7 @@ class HistorySTDP(OnlineSTDP):
                 acc += inc
             else:
                 rows = self._clip(rows + inc, mask)
-        if acc is not None:
-            self.pending[bs, is_] += acc
-        return rows
+        return rows, acc
 
     def _pre_trace(self, bs, is_, t):
         if self.rule.traces == "all_to_all":
@@ -188,11 +281,19 @@ class HistorySTDP(OnlineSTDP):
             self.x_last[bs, is_] = 1.0
         self.t_last[bs, is_] = float(t)
 
-    def flush(self, t_end: int):
-        """Apply the potentiation still pending at the end of the run (for reading weights)."""
-        bs, is_ = self.ops.pairs(*tuple(self.x_last.shape))
-        self.W[bs, is_] = self._apply_deferred(self.W[bs, is_], bs, is_, t_end)
-        self.t_last[:] = float(t_end)
+    def weights(self) -> np.ndarray:
+        """The weights with the potentiation still deferred at t_end applied, leaving the state
+        as it is (a session goes on from it); a slice of synapses at a time, to bound memory."""
+        ops = self.ops
+        W, P = ops.copy(self.W), None if self.pending is None else ops.copy(self.pending)
+        bs, is_ = ops.pairs(*tuple(self.x_last.shape))
+        k = max(1, self.CHUNK // max(1, self.block.n_post))
+        for lo in range(0, len(bs), k):
+            b, i = bs[lo:lo + k], is_[lo:lo + k]
+            W[b, i], acc = self._deferred(W[b, i], b, i, self.t_end)
+            if acc is not None:
+                P[b, i] += acc
+        return self._finish_weights(W, P)
 
 
 def see_post_spikes(plastic, recent, t: int, gates: dict) -> None:
@@ -214,6 +315,14 @@ def see_post_spikes(plastic, recent, t: int, gates: dict) -> None:
             fb, fi = by_step[t - b.dendritic]
             fb, fi = s.ops.select((fi >= lo) & (fi < hi), fb, fi)
             s.post(fb, fi - lo, gates.get(id(s)))
+
+
+def initial_weights(block, batch: int, ops):
+    """(batch, n_pre, n_post) weights; a uniform start (a broadcast w0) is filled, not copied."""
+    w0 = block.w0
+    if w0.strides == (0, 0):
+        return ops.full((batch,) + tuple(w0.shape), float(w0[0, 0]) if w0.size else 0.0)
+    return ops.array(np.repeat(w0[None], batch, axis=0))
 
 
 def make_stdp(block, batch: int, dt: float, ops=None):

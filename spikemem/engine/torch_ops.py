@@ -87,6 +87,9 @@ class TorchOps(ElementwiseOps):
     def numpy(self, a) -> np.ndarray:
         return a.cpu().double().numpy()
 
+    def host(self, a) -> np.ndarray:
+        return a.detach().cpu().numpy().copy()
+
     def int_numpy(self, a) -> np.ndarray:
         return a.cpu().numpy()
 
@@ -130,6 +133,17 @@ class TorchOps(ElementwiseOps):
 
     def scatter_add(self, target, idx, values):
         target.index_add_(0, idx, values)
+
+    def counts(self, idx, n: int):
+        # index_add_, not bincount: bincount sizes its output from the data, a host sync on CUDA
+        out = torch.zeros(n, dtype=self.dtype, device=self.device)
+        return out.index_add_(0, idx, torch.ones(idx.shape, dtype=self.dtype, device=self.device))
+
+    def add_scaled(self, target, values, w: float):
+        target.add_(values * w)      # one rounding of values * w as numpy has it (no fused alpha)
+
+    def cast_like(self, a, like):
+        return torch.as_tensor(np.asarray(a), device=like.device).to(like.dtype)
 
     def trial_sums(self, rows, trials, batch: int):
         total = torch.zeros(batch, rows.shape[1], dtype=rows.dtype, device=self.device)

@@ -5,8 +5,8 @@ import json
 
 from ..description.validation import flag, integer
 from ..errors import ValidationError
-from ..progress import Progress
-from .runner import memory_model, published_cases, run_case_batch
+from ..sweeps import add_sweep_args, run_chunks, sweep_options
+from .runner import memory_model, published_cases, score_batch
 
 
 def register(sub):
@@ -15,6 +15,7 @@ def register(sub):
     p.add_argument("--device", default=None, help="device for array backends")
     p.add_argument("--foreign-scheme", action="store_true",
                    help="PyNN backends: run a network written for another update scheme with the simulator's own")
+    p.add_argument("--threads", type=int, default=None, help="NEST's local_num_threads (nest backend)")
     p.add_argument("--model", default="ca3", help="memory model (default: ca3)")
     p.add_argument("--variant", action="append", default=None,
                    help="model variant; repeat to compare variants side by side (default: faithful)")
@@ -24,6 +25,7 @@ def register(sub):
     p.add_argument("--numerics", default="float", choices=["float", "fixed"],
                    help="float (default) or fixed: a SpiNNaker core's arithmetic (docs/fixed_point.md)")
     p.add_argument("--json", action="store_true")
+    add_sweep_args(p)
     p.set_defaults(func=_harness)
 
 
@@ -31,6 +33,8 @@ def _harness(args) -> int:
     opts = {"device": args.device} if args.device else {}
     if args.foreign_scheme:
         opts["foreign_scheme"] = True
+    if args.threads is not None:
+        opts["threads"] = args.threads
     names = None if args.cases is None else [n for n in args.cases.split(",") if n]
     if args.random < 0:
         raise ValidationError("random", args.random, "must be >= 0")
@@ -43,20 +47,11 @@ def _harness(args) -> int:
                 label = f"random {C}x{N} {content}, {'min' if spacing is None else spacing} ms"
                 batches.append((label, [mem.random_case(C, N, 60, s, spacing, content)
                                         for s in range(args.random)]))
-    rows = []
     variants = args.variant or ["faithful"]
-    bar = Progress(len(variants) * len(batches), "harness", enabled=False if args.json else None)
-    for variant in variants:
-        for label, cases in batches:
-            report, reason = run_case_batch(cases, args.backend, variant, args.model, args.numerics, **opts)
-            bar.update()
-            row = {"case": label, "variant": variant, "numerics": args.numerics}
-            if report is None:
-                row["skipped"] = reason
-            else:
-                row.update(backend=report.label["backend"], counts=report.counts())
-            rows.append(row)
-    bar.close()
+    chunks = [(label, cases, args.backend, variant, args.model, opts, args.numerics)
+              for variant in variants for label, cases in batches]
+    rows = run_chunks(score_batch, chunks, label="harness", sizes=[len(c[1]) for c in chunks],
+                      progress=False if args.json else None, **sweep_options(args))
     if args.json:
         print(json.dumps(rows))
         return 0

@@ -47,3 +47,14 @@ def run_case_batch(cases, backend_name=None, variant="faithful", model="ca3", nu
         return None, reason
     extra = {} if numerics == "float" else {"numerics": numerics}
     return mem.run_cases(cases, be, variant=variant, **extra), None
+
+
+def score_batch(label: str, cases, backend_name, variant, model, backend_options, numerics: str = "float") -> dict:
+    """One harness row (a sweep chunk): counts per kind, or why the backend skipped the batch."""
+    report, reason = run_case_batch(cases, backend_name, variant, model, numerics, **backend_options)
+    row = {"case": label, "variant": variant, "numerics": numerics}
+    if report is None:
+        row["skipped"] = reason
+    else:
+        row.update(backend=report.label["backend"], counts=report.counts())
+    return row

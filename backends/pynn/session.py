@@ -1,0 +1,177 @@
+"""Live sessions on PyNN simulators: sim.run continues where the last window stopped.
+
+Between windows the session sets the spike sources' future spike times (PopulationView.set), so
+inputs can arrive window by window. What PyNN cannot do is declared, not faked:
+- one trial (PyNN holds one simulation per process; batch > 1 is UnsupportedFeature);
+- no rollback and no save/load (the simulator's state is not PyNN-visible);
+- NEST: an input must lie at least `input_lead_ms` (2 steps) after the session's time, since
+  pyNN.nest runs the kernel one min_delay ahead and routes sources through parrot neurons;
+- sPyNNaker: no sessions (spike sources reload between runs, untested without a board).
+One session or run at a time per process: a run while a session is open is refused.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from spikemem.description import validation
+from spikemem.engine.inputs import resolve_inputs
+from spikemem.errors import UnsupportedFeature, ValidationError
+from spikemem.results import Result
+
+from .lowering import lower, stimulus
+from .recordings import _v_array
+from .run_folder import RunFolder
+from .simulator_output import captured
+
+_LIVE = []          # the open session of this process, if any
+
+LEAD_STEPS = {"nest": 2, "brian2": 0}
+
+
+def check_no_live_session() -> None:
+    if _LIVE:
+        raise ValidationError("session", _LIVE[0].backend.name,
+                              "a PyNN session is open in this process; close() it before another run")
+
+
+class PyNNSession:
+    rollback = False
+
+    def __init__(self, backend, network, batch: int = 1):
+        name = backend.profile.name
+        if name not in LEAD_STEPS:
+            raise UnsupportedFeature(f"sessions on {name}: not offered (spike sources reload between runs on a "
+                                     "board, which this project cannot test); run whole schedules instead")
+        if batch != 1:
+            raise UnsupportedFeature(f"batch={batch} in a {name} session: PyNN holds one simulation per process, "
+                                     "so a session runs one trial")
+        check_no_live_session()
+        self.backend, self.network, self.batch = backend, network, 1
+        self.dt = network.simulation.dt
+        self.plain = lower(network, backend.profile)
+        backend._announce(network)
+        self.lead = LEAD_STEPS[name]
+        self.clears = name == "nest"     # pyNN.brian2 keeps its spike record: windows read past `start`
+        self.input_lead_ms = self.lead * self.dt
+        at_rest = all(p.is_source or (p.cell.i_offset == 0 and p.cell.v_start == p.cell.v_rest)
+                      for p in network.populations)
+        # pyNN.nest refuses source spikes before 2 steps: the whole session runs that much later
+        # in the simulator where that changes nothing (every neuron at rest, no offset current).
+        self.shift = backend.profile.source_min_time_steps if at_rest else 0
+        self.sizes = {p.name: p.size for p in network.populations}
+        self.folder = RunFolder.create(backend.run_base, name)     # the simulator's output goes to its log
+        backend.run_folder = self.folder
+        self.reset()
+
+    @property
+    def time_ms(self) -> float:
+        return self.t * self.dt
+
+    def reset(self) -> None:
+        """Back to time 0: a fresh simulation of the description (its sources' own spike_times)."""
+        self.close()
+        _, defaults = resolve_inputs(self.network, None, 1)
+        self.trains = {name: [list(t) for t in trains] for name, trains in
+                       stimulus(defaults, self.sizes, 0, self.dt, self.shift).items()}
+        check_no_live_session()
+        if self.backend.profile.name == "brian2":
+            import brian2     # a source's past spikes stay in its generator: Brian2 skips them, as it should
+            brian2.BrianLogger.suppress_name("ignored_spikes")
+        with captured(self.folder.log):
+            self.pops, self.projs = self.backend._build(self.plain, self.trains)
+        self.t = 0
+        self.held = {}
+        _LIVE.append(self)
+
+    def close(self) -> None:
+        """End the simulation (another session or run may start)."""
+        if self in _LIVE:
+            _LIVE.remove(self)
+            self.backend._end_quietly()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def run(self, until_ms: float, inputs=None) -> Result:
+        if self not in _LIVE:
+            raise ValidationError("session", "closed", "reset() opens it again")
+        until = validation.steps("until_ms", validation.finite("until_ms", until_ms), self.dt)
+        if until < self.t:
+            raise ValidationError("until_ms", until_ms, f"the session is already at {self.time_ms:g} ms")
+        _, events = resolve_inputs(self.network, inputs, 1, defaults=False)
+        first = self.t + (self.lead if self.t else 0)
+        for name, ev in events.items():
+            if len(ev) and int(ev.step.min()) < first:
+                raise ValidationError(f"inputs[{name}]", float(ev.step.min() * self.dt),
+                                      f"must lie at >= {first * self.dt:g} ms ({self.backend.name} takes inputs "
+                                      f"{self.input_lead_ms:g} ms after the session's time)")
+        start = self.t
+        with captured(self.folder.log):
+            self._queue(events)
+            self.backend._simulate((until - start) * self.dt)
+            self.t = until
+            return self._window(start, until)
+
+    def _window(self, start: int, until: int) -> Result:
+        res = Result(dt=self.dt, steps=until, batch=1, sizes=self.sizes, spikes={}, backend=self.backend.name,
+                     start=start)
+        for name in self.network.recorded_spikes:
+            # the kernel runs a min_delay ahead: spikes past `until` wait for the next window
+            s, i = self._spikes(name)
+            hs, hi = self.held.get(name, (s[:0], i[:0]))
+            s, i = np.concatenate([hs, s]), np.concatenate([hi, i])
+            s, i = (s, i) if self.clears else (s[s >= start], i[s >= start])
+            now = s < until
+            self.held[name] = (s[~now], i[~now])
+            s, i = s[now], i[now]
+            order = np.lexsort((i, s))
+            res.spikes[name] = (np.zeros(len(s), dtype=np.int64), s[order], i[order])
+        for name in self.network.recording.v:     # read without clearing: pyNN.nest cannot read V again after a clear
+            sig = self.pops[name].get_data("v", clear=False).segments[0].filter(name="v")[0]
+            res.v[name] = _v_array(sig, self.sizes[name], self.dt, self.shift, until, start)[0][None]
+        for name in self.network.recording.weights:
+            w = np.abs(np.asarray(self.projs[name].get("weight", format="array"), dtype=float))
+            res.weights[name] = w[None]
+        return res
+
+    def _spikes(self, name):
+        """(step, neuron) of the spikes recorded since the last read (pyNN.brian2 cannot clear its
+        record: everything so far), the stimulus shift undone."""
+        got = self.pops[name].get_data("spikes", clear=self.clears).segments[0]
+        parts = [(np.round(np.asarray(st.rescale("ms").magnitude, dtype=float) / self.dt).astype(np.int64) - self.shift,
+                  int(st.annotations["source_index"])) for st in got.spiketrains]
+        if not parts:
+            z = np.zeros(0, dtype=np.int64)
+            return z, z
+        s = np.concatenate([p[0] for p in parts])
+        i = np.concatenate([np.full(len(p[0]), p[1], dtype=np.int64) for p in parts])
+        return s[s >= 0], i[s >= 0]
+
+    def _queue(self, events: dict) -> None:
+        """Give each source neuron with new events its whole future train (set replaces it)."""
+        from pyNN.parameters import Sequence
+        now_ms = (self.t + self.shift) * self.dt
+        for name, times in stimulus(events, self.sizes, 0, self.dt, self.shift).items():
+            changed = [i for i, t in enumerate(times) if t]
+            if not changed:
+                continue
+            trains = self.trains[name]
+            for i in changed:
+                trains[i] = sorted(x for x in trains[i] + times[i] if x >= now_ms)
+            view = self.pops[name][changed]
+            view.set(spike_times=[Sequence(trains[i]) for i in changed])
+
+    @property
+    def state(self) -> dict:
+        """Time and the queued spike trains: the simulator's own state is not visible through PyNN."""
+        return {"time_ms": self.time_ms, "step": self.t, "batch": 1,
+                "queued": {k: [list(t) for t in v] for k, v in self.trains.items()}}
+
+    def save(self, path) -> None:
+        raise UnsupportedFeature(f"saving a {self.backend.name} session: PyNN does not expose the simulator's "
+                                 "state (use an engine backend's session)")
+
+    load = save

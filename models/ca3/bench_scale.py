@@ -1,0 +1,152 @@
+"""`spikemem bench scale`: the CA3 memory from C = N = 100 to 10,000, engines beside NEST.
+
+One trial of a seeded random sequence of 100 operations, 14 ms apart (about 1.4 s simulated),
+per memory size. Each (size, backend) runs in its own process through a live session, so its
+build (description, lowering, network in the simulator: session creation) is timed apart from
+its run (session.run over the whole schedule), and its peak RSS (VmHWM) is its own. NEST runs
+the same faithful network with its exact integrator (foreign_scheme=True): a speed figure, not
+an accuracy one. NEST is skipped, and said so, from the size whose extrapolated time (x4 per
+doubling of C, its build being O(C N)) exceeds --budget.
+
+Targets: C = N = 10,000 within 8 GiB peak; at 3,000 >= 5x the 224 simulated ms/s measured before
+structured delivery, within 1.5 GiB; at 1,000 NEST's build no longer than its run.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import time
+
+SIZES = (100, 300, 1000, 3000, 10000)
+BACKENDS = {   # label -> (backend, options)
+    "reference": ("reference", {}),
+    "torch-cpu": ("torch", {"device": "cpu"}),
+    "nest": ("nest", {"foreign_scheme": True}),
+}
+BEFORE_3000 = 224.0     # simulated ms per wall s, reference, C = N = 3,000, 100 operations, before this work
+TARGET_PEAK_10000_MIB = 8 * 1024
+TARGET_PEAK_3000_MIB = 1536
+
+
+def register(sub):
+    p = sub.add_parser("scale", help="CA3 memory C = N = 100..10,000, 100 operations: reference, torch-cpu and NEST "
+                                     "side by side (build, run, simulated ms/s, peak RSS)")
+    p.add_argument("--sizes", default=",".join(map(str, SIZES)), help="comma-separated C = N (default %(default)s)")
+    p.add_argument("--backends", default=",".join(BACKENDS), help=f"subset of {','.join(BACKENDS)}")
+    p.add_argument("--ops", type=int, default=100, help="operations (default 100)")
+    p.add_argument("--spacing", type=float, default=14.0, help="ms between operations (default 14)")
+    p.add_argument("--budget", type=float, default=300.0,
+                   help="seconds NEST may take at one size, extrapolated from the size before (default 300)")
+    p.add_argument("--threads", type=int, default=1, help="NEST local_num_threads (default 1)")
+    p.add_argument("--torch-threads", type=int, default=None,
+                   help="torch CPU threads (default: torch's own; 1 avoids spin-waits on a shared machine)")
+    p.add_argument("--json", action="store_true", help="print the rows as JSON")
+    p.set_defaults(func=_bench)
+
+
+def _bench(args) -> int:
+    from spikemem.errors import ValidationError
+    sizes = [int(s) for s in args.sizes.split(",") if s]
+    labels = [b for b in args.backends.split(",") if b]
+    for b in labels:
+        if b not in BACKENDS:
+            raise ValidationError("--backends", b, f"must be among {sorted(BACKENDS)}")
+    rows, last = [], {}
+    if not args.json:
+        print(f"CA3 memory, one trial, {args.ops} operations {args.spacing:g} ms apart; each run in its own process")
+        print(f"{'C = N':>7} {'backend':<10} {'build s':>8} {'run s':>8} {'sim ms':>7} {'sim ms/s':>9} "
+              f"{'peak RSS MiB':>12} {'spikes':>10}", flush=True)
+    for size in sizes:
+        for label in labels:
+            name, opts = BACKENDS[label]
+            if name == "nest":
+                opts = dict(opts, threads=args.threads)
+            if name == "torch" and args.torch_threads:
+                opts = dict(opts, torch_threads=args.torch_threads)
+            row = {"size": size, "backend": label}
+            prev = last.get(label)
+            guess = prev and prev[1] * (size / prev[0]) ** 2
+            if name == "nest" and guess and guess > args.budget:
+                row["skipped"] = f"extrapolated {guess:.0f} s > budget {args.budget:g} s"
+            else:
+                row.update(_run_child(size, args.ops, args.spacing, name, opts,
+                                      timeout=None if name != "nest" else 3 * args.budget))
+                if "run_s" in row:
+                    last[label] = (size, row["build_s"] + row["run_s"])
+            rows.append(row)
+            if not args.json:
+                _print_row(row)
+    if args.json:
+        print(json.dumps(rows, indent=1))
+    else:
+        _print_targets(rows)
+    return 0
+
+
+def _print_row(r):
+    head = f"{r['size']:>7,} {r['backend']:<10}"
+    if "run_s" not in r:
+        print(f"{head} {r.get('skipped') or r.get('error')}", flush=True)
+        return
+    print(f"{head} {r['build_s']:>8.2f} {r['run_s']:>8.2f} {r['sim_ms']:>7.0f} {r['sim_ms_per_s']:>9,.0f} "
+          f"{r['peak_rss_mib']:>12,.0f} {r['spikes']:>10,}", flush=True)
+
+
+def _print_targets(rows):
+    by = {(r["size"], r["backend"]): r for r in rows if "run_s" in r}
+    checks = []
+    r = by.get((10000, "reference"))
+    if r:
+        checks.append(f"10,000 x 10,000 reference peak {r['peak_rss_mib']:,.0f} MiB "
+                      f"(target <= {TARGET_PEAK_10000_MIB:,}): {'met' if r['peak_rss_mib'] <= TARGET_PEAK_10000_MIB else 'MISSED'}")
+    r = by.get((3000, "reference"))
+    if r:
+        x = r["sim_ms_per_s"] / BEFORE_3000
+        ok = x >= 5 and r["peak_rss_mib"] <= TARGET_PEAK_3000_MIB
+        checks.append(f"3,000 reference {r['sim_ms_per_s']:,.0f} sim ms/s = {x:.1f}x the {BEFORE_3000:g} before "
+                      f"(target >= 5x), peak {r['peak_rss_mib']:,.0f} MiB (target <= {TARGET_PEAK_3000_MIB}): "
+                      f"{'met' if ok else 'MISSED'}")
+    r = by.get((1000, "nest"))
+    if r:
+        checks.append(f"1,000 NEST build {r['build_s']:.2f} s vs run {r['run_s']:.2f} s (target build <= run): "
+                      f"{'met' if r['build_s'] <= r['run_s'] else 'MISSED'}")
+    for c in checks:
+        print(c)
+
+
+def _run_child(size, ops, spacing, name, opts, timeout) -> dict:
+    from .bench_backends import run_child
+    return run_child(["spikemem.models.ca3.bench_scale", "--child", str(size), str(ops), str(spacing), name,
+                      json.dumps(opts)], timeout)
+
+
+def _child(size, ops, spacing, name, opts) -> dict:
+    from spikemem.models.ca3 import build_cam, protocol
+    from spikemem.models.ca3 import cases as hc
+    from spikemem.models.ca3.bench_backends import _peak_rss
+    from spikemem.registry import get_backend
+    case = hc.random_case(size, size, ops, seed=0, spacing=spacing)
+    inputs = protocol.input_events([case])
+    threads = opts.pop("torch_threads", None)
+    if threads:
+        import torch
+        torch.set_num_threads(threads)
+    be = get_backend(name, **opts)
+    t = time.perf_counter()
+    session = be.session(build_cam(size, size), batch=1)
+    build = time.perf_counter() - t
+    t = time.perf_counter()
+    res = session.run(case.sim_time_ms, inputs)
+    run = time.perf_counter() - t
+    if hasattr(session, "close"):
+        session.close()
+    return {"build_s": build, "run_s": run, "sim_ms": case.sim_time_ms, "sim_ms_per_s": case.sim_time_ms / (build + run),
+            "peak_rss_mib": _peak_rss(), "spikes": res.count()}
+
+
+if __name__ == "__main__":
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--child", nargs=5, metavar=("SIZE", "OPS", "SPACING", "BACKEND", "OPTIONS"), required=True)
+    a = ap.parse_args()
+    s, o, sp, n, opt = a.child
+    print(json.dumps(_child(int(s), int(o), float(sp), n, json.loads(opt))))
