@@ -96,7 +96,8 @@ def _count_synapses(network):
         n_pre, n_post = sizes[pr.pre], sizes[pr.post]
         n = pr.connector.n_synapses(n_pre, n_post)
         if pr.plasticity is None:
-            static += table_synapses(pr, n_pre, n_post)     # structured all-to-all: no table (docs/scale.md)
+            static += table_synapses(pr, n_pre, n_post, "auto" if getattr(network.simulation, "numerics", "float")
+                                     == "float" else "never")     # structured all-to-all: no table (docs/scale.md)
         else:
             cells += n_pre * n_post
             blocks.append((n_pre, n_post, pr.plasticity.post_history or 0, pr.plasticity.clamp == "per_update", n))

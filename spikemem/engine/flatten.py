@@ -116,6 +116,8 @@ def _plastic_start(pr, pre_pop, post_pop):
 def flatten(net, structured: str = "auto") -> FlatNetwork:
     if structured not in STRUCTURED:
         raise ValueError(f"structured={structured!r}: must be one of {STRUCTURED}")
+    if getattr(net.simulation, "numerics", "float") != "float":
+        structured = "never"    # a core's ring buffer saturates synapse by synapse (fixed_engine)
     dt = net.simulation.dt
     if_pops = [p for p in net.populations if not p.is_source]
     src_pops = [p for p in net.populations if p.is_source]
