@@ -231,8 +231,9 @@ def require(est: Estimate, what: str, dt: float | None = None, hint: str | None 
         hints.append(f"the longest run that fits is {s} steps" + (f" ({s * dt:g} ms)" if dt else ""))
     if hint:
         hints.append(hint)
-    if not hints:
-        hints.append("no batch or duration fits")
+    if not hints:        # even one trial's state (its plastic matrices, say) exceeds the limit
+        hints.append("the network does not fit at any batch or duration: use fewer or smaller populations, "
+                     "or sparser connectors")
     raise ResourceError(f"{what} needs about {gib(est.total)} ({parts}) but the memory limit is {gib(lim)}; "
                         + "; ".join(hints) + f". Set {ENV} or --memory-limit (e.g. 64G, or 'none') to override")
 

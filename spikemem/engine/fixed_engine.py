@@ -110,6 +110,9 @@ class FixedEngine(Engine):
 
     def run(self, steps: int, source_events: dict, record_v) -> tuple:
         log, v = super().run(steps, source_events, record_v)
+        for s in self.plastic:         # the deferred potentiation, into the weights this run reports
+            if hasattr(s, "flush"):
+                s.flush(steps)
         for t in range(steps, steps + self.c.ring_len - 1):   # input still in flight is counted too
             self._settle(t)
             self._log.append([])
