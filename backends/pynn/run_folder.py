@@ -31,12 +31,19 @@ def default_root() -> Path:
 
 
 def prune(root: Path, keep: int = KEEP, min_age_s: float = MIN_AGE_S) -> list:
-    """Remove all but the `keep` newest run folders of `root` that are older than `min_age_s`."""
-    runs = sorted((p for p in root.iterdir() if p.is_dir() and (p / ".spikemem-run").exists()),
-                  key=lambda p: p.stat().st_mtime, reverse=True)
+    """Remove all but the `keep` newest run folders of `root` that are older than `min_age_s`.
+    Another process may prune at the same time (MPI ranks do): a folder gone meanwhile is skipped."""
+    def mtime(p):
+        try:
+            return p.stat().st_mtime
+        except FileNotFoundError:
+            return None
+    runs = [(t, p) for p in root.iterdir() if p.is_dir() and (p / ".spikemem-run").exists()
+            for t in [mtime(p)] if t is not None]
+    runs.sort(key=lambda tp: tp[0], reverse=True)
     now, removed = time.time(), []
-    for p in runs[keep:]:
-        if now - p.stat().st_mtime >= min_age_s:
+    for t, p in runs[keep:]:
+        if now - t >= min_age_s:
             shutil.rmtree(p, ignore_errors=True)
             removed.append(p)
     return removed
