@@ -42,6 +42,17 @@ for dev in cpu cuda; do     # HLOP (docs/hlop.md) on CUDA beside CPU: a 3-task d
     python3 -m spikemem continual --dataset digits --tasks 3 --epochs 2 --device $dev --no-plot \
         --export-samples 0 --out "$(mktemp -d)/hlop_$dev" 2>&1 | tee "$results/hlop_$dev.log" || status=1
 done
+# The full 10-split CIFAR-100 HLOP run (reference settings: CNN 64/128/256, T=20, 200 epochs per task,
+# SGD momentum 0.9, cosine schedule) on CUDA, when CIFAR-100 is at hand: set HLOP_CIFAR100_DIR to
+# the folder holding cifar-100-python/. Hours on one GPU; never run by CI, and not yet run anywhere.
+if [ -n "${HLOP_CIFAR100_DIR:-}" ]; then
+    python3 -m spikemem continual --dataset cifar100 --data-dir "$HLOP_CIFAR100_DIR" --method hlop --device cuda \
+        --threads 4 --no-plot --export-samples 0 --out "$results/cifar100_hlop" 2>&1 \
+        | tee "$results/cifar100_hlop.log" || status=1
+else
+    echo "cifar100 HLOP run skipped: set HLOP_CIFAR100_DIR=DIR (DIR/cifar-100-python/{train,test,meta})" \
+        | tee "$results/cifar100_hlop.log"
+fi
 python3 -m spikemem bench backends --budget 100 --json > "$results/bench_backends.json" 2> "$results/bench_backends.err" \
     || status=1
 python3 - "$results/bench_backends.json" <<'PY'

@@ -85,15 +85,21 @@ def test_pmnist_from_tiny_idx_files(tmp_path, capsys):
         assert all(0 <= a <= 100 for row in r["matrix"] for a in row)
 
 
-def test_resume_after_an_interruption_ends_like_an_uninterrupted_run(tmp_path, capsys, monkeypatch):
-    base = ["continual", "--dataset", "digits", "--tasks", "3", "--method", "hlop,ewc", "--json", *SMALL]
+@pytest.mark.parametrize("methods, extra", [
+    ("hlop,ewc", []),
+    # GPM bases, the replay memory and the task heads are part of the checkpoint too
+    ("gpm,hlop+replay", ["--scenario", "task"]),
+])
+def test_resume_after_an_interruption_ends_like_an_uninterrupted_run(tmp_path, capsys, monkeypatch, methods, extra):
+    base = ["continual", "--dataset", "digits", "--tasks", "3", "--method", methods, "--json", *SMALL, *extra]
+    cut_method = methods.split(",")[-1]
     assert main([*base, "--out", str(tmp_path / "full")]) == 0
     full = json.loads(capsys.readouterr().out)["methods"]
 
     real = train.Run.train_task
 
     def interrupted(self, t):
-        if self.cfg.method == "ewc" and t == 1:
+        if self.cfg.method == cut_method and t == 1:
             raise KeyboardInterrupt
         return real(self, t)
 
@@ -101,10 +107,10 @@ def test_resume_after_an_interruption_ends_like_an_uninterrupted_run(tmp_path, c
     assert main([*base, "--out", str(tmp_path / "cut")]) == 130
     monkeypatch.setattr(train.Run, "train_task", real)
     capsys.readouterr()
-    assert sorted(p.name for p in (tmp_path / "cut" / "ewc").glob("*.pt")) == ["task00.pt"]
+    assert sorted(p.name for p in (tmp_path / "cut" / cut_method).glob("*.pt")) == ["task00.pt"]
     assert main(["continual", "--resume", str(tmp_path / "cut"), "--json", "--export-samples", "0", "--no-plot"]) == 0
     resumed = json.loads(capsys.readouterr().out)["methods"]
-    for m in ("hlop", "ewc"):
+    for m in methods.split(","):
         assert resumed[m]["matrix"] == full[m]["matrix"]
     assert main(["continual", "--resume", str(tmp_path / "cut"), "--tasks", "2"]) == 2
     assert "tasks=2" in capsys.readouterr().err

@@ -11,13 +11,13 @@ def test_fisher_average_and_penalty_gradient():
     model = SpikingMLP(6, 8, 3, T=4, generator=torch.Generator().manual_seed(0))
     x, y = torch.randn(5, 6), torch.tensor([0, 1, 2, 0, 1])
     ewc = EWC(lam=10.0, lr=0.1)
-    ewc.consolidate(model, [(x, y)], task=0)
+    ewc.consolidate(model, [(x, y, 0)], task=0)
     logits, _ = model(x)
     grads = torch.autograd.grad(torch.nn.functional.cross_entropy(logits, y), list(model.weights))
     for f, g in zip(ewc.fisher, grads):
         torch.testing.assert_close(f, g ** 2)
     f0 = [f.clone() for f in ewc.fisher]
-    ewc.consolidate(model, [(x, y), (x, y)], task=1)            # same data: the average is unchanged
+    ewc.consolidate(model, [(x, y, 0), (x, y, 0)], task=1)            # same data: the average is unchanged
     for a, b in zip(ewc.fisher, f0):
         torch.testing.assert_close(a, b)
     with torch.no_grad():

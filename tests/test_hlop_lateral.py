@@ -88,3 +88,26 @@ def test_orthogonal_init_wide_and_tall():
     B = _orthogonal(10, 3, g)
     assert torch.allclose(A @ A.T, torch.eye(3), atol=1e-5)
     assert torch.allclose(B.T @ B, torch.eye(3), atol=1e-5)
+
+
+def test_new_rows_started_against_the_old_ones_stay_orthogonal_to_them():
+    """Oja's rule removes a new row's overlap with the frozen subspace only slowly; started orthogonal
+    to it, the rows stay (nearly) so while they learn, and HᵀH stays a projector."""
+    X1, X2 = _data(2000, 40, 4, seed=6), _data(400, 40, 4, seed=7)
+    for against in (False, True):
+        lat = Lateral(40, lr=0.05)
+        g = torch.Generator().manual_seed(8)
+        lat.add(4, g)
+        for b in range(0, len(X1), 50):
+            lat.hebb(X1[b:b + 50])
+        lat.merge()
+        assert lat.orthonormality_error() < 0.02
+        lat.add(4, g, against_old=against)
+        start = float((lat.H[4:] @ lat.H[:4].T).abs().max())
+        for b in range(0, len(X2), 50):
+            lat.hebb(X2[b:b + 50])
+        overlap = float((lat.H[4:] @ lat.H[:4].T).abs().max())
+        if against:
+            assert start < 1e-6 and overlap < 0.02
+        else:
+            assert start > 0.1 and overlap > 0.05          # the reference init: the overlap decays slowly

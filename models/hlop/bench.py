@@ -31,7 +31,7 @@ def register(sub):
 def run_bench(args) -> int:
     torch = require("torch", "hlop")
 
-    from .config import make_config
+    from .config import layer_dims, make_config
     from .model import SpikingMLP
     from .train import check_device
     check_device(args.device)
@@ -51,7 +51,7 @@ def run_bench(args) -> int:
             model = SpikingMLP(784, cfg.hidden, 10, T, generator=torch.Generator().manual_seed(1))
             if method == "hlop":
                 for t in range(cfg.tasks):
-                    for lat, k in zip(model.laterals, cfg.dims_added(t)):
+                    for lat, k in zip(model.laterals, layer_dims(cfg, [lat.n_in for lat in model.laterals], t)):
                         lat.add(k, g)
                     if t < cfg.tasks - 1:
                         lat_merge(model)

@@ -1,8 +1,9 @@
 """`spikemem continual`: continual-learning runs (HLOP and baselines) with checkpoints, resume and export.
 
 Every argument is checked (and the data located) before any training starts; a run writes
-OUT/<method>/taskNN.pt after each task, result.json, OUT/accuracy.png and, for the first
-method, the exported spikemem network OUT/<method>/network.json.
+OUT/<method>/taskNN.pt after each task, result.json, OUT/accuracy.png, with several methods
+OUT/methods.png (final accuracy per task, one line per method) and, for the first method, the
+exported spikemem network OUT/<method>/network.json.
 """
 from __future__ import annotations
 
@@ -23,24 +24,45 @@ RUN_FILE = "run.json"
 POS_INT, NON_NEG_INT = flag(integer, int, lo=1), flag(integer, int, lo=0)
 SEED = flag(integer, int, lo=0, hi=2**63 - 1)
 POS_FLOAT = flag(positive)
-INPUT_SIZE = {"digits": 16 * 16, "pmnist": 28 * 28}   # pixels per image (data.load_digits_tasks' canvas, MNIST)
+INPUT_SIZE = {"digits": 16 * 16, "pmnist": 28 * 28, "split-mnist": 28 * 28, "cifar100": 3 * 32 * 32,   # inputs per image
+              "miniimagenet": 3 * 84 * 84, "five-datasets": 3 * 32 * 32}
 EXPORT = {"export_samples": 100, "export_duration": 100.0, "board_calibration": 20}   # saved in run.json too: a resume exports alike
 TUNABLE = ("tasks", "epochs", "timesteps", "seed", "device", "neuron", "hidden", "batch", "lr", "train_limit",
-           "test_limit", "ewc_lambda", "spiking_lateral", "lateral_steps", "data_dir")
+           "test_limit", "ewc_lambda", "spiking_lateral", "lateral_steps", "data_dir", "scenario", "arch",
+           "channels", "proj_type", "replay_per_class", "joint_only", "orth_new_rows")
 
 
 def register(sub):
-    p = sub.add_parser("continual", help="continual learning on permuted digits/MNIST: HLOP and baselines",
+    p = sub.add_parser("continual", help="continual learning (permuted and split benchmarks): HLOP and baselines",
                        description=__doc__.splitlines()[0])
-    p.add_argument("--dataset", default=None, help="digits (offline, default) or pmnist (needs --data-dir)")
+    p.add_argument("--dataset", default=None,
+                   help="digits (offline, default), pmnist, split-mnist, cifar100, miniimagenet or five-datasets "
+                        "(these need --data-dir)")
     p.add_argument("--method", default=None,
-                   help="hlop, finetune, multitask, ewc or a comma list (default: hlop,finetune)")
-    p.add_argument("--tasks", type=POS_INT, default=None, help="number of permuted tasks, 1..10 (default 10)")
+                   help="hlop, finetune, multitask, ewc, gpm, replay, hlop+replay or a comma list "
+                        "(default: hlop,finetune)")
+    p.add_argument("--scenario", default=None,
+                   help="task (a head per task, chosen by the task id) or domain (one shared head); "
+                        "default: domain for permuted datasets, task for split ones")
+    p.add_argument("--arch", default=None, help="mlp, cnn or resnet18 (default: the dataset's network)")
+    p.add_argument("--channels", type=_int_tuple, default=None, help="conv channels of --arch cnn (64,128,256)")
+    p.add_argument("--proj-type", dest="proj_type", default=None,
+                   help="conv projection: input (projected patches, default) or weight (G - G H^T H, faster)")
+    p.add_argument("--replay-per-class", dest="replay_per_class", type=POS_INT, default=None,
+                   help="replay memory: training examples kept per class of each task (50)")
+    p.add_argument("--orth-new-rows", dest="orth_new_rows", action="store_const", const=True, default=None,
+                   help="start each task's lateral rows orthogonal to the frozen ones (split-mnist default)")
+    p.add_argument("--joint-only", dest="joint_only", action="store_const", const=True, default=None,
+                   help="multitask: train once, jointly on all tasks, after the last one (the usual upper "
+                        "bound; default: jointly on the tasks seen so far, after every task)")
+    p.add_argument("--tasks", type=POS_INT, default=None, help="number of tasks (default: all of the dataset's)")
     p.add_argument("--epochs", type=POS_INT, default=None, help="epochs per task (pmnist 1, digits 10)")
     p.add_argument("--timesteps", type=POS_INT, default=None, help="SNN time steps T (pmnist 20, digits 10)")
     p.add_argument("--seed", type=SEED, default=None, help="seed of init, batch order and lateral init (2022)")
     p.add_argument("--device", default=None, help="cpu (default) or cuda")
-    p.add_argument("--data-dir", dest="data_dir", default=None, help="folder with the 4 MNIST IDX files (raw or .gz)")
+    p.add_argument("--data-dir", dest="data_dir", default=None,
+                   help="data folder: the 4 MNIST IDX files (pmnist, split-mnist), cifar-100-python/, "
+                        "miniimagenet/, or the 5-Datasets files")
     p.add_argument("--out", default=None, help="output folder (default: continual-<dataset>[-N], a new one per run)")
     p.add_argument("--resume", default=None, metavar="DIR", help="continue the run in DIR from its last checkpoints")
     p.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
@@ -72,6 +94,13 @@ def register(sub):
 
 
 # -- argument handling ----------------------------------------------------------------------
+def _int_tuple(text: str) -> list:
+    try:
+        return [int(v) for v in text.split(",")]
+    except ValueError:
+        raise ValidationError("channels", text, "must be comma-separated integers, e.g. 16,32,64") from None
+
+
 def _methods(text) -> list:
     from .config import METHODS
     names = [m.strip() for m in (text or "hlop,finetune").split(",") if m.strip()]
@@ -110,19 +139,25 @@ def plan(args) -> dict:
         out = args.out or _fresh_folder(f"continual-{opts['dataset']}")
     methods = _methods(opts["method"])
     overrides = {k: opts.get(k) for k in TUNABLE}
+    if overrides.get("channels") is not None:
+        overrides["channels"] = tuple(overrides["channels"])
     configs = {m: make_config(opts["dataset"], method=m, **overrides) for m in methods}
     cfg0 = configs[methods[0]]
     check_device(cfg0.device)
     if cfg0.dataset == "pmnist":
         from .data import find_mnist
         find_mnist(cfg0.data_dir)
+    elif cfg0.dataset != "digits":
+        from .split_data import check_files
+        check_files(cfg0.dataset, cfg0.data_dir, cfg0.tasks)
     if args.threads is not None and args.threads < 1:
         raise ValidationError("threads", args.threads, "must be >= 1")
     args.export_samples = validation.integer("export_samples", opts["export_samples"], lo=0)
     args.export_duration = validation.positive("export_duration", opts["export_duration"])
     args.board_calibration = validation.integer("board_calibration", opts["board_calibration"], lo=0)
-    _require_memory(cfg0, configs)
-    if args.export_samples and cfg0.neuron == "dsr":      # the export runs after training: check it now
+    if cfg0.arch == "mlp":             # the estimates below are the MLP's; conv nets are not estimated
+        _require_memory(cfg0, configs)
+    if args.export_samples and cfg0.neuron == "dsr" and cfg0.arch == "mlp":   # the export runs after training
         from .export import require_memory
         require_memory(INPUT_SIZE[cfg0.dataset], cfg0.hidden, 10, args.export_duration,
                        min(args.export_samples, 100))
@@ -194,27 +229,39 @@ def run_command(args) -> int:
         res = run.run()
         runs[m], results[m] = run, res
         say(f"[{m}] accuracy matrix (%, row i = after task i):\n{metrics.format_matrix(res['matrix'])}")
-        say(f"[{m}] ACC {res['acc']:.2f} %  BWT {res['bwt']:+.2f} %  ({res['seconds']:.1f} s training+eval)")
+        say(f"[{m}] ACC {res['acc']:.2f} %  BWT {metrics.signed(res['bwt'])} %  ({res['seconds']:.1f} s training+eval)")
     first = p["methods"][0]
-    if args.export_samples and runs[first].model.neuron == "dsr":
-        results[first]["export"] = _export(runs[first], os.path.join(p["out"], first), args, say)
+    if args.export_samples and getattr(runs[first].model, "neuron", "dsr") == "dsr":
+        from spikemem.errors import UnsupportedFeature
+        try:
+            results[first]["export"] = _export(runs[first], os.path.join(p["out"], first), args, say)
+        except UnsupportedFeature as e:
+            results[first]["export"] = {"skipped": str(e)}
+            logger.warning(f"export skipped: {e}")
     for m, res in results.items():
         atomic_write_text(os.path.join(p["out"], m, "result.json"), json.dumps(res, indent=1))
     if args.plot:
         try:
-            from .plots import plot_results
+            from .plots import plot_methods, plot_results
             say(f"plot: {plot_results(results, os.path.join(p['out'], 'accuracy.png'))}")
+            if len(results) > 1:
+                say(f"plot: {plot_methods(results, os.path.join(p['out'], 'methods.png'), _title(p))}")
         except ImportError:
             logger.warning("plot skipped: matplotlib is not installed")
     if len(results) > 1:
-        say("\nmethod      ACC (%)  BWT (%)  seconds")
+        say("\nmethod       ACC (%)  BWT (%)  seconds")
         for m, res in results.items():
-            say(f"{m:<10} {res['acc']:8.2f} {res['bwt']:+8.2f} {res['seconds']:8.1f}")
+            say(f"{m:<11} {res['acc']:8.2f} {metrics.signed(res['bwt']):>8} {res['seconds']:8.1f}")
     if args.json:
         keep = ("acc", "bwt", "matrix", "seconds", "export")
         brief = {m: {k: r[k] for k in keep if k in r} for m, r in results.items()}
         print(json.dumps(brief[first] if len(brief) == 1 else {"methods": brief}))
     return 0
+
+
+def _title(p) -> str:
+    cfg = p["configs"][p["methods"][0]]
+    return f"{cfg.dataset}, {cfg.tasks} tasks, {cfg.scenario}-incremental, {cfg.arch}: final accuracy per task"
 
 
 def _export(run, folder, args, say) -> dict:
@@ -223,30 +270,50 @@ def _export(run, folder, args, say) -> dict:
     import torch
 
     from .export import classify, to_network
-    d = run.data
-    net = to_network(run.model, d.mean, d.std)
+    from .export_conv import cnn_to_network
+    b, model = run.batches, run.model
+    mean, std = _norm(run.data, 0)
+    if run.cfg.arch == "mlp":
+        n_in = int(np.prod(b.shape))
+        net = to_network(model, *(np.repeat(np.atleast_1d(v), n_in // len(np.atleast_1d(v))) for v in (mean, std)))
+    else:
+        net = cnn_to_network(model, mean, std, b.shape)
     path = os.path.join(folder, "network.json")
     net.save(path)
-    n = min(args.export_samples, len(d.test_y))
+    n = min(args.export_samples, b.size(0, "test"))
     t0 = time.perf_counter()
-    snn, ref = [], []
+    snn, ref, ys, scored = [], [], [], []
+    model.eval()
     for task in range(run.next_task):
-        px = (d.test_x[:n] * d.std + d.mean)[:, d.perms[task]]
-        snn.append(classify(net, px, args.export_duration))
+        if not all(np.allclose(u, v) for u, v in zip(_norm(run.data, task), (mean, std))):
+            continue                   # the network's input layer holds task 0's normalisation
+        rows = torch.arange(min(n, b.size(task, "test")), device=run.dev)
+        out = f"output{task}" if model.multi_head else "output"
+        snn.append(classify(net, b.pixels(task, rows), args.export_duration, output=out))
         with torch.no_grad():
-            x = torch.as_tensor(np.ascontiguousarray(d.test_x[:n][:, d.perms[task]]), device=run.dev)
-            ref.append(run.model(x)[0].argmax(1).cpu().numpy())
-    y = np.tile(d.test_y[:n], run.next_task)
-    snn, ref = np.concatenate(snn), np.concatenate(ref)
-    out = {"network": path, "samples_per_task": n, "duration_ms": args.export_duration,
+            x, y = b.batch(task, rows, "test")
+            ref.append(model(x, task=task)[0].argmax(1).cpu().numpy())
+        ys.append(y.cpu().numpy())
+        scored.append(task)
+    y, snn, ref = np.concatenate(ys), np.concatenate(snn), np.concatenate(ref)
+    out = {"network": path, "samples_per_task": n, "duration_ms": args.export_duration, "tasks": scored,
            "reference_acc": float(100 * (snn == y).mean()), "torch_acc": float(100 * (ref == y).mean()),
            "agreement": float(100 * (snn == ref).mean()), "seconds": time.perf_counter() - t0}
-    say(f"exported network -> {path}; on the reference engine ({n} test images x {run.next_task} tasks, "
+    say(f"exported network -> {path}; on the reference engine ({n} test images x {len(scored)} tasks, "
         f"{args.export_duration:g} ms each): {out['reference_acc']:.2f} % vs torch {out['torch_acc']:.2f} % "
         f"(same class {out['agreement']:.1f} %)")
-    out["board"] = _board(net, path, run, n, args, say)
+    if getattr(run.data, "kind", "permuted") == "permuted" and not model.multi_head:
+        out["board"] = _board(net, path, run, n, args, say)      # the board prediction of the PMNIST classifier
     out["seconds"] = time.perf_counter() - t0
     return out
+
+
+def _norm(data, task: int):
+    """Pixel mean and std (scalars, or one per channel) the task's images are normalised with."""
+    if getattr(data, "kind", "permuted") == "split":
+        t = data.tasks[task]
+        return tuple(t.mean), tuple(t.std)
+    return data.mean, data.std
 
 
 def _board(net, path, run, n, args, say) -> dict:

@@ -37,6 +37,7 @@ class TaskSequence:
     n_classes: int = 10
     mean: float = 0.0           # normalisation: x = (pixel − mean) / std, pixel in [0, 1]
     std: float = 1.0
+    kind: str = "permuted"
 
     @property
     def n_in(self) -> int:
@@ -55,9 +56,10 @@ def permutations(n_tasks: int, n_pixels: int) -> list:
     return [shuffle(np.arange(n_pixels), random_state=int(seeds[i]) * 100 + i) for i in range(n_tasks)]
 
 
-def check_tasks(n_tasks) -> int:
-    if isinstance(n_tasks, bool) or not isinstance(n_tasks, (int, np.integer)) or not 1 <= n_tasks <= MAX_TASKS:
-        raise ValidationError("tasks", n_tasks, f"must be an integer in [1, {MAX_TASKS}] (the official permutation seeds give 10 tasks)")
+def check_tasks(n_tasks, most: int = MAX_TASKS) -> int:
+    if isinstance(n_tasks, bool) or not isinstance(n_tasks, (int, np.integer)) or not 1 <= n_tasks <= most:
+        why = "the official permutation seeds give 10 tasks" if most == MAX_TASKS else "the dataset's task count"
+        raise ValidationError("tasks", n_tasks, f"must be an integer in [1, {most}] ({why})")
     return int(n_tasks)
 
 

@@ -33,16 +33,7 @@ def weighted_rate(seq: torch.Tensor) -> torch.Tensor:
 
 def lif_forward(current: torch.Tensor, vth: float, T: int) -> torch.Tensor:
     """Spikes (T, B, O) of amplitude Vth/Δt; current is (T, B, O) or constant (B, O)."""
-    beta = math.exp(-DT / TAU)
-    const = current.dim() == 2
-    u = torch.zeros(current.shape[-2:], dtype=current.dtype, device=current.device)
-    out = torch.empty((T,) + tuple(current.shape[-2:]), dtype=current.dtype, device=current.device)
-    for t in range(T):
-        u.mul_(beta).add_(current if const else current[t], alpha=1.0 - beta)
-        spk = u >= ALPHA * vth
-        u.sub_(spk.to(u.dtype) * vth)
-        out[t] = spk.to(u.dtype) * (vth / DT)
-    return out
+    return lif_sequence(current, vth, T, current.dim() == 2)
 
 
 class DenseDSR(torch.autograd.Function):
@@ -92,3 +83,47 @@ class LinearGradRow(torch.autograd.Function):
     def backward(ctx, grad_out):
         weight, x_row = ctx.saved_tensors
         return grad_out @ weight, grad_out.T @ x_row, None
+
+
+def lif_sequence(current: torch.Tensor, vth: float, T: int, const: bool) -> torch.Tensor:
+    """LIF spikes (T, *shape) for a current (T, *shape), or a constant one (*shape) when const."""
+    beta = math.exp(-DT / TAU)
+    shape = tuple(current.shape) if const else tuple(current.shape[1:])
+    u = torch.zeros(shape, dtype=current.dtype, device=current.device)
+    out = torch.empty((T,) + shape, dtype=current.dtype, device=current.device)
+    for t in range(T):
+        u.mul_(beta).add_(current if const else current[t], alpha=1.0 - beta)
+        spk = u >= ALPHA * vth
+        u.sub_(spk.to(u.dtype) * vth)
+        out[t] = spk.to(u.dtype) * (vth / DT)
+    return out
+
+
+class LIF(torch.autograd.Function):
+    """DSR LIF neurons of any layout: current (T, B, ...) or constant (B, ...) → spikes (T, B, ...).
+
+    Backward is the rate map of the dense layers above: every step of the input receives
+    g/τ·1[0 < a < Vth·τ/Δt]/T with a = wfr(current) and g = T·wfr(δ_out).
+    """
+
+    @staticmethod
+    def forward(ctx, current, vth, T, const):
+        v = float(vth.clamp(min=VTH_BOUND))
+        out = lif_sequence(current, v, T, const)
+        a = current if const else weighted_rate(current)
+        ctx.save_for_backward(a, vth)
+        ctx.T, ctx.const, ctx.v = T, const, v
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        a, vth = ctx.saved_tensors
+        T, v = ctx.T, ctx.v
+        g = weighted_rate(grad_out) * T
+        upper = v * TAU / DT
+        d = g / TAU * ((a > 0) & (a < upper)).to(g.dtype)
+        grad_cur = d if ctx.const else (d / T).unsqueeze(0).expand(T, *d.shape)
+        grad_vth = None
+        if ctx.needs_input_grad[1]:
+            grad_vth = (DT * (g * (a > upper).to(g.dtype)).sum()).reshape(vth.shape)
+        return grad_cur, grad_vth, None, None

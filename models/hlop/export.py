@@ -36,32 +36,49 @@ def to_network(model, mean: float, std: float, rate: float = RATE, scheme: str =
         raise UnsupportedFeature("export of the BPTT variant (only DSR networks have the rate map used here)")
     if not 0 < rate <= 1:
         raise ValidationError("rate", rate, "must be in (0, 1] spikes per ms")
-    W1, W2, W3 = (w.detach().cpu().double().numpy() for w in model.weights)
+    W1, W2 = (w.detach().cpu().double().numpy() for w in model.weights[:2])
+    heads = _heads(model)
     v1, v2 = (max(float(v.detach()), dsr.VTH_BOUND) for v in model.vth)
     gain = CM * THETA / TAU_SYN                       # weight giving one spike per input spike
     k1 = dsr.DT / (dsr.TAU * v1)
     # the bias source fires every ms; its charge w·τ_syn per ms replaces the input offset −W·μ/σ
-    bias = -rate * k1 * W1.sum(axis=1, keepdims=True).T * (mean / std) * gain
-    layers = [("input", "hidden1", W1.T * (k1 * gain / std)),
+    # (mean and std: scalars, or one per input, e.g. per colour channel)
+    mean = np.broadcast_to(np.asarray(mean, dtype=float), (W1.shape[1],))
+    std = np.broadcast_to(np.asarray(std, dtype=float), (W1.shape[1],))
+    bias = -rate * k1 * (W1 @ (mean / std))[None, :] * gain
+    layers = [("input", "hidden1", W1.T * (k1 * gain / std[:, None])),
               ("bias", "hidden1", bias),
-              ("hidden1", "hidden2", W2.T * (v1 / (dsr.TAU * v2)) * gain),
-              ("hidden2", "output", W3.T * (v2 / dsr.DT) * CM / TAU_SYN)]
-    return _assemble((W1.shape[1], W1.shape[0], W2.shape[0], W3.shape[0]), layers, scheme, name)
+              ("hidden1", "hidden2", W2.T * (v1 / (dsr.TAU * v2)) * gain)]
+    for out, W3, b3 in heads:      # a head per task (task scenario): one output population each
+        layers.append(("hidden2", out, W3.T * (v2 / dsr.DT) * CM / TAU_SYN))
+        if b3 is not None:
+            layers.append(("bias", out, (rate * b3 * CM / TAU_SYN)[None, :]))
+    return _assemble((W1.shape[1], W1.shape[0], W2.shape[0], heads[0][1].shape[0]), layers, scheme, name,
+                     outputs=[out for out, _, _ in heads])
 
 
-def _assemble(sizes, layers, scheme: str = "exact", name: str = "hlop_classifier") -> Network:
-    """The exported network of layer sizes (input, hidden1, hidden2, output) and (pre, post, W) layers."""
+def _heads(model) -> list:
+    """(population, weights, bias) of the shared classifier, or of every task's head."""
+    if not getattr(model, "multi_head", False):
+        return [("output", model.weights[2].detach().cpu().double().numpy(), None)]
+    return [(f"output{t}", w.detach().cpu().double().numpy(), b.detach().cpu().double().numpy())
+            for t, (w, b) in enumerate(zip(model.head_w, model.head_b))]
+
+
+def _assemble(sizes, layers, scheme: str = "exact", name: str = "hlop_classifier", outputs=("output",)) -> Network:
+    """The exported network of layer sizes (input, hidden1, hidden2, output) and (pre, post, W) layers;
+    `outputs` names the output populations (one per task head)."""
     n_in, h1, h2, n_out = sizes
     cell = dict(cm=CM, tau_m=TAU_M, tau_syn_E=TAU_SYN, tau_syn_I=TAU_SYN, v_rest=V_REST, v_reset=V_REST,
                 v_thresh=V_REST + THETA, tau_refrac=0.0)      # the rate map has no refractory period
     pops = [Population("input", n_in, SpikeSourceArray()), Population("bias", 1, SpikeSourceArray()),
             Population("hidden1", h1, IFCurrExp(**cell)), Population("hidden2", h2, IFCurrExp(**cell)),
-            Population("output", n_out, IFCurrExp(**{**cell, "v_thresh": V_OUT_THRESH}))]
+            *[Population(out, n_out, IFCurrExp(**{**cell, "v_thresh": V_OUT_THRESH})) for out in outputs]]
     projs = [Projection(f"{pre}_{post}_{receptor[:3]}", pre, post, AllToAllConnector(), weight=part,
                         delay=1.0, receptor=receptor)
              for pre, post, W in layers
              for receptor, part in (("excitatory", np.maximum(W, 0.0)), ("inhibitory", np.maximum(-W, 0.0)))]
-    return Network(pops, projs, Simulation(dt=1.0, scheme=scheme), Recording(spikes=(), v=("output",)), name=name)
+    return Network(pops, projs, Simulation(dt=1.0, scheme=scheme), Recording(spikes=(), v=tuple(outputs)), name=name)
 
 
 def require_memory(n_in: int, hidden: int, n_out: int, duration_ms: float, chunk: int = 100) -> None:
@@ -90,20 +107,22 @@ def input_events(pixels: np.ndarray, duration_ms: float, rate: float = RATE) -> 
 
 
 def classify(net: Network, pixels: np.ndarray, duration_ms: float = 200.0, rate: float = RATE,
-             backend: str = "reference", chunk: int = 100, **options) -> np.ndarray:
-    """Predicted classes of raw pixel rows (in [0, 1], already permuted) on a spikemem backend."""
-    return output_potentials(net, pixels, duration_ms, rate, backend, chunk, **options).argmax(axis=1)
+             backend: str = "reference", chunk: int = 100, output: str = "output", **options) -> np.ndarray:
+    """Predicted classes of raw pixels (in [0, 1], already permuted; images are flattened) on a spikemem
+    backend, read from the output population `output` (output<t> for task t's head)."""
+    return output_potentials(net, pixels, duration_ms, rate, backend, chunk, output, **options).argmax(axis=1)
 
 
 def output_potentials(net: Network, pixels: np.ndarray, duration_ms: float = 200.0, rate: float = RATE,
-                      backend: str = "reference", chunk: int = 100, **options) -> np.ndarray:
+                      backend: str = "reference", chunk: int = 100, output: str = "output", **options) -> np.ndarray:
     """(images, classes) membrane potentials of the output neurons at the end of each presentation."""
     be = get_backend(backend, **options)
+    pixels = np.asarray(pixels).reshape(len(pixels), -1)
     out = []
     for b in range(0, len(pixels), chunk):
         res = be.run(net, duration_ms, inputs=input_events(pixels[b:b + chunk], duration_ms, rate))
-        out.append(res.v["output"][:, -1, :])
-    return np.concatenate(out) if out else np.zeros((0, net.population("output").size))
+        out.append(res.v[output][:, -1, :])
+    return np.concatenate(out) if out else np.zeros((0, net.population(output).size))
 
 
 # -- on a SpiNNaker board (docs/fixed_point.md) ----------------------------------------------

@@ -21,16 +21,35 @@ class Lateral:
         self.n_old = 0          # rows of merged (frozen) groups; the rest is being learned
 
     # -- growth ---------------------------------------------------------------------------
-    def add(self, k: int, generator: torch.Generator) -> None:
-        """k new rows, orthonormal among themselves (not against the old rows), as torch's orthogonal_."""
+    def add(self, k: int, generator: torch.Generator, against_old: bool = False) -> None:
+        """k new rows, orthonormal among themselves (not against the old rows), as torch's orthogonal_.
+
+        against_old: start them orthogonal to the frozen rows too. Oja's rule only slowly removes a
+        new row's component along the old subspace (at the rate of the variance the new rows
+        capture); started there, the rows stay orthogonal and HᵀH stays a projector
+        (docs/continual_learning.md, new lateral rows).
+        """
         if k <= 0:
             return
         new = _orthogonal(k, self.n_in, generator).to(self.H)
+        if against_old and self.n_old:
+            Q, _ = torch.linalg.qr(self.H[:self.n_old].double().T)        # orthonormal basis of their span
+            resid = new.double() - (new.double() @ Q) @ Q.T
+            q, r = torch.linalg.qr(resid.T)
+            new = (q * torch.sign(torch.diagonal(r))).T.to(self.H)
         self.H = torch.cat([self.H, new])
         self.D = torch.cat([self.D, torch.zeros_like(new)])
 
     def merge(self) -> None:
         self.n_old = self.H.shape[0]
+
+    @property
+    def quantises(self) -> bool:
+        return self.spiking
+
+    def old_rows(self) -> torch.Tensor:
+        """The frozen rows Ho whose span weight updates are kept out of."""
+        return self.H[:self.n_old]
 
     # -- lateral passes -------------------------------------------------------------------
     def quantise(self, y: torch.Tensor) -> torch.Tensor:

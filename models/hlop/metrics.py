@@ -15,14 +15,21 @@ def bwt(matrix) -> float:
     m = np.asarray(matrix, dtype=float)
     if m.shape[0] < 2:
         return 0.0
+    if np.isnan(np.diag(m)).any():          # a joint-only multitask run has no per-task rows
+        return float("nan")
     return float(np.mean((m[-1] - np.diag(m))[:-1]))
 
 
 def matrix_list(matrix) -> list:
     """Lower-triangular rows as lists (row i holds tasks 0..i), rounded to 0.01."""
     m = np.asarray(matrix, dtype=float)
-    return [[round(float(v), 2) for v in m[i, :i + 1]] for i in range(m.shape[0])]
+    return [[round(float(v), 2) if np.isfinite(v) else None for v in m[i, :i + 1]] for i in range(m.shape[0])]
 
 
 def format_matrix(rows) -> str:
-    return "\n".join(" ".join(f"{v:5.1f}" for v in row) for row in rows)
+    return "\n".join(" ".join("    -" if v is None else f"{v:5.1f}" for v in row) for row in rows)
+
+
+def signed(v) -> str:
+    """A BWT figure for text: '+1.23', or '-' when the run has none (joint-only multitask)."""
+    return "-" if v is None or not np.isfinite(v) else f"{v:+.2f}"

@@ -46,3 +46,29 @@ def plot_results(results: dict, path: str) -> str:
     with atomic_path(path) as tmp:
         fig.savefig(tmp, dpi=110, format="png")
     return path
+
+
+def plot_methods(results: dict, path: str, title: str = "") -> str:
+    """Final accuracy on every task after the last one, one line per method (results: method -> result)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    from .metrics import signed
+
+    fig = Figure(figsize=(7.0, 4.2), layout="constrained")
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    K = 0
+    for method, res in results.items():
+        final = res["matrix"][-1]
+        K = max(K, len(final))
+        ax.plot(range(1, len(final) + 1), final, marker="o", ms=4,
+                label=f"{method} (ACC {res['acc']:.1f} %, BWT {signed(res['bwt'])} %)")
+    ax.set(xlabel="task", ylabel="test accuracy after the last task (%)", ylim=(0, 100),
+           title=title or "final accuracy per task")
+    ax.set_xticks(range(1, K + 1))
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7, loc="lower left")
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=110, format="png")
+    return path
