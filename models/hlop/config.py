@@ -155,6 +155,16 @@ def _fraction(field, v):
     return validation.number(field, v, lo=0, lo_open=True, hi=1)
 
 
+def per_layer(values, n: int, name: str) -> list:
+    """One value per shared layer: the first n of a list at least that long, or one value for all."""
+    values = list(values)
+    if len(values) >= n:
+        return values[:n]
+    if len(values) == 1:
+        return values * n
+    raise ValidationError(name, tuple(values), f"needs one value per shared layer ({n}) or one for all")
+
+
 # -- subspace sizes (docs/hlop.md, 6; docs/continual_learning.md): reference input size, first task, later tasks
 REFERENCE = {
     "mlp": ((784, 800, 800), (80, 200, 100), (70, 70, 70), 20),

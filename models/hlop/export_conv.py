@@ -64,7 +64,7 @@ def _signed(name, pre_pop, post_pop, pre, post, w) -> list:
     out = []
     for receptor, sel in (("excitatory", w > 0), ("inhibitory", w < 0)):
         if sel.any():
-            conn = FromListConnector(np.stack([pre[sel], post[sel]], axis=1))
+            conn = FromListConnector(np.stack([pre[sel], post[sel]], axis=1).tolist())
             out.append(Projection(f"{name}_{receptor[:3]}", pre_pop, post_pop, conn, weight=np.abs(w[sel]),
                                   delay=1.0, receptor=receptor))
     return out
