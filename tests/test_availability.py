@@ -46,20 +46,22 @@ def test_backends_lists_every_installed_one_as_available():
     assert {r["name"]: r["available"] for r in rows}["torch"] is True
 
 
-@pytest.mark.parametrize("hidden, args, message", [
-    (["torch"], ["demo", "--backend", "torch", "--png", ""], "torch is not installed: pip install 'spikemem[torch]'"),
-    (["snntorch"], ["demo", "--backend", "snntorch", "--png", ""],
+@pytest.mark.parametrize("needs, hidden, args, message", [   # needs: installed, so the hidden one is what fails
+    ([], ["torch"], ["demo", "--backend", "torch", "--png", ""], "torch is not installed: pip install 'spikemem[torch]'"),
+    (["torch"], ["snntorch"], ["demo", "--backend", "snntorch", "--png", ""],
      "snntorch is not installed: pip install 'spikemem[snntorch]'"),
-    (["torch"], ["demo", "--backend", "norse", "--png", ""], "torch is not installed: pip install 'spikemem[norse]'"),
-    (["nest"], ["demo", "--backend", "nest", "--png", ""], "nest is not installed: pip install 'spikemem[nest]'"),
-    (["brian2"], ["cam", "replay", "tests/data/ca3_cam_golden/exp1_functional_learn_recall_forget.json", "--out",
+    ([], ["torch"], ["demo", "--backend", "norse", "--png", ""], "torch is not installed: pip install 'spikemem[norse]'"),
+    (["pyNN"], ["nest"], ["demo", "--backend", "nest", "--png", ""], "nest is not installed: pip install 'spikemem[nest]'"),
+    (["pyNN"], ["brian2"], ["cam", "replay", "tests/data/ca3_cam_golden/exp1_functional_learn_recall_forget.json", "--out",
                   "/dev/null", "--backend", "brian2"], "brian2 is not installed: pip install 'spikemem[brian2]'"),
-    (["spynnaker"], ["spinnaker", "map", "--cam", "2", "2"],
+    (["pyNN"], ["spynnaker"], ["spinnaker", "map", "--cam", "2", "2"],
      "pyNN.spiNNaker is not installed: pip install 'spikemem[spinnaker]'"),
-    (["pyNN"], ["harness", "--backend", "pynn"], "pyNN is not installed: pip install 'spikemem[pynn]'"),
-    (["sklearn"], ["continual", "--tasks", "1"], "sklearn is not installed: pip install 'spikemem[hlop]'"),
+    ([], ["pyNN"], ["harness", "--backend", "pynn"], "pyNN is not installed: pip install 'spikemem[pynn]'"),
+    (["torch"], ["sklearn"], ["continual", "--tasks", "1"], "sklearn is not installed: pip install 'spikemem[hlop]'"),
 ])
-def test_every_missing_extra_is_the_same_one_line_error(hidden, args, message):
+def test_every_missing_extra_is_the_same_one_line_error(needs, hidden, args, message):
+    for module in needs:
+        pytest.importorskip(module)
     proc = _hidden(hidden, *args)
     assert proc.returncode == 2, proc.stdout + proc.stderr
     lines = proc.stderr.strip().splitlines()

@@ -73,7 +73,7 @@ def test_a_foreign_update_scheme_is_refused_unless_asked_for(caplog):
 
 
 def test_options_are_validated():
-    pytest.importorskip("spikemem.backends.pynn")
+    pytest.importorskip("pyNN.nest")
     with pytest.raises(ValidationError, match="codegen"):
         get_backend("nest", codegen="numpy")
     with pytest.raises(ValidationError, match="spike_precision"):

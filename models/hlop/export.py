@@ -18,8 +18,6 @@ from spikemem.description import validation
 from spikemem.engine import budget
 from spikemem.errors import UnsupportedFeature, ValidationError
 
-from . import dsr
-
 V_REST = -65.0
 THETA = 5.0          # mV between reset and threshold
 TAU_SYN = 2.0        # ms
@@ -32,6 +30,7 @@ V_OUT_THRESH = 3.0e4  # mV: output neurons never fire (SpiNNaker holds V as s16.
 def to_network(model, mean: float, std: float, rate: float = RATE, scheme: str = "exact",
                name: str = "hlop_classifier") -> Network:
     """The trained classifier with static weights: input (+ bias source) → hidden1 → hidden2 → output."""
+    from . import dsr        # torch: here only, so that scoring an exported run needs no torch
     if model.neuron != "dsr":
         raise UnsupportedFeature("export of the BPTT variant (only DSR networks have the rate map used here)")
     if not 0 < rate <= 1:
