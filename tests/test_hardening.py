@@ -3,6 +3,7 @@ nothing silently rounded, no resource blow-up, no lost file."""
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -214,8 +215,11 @@ def test_ctrl_c_gives_one_clean_line_and_no_output_file(tmp_path):
     d.pop("recorded_spikes")
     d["simTime_ms"] = 3_000_000.0
     (tmp_path / "in.json").write_text(json.dumps(d))
+    # A shell without job control starts background jobs with SIGINT ignored, and Python keeps an
+    # ignored SIGINT: give the child the default disposition, as a terminal would.
     proc = subprocess.Popen([sys.executable, "-m", "spikemem.cli", "cam", "replay", "in.json", "--out", "o.json"],
-                            cwd=tmp_path, stderr=subprocess.PIPE, text=True)
+                            cwd=tmp_path, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     time.sleep(4.0)
     proc.send_signal(2)
     err = proc.communicate(timeout=60)[1]
