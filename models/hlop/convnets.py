@@ -20,8 +20,6 @@ from . import dsr
 from .conv import conv, patches
 from .net import ContinualNet, kaiming_conv, make_laterals
 
-ARCHS = ("mlp", "cnn", "resnet18")
-
 
 class _ConvSpec:
     """One shared conv layer: weight index, kernel, stride, padding (and its lateral's input size)."""
