@@ -16,9 +16,8 @@ from spikemem.errors import UnsupportedFeature, ValidationError
 from spikemem.optional import require
 
 from . import dsr
+from .config import NEURONS
 from .net import ContinualNet, make_laterals
-
-NEURONS = ("dsr", "bptt")
 
 
 class SpikingMLP(ContinualNet):
