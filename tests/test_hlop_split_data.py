@@ -11,6 +11,7 @@ pytest.importorskip("sklearn")
 from hlop_samples import write_cifar100, write_five_datasets, write_miniimagenet  # noqa: E402
 from spikemem.errors import ValidationError  # noqa: E402
 from spikemem.models.hlop import split_data  # noqa: E402
+from spikemem.models.hlop.config import MAX_TASKS  # noqa: E402
 from spikemem.models.hlop.batches import Batches  # noqa: E402
 from test_hlop_data import make_mnist  # noqa: E402
 
@@ -95,7 +96,7 @@ def test_split_mnist_pairs_of_digits(tmp_path):
 def test_a_missing_file_says_what_to_download_and_where(tmp_path, dataset, writer, remove, name):
     writer(tmp_path)
     (tmp_path / remove).unlink()
-    for check in (lambda: split_data.LOADERS[dataset](tmp_path, split_data.TASK_COUNT[dataset]),
+    for check in (lambda: split_data.LOADERS[dataset](tmp_path, MAX_TASKS[dataset]),
                   lambda: split_data.check_files(dataset, tmp_path, 5)):
         with pytest.raises(ValidationError) as e:
             check()

@@ -21,7 +21,6 @@ CIFAR_MEAN = tuple(v / 255 for v in (125.3, 123.0, 113.9))
 CIFAR_STD = tuple(v / 255 for v in (63.0, 62.1, 66.7))
 IMAGENET_MEAN, IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
 MINI_SIDE = 84
-TASK_COUNT = {"split-mnist": 5, "cifar100": 10, "miniimagenet": 20, "five-datasets": 5}
 
 HINTS = {
     "cifar100": ("the CIFAR-100 python version (cifar-100-python.tar.gz from "
