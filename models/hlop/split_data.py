@@ -187,11 +187,16 @@ def _mini_images(path):
     return np.ascontiguousarray(img), lab
 
 
+def _mini_folder(root) -> str:
+    """The pickles' folder, DIR/miniimagenet or DIR itself: one rule for the loader and check_files."""
+    folder = os.path.join(root, "miniimagenet")
+    return folder if os.path.isdir(folder) else root
+
+
 def load_miniimagenet(data_dir, n_tasks: int, seed: int = 2022) -> SplitSequence:
     """20 tasks × 5 classes in the seeded class order, 84×84, ImageNet mean/std."""
     root = _check_dir(data_dir, "miniimagenet", "download " + HINTS["miniimagenet"])
-    folder = os.path.join(root, "miniimagenet")
-    folder = folder if os.path.isdir(folder) else root
+    folder = _mini_folder(root)
     x, y = _mini_images(_need(os.path.join(folder, "train.pkl"), "miniimagenet"))
     tx, ty = _mini_images(_need(os.path.join(folder, "test.pkl"), "miniimagenet"))
     order = mini_class_order(seed)
@@ -231,11 +236,16 @@ def _svhn(path):
     return x, np.where(y == 10, 0, y)                 # SVHN stores the digit 0 as label 10
 
 
+def _five_root(root) -> str:
+    """The datasets' root, DIR/Five_data or DIR itself: one rule for the loader and check_files."""
+    folder = os.path.join(root, "Five_data")
+    return folder if os.path.isdir(folder) else root
+
+
 def load_five_datasets(data_dir, n_tasks: int) -> SplitSequence:
     """CIFAR-10, MNIST, SVHN, Fashion-MNIST, notMNIST in that order, 3×32×32, each with its own mean/std."""
     root = _check_dir(data_dir, "five-datasets", "download " + HINTS["five-datasets"])
-    if os.path.isdir(os.path.join(root, "Five_data")):
-        root = os.path.join(root, "Five_data")
+    root = _five_root(root)
     tasks = []
     for name in FIVE[:n_tasks]:
         if name == "cifar10":
@@ -285,13 +295,11 @@ def check_files(dataset: str, data_dir, n_tasks: int) -> None:
         for name in ("train", "test", "meta"):
             _need(os.path.join(root, "cifar-100-python", name), dataset)
     elif dataset == "miniimagenet":
-        folder = os.path.join(root, "miniimagenet")
-        folder = folder if os.path.isdir(folder) else root
+        folder = _mini_folder(root)
         for name in ("train.pkl", "test.pkl"):
             _need(os.path.join(folder, name), dataset)
     else:
-        if os.path.isdir(os.path.join(root, "Five_data")):
-            root = os.path.join(root, "Five_data")
+        root = _five_root(root)
         need = {"cifar10": ["cifar-10-batches-py/test_batch"] + [f"cifar-10-batches-py/data_batch_{i}" for i in range(1, 6)],
                 "mnist": ["MNIST/raw"], "svhn": ["train_32x32.mat", "test_32x32.mat"],
                 "fashion-mnist": ["fashion_mnist/FashionMNIST/raw"],
