@@ -67,13 +67,15 @@ class Batches:
             x[sel], y[sel] = self._one(k, rows[sel], split)
         return x, y
 
+    def _split_pixels(self, task: int, rows: torch.Tensor, split: str) -> torch.Tensor:
+        """A split task's images in [0, 1], grey ones replicated to the sequence's channels."""
+        x = self._x[split][task][rows].float().div_(255.0)
+        return x.expand(-1, self.shape[0], -1, -1) if x.shape[1] != self.shape[0] else x
+
     def _one(self, task: int, rows: torch.Tensor, split: str):
         if self.kind == "split":
-            x = self._x[split][task][rows].float().div_(255.0)
-            if x.shape[1] != self.shape[0]:
-                x = x.expand(-1, self.shape[0], -1, -1)
             mean, std = self._norm[task]
-            return (x - mean) / std, self._y[split][task][rows]
+            return (self._split_pixels(task, rows, split) - mean) / std, self._y[split][task][rows]
         x = self._x[split][rows][:, self._perms[task]]
         return x.reshape((len(rows),) + self.shape), self._y[split][rows]
 
@@ -81,10 +83,7 @@ class Batches:
         """Raw pixels in [0, 1], (n, C, H, W) (permuted for permuted sequences), for export scoring."""
         rows = torch.as_tensor(rows, device=self.dev)
         if self.kind == "split":
-            x = self._x[split][task][rows].float() / 255.0
-            if x.shape[1] != self.shape[0]:
-                x = x.expand(-1, self.shape[0], -1, -1)
-            return x.cpu().numpy()
+            return self._split_pixels(task, rows, split).cpu().numpy()
         d = self.data
         x = (self._x[split][rows] * d.std + d.mean)[:, self._perms[task]]
         return x.reshape((len(rows),) + self.shape).cpu().numpy()
