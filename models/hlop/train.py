@@ -222,7 +222,7 @@ class Run:
         keep = list(cfg.gpm_patch_samples[:len(reps)])           # conv layers; the rest (classifier) take all
         keep += [len(idx)] * (len(reps) - len(keep))
         reps = [r[:min(k, len(idx)) * (len(r) // len(idx))] for r, k in zip(reps, keep)]
-        self.gpm_sizes = self.gpm.update(reps, t)
+        self.gpm.update(reps, t)
         model.train()
 
     @torch.no_grad()
