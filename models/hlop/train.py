@@ -211,11 +211,11 @@ class Run:
 
     @torch.no_grad()
     def _gpm_update(self, t: int) -> None:
-        """Representation matrices from gpm_samples training examples of task t (inference mode)."""
+        """Representation matrices from gpm_samples training examples of task t (in the inference
+        mode _after_task set)."""
         cfg, model = self.cfg, self.model
         gen = _generator(cfg.seed, t, 0x69A)
         idx = torch.randperm(self.batches.size(t), generator=gen)[:cfg.gpm_samples].to(self.dev)
-        model.eval()
         parts = [model(self.batches.batch(t, idx[b:b + cfg.eval_batch])[0], task=t)[1]
                  for b in range(0, len(idx), cfg.eval_batch)]
         reps = [torch.cat(layer) for layer in zip(*parts)]
@@ -223,7 +223,6 @@ class Run:
         keep += [len(idx)] * (len(reps) - len(keep))
         reps = [r[:min(k, len(idx)) * (len(r) // len(idx))] for r, k in zip(reps, keep)]
         self.gpm.update(reps, t)
-        model.train()
 
     @torch.no_grad()
     def evaluate(self, task: int) -> float:
