@@ -10,14 +10,24 @@ import numpy as np
 from spikemem.files import atomic_path
 
 
-def plot_results(results: dict, path: str) -> str:
-    """results: method -> result dict (with "matrix"); writes a PNG and returns its path."""
+def _figure(**kw):
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
-
-    n = len(results)
-    fig = Figure(figsize=(max(6.0, 4.8 * n), 9.0), layout="constrained")
+    fig = Figure(**kw)
     FigureCanvasAgg(fig)
+    return fig
+
+
+def _save(fig, path: str) -> str:
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=110, format="png")
+    return path
+
+
+def plot_results(results: dict, path: str) -> str:
+    """results: method -> result dict (with "matrix"); writes a PNG and returns its path."""
+    n = len(results)
+    fig = _figure(figsize=(max(6.0, 4.8 * n), 9.0), layout="constrained")
     axes = fig.subplots(2, n, squeeze=False)
     for col, (method, res) in enumerate(results.items()):
         rows = res["matrix"]
@@ -43,20 +53,14 @@ def plot_results(results: dict, path: str) -> str:
         if K <= 10:
             ax.legend(fontsize=6, ncol=2, loc="lower left")
     fig.colorbar(im, ax=axes[0, :].tolist(), shrink=0.8, label="accuracy (%)")
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=110, format="png")
-    return path
+    return _save(fig, path)
 
 
 def plot_methods(results: dict, path: str, title: str = "") -> str:
     """Final accuracy on every task after the last one, one line per method (results: method -> result)."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
     from .metrics import signed
 
-    fig = Figure(figsize=(7.0, 4.2), layout="constrained")
-    FigureCanvasAgg(fig)
+    fig = _figure(figsize=(7.0, 4.2), layout="constrained")
     ax = fig.add_subplot()
     K = 0
     for method, res in results.items():
@@ -69,6 +73,4 @@ def plot_methods(results: dict, path: str, title: str = "") -> str:
     ax.set_xticks(range(1, K + 1))
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7, loc="lower left")
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=110, format="png")
-    return path
+    return _save(fig, path)
