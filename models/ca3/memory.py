@@ -11,6 +11,7 @@ the batch run of the same schedule. A rejected operation raises before anything 
 """
 from __future__ import annotations
 
+import contextlib
 from dataclasses import replace
 
 import numpy as np
@@ -114,7 +115,7 @@ class CA3Memory:
         end = t0 + p.window_ms + 1                       # the batch run of this schedule ends here
         commit = t0 + MIN_GAP[op.kind] if s.rollback else end
         inputs = protocol.input_events([Case("op", self.C, self.N, ((t0, op),), end)], p.dt, gate=p.gate_learning)
-        guard = s.atomic() if s.rollback else _nothing()
+        guard = s.atomic() if s.rollback else contextlib.nullcontext()
         with guard:
             now = s.run(commit, inputs)
             tail = None
@@ -179,11 +180,6 @@ class CA3Memory:
         report = protocol.score_cases(result, cases, params.dt, params.window_ms)
         report.label = {"backend": be.name, "variant": label, "numerics": params.numerics}
         return (report, result) if return_result else report
-
-
-def _nothing():
-    import contextlib
-    return contextlib.nullcontext()
 
 
 def _joined(parts, end_ms: float, every: bool = False):
