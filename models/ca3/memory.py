@@ -184,8 +184,8 @@ class CA3Memory:
 
 def _joined(parts, end_ms: float, every: bool = False):
     """One Result from consecutive session windows (OUT populations only unless every=True)."""
-    first = parts[-1]
-    pops = first.spikes if every else (OUT_CUE, OUT_CONT)
+    last = parts[-1]
+    pops = last.spikes if every else (OUT_CUE, OUT_CONT)
     spikes = {pop: tuple(np.concatenate([r.spikes[pop][k] for r in parts]) for k in range(3)) for pop in pops}
-    return type(first)(dt=first.dt, steps=int(round(end_ms / first.dt)), batch=1, sizes=first.sizes,
-                       spikes=spikes, backend=first.backend, start=parts[0].start)
+    return type(last)(dt=last.dt, steps=int(round(end_ms / last.dt)), batch=1, sizes=last.sizes,
+                      spikes=spikes, backend=last.backend, start=parts[0].start)
