@@ -12,7 +12,7 @@ import json
 import time
 import tracemalloc
 
-from spikemem import get_backend
+from spikemem import ValidationError, get_backend
 from spikemem.description.validation import flag, integer
 
 from . import cases as hc
@@ -73,6 +73,10 @@ def nest_reference(size: int, ops: int, spacing: float = 14.0) -> dict:
 
 
 def _bench(args) -> int:
+    numerics = [x.strip() for x in args.numerics.split(",") if x.strip()]
+    for x in numerics:          # checked before the NEST reference run, which may take minutes
+        if x not in ("float", "fixed"):
+            raise ValidationError("numerics", x, "must be float or fixed")
     be = get_backend(args.backend, **backend_options(args))
     nest = nest_reference(args.size, args.ops) if args.nest else {"skipped": "--no-nest"}
     nest_rate = nest.get("sim_ms_per_s")
@@ -84,11 +88,6 @@ def _bench(args) -> int:
         (f"random {batch_ops} ops, batch {args.batch}",
          [hc.random_case(args.size, args.size, batch_ops, seed=s, spacing=14) for s in range(args.batch)]),
     ]
-    numerics = [x.strip() for x in args.numerics.split(",") if x.strip()]
-    for x in numerics:
-        if x not in ("float", "fixed"):
-            from spikemem import ValidationError
-            raise ValidationError("numerics", x, "must be float or fixed")
     rows = []
     for label, cases in runs:
         first = None
