@@ -99,12 +99,17 @@ def register(sub):
     cp.set_defaults(func=_capacity)
 
 
+def _check_png(path) -> None:
+    """A plot path ('' for none) is refused before the run that draws it, not after."""
+    if path:
+        from .plots import plot_format
+        check_writable(path, "png")
+        plot_format(path)
+
+
 def _demo(args) -> int:
     from .demo import run_demo
-    if args.png:
-        from .plots import plot_format
-        check_writable(args.png, "png")
-        plot_format(args.png)
+    _check_png(args.png)
     return run_demo(args.backend, args.variant, args.png, numerics=args.numerics, **backend_options(args))
 
 
@@ -150,10 +155,7 @@ def _capacity(args) -> int:
         raise ValidationError("sizes", args.sizes, "must be comma-separated integers") from None
     if not sizes or min(sizes) < 1:
         raise ValidationError("sizes", args.sizes, "must list one or more integers >= 1")
-    if args.png:
-        from .plots import plot_format
-        check_writable(args.png, "png")
-        plot_format(args.png)
+    _check_png(args.png)
     rows = capacity(sizes, args.sequences, args.ops, args.spacing, args.seed, args.backend, args.variant,
                     progress=None if not args.json else False, **sweep_options(args), **backend_options(args))
     if args.png:
