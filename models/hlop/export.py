@@ -10,6 +10,8 @@ highest membrane potential at the end (the output neurons never fire).
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from spikemem import (AllToAllConnector, IFCurrExp, Network, Population, Projection, Recording, Simulation,
@@ -128,7 +130,6 @@ def output_potentials(net: Network, pixels: np.ndarray, duration_ms: float = 200
 def on_board(net: Network, numerics: str = "fixed") -> Network:
     """The classifier as a board runs it: sPyNNaker's update (scheme 'spinnaker') and, for
     numerics='fixed', a core's fixed-point arithmetic."""
-    from dataclasses import replace
     return replace(net, simulation=Simulation(dt=net.simulation.dt, scheme="spinnaker", numerics=numerics))
 
 
@@ -149,8 +150,6 @@ def with_ring_buffer_bits(net: Network, bits: int) -> Network:
     """The network with every IF population's ring buffers sized `bits` powers of two below what
     sPyNNaker picks (max_expected_summed_weight = 0.75 * 2^(shift - bits)): finer weight steps
     for more risk of saturation, the override board users set for trained networks."""
-    from dataclasses import replace
-
     from spikemem.engine.board_weights import ring_buffer_shifts
     if bits == 0:
         return net
@@ -164,8 +163,6 @@ def membrane_on_grid(net: Network) -> Network:
     """The network with each IF population's tau_m moved (by at most 25 %) to where a core's
     rounded exp(-dt/tau_m) gives the membrane float's gain (board_tau_m); the leak over a
     presentation barely changes (tau_m stays >> the presentation)."""
-    from dataclasses import replace
-
     from spikemem.engine.fixed_neurons import board_tau_m
     dt = net.simulation.dt
     pops = [p if p.is_source else replace(p, cell=replace(p.cell, tau_m=board_tau_m(p.cell, dt)))
