@@ -92,7 +92,7 @@ class CA3Memory:
                                             f"{self._committed_ms():g} ms on (it cannot take a run back)")
         timed = self.timed_ops + [(float(t0), op)]
         protocol.check_timing(timed[-2:], self.params.dt)
-        if not hasattr(self.backend, "session") or getattr(self.params, "numerics", "float") != "float":
+        if not hasattr(self.backend, "session") or self.params.numerics != "float":
             return self._rerun(timed)       # no session here (fixed-point numerics: sessions refuse them)
         if self.session is None:
             self.session = self.backend.session(self.network, batch=1)
