@@ -215,6 +215,16 @@ def layer_dims(cfg: Config, sizes, task: int) -> tuple:
     return tuple(max(d - cut, 0) for d in inc)
 
 
+# the reference conv networks' optimiser, Hebbian and GPM settings (docs/continual_learning.md), shared by
+# their datasets' presets and by a conv --arch on another dataset
+CNN_SETTINGS = dict(lr=0.01, momentum=0.9, hebb_lr=(0.01,), gpm_threshold=(0.97,), gpm_step=0.003, gpm_samples=125,
+                    gpm_patch_samples=(24, 100, 100))
+RESNET_SETTINGS = dict(momentum=0.9, hebb_lr=(0.01,), gpm_threshold=(0.965,), gpm_samples=100,
+                       gpm_patch_samples=(10,) * 8 + (50,) * 3 + (100,) * 9)
+RESNET_PRESET = dict(arch="resnet18", scenario="task", epochs=100, timesteps=20, batch=64, lr=0.1, lr_later=0.01,
+                     schedule="cosine", ewc_lambda=5000.0, eval_batch=250, **RESNET_SETTINGS)
+REFERENCE_DIMS = dict(dims_first=(), dims_inc=(), dims_shrink=0)     # the architecture's reference sizes
+
 DEFAULTS = {
     # official PMNIST settings (docs/hlop.md, 6-8)
     "pmnist": dict(arch="mlp", scenario="domain", tasks=10, epochs=1, timesteps=20, hidden=800, batch=64, lr=0.1,
@@ -232,26 +242,13 @@ DEFAULTS = {
                         hebb_lr=(0.001, 0.01, 0.01), dims_first=(80, 200, 100), dims_inc=(70, 70, 70),
                         ewc_lambda=5000.0, orth_new_rows=True),
     # 10-split CIFAR-100 (docs/continual_learning.md): SGD momentum 0.9, lr 0.01, cosine over 200 epochs with 5 warm-up
-    "cifar100": dict(arch="cnn", scenario="task", tasks=10, epochs=200, timesteps=20, batch=64, lr=0.01,
-                     momentum=0.9, schedule="cosine", warmup=5, hebb_lr=(0.01,), ewc_lambda=5000.0,
-                     gpm_threshold=(0.97,), gpm_step=0.003, gpm_samples=125, gpm_patch_samples=(24, 100, 100),
-                     eval_batch=500),
-    "miniimagenet": dict(arch="resnet18", scenario="task", tasks=20, epochs=100, timesteps=20, batch=64, lr=0.1,
-                         lr_later=0.01, momentum=0.9, schedule="cosine", hebb_lr=(0.01,), ewc_lambda=5000.0,
-                         gpm_threshold=(0.965,), gpm_samples=100,
-                         gpm_patch_samples=(10,) * 8 + (50,) * 3 + (100,) * 9, eval_batch=250),
-    "five-datasets": dict(arch="resnet18", scenario="task", tasks=5, epochs=100, timesteps=20, batch=64, lr=0.1,
-                          lr_later=0.01, momentum=0.9, schedule="cosine", hebb_lr=(0.01,), ewc_lambda=5000.0,
-                          gpm_threshold=(0.965,), gpm_samples=100,
-                          gpm_patch_samples=(10,) * 8 + (50,) * 3 + (100,) * 9, eval_batch=250),
+    "cifar100": dict(arch="cnn", scenario="task", tasks=10, epochs=200, timesteps=20, batch=64, schedule="cosine",
+                     warmup=5, ewc_lambda=5000.0, eval_batch=500, **CNN_SETTINGS),
+    "miniimagenet": dict(RESNET_PRESET, tasks=20),
+    "five-datasets": dict(RESNET_PRESET, tasks=5),
 }
 # a conv network on a dataset whose preset is an MLP's: the reference CNN settings and sizes
-ARCH_OVERRIDES = {"cnn": dict(hebb_lr=(0.01,), dims_first=(), dims_inc=(), dims_shrink=0, momentum=0.9, lr=0.01,
-                              gpm_threshold=(0.97,), gpm_step=0.003, gpm_samples=125,
-                              gpm_patch_samples=(24, 100, 100)),
-                  "resnet18": dict(hebb_lr=(0.01,), dims_first=(), dims_inc=(), dims_shrink=0, momentum=0.9,
-                                   gpm_threshold=(0.965,), gpm_samples=100,
-                                   gpm_patch_samples=(10,) * 8 + (50,) * 3 + (100,) * 9)}
+ARCH_OVERRIDES = {"cnn": dict(REFERENCE_DIMS, **CNN_SETTINGS), "resnet18": dict(REFERENCE_DIMS, **RESNET_SETTINGS)}
 
 
 def make_config(dataset: str, **overrides) -> Config:
