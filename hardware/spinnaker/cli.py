@@ -35,7 +35,7 @@ def register(sub):
     r.add_argument("--duration", type=MS, help="ms to simulate (default: the stimulus length)")
     r.add_argument("--out", required=True, help="where to write the recorded spikes (JSON)")
     r.set_defaults(func=_run)
-    e = ss.add_parser("export", help="write a standalone PyNN script and its stimulus for a board")
+    e = ss.add_parser("export", help="write a standalone PyNN script (stimulus inside) and a config example for a board")
     _network_args(e)
     e.add_argument("--duration", type=MS, help="ms to simulate (default: the stimulus length)")
     e.add_argument("--out", required=True, help="output folder")
