@@ -56,7 +56,6 @@ def norse_import(cells, flat=False, bias=True):
         layers += [lin, getattr(nt, cell)()]
     model = nt.SequentialState(*layers).double()
     graph = nt.to_nir(model, torch.zeros(1, 4, dtype=torch.float64))
-    kinds = [type(n).__name__ for n in graph.nodes.values()]
     net = replace(from_nir(graph, semantics="norse"), recording=Recording())
     x = spikes(4)
     peer = nir_peers.run(model, "norse", torch.from_numpy(x.transpose(1, 0, 2).astype(float)),
@@ -64,7 +63,7 @@ def norse_import(cells, flat=False, bias=True):
     backend = "reference" if "IAFCell" in cells else "norse"
     res = get_backend(backend, **({"dtype": "float64"} if backend == "norse" else {})).run(
         net, T + 3, inputs=nir_peers.inputs(x, "input", 1.0))
-    return kinds, agree(res, peer, {p.name: round(p.cell.onset) for p in net.populations if not p.is_source})
+    return agree(res, peer, {p.name: round(p.cell.onset) for p in net.populations if not p.is_source})
 
 
 def snntorch_import(kind, linear=False):
@@ -81,15 +80,14 @@ def snntorch_import(kind, linear=False):
               snn.Leaky(beta=torch.full((3,), 0.9), threshold=torch.ones(3), output=True, **opts))
     model = torch.nn.Sequential(fc1, snn.Leaky(beta=torch.full((6,), 0.8), threshold=torch.ones(6), **opts), fc2, second)
     graph = export_to_nir(model, torch.zeros(4))
-    kinds = [type(n).__name__ for n in graph.nodes.values()]
     model = nir_peers.cast_linear_inputs(model.double())
     net = replace(from_nir(graph, semantics="snntorch"), recording=Recording())
     x = spikes(4)
     peer = nir_peers.run(model, "snntorch", torch.from_numpy(x.transpose(1, 0, 2).astype(float)), {"1": "1", "3": "3"})
     res = get_backend("snntorch", dtype="float64").run(net, (T + 3) * net.simulation.dt,
                                                        inputs=nir_peers.inputs(x, "input", net.simulation.dt))
-    return kinds, agree(res, peer, {p.name: round(p.cell.onset / net.simulation.dt) for p in net.populations
-                                    if not p.is_source})
+    return agree(res, peer, {p.name: round(p.cell.onset / net.simulation.dt) for p in net.populations
+                             if not p.is_source})
 
 
 def snntorch_exporter_fails(model_kind):
@@ -105,19 +103,17 @@ def snntorch_exporter_fails(model_kind):
 
 def import_row():
     n = {}
-    kinds, r = norse_import(("LIFBoxCell", "LIFBoxCell"))
-    n["Input (batch dim)"] = n["Affine"] = n["LIF"] = n["Output"] = r
-    n["Linear"] = "written as Affine (zero bias); " + norse_import(("LIFBoxCell", "LIFBoxCell"), bias=False)[1]
-    n["CubaLIF"] = norse_import(("LIFBoxCell", "LIFBoxCell", "LIFCell"))[1]
-    n["IF"] = norse_import(("LIFBoxCell", "IAFCell"))[1] + " (reference engine)"
+    n["Input (batch dim)"] = n["Affine"] = n["LIF"] = n["Output"] = norse_import(("LIFBoxCell", "LIFBoxCell"))
+    n["Linear"] = "written as Affine (zero bias); " + norse_import(("LIFBoxCell", "LIFBoxCell"), bias=False)
+    n["CubaLIF"] = norse_import(("LIFBoxCell", "LIFBoxCell", "LIFCell"))
+    n["IF"] = norse_import(("LIFBoxCell", "IAFCell")) + " (reference engine)"
     n["Scale"] = n["Delay"] = "no Norse module writes it"
     n["Flatten"] = "torch Flatten is written as a None node: " + attempt(
-        lambda: norse_import(("LIFBoxCell", "LIFBoxCell"), flat=True)[1])
+        lambda: norse_import(("LIFBoxCell", "LIFBoxCell"), flat=True))
     s = {}
-    kinds, r = snntorch_import("CubaLIF")
     s["Input (batch dim)"] = "a batch sample fails to export: " + snntorch_exporter_fails("scalar")
-    s["Affine"] = s["LIF"] = s["CubaLIF"] = s["Output"] = r + " (per-neuron beta, flat sample)"
-    s["Linear"] = snntorch_import("LIF", linear=True)[1]
+    s["Affine"] = s["LIF"] = s["CubaLIF"] = s["Output"] = snntorch_import("CubaLIF") + " (per-neuron beta, flat sample)"
+    s["Linear"] = snntorch_import("LIF", linear=True)
     s["IF"] = "no snnTorch module writes it"
     s["Scale"] = s["Delay"] = "no snnTorch module writes it"
     s["Flatten"] = snntorch_exporter_fails("flatten")
@@ -144,7 +140,6 @@ def exportable(kinds, scheme="spinnaker", bias=False, delay=1.0, skip=False):
 def export_case(target, kinds, **kw):
     net = exportable(kinds, **kw)
     graph = to_nir(net, target=target)
-    written = sorted({type(n).__name__ for n in graph.nodes.values()})
     shifts = {k: n.metadata["spikemem_skew_steps"] for k, n in graph.nodes.items() if "spikemem_skew_steps" in n.metadata}
     module = nir_peers.load(graph, target)
     x = spikes(4, 4, p=0.25)
@@ -153,18 +148,18 @@ def export_case(target, kinds, **kw):
     backend = "reference" if "IF" in kinds else target
     res = get_backend(backend, **({"dtype": "float64"} if backend != "reference" else {})).run(
         net, T + 6, inputs=nir_peers.inputs(x, "src", 1.0))
-    return written, agree(res, peer, shifts)
+    return agree(res, peer, shifts)
 
 
 def export_row(target):
     out = {}
-    out["Input (batch dim)"] = out["Linear"] = out["LIF"] = out["Output"] = export_case(target, ["LIF", "LIF"])[1]
-    out["Affine"] = export_case(target, ["LIF", "LIF"], bias=True)[1] + " (i_offset as bias)"
-    out["CubaLIF"] = " / ".join(f"{s}: " + export_case(target, ["LIF", "CubaLIF"], scheme=s)[1]
+    out["Input (batch dim)"] = out["Linear"] = out["LIF"] = out["Output"] = export_case(target, ["LIF", "LIF"])
+    out["Affine"] = export_case(target, ["LIF", "LIF"], bias=True) + " (i_offset as bias)"
+    out["CubaLIF"] = " / ".join(f"{s}: " + export_case(target, ["LIF", "CubaLIF"], scheme=s)
                                 for s in ("spinnaker", "exact"))
-    out["IF"] = attempt(lambda: export_case(target, ["LIF", "IF"])[1] + " (vs the reference engine)")
-    out["Delay"] = ("folded, delay 2 ms: " + export_case(target, ["LIF", "LIF"], delay=2.0)[1] + "; uneven routes: "
-                    + attempt(lambda: export_case(target, ["LIF", "LIF"], skip=True)[1]))
+    out["IF"] = attempt(lambda: export_case(target, ["LIF", "IF"]) + " (vs the reference engine)")
+    out["Delay"] = ("folded, delay 2 ms: " + export_case(target, ["LIF", "LIF"], delay=2.0) + "; uneven routes: "
+                    + attempt(lambda: export_case(target, ["LIF", "LIF"], skip=True)))
     out["Scale"] = out["Flatten"] = "not written (not needed)"
     return out
 

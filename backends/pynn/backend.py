@@ -8,6 +8,7 @@ terminal gets one summary line on the "spikemem" logger.
 """
 from __future__ import annotations
 
+import contextlib
 import time
 
 import numpy as np
@@ -115,12 +116,9 @@ class PyNNBackend(Extra):
                                            **({"virtual": not self.on_board, **self.board} if spinnaker else {}))
         t0 = time.perf_counter()
         try:
-            with captured(self.run_folder.log):
-                if spinnaker:
-                    with self.run_folder.active():
-                        res = self._run_trials(network, plain, events, batch, steps, shift, sizes)
-                else:
-                    res = self._run_trials(network, plain, events, batch, steps, shift, sizes)
+            # sPyNNaker reads its config from the folder; the other simulators only log into it
+            with captured(self.run_folder.log), self.run_folder.active() if spinnaker else contextlib.nullcontext():
+                res = self._run_trials(network, plain, events, batch, steps, shift, sizes)
         finally:
             if spinnaker:
                 drain_exit_messages()
@@ -227,7 +225,6 @@ def _nest_delta_state(sim):
     cls = sim.IF_curr_delta
     if not getattr(cls, "variable_map", None):
         cls.variable_map, cls.scale_factors = {"v": "V_m"}, {"v": 1}
-
 
 
 def _nest_one_neuron_masks():

@@ -83,7 +83,9 @@ def _stdp(rule, profile: Profile) -> dict:
 
 
 def lower(network, profile: Profile, explicit: bool = False) -> dict:
-    """The plain description: populations and explicit connection lists, in PyNN units."""
+    """The plain description in PyNN units: populations, and per projection either the
+    simulator's own connector (native_connectors, module docstring) or a connection array
+    (explicit=True: always a list of plain numbers)."""
     check_features(network, profile)
     dt = network.simulation.dt
     recorded, rec_v = set(network.recorded_spikes), set(network.recording.v)
@@ -129,6 +131,8 @@ def _delta_weight_scale(cell, profile: Profile, dt: float) -> float:
     if cell.kind != "IF_curr_delta" or not profile.delta_as_current:
         return 1.0
     return dt / (-np.expm1(-dt / cell.tau_m) * cell.tau_m / cell.cm)
+
+
 def _native(pr, profile: Profile):
     """'one_to_one' or 'all_to_all' where the simulator's own connector means the same, else None."""
     if not profile.native_connectors or np.ndim(pr.weight) or np.ndim(pr.delay):

@@ -110,7 +110,6 @@ def _build(plain, stim, simulator) -> str:
             if p.get("max_expected_summed_weight") and simulator == "spinnaker":   # ring-buffer sizing override
                 extra = f",\n        additional_parameters={{'max_expected_summed_weight': {p['max_expected_summed_weight']!r}}}"
             lines.append(f"    pops[{name!r}] = sim.Population({p['size']}, sim.{p['kind']}({args}), label={name!r}{extra})")
-        if p["kind"] != "SpikeSourceArray":
             lines.append(f"    pops[{name!r}].initialize(v={p['v_init']!r})")
         if p["record_spikes"]:
             lines.append(f"    pops[{name!r}].record('spikes')")

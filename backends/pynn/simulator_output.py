@@ -19,8 +19,6 @@ from pathlib import Path
 
 from spikemem.log import get_logger
 
-logger = get_logger(__name__)
-
 SIMULATOR_LOGGERS = ("PyNN", "pyNN", "nest", "brian2", "spinn_utilities", "spinn_machine", "spinnman", "pacman",
                      "spalloc", "spalloc_client", "spinn_front_end_common", "spynnaker", "neo")
 
@@ -61,34 +59,28 @@ def _fds_to(f) -> None:
 @contextlib.contextmanager
 def _loggers_to(handler: logging.Handler):
     """The simulators' loggers write to `handler` only; the root logger keeps its state."""
-    root = logging.getLogger()
-    root_state = (list(root.handlers), root.level)
-    blocker = None
-    if not root.handlers:              # stops sPyNNaker's logging.basicConfig from adding one
-        blocker = logging.NullHandler()
-        root.addHandler(blocker)
-    saved = []
-    for name in SIMULATOR_LOGGERS:
-        lg = logging.getLogger(name)
-        saved.append((lg, list(lg.handlers), lg.propagate, lg.level))
-        lg.handlers, lg.propagate = [handler], False
-        lg.setLevel(logging.INFO)
-    try:
-        yield
-    finally:
-        for lg, handlers, propagate, level in saved:
-            lg.handlers, lg.propagate = handlers, propagate
-            lg.setLevel(level)
-        for h in list(root.handlers):
-            if h not in root_state[0]:
-                root.removeHandler(h)
-        root.setLevel(root_state[1])
+    with _root_logger_restored():
+        root = logging.getLogger()
+        if not root.handlers:              # stops sPyNNaker's logging.basicConfig from adding one
+            root.addHandler(logging.NullHandler())
+        saved = []
+        for name in SIMULATOR_LOGGERS:
+            lg = logging.getLogger(name)
+            saved.append((lg, list(lg.handlers), lg.propagate, lg.level))
+            lg.handlers, lg.propagate = [handler], False
+            lg.setLevel(logging.INFO)
+        try:
+            yield
+        finally:
+            for lg, handlers, propagate, level in saved:
+                lg.handlers, lg.propagate = handlers, propagate
+                lg.setLevel(level)
 
 
 @contextlib.contextmanager
-def captured(path, show: bool | None = None):
+def captured(path):
     """Send everything a simulator writes to the file `path` (appending) while active."""
-    if show if show is not None else shows_everything():
+    if shows_everything():
         with _root_logger_restored():
             yield
         return
@@ -108,6 +100,7 @@ def captured(path, show: bool | None = None):
 
 @contextlib.contextmanager
 def _root_logger_restored():
+    """Handlers added to the root logger meanwhile are removed and its level is reset."""
     root = logging.getLogger()
     handlers, level = list(root.handlers), root.level
     try:
@@ -117,4 +110,3 @@ def _root_logger_restored():
             if h not in handlers:
                 root.removeHandler(h)
         root.setLevel(level)
-

@@ -8,10 +8,6 @@ import socket
 
 from spikemem.errors import SpikememError, ValidationError
 
-from .run_folder import RunFolder  # noqa: F401  (the run folder used to live here)
-
-__all__ = ["BOARD_VERSIONS", "BoardConnectionError", "RunFolder", "board_error", "config_text", "drain_exit_messages"]
-
 BOARD_VERSIONS = (3, 5)   # SpiNN-3 (4 chips) and SpiNN-5 (48 chips) boards
 
 

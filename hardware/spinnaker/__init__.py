@@ -1,1 +1,2 @@
-"""SpiNNaker through sPyNNaker: per-run config, virtual-board mapping, export and hardware runs."""
+"""SpiNNaker through sPyNNaker: virtual-board mapping and weight read-back, export, the fixed-point
+check and hardware runs (the per-run config is spikemem.backends.pynn.spinnaker_config)."""

@@ -3,12 +3,10 @@ from __future__ import annotations
 
 import json
 
+from spikemem.description.validation import flag, integer, positive
 from spikemem.log import get_logger
 
 logger = get_logger(__name__)
-
-from spikemem.description.validation import flag, integer, positive
-
 POS_INT, MS = flag(integer, int, lo=1), flag(positive)
 
 
@@ -37,7 +35,7 @@ def register(sub):
     r.add_argument("--duration", type=MS, help="ms to simulate (default: the stimulus length)")
     r.add_argument("--out", required=True, help="where to write the recorded spikes (JSON)")
     r.set_defaults(func=_run)
-    e = ss.add_parser("export", help="write a standalone PyNN script and its stimulus for a board")
+    e = ss.add_parser("export", help="write a standalone PyNN script (stimulus inside) and a config example for a board")
     _network_args(e)
     e.add_argument("--duration", type=MS, help="ms to simulate (default: the stimulus length)")
     e.add_argument("--out", required=True, help="output folder")
@@ -129,11 +127,6 @@ def _check(args) -> int:
     given = [x for x in (args.network, args.cam, args.hlop) if x]
     if len(given) != 1:
         raise ValidationError("network", given or None, "give exactly one of a network file, --cam C N or --hlop RUN_DIR")
-    for name in ("ops", "samples"):
-        if getattr(args, name) < 1:
-            raise ValidationError(name, getattr(args, name), "must be >= 1")
-    if args.duration is not None and args.duration <= 0:
-        raise ValidationError("duration", args.duration, "must be > 0 ms")
     if args.hlop:
         report = check_hlop(args.hlop, args.samples)
     elif args.cam and not args.stimulus:

@@ -7,10 +7,9 @@ from collections import defaultdict
 from spikemem.backends.pynn import instantiate
 from spikemem.backends.pynn.lowering import lower
 from spikemem.backends.pynn.run_folder import RunFolder
-from spikemem.backends.pynn.simulator_output import captured
 from spikemem.backends.pynn.simulators import SPINNAKER
-from spikemem.backends.pynn.spinnaker_config import drain_exit_messages
-from spikemem.optional import require
+
+from .virtual_board import spinnaker_in
 
 
 def map_network(network, duration_ms: float = 1.0, run_folder: RunFolder | None = None, version: int = 5) -> dict:
@@ -20,18 +19,10 @@ def map_network(network, duration_ms: float = 1.0, run_folder: RunFolder | None 
     folder = run_folder or RunFolder.create(virtual=True, version=version)
     plain = lower(network, SPINNAKER)
     t0 = time.perf_counter()
-    try:
-        with captured(folder.log), folder.active():
-            sim = require("pyNN.spiNNaker", "spinnaker")
-            sim.setup(timestep=plain["dt"])
-            try:
-                instantiate.build(sim, plain, {})
-                sim.run(duration_ms)
-                report = _read_mapping(sim)
-            finally:
-                sim.end()
-    finally:
-        drain_exit_messages()
+    with spinnaker_in(folder, plain["dt"]) as sim:
+        instantiate.build(sim, plain, {})
+        sim.run(duration_ms)
+        report = _read_mapping(sim)
     report.update(network=network.name, run_folder=str(folder.path), mapping_s=round(time.perf_counter() - t0, 3),
                   neurons=sum(p.size for p in network.populations),
                   synapses=sum(pr["synapses"] for pr in plain["projections"]))

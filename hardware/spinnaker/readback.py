@@ -12,10 +12,9 @@ import numpy as np
 from spikemem.backends.pynn import instantiate
 from spikemem.backends.pynn.lowering import lower
 from spikemem.backends.pynn.run_folder import RunFolder
-from spikemem.backends.pynn.simulator_output import captured
 from spikemem.backends.pynn.simulators import SPINNAKER
-from spikemem.backends.pynn.spinnaker_config import drain_exit_messages
-from spikemem.optional import require
+
+from .virtual_board import spinnaker_in
 
 
 def board_weights(network, run_folder: RunFolder | None = None, version: int = 5) -> dict:
@@ -23,27 +22,19 @@ def board_weights(network, run_folder: RunFolder | None = None, version: int = 5
         "projections": {name: (pre, post, weight nA) arrays sorted by pre, post, weight}}."""
     folder = run_folder or RunFolder.create(virtual=True, version=version)
     plain = lower(network, SPINNAKER)
-    try:
-        with captured(folder.log), folder.active():
-            sim = require("pyNN.spiNNaker", "spinnaker")
-            sim.setup(timestep=plain["dt"])
-            try:
-                pops, projs = instantiate.build(sim, plain, {})
-                holders = {name: pr.get(["weight"], format="list") for name, pr in projs.items()}
-                sim.run(plain["dt"])
-                out = {"populations": {}, "projections": {}}
-                for p in plain["populations"]:
-                    if p["kind"] != "IF_curr_exp":
-                        continue
-                    vertex = pops[p["name"]]._vertex
-                    shifts = [int(s) for s in vertex.get_ring_buffer_shifts()]
-                    out["populations"][p["name"]] = {"ring_buffer_shifts": shifts,
-                                                     "weight_scales": [float(x) for x in vertex.get_weight_scales(shifts)]}
-                for name, h in holders.items():
-                    rows = np.array([(float(c[0]), float(c[1]), float(c[2])) for c in h], dtype=float).reshape(-1, 3)
-                    out["projections"][name] = rows[np.lexsort((rows[:, 2], rows[:, 1], rows[:, 0]))]
-            finally:
-                sim.end()
-    finally:
-        drain_exit_messages()
+    with spinnaker_in(folder, plain["dt"]) as sim:
+        pops, projs = instantiate.build(sim, plain, {})
+        holders = {name: pr.get(["weight"], format="list") for name, pr in projs.items()}
+        sim.run(plain["dt"])
+        out = {"populations": {}, "projections": {}}
+        for p in plain["populations"]:
+            if p["kind"] != "IF_curr_exp":
+                continue
+            vertex = pops[p["name"]]._vertex
+            shifts = [int(s) for s in vertex.get_ring_buffer_shifts()]
+            out["populations"][p["name"]] = {"ring_buffer_shifts": shifts,
+                                             "weight_scales": [float(x) for x in vertex.get_weight_scales(shifts)]}
+        for name, h in holders.items():
+            rows = np.array([(float(c[0]), float(c[1]), float(c[2])) for c in h], dtype=float).reshape(-1, 3)
+            out["projections"][name] = rows[np.lexsort((rows[:, 2], rows[:, 1], rows[:, 0]))]
     return out
