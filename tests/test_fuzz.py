@@ -2,6 +2,7 @@
 exception; a run never allocates beyond its memory estimate; a rejected CA3 operation leaves the
 memory as a twin that never saw it. CI runs a few hundred examples per property;
 SPIKEMEM_SLOW=1 runs the `slow` versions with thousands."""
+import contextlib
 import json
 import os
 import tracemalloc
@@ -235,4 +236,5 @@ def test_cam_paths_and_values_end_in_one_line(tmp_path_factory, capsys, command,
         argv = ["cam", "capacity", "--sizes", a, "--sequences", "1", "--ops", "2", "--png", b, "--json"]
     else:
         argv = ["--memory-limit", a, "cam", "stress", "--ops", "3", "--spacing", b, "--json"]
-    _run_cli(argv, capsys)
+    with contextlib.chdir(tmp_path_factory.mktemp("cwd")):     # a relative path that is valid is written here
+        _run_cli(argv, capsys)
