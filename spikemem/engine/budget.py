@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass, field
 
 from ..errors import ResourceError, ValidationError
-from .flatten import table_synapses, uniform_start
+from .flatten import delivery_mode, table_synapses, uniform_start
 
 ENV = "SPIKEMEM_MEMORY_LIMIT"
 ASSUMED_RATE = 0.02           # spikes per IF neuron per step assumed a priori (20 Hz at dt = 1 ms)
@@ -92,12 +92,12 @@ def _count_synapses(network):
     """(static synapses, plastic matrix cells, plastic (n_pre, n_post, history, per_update) blocks)."""
     sizes = {p.name: p.size for p in network.populations}
     static, cells, blocks = 0, 0, []
+    mode = delivery_mode(network)
     for pr in network.projections:
         n_pre, n_post = sizes[pr.pre], sizes[pr.post]
         n = pr.connector.n_synapses(n_pre, n_post)
         if pr.plasticity is None:
-            static += table_synapses(pr, n_pre, n_post, "auto" if getattr(network.simulation, "numerics", "float")
-                                     == "float" else "never")     # structured all-to-all: no table (docs/scale.md)
+            static += table_synapses(pr, n_pre, n_post, mode)     # structured all-to-all: no table (docs/scale.md)
         else:
             cells += n_pre * n_post
             blocks.append((n_pre, n_post, pr.plasticity.post_history or 0, pr.plasticity.clamp == "per_update", n))
