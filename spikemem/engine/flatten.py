@@ -120,9 +120,7 @@ def _plastic_start(pr, pre_pop, post_pop):
 
 
 def flatten(net, structured: str = "auto") -> FlatNetwork:
-    if structured not in STRUCTURED:
-        raise ValueError(f"structured={structured!r}: must be one of {STRUCTURED}")
-    structured = delivery_mode(net, structured)
+    structured = delivery_mode(net, validation.choice("structured", structured, STRUCTURED))
     dt = net.simulation.dt
     if_pops = [p for p in net.populations if not p.is_source]
     src_pops = [p for p in net.populations if p.is_source]
