@@ -50,10 +50,6 @@ class Extra:
         return not missing(cls.requires)
 
     @classmethod
-    def install_hint(cls) -> str:
-        return f"pip install 'spikemem[{cls.extra}]'" if cls.extra else ""
-
-    @classmethod
     def require_all(cls) -> None:
         """Import every required module, or raise MissingExtra naming this backend's extra."""
         for module in cls.requires:

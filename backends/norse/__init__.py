@@ -27,6 +27,7 @@ import math
 
 import numpy as np
 
+from spikemem.description import validation
 from spikemem.engine.array_engine import run_engine
 from spikemem.engine.session import EngineSession
 from spikemem.engine.cell_input import SignedInput, require_single_tau_syn
@@ -120,8 +121,7 @@ class NorseBackend(Extra):
                  substeps: int | None = None, **unknown):
         if unknown:
             raise ValidationError("backend option", sorted(unknown), "the norse backend takes device, dtype, integration and substeps")
-        if integration not in INTEGRATIONS:
-            raise ValidationError("integration", integration, f"must be one of {INTEGRATIONS}")
+        validation.choice("integration", integration, INTEGRATIONS)
         if substeps is not None:
             if isinstance(substeps, bool) or not isinstance(substeps, int) or substeps < 1:
                 raise ValidationError("substeps", substeps, "must be an integer >= 1")

@@ -16,9 +16,7 @@ class OneToOneConnector:
     kind = "one_to_one"
 
     def pairs(self, n_pre: int, n_post: int):
-        if n_pre != n_post:
-            raise ValidationError("connector", self.kind, f"needs equal sizes, got {n_pre} -> {n_post}")
-        i = np.arange(n_pre)
+        i = np.arange(self.n_synapses(n_pre, n_post))
         return i, i
 
     def weight_shape(self, n_pre, n_post):

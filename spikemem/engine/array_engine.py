@@ -409,8 +409,7 @@ def run_engine(network, duration_ms: float, inputs, batch, label: str, ops=None,
         engine = FixedEngine(c, batch, ops, neurons, label)
     else:
         engine = Engine(c, batch, ops, neurons)
-    n_all = sum(p.size for p in network.populations)
-    with Progress(steps, label, enabled=None if steps * batch * n_all > PROGRESS_WORK else False) as bar:
+    with Progress(steps, label, enabled=None if steps * batch * c.n_all > PROGRESS_WORK else False) as bar:
         engine.monitor = budget.SpikeGuard(est, lim, bar if bar.enabled else None)
         log, v = engine.run(steps, events, network.recording.v)
         bar.update(steps - bar.n)

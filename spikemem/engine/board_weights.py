@@ -114,7 +114,7 @@ def max_summed_weights(net, stats=None) -> dict:
     for pop in net.populations:
         if pop.is_source:
             continue
-        override = getattr(pop, "max_expected_summed_weight", None)
+        override = pop.max_expected_summed_weight
         if override is not None:
             out[pop.name] = [float(x) for x in override]
             continue

@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass, field
 
 from ..errors import ResourceError, ValidationError
-from .flatten import table_synapses, uniform_start
+from .flatten import delivery_mode, table_synapses, uniform_start
 
 ENV = "SPIKEMEM_MEMORY_LIMIT"
 ASSUMED_RATE = 0.02           # spikes per IF neuron per step assumed a priori (20 Hz at dt = 1 ms)
@@ -32,6 +32,7 @@ EVENT = 72                    # bytes per input spike event (events, merged, ind
 PYNN_SYNAPSE = 400           # bytes per synapse lowered to PyNN lists plus the simulator's own copy
 PER_NEURON = 160              # parameters and per-neuron tables of the flat network
 _limit_override: list = []    # innermost memory_limit() value
+NO_FIT = "the network does not fit at any batch or duration: use fewer or smaller populations, or sparser connectors"
 
 
 @dataclass
@@ -92,12 +93,12 @@ def _count_synapses(network):
     """(static synapses, plastic matrix cells, plastic (n_pre, n_post, history, per_update) blocks)."""
     sizes = {p.name: p.size for p in network.populations}
     static, cells, blocks = 0, 0, []
+    mode = delivery_mode(network)
     for pr in network.projections:
         n_pre, n_post = sizes[pr.pre], sizes[pr.post]
         n = pr.connector.n_synapses(n_pre, n_post)
         if pr.plasticity is None:
-            static += table_synapses(pr, n_pre, n_post, "auto" if getattr(network.simulation, "numerics", "float")
-                                     == "float" else "never")     # structured all-to-all: no table (docs/scale.md)
+            static += table_synapses(pr, n_pre, n_post, mode)     # structured all-to-all: no table (docs/scale.md)
         else:
             cells += n_pre * n_post
             blocks.append((n_pre, n_post, pr.plasticity.post_history or 0, pr.plasticity.clamp == "per_update", n))
@@ -220,20 +221,17 @@ def require(est: Estimate, what: str, dt: float | None = None, hint: str | None 
     hints = []
     if est.peak_build > lim:
         parts = f"building the network {gib(est.peak_build)}: {est.synapses:,} synapses and plastic matrices"
-        hints.append("the network does not fit at any batch or duration: use fewer or smaller populations, "
-                     "or sparser connectors")
+        hints.append(NO_FIT)
     b = est.largest_batch(lim)
-    if b < est.batch and est.peak_build <= lim:
-        if b:
-            hints.append(f"the largest batch that fits is {b}")
+    if 0 < b < est.batch and est.peak_build <= lim:
+        hints.append(f"the largest batch that fits is {b}")
     s = est.longest_steps(lim)
     if s is not None and s < est.steps:
         hints.append(f"the longest run that fits is {s} steps" + (f" ({s * dt:g} ms)" if dt else ""))
     if hint:
         hints.append(hint)
     if not hints:        # even one trial's state (its plastic matrices, say) exceeds the limit
-        hints.append("the network does not fit at any batch or duration: use fewer or smaller populations, "
-                     "or sparser connectors")
+        hints.append(NO_FIT)
     raise ResourceError(f"{what} needs about {gib(est.total)} ({parts}) but the memory limit is {gib(lim)}; "
                         + "; ".join(hints) + f". Set {ENV} or --memory-limit (e.g. 64G, or 'none') to override")
 

@@ -42,8 +42,7 @@ def chip_params(net, if_pops) -> dict:
                                      f"{c.kind} has no fixed-point model here (cell.delta)")
         if c.onset:
             raise UnsupportedFeature(f"{p.name}.cell.onset={c.onset!r}: a SpiNNaker core has no onset hold (cell.onset)")
-        steps = round(c.tau_refrac / dt)
-        r, exp_tc, t_refract = fx.lif_constants(c.tau_m, c.cm, steps * dt if steps else 0.0, dt)
+        r, exp_tc, t_refract = _lif_constants(c, dt)
         offsets = np.broadcast_to(np.asarray(c.i_offset, dtype=float), (p.size,))
         uniq, inv = np.unique(offsets, return_inverse=True)     # one value or one per neuron
         values = (fx.s1615(c.v_rest, f"{p.name}.v_rest"), fx.s1615(c.v_reset, f"{p.name}.v_reset"),
@@ -62,6 +61,12 @@ def chip_params(net, if_pops) -> dict:
     out["fx_pop"] = cat([np.full(p.size, k, dtype=np.int64) for k, p in enumerate(if_pops)])
     out["fx_populations"] = [p.name for p in if_pops]
     return out
+
+
+def _lif_constants(cell, dt: float) -> tuple:
+    """fx.lif_constants of `cell` with tau_refrac as the spinnaker lowering sends it (whole steps)."""
+    steps = round(cell.tau_refrac / dt)
+    return fx.lif_constants(cell.tau_m, cell.cm, steps * dt if steps else 0.0, dt)
 
 
 class FixedIFNeurons:
@@ -178,8 +183,7 @@ def membrane_gain(cell, dt: float) -> float:
     """A core's mV per nA per step over float's: (1 - exp_TC) R against (1 - exp(-dt/tau_m)) tau_m/cm.
     exp_TC has 15 fraction bits, so for tau_m >> dt the leak, hence the gain, is off by about
     one part in 2^15 dt / tau_m (22 % at tau_m = 10^4 dt)."""
-    steps = round(cell.tau_refrac / dt)
-    r, exp_tc, _ = fx.lif_constants(cell.tau_m, cell.cm, steps * dt if steps else 0.0, dt)
+    r, exp_tc, _ = _lif_constants(cell, dt)
     return ((1 - exp_tc / fx.ONE) * r / fx.ONE) / ((1 - math.exp(-dt / cell.tau_m)) * cell.tau_m / cell.cm)
 
 

@@ -16,6 +16,8 @@ from __future__ import annotations
 import math
 from decimal import Decimal
 
+import numpy as np
+
 from ..errors import ValidationError
 
 FRAC_BITS = 15
@@ -147,7 +149,6 @@ def exp_lut(dt_ms: float, tau_ms: float):
     """The s4.11 decay table of a pair STDP trace, as sPyNNaker 7.4's Python writes it:
     spynnaker/pyNN/models/neuron/plasticity/stdp/common.py (get_exp_lut_array, shift 0).
     Entry k is floor(2048 exp(-k dt / tau)); the table ends where that falls to about 1."""
-    import numpy as np
     lam = dt_ms / float(tau_ms)
     half, extra = divmod(math.log(STDP_ONE) / lam, 2)
     size = (int(half) + (extra > 0)) * 2
@@ -159,7 +160,6 @@ def saturate(a):
     """Clamp accum bits to the s16.15 range, in place (numpy and torch arrays)."""
     if hasattr(a, "clamp_"):
         return a.clamp_(INT32_MIN, INT32_MAX)
-    import numpy as np
     np.minimum(a, INT32_MAX, out=a)
     return np.maximum(a, INT32_MIN, out=a)
 
@@ -168,14 +168,12 @@ def at_most(a, hi):
     """min(a, hi) elementwise, as a new array (numpy or torch), without np.clip's overhead."""
     if hasattr(a, "clamp"):
         return a.clamp(max=hi)
-    import numpy as np
     return np.minimum(a, hi)
 
 
 def at_least(a, lo):
     if hasattr(a, "clamp"):
         return a.clamp(min=lo)
-    import numpy as np
     return np.maximum(a, lo)
 
 

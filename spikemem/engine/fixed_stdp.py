@@ -26,6 +26,7 @@ import numpy as np
 
 from ..errors import UnsupportedFeature
 from . import fixed_point as fx
+from .board_weights import quantise
 from .stdp import HistorySTDP, OnlineSTDP
 
 EMPTY = -(1 << 40)      # time of an empty post-history slot (and of "never")
@@ -58,7 +59,7 @@ class _FixedArithmetic:
     """Shared integer state and terms of both fixed rules."""
 
     def _setup(self, block, batch: int, c, ops):
-        check_block(block)
+        """The integer state of a block FixedEngine has already checked (check_block)."""
         r = block.rule
         self.ops, self.block, self.rule, self.B = ops, block, r, batch
         self.shift = int(c.params["fx_shift"][block.col_off])
@@ -66,7 +67,6 @@ class _FixedArithmetic:
         self.w_min, self.w_max = fx.s1615(r.w_min, "w_min"), fx.s1615(r.w_max, "w_max")
         self.lut_plus = ops.ints(np.append(fx.exp_lut(c.dt, r.tau_plus), 0))
         self.lut_minus = ops.ints(np.append(fx.exp_lut(c.dt, r.tau_minus), 0))
-        from .board_weights import quantise
         w16 = quantise(block.w0, self.shift)
         self.W = ops.ints(np.repeat((w16 << self.shift)[None], batch, axis=0))   # accum bits
         self.mask = None if block.mask is None else ops.ints(block.mask) != 0

@@ -73,6 +73,12 @@ STRUCTURED_MIN = 1 << 16      # synapses; measured: at 100 x 100 the table is as
 STRUCTURED = ("auto", "always", "never")
 
 
+def delivery_mode(net, structured: str = "auto") -> str:
+    """The structured mode a network's static projections get: numerics="fixed" keeps every
+    synapse in the table, because a core's ring buffer saturates synapse by synapse (fixed_engine)."""
+    return structured if net.simulation.numerics == "float" else "never"
+
+
 def is_structured(pr, n_pre: int, n_post: int, mode: str = "auto") -> bool:
     """Whether a static projection is delivered without a synapse table."""
     big = mode == "always" or (mode == "auto" and n_pre * n_post >= STRUCTURED_MIN)
@@ -114,10 +120,7 @@ def _plastic_start(pr, pre_pop, post_pop):
 
 
 def flatten(net, structured: str = "auto") -> FlatNetwork:
-    if structured not in STRUCTURED:
-        raise ValueError(f"structured={structured!r}: must be one of {STRUCTURED}")
-    if getattr(net.simulation, "numerics", "float") != "float":
-        structured = "never"    # a core's ring buffer saturates synapse by synapse (fixed_engine)
+    structured = delivery_mode(net, validation.choice("structured", structured, STRUCTURED))
     dt = net.simulation.dt
     if_pops = [p for p in net.populations if not p.is_source]
     src_pops = [p for p in net.populations if p.is_source]

@@ -12,6 +12,7 @@ import re
 import numpy as np
 import torch
 
+from ..description import validation
 from ..errors import ValidationError
 from .numpy_ops import ElementwiseOps
 
@@ -32,9 +33,7 @@ def resolve_device(device) -> torch.device:
 
 
 def resolve_dtype(dtype) -> torch.dtype:
-    if dtype not in DTYPES:
-        raise ValidationError("dtype", dtype, f"must be one of {DTYPES}")
-    return getattr(torch, dtype)
+    return getattr(torch, validation.choice("dtype", dtype, DTYPES))
 
 
 def select(mask, *arrays):

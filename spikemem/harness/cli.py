@@ -4,7 +4,6 @@ from __future__ import annotations
 import json
 
 from ..description.validation import flag, integer
-from ..errors import ValidationError
 from ..sweeps import add_sweep_args, run_chunks, sweep_options
 from .runner import memory_model, published_cases, score_batch
 
@@ -36,8 +35,6 @@ def _harness(args) -> int:
     if args.threads is not None:
         opts["threads"] = args.threads
     names = None if args.cases is None else [n for n in args.cases.split(",") if n]
-    if args.random < 0:
-        raise ValidationError("random", args.random, "must be >= 0")
     batches = [(c.name, [c]) for c in published_cases(names, args.model)]
     if args.random:
         mem = memory_model(args.model)

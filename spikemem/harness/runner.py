@@ -30,10 +30,15 @@ def published_cases(names=None, model: str = "ca3") -> list:
     return [published[n]() for n in names]
 
 
+def _numerics(numerics: str) -> dict:
+    """The keyword a memory model gets for numerics: none for "float", so a model without a
+    numerics parameter still runs (MemoryModel: passed only when asked for)."""
+    return {} if numerics == "float" else {"numerics": numerics}
+
+
 def unsupported_reason(backend, model, case, variant: str, numerics: str = "float"):
     """None if the backend can run this case, else the reason (its missing features)."""
-    extra = {} if numerics == "float" else {"numerics": numerics}
-    missing = missing_features(backend, model.network(case.C, case.N, variant, **extra))
+    missing = missing_features(backend, model.network(case.C, case.N, variant, **_numerics(numerics)))
     return f"{backend.name} does not support {', '.join(missing)}" if missing else None
 
 
@@ -45,8 +50,7 @@ def run_case_batch(cases, backend_name=None, variant="faithful", model="ca3", nu
     reason = unsupported_reason(be, mem, cases[0], variant, numerics)
     if reason:
         return None, reason
-    extra = {} if numerics == "float" else {"numerics": numerics}
-    return mem.run_cases(cases, be, variant=variant, **extra), None
+    return mem.run_cases(cases, be, variant=variant, **_numerics(numerics)), None
 
 
 def score_batch(label: str, cases, backend_name, variant, model, backend_options, numerics: str = "float") -> dict:

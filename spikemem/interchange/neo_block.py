@@ -39,7 +39,7 @@ def result_to_block(result: Result):
 def _segment(result: Result, trial: int, neo, pq):
     seg = neo.Segment(name=f"trial{trial:03d}", index=trial)
     t_stop = result.steps * result.dt * pq.ms
-    t_start = getattr(result, "start", 0) * result.dt * pq.ms   # a live session's window starts later
+    t_start = result.start * result.dt * pq.ms   # a live session's window starts later
     for pop, (tr, st, nr) in result.spikes.items():
         sel = tr == trial
         steps, neurons = st[sel], nr[sel]

@@ -92,9 +92,9 @@ def peer_input(spikes, shift: int, steps: int):
     import torch
     spikes = np.asarray(spikes, dtype=bool)
     x = np.zeros((steps, spikes.shape[0], spikes.shape[2]))
-    for t in range(steps):
-        if 0 <= t + shift < spikes.shape[1]:
-            x[t] = spikes[:, t + shift, :]
+    lo, hi = max(0, -shift), min(steps, spikes.shape[1] - shift)     # peer steps with a spikemem step
+    if lo < hi:
+        x[lo:hi] = spikes[:, lo + shift:hi + shift, :].transpose(1, 0, 2)
     return torch.from_numpy(x)
 
 

@@ -225,15 +225,10 @@ def _check_peer_cell(p, network, target, skew):
                                  "0.9, so a membrane without leak cannot be exported to it")
 
 
-def _decays(c, dt):
-    return math.exp(-dt / c.tau_m), (math.exp(-dt / c.tau_syn_E) if c.kind == "IF_curr_exp" else 0.0)
-
-
 def _peer_cell(nir, c, n, dt, target):
     full = (lambda v: np.full(n, float(v)))
     thr, zero = full(next_down(c.v_thresh - c.v_rest)), full(0.0)
     dt_s = dt * MS if target == "norse" else SNNTORCH_DT_S
-    alpha, decay = _decays(c, dt)
     if math.isinf(c.tau_m):
         return nir.IF(r=full(1.0), v_threshold=thr, v_reset=zero)
     km = -math.expm1(-dt / c.tau_m)
