@@ -292,6 +292,8 @@ class Engine:
             for s in self.plastic:
                 s.t_end = self.t
             v = ops.numpy(ops.stack(vs, 1)) if vs else None
+            if v is None and v_idx is not None:          # an empty window still records its (batch, 0, n) V
+                v = np.zeros((self.B, 0, len(v_idx)), dtype=ops.numpy(self.V[:, :0]).dtype)
         return self._flat_log(log), v
 
     def _flat_log(self, log) -> tuple:
