@@ -28,7 +28,7 @@ def _session():
 
 
 UNTIL = st.one_of(
-    st.sampled_from([math.nan, math.inf, -math.inf, -1.0, -0.0, 0, 2.5, 1e19, 2**40, True, False, None, "10", b"10",
+    st.sampled_from([math.nan, math.inf, -math.inf, -1.0, -0.0, 0, 2.5, 1e19, 2**40, 2.0e9, 2**31 - 1, True, False, None, "10", b"10",
                      [10.0], np.array(10.0), np.float64(10.0), np.int64(10), np.float32(10.5), np.bool_(True),
                      complex(10, 0)]),
     st.integers(-3, 40), st.floats(-3, 40, allow_nan=False), st.floats(),
@@ -146,6 +146,20 @@ def test_a_refused_until_is_named(until, match):
 def test_malformed_inputs_are_named(inputs, match):
     with pytest.raises(ValidationError, match=match):
         _session().run(10.0, inputs)
+
+
+def test_a_window_beyond_the_memory_limit_is_refused_before_it_runs():
+    from spikemem.engine import budget
+    from spikemem.errors import ResourceError
+    s, twin = _session(), _session()
+    s.run(5.0)
+    twin.run(5.0)
+    with pytest.raises(ResourceError, match=r"from 5 to 2e\+09 ms.*the longest run that fits is"):
+        s.run(2.0e9)
+    with budget.memory_limit("64K"), pytest.raises(ResourceError, match="memory limit is"):
+        s.run(400.0)
+    assert s.time_ms == 5.0
+    assert _spikes(s.run(40.0)) == _spikes(twin.run(40.0))
 
 
 def test_an_empty_window_records_an_empty_v():

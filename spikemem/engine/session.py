@@ -12,6 +12,7 @@ the steps a later operation may still change).
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import json
 import os
@@ -22,6 +23,7 @@ import numpy as np
 from ..description import validation
 from ..errors import FormatError, UnsupportedFeature, ValidationError
 from ..files import atomic_path
+from . import budget
 from .array_engine import Engine, engine_result
 from .flatten import flatten
 from .inputs import resolve_inputs
@@ -50,6 +52,9 @@ class EngineSession:
         self.dt = network.simulation.dt
         self.c = flatten(network, structured)
         self._make = lambda: Engine(self.c, batch, ops, neurons)
+        # the description's memory estimate, once; each window adds its steps and input events
+        self._estimate = budget.estimate(network, batch, 0)
+        budget.require(self._estimate, f"a session of {network.name} ({batch} trials)", self.dt)
         self.reset()
 
     # -- running ---------------------------------------------------------------------------
@@ -71,6 +76,11 @@ class EngineSession:
             if len(ev) and int(ev.step.min()) < e.t:
                 raise ValidationError(f"inputs[{name}]", float(ev.step.min() * self.dt),
                                       f"lies before the session's time {self.time_ms:g} ms")
+        n_events = sum(len(ev) for ev in events.values()) + len(e.queue)
+        est = dataclasses.replace(self._estimate, steps=until - e.t,
+                                  fixed=dict(self._estimate.fixed, **{"input events": budget.EVENT * n_events}))
+        budget.require(est, f"running {self.network.name} from {self.time_ms:g} to {until * self.dt:g} ms "
+                            f"({self.batch} trials x {until - e.t} steps)", self.dt)
         start = e.t
         e.queue.add(events, e.t)
         log, v = e.advance(until, self.network.recording.v)
