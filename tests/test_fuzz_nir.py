@@ -162,6 +162,23 @@ def test_a_bad_parameter_is_named(field, value, match):
         from_nir(g)
 
 
+@pytest.mark.parametrize("kw, match", [
+    ({"semantics": ["nir"]}, r"semantics=\['nir'\]: must be one of"), ({"semantics": "x"}, r"semantics='x'"),
+    ({"dt": math.nan}, r"dt=nan: must be a finite number"), ({"dt": "1"}, r"dt='1': must be a number"),
+    ({"dt": 0}, r"dt=0: must be > 0"),
+])
+def test_bad_arguments_are_named(kw, match):
+    with pytest.raises(ValidationError, match=match):
+        from_nir(GRAPHS["generic-simple"], **kw)
+
+
+@pytest.mark.parametrize("path, match", [(None, "path=None: must be a file path"), ("/no/such.nir", "no such file"),
+                                         (".", "is not a file")])
+def test_a_path_that_is_not_a_nir_file_is_named(path, match):
+    with pytest.raises(ValidationError, match=match):
+        load_nir(path)
+
+
 def test_an_edge_to_a_missing_node_is_named():
     g = copy.deepcopy(GRAPHS["generic-simple"])
     del g.nodes["B-out"]

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import os
 
+from ..description import validation
 from ..errors import FormatError, ValidationError
 from ..files import atomic_path
 from ..optional import require
@@ -55,8 +56,7 @@ def from_nir(graph, dt: float | None = None, scheme: str | None = None, name: st
     if semantics is None:
         target = (getattr(graph, "metadata", None) or {}).get("spikemem_target")
         semantics = TARGET_READING.get(str(target), "nir")
-    if semantics not in READINGS:
-        raise ValidationError("semantics", semantics, f"must be one of {list(READINGS)}")
+    validation.choice("semantics", semantics, tuple(READINGS))      # (unhashable values refused, not crashed on)
     return read(graph, semantics, dt, scheme, name)
 
 
