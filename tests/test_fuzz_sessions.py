@@ -184,6 +184,14 @@ def test_damaged_session_files_are_named(tmp_path, kind, at, error, match):
         _session().load(path)
 
 
+@pytest.mark.parametrize("net", ["net.json", None, {}, 3])
+def test_a_session_needs_a_network(net):
+    with pytest.raises(ValidationError, match=r"network='\w+': must be a spikemem Network"):
+        get_backend("reference").session(net, batch=1)
+    with pytest.raises(ValidationError, match=r"network='\w+': must be a spikemem Network"):
+        get_backend("reference").run(net, 5.0)
+
+
 @pytest.mark.parametrize("path", [None, 3, ""])
 def test_a_path_that_is_not_one_is_refused(tmp_path, path):
     with pytest.raises(ValidationError, match="path="):

@@ -98,6 +98,7 @@ class PyNNBackend(Extra):
     def run(self, network, duration_ms: float, inputs=None, batch: int | None = None) -> Result:
         from .session import check_no_live_session
         check_no_live_session()
+        validation.network("network", network)
         dt = network.simulation.dt
         steps = validation.steps("duration_ms", validation.non_negative("duration_ms", duration_ms), dt)
         batch, events = resolve_inputs(network, inputs, batch)

@@ -125,6 +125,15 @@ def choice(field: str, value, options):
     return value
 
 
+def network(field: str, value):
+    """A spikemem Network (not its dict, a path or anything else)."""
+    from .network import Network
+    if not isinstance(value, Network):
+        raise ValidationError(field, type(value).__name__, "must be a spikemem Network (Network.load(path) reads a "
+                                                           "saved one)")
+    return value
+
+
 def sequence(field: str, value) -> list:
     """A list, tuple or 1-d array (not a string, not a mapping), as a list."""
     if isinstance(value, np.ndarray) and value.ndim == 1:

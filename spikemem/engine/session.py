@@ -43,6 +43,7 @@ class EngineSession:
     rollback = True        # tentative() is available (PyNN sessions cannot take a run back)
 
     def __init__(self, network, batch: int = 1, *, label: str, ops=None, neurons=None, structured: str = "auto"):
+        validation.network("network", network)
         if isinstance(batch, bool) or not isinstance(batch, int) or batch < 1:
             raise ValidationError("batch", batch, "must be an integer >= 1")
         if getattr(network.simulation, "numerics", "float") != "float":
