@@ -192,6 +192,20 @@ def test_a_session_needs_a_network(net):
         get_backend("reference").run(net, 5.0)
 
 
+@pytest.mark.parametrize("batch, error, match", [
+    (0, ValidationError, "batch=0: must be >= 1"), (True, ValidationError, "batch=True: must be an integer"),
+    (1.0, ValidationError, "batch=1.0: must be an integer"), ("2", ValidationError, "batch='2': must be an integer"),
+    (2**40, SpikememError, "memory limit"),
+])
+def test_a_bad_batch_is_refused(batch, error, match):
+    with pytest.raises(error, match=match):
+        get_backend("reference").session(NET, batch=batch)
+
+
+def test_a_numpy_batch_is_an_integer():
+    assert get_backend("reference").session(NET, batch=np.int64(2)).batch == 2
+
+
 @pytest.mark.parametrize("path", [None, 3, ""])
 def test_a_path_that_is_not_one_is_refused(tmp_path, path):
     with pytest.raises(ValidationError, match="path="):

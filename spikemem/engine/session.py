@@ -44,8 +44,7 @@ class EngineSession:
 
     def __init__(self, network, batch: int = 1, *, label: str, ops=None, neurons=None, structured: str = "auto"):
         validation.network("network", network)
-        if isinstance(batch, bool) or not isinstance(batch, int) or batch < 1:
-            raise ValidationError("batch", batch, "must be an integer >= 1")
+        batch = validation.integer("batch", batch, lo=1)
         if getattr(network.simulation, "numerics", "float") != "float":
             raise UnsupportedFeature(f"a session with numerics={network.simulation.numerics!r}: the fixed-point "
                                      "engine keeps state a session does not carry yet; run whole schedules")
