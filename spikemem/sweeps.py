@@ -26,7 +26,8 @@ log = get_logger(__name__)
 
 def add_sweep_args(p) -> None:
     """--workers / --scheduler on a CLI command that runs a sweep."""
-    p.add_argument("--workers", type=int, default=None,
+    from .description.validation import flag, threads
+    p.add_argument("--workers", type=flag(threads, int), default=None,
                    help="run the sweep's chunks on a local Dask cluster of this many worker processes "
                         "(pip install 'spikemem[dask]')")
     p.add_argument("--scheduler", default=None, metavar="ADDRESS",
@@ -34,12 +35,35 @@ def add_sweep_args(p) -> None:
 
 
 def sweep_options(args) -> dict:
+    from .description.validation import threads
     workers, scheduler = getattr(args, "workers", None), getattr(args, "scheduler", None)
-    if workers is not None and (isinstance(workers, bool) or workers < 1):
-        raise ValidationError("workers", workers, "must be an integer >= 1")
+    if workers is not None:
+        threads("workers", workers)
     if workers is not None and scheduler is not None:
         raise ValidationError("workers", workers, "give --workers or --scheduler, not both")
+    if scheduler is not None:
+        check_scheduler(scheduler)
     return {"workers": workers, "scheduler": scheduler}
+
+
+SCHEMES = ("tcp", "tls", "ws", "wss", "ucx", "inproc")
+
+
+def check_scheduler(address) -> str:
+    """A Dask scheduler address, [protocol://]host:port, checked before anything connects."""
+    rule = f"must be a Dask scheduler address [protocol://]host:port (protocols {', '.join(SCHEMES)})"
+    if not isinstance(address, str) or not address.strip():
+        raise ValidationError("scheduler", address, rule)
+    scheme, sep, rest = address.rpartition("://")
+    if sep and scheme not in SCHEMES:
+        raise ValidationError("scheduler", address, rule)
+    if scheme == "inproc":
+        return address
+    host, colon, port = rest.rpartition(":")
+    host = host.strip("[]")
+    if not colon or not host or not port.isdigit() or not 0 < int(port) < 65536 or any(c in host for c in " /,"):
+        raise ValidationError("scheduler", address, rule)
+    return address
 
 
 def run_chunks(work, chunks, *, workers: int | None = None, scheduler: str | None = None, label: str = "sweep",
@@ -71,7 +95,13 @@ def _on_dask(work, chunks, workers, scheduler, label, sizes, bar, retries, on_ch
         cluster = distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                                            dashboard_address=None, silence_logs=logging.ERROR)
         scheduler = cluster
-    client = distributed.Client(scheduler)
+    try:
+        client = distributed.Client(scheduler)
+    except (OSError, ValueError, TypeError) as e:     # no scheduler there (distributed waits its connect timeout)
+        if cluster is not None:
+            cluster.close()
+        raise ValidationError("scheduler", scheduler if isinstance(scheduler, str) else "local cluster",
+                              f"cannot be reached ({type(e).__name__}: {str(e)[:120]})") from None
     try:
         log.info("%s: %d chunk(s) on %s", label, len(chunks), client.scheduler.address)
         results, tries, pending = [None] * len(chunks), [0] * len(chunks), {}

@@ -66,8 +66,7 @@ class PyNNBackend(Extra):
         self.foreign_scheme = options.get("foreign_scheme", False)
         check_option("foreign_scheme", self.foreign_scheme, {True, False})
         self.threads = options.get("threads", 1)
-        if isinstance(self.threads, bool) or not isinstance(self.threads, int) or self.threads < 1:
-            raise ValidationError("threads", self.threads, "must be an integer >= 1")
+        validation.threads("threads", self.threads)
         self.run_folder = None
         if self.spike_precision == "off_grid":
             self.name = "nest_precise"
@@ -100,6 +99,7 @@ class PyNNBackend(Extra):
     def run(self, network, duration_ms: float, inputs=None, batch: int | None = None) -> Result:
         from .session import check_no_live_session
         check_no_live_session()
+        validation.network("network", network)
         dt = network.simulation.dt
         steps = validation.steps("duration_ms", validation.non_negative("duration_ms", duration_ms), dt)
         batch, events = resolve_inputs(network, inputs, batch)

@@ -38,6 +38,7 @@ class PyNNSession:
     rollback = False
 
     def __init__(self, backend, network, batch: int = 1):
+        validation.network("network", network)
         name = backend.profile.name
         if name not in LEAD_STEPS:
             raise UnsupportedFeature(f"sessions on {name}: not offered (spike sources reload between runs on a "

@@ -22,7 +22,7 @@ import time
 
 import numpy as np
 
-from spikemem.description.validation import flag, integer, number, positive
+from spikemem.description.validation import flag, integer, number, positive, threads
 
 POS_INT = flag(integer, int, lo=1)
 
@@ -51,7 +51,7 @@ def register(sub):
                    help="device of snnTorch and Norse (auto: cuda when present)")
     p.add_argument("--budget", type=flag(positive), default=120.0,
                    help="seconds one run may take; larger batches of a slower backend are skipped (default 120)")
-    p.add_argument("--threads", type=POS_INT, default=None, help="torch CPU threads (default: torch's own)")
+    p.add_argument("--threads", type=flag(threads, int), default=None, help="torch CPU threads (default: torch's own)")
     p.add_argument("--quick", action="store_true", help="batches 1,64 and 10 operations: a smoke run")
     p.add_argument("--accuracy", action="store_true",
                    help="instead: each backend/option's score on the functional experiment and its spike "

@@ -17,6 +17,8 @@ import argparse
 import json
 import time
 
+from spikemem.description.validation import flag, integer, positive, threads
+
 SIZES = (100, 300, 1000, 3000, 10000)
 BACKENDS = {   # label -> (backend, options)
     "reference": ("reference", {}),
@@ -33,24 +35,29 @@ def register(sub):
                                      "side by side (build, run, simulated ms/s, peak RSS)")
     p.add_argument("--sizes", default=",".join(map(str, SIZES)), help="comma-separated C = N (default %(default)s)")
     p.add_argument("--backends", default=",".join(BACKENDS), help=f"subset of {','.join(BACKENDS)}")
-    p.add_argument("--ops", type=int, default=100, help="operations (default 100)")
-    p.add_argument("--spacing", type=float, default=14.0, help="ms between operations (default 14)")
-    p.add_argument("--budget", type=float, default=300.0,
+    p.add_argument("--ops", type=flag(integer, int, lo=1, hi=1_000_000), default=100, help="operations (default 100)")
+    p.add_argument("--spacing", type=flag(positive), default=14.0, help="ms between operations (default 14)")
+    p.add_argument("--budget", type=flag(positive), default=300.0,
                    help="seconds NEST may take at one size, extrapolated from the size before (default 300)")
-    p.add_argument("--threads", type=int, default=1, help="NEST local_num_threads (default 1)")
-    p.add_argument("--torch-threads", type=int, default=None,
+    p.add_argument("--threads", type=flag(threads, int), default=1, help="NEST local_num_threads (default 1)")
+    p.add_argument("--torch-threads", type=flag(threads, int), default=None,
                    help="torch CPU threads (default: torch's own; 1 avoids spin-waits on a shared machine)")
     p.add_argument("--json", action="store_true", help="print the rows as JSON")
     p.set_defaults(func=_bench)
 
 
 def _bench(args) -> int:
+    from spikemem.description.validation import comma_integers
     from spikemem.errors import ValidationError
-    sizes = [int(s) for s in args.sizes.split(",") if s]
-    labels = [b for b in args.backends.split(",") if b]
+    sizes = comma_integers("--sizes", args.sizes, lo=1, hi=1_000_000)
+    labels = [b.strip() for b in args.backends.split(",") if b.strip()]
+    if not labels:
+        raise ValidationError("--backends", args.backends, f"must name at least one of {sorted(BACKENDS)}")
     for b in labels:
         if b not in BACKENDS:
             raise ValidationError("--backends", b, f"must be among {sorted(BACKENDS)}")
+    from spikemem.models.ca3 import cases as hc
+    hc.random_case(min(sizes), min(sizes), args.ops, seed=0, spacing=args.spacing)   # --ops, --spacing: refused here, not in a child
     rows, last = [], {}
     if not args.json:
         print(f"CA3 memory, one trial, {args.ops} operations {args.spacing:g} ms apart; each run in its own process")

@@ -6,7 +6,7 @@ import json
 from spikemem.log import get_logger
 from spikemem.sweeps import add_sweep_args, sweep_options
 
-from spikemem.description.validation import flag, integer, non_negative
+from spikemem.description.validation import flag, integer, non_negative, threads
 from spikemem.files import check_writable
 
 from .recording_file import load_stimulus, write_recording
@@ -26,7 +26,7 @@ def add_backend_args(p):
     p.add_argument("--device", default=None, help="device for array backends, e.g. cpu or cuda")
     p.add_argument("--foreign-scheme", action="store_true",
                    help="PyNN backends: run a network written for another update scheme with the simulator's own")
-    p.add_argument("--threads", type=int, default=None, help="NEST's local_num_threads (nest backend)")
+    p.add_argument("--threads", type=flag(threads, int), default=None, help="NEST's local_num_threads (nest backend)")
 
 
 def backend_options(args) -> dict:

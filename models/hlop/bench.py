@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 
-from spikemem.description.validation import flag, integer
+from spikemem.description.validation import flag, integer, threads
 from spikemem.optional import require
 
 POS_INT = flag(integer, int, lo=1)
@@ -24,7 +24,7 @@ def register(sub):
     p.add_argument("--timesteps", type=POS_INT, nargs="+", default=[10, 20])
     p.add_argument("--batches", type=POS_INT, default=30, help="timed minibatches per setting")
     p.add_argument("--device", default="cpu")
-    p.add_argument("--threads", type=POS_INT, default=None)
+    p.add_argument("--threads", type=flag(threads, int), default=None)
     p.set_defaults(func=run_bench)
 
 

@@ -12,7 +12,7 @@ import os
 import time
 
 from spikemem.description import validation
-from spikemem.description.validation import flag, integer, positive
+from spikemem.description.validation import flag, integer, positive, threads
 from spikemem.errors import ValidationError
 from spikemem.files import atomic_write_text, check_folder, read_json
 from spikemem.log import get_logger
@@ -77,7 +77,7 @@ def register(sub):
     p.add_argument("--ewc-lambda", dest="ewc_lambda", type=POS_FLOAT, default=None)
     p.add_argument("--train-limit", dest="train_limit", type=NON_NEG_INT, default=None, help="use the first N training images")
     p.add_argument("--test-limit", dest="test_limit", type=NON_NEG_INT, default=None, help="use the first N test images")
-    p.add_argument("--threads", type=POS_INT, default=1,
+    p.add_argument("--threads", type=flag(threads, int), default=1,
                    help="torch CPU threads (default 1: float sums, hence results, depend on the thread count)")
     p.add_argument("--export-samples", dest="export_samples", type=NON_NEG_INT, default=None,
                    help="test images per task run through the exported network on the reference engine "
@@ -120,6 +120,9 @@ def plan(args) -> dict:
     require("sklearn", "hlop")
     from .config import make_config
     from .train import check_device
+    for k in ("dataset", "method", "out", "resume", "data_dir", "scenario", "arch", "proj_type", "device", "neuron"):
+        if isinstance(getattr(args, k, None), str) and not getattr(args, k).strip():   # '' would mean the default
+            raise ValidationError(k, getattr(args, k), "must not be empty (leave the flag out for the default)")
     if args.resume:
         saved = _load_run_file(args.resume)
         saved_args = {**EXPORT, **saved["args"]}      # run files of older versions lack the export settings

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 
+from spikemem.description.validation import comma_integers, flag
+from spikemem.description.validation import threads as check_threads
 from spikemem.errors import ValidationError
 from spikemem.sweeps import add_sweep_args, run_chunks, sweep_options
 
@@ -24,7 +26,7 @@ def register(sub):
                        ("lr", float), ("train-limit", int), ("test-limit", int)):
         p.add_argument(f"--{name}", dest=name.replace("-", "_"), type=kind, default=None)
     p.add_argument("--data-dir", dest="data_dir", default=None)
-    p.add_argument("--threads", type=int, default=1, help="torch threads per run (default 1)")
+    p.add_argument("--threads", type=flag(check_threads, int), default=1, help="torch threads per run (default 1)")
     p.add_argument("--json", action="store_true", help="print the rows as JSON")
     add_sweep_args(p)
     p.set_defaults(func=_sweep)
@@ -33,9 +35,14 @@ def register(sub):
 def sweep_cells(dataset, methods, seeds, settings: dict, threads: int = 1, **sweep) -> list:
     """One row per (method, seed), in that order: ACC, BWT, the accuracy matrix and seconds."""
     from .config import METHODS, make_config
+    if not methods:
+        raise ValidationError("methods", ",".join(methods), f"must name at least one of {METHODS}")
     for m in methods:
         if m not in METHODS:
             raise ValidationError("methods", m, f"unknown method; choose from {METHODS}")
+    if len(set(methods)) != len(methods):
+        raise ValidationError("methods", ",".join(methods), "names a method twice")
+    check_threads("threads", threads)
     for m in methods:                                   # every configuration is checked before any work
         for s in seeds:
             make_config(dataset, method=m, seed=s, **settings)
@@ -55,19 +62,9 @@ def train_cell(dataset, method, seed, settings, threads) -> dict:
             "matrix": [list(map(float, row)) for row in res["matrix"]], "seconds": res["seconds"]}
 
 
-def _ints(text, field) -> list:
-    try:
-        out = [int(x) for x in text.split(",") if x.strip()]
-    except ValueError:
-        raise ValidationError(field, text, "must be comma-separated integers") from None
-    if not out:
-        raise ValidationError(field, text, "must name at least one")
-    return out
-
-
 def _sweep(args) -> int:
     methods = [m.strip() for m in args.methods.split(",") if m.strip()]
-    seeds = _ints(args.seeds, "seeds")
+    seeds = comma_integers("seeds", args.seeds, lo=0, hi=2**63 - 1)
     settings = {k: getattr(args, k) for k in SETTINGS}
     rows = sweep_cells(args.dataset, methods, seeds, settings, args.threads,
                        progress=False if args.json else None, **sweep_options(args))

@@ -19,6 +19,9 @@ from ..errors import ValidationError
 # Step counts are stored as int32 in spike logs and as int64 everywhere else: a time, delay or
 # duration beyond 2**31 - 1 steps cannot be represented and is refused.
 MAX_STEPS = 2**31 - 1
+# Threads (torch, NEST local_num_threads) and sweep worker processes: more than this is a typo,
+# and a value past a C int overflows inside the library instead of being refused here.
+MAX_THREADS = 1024
 GRID_TOL = 1e-9        # relative tolerance of "on the dt grid" (binary fractions such as 0.1)
 
 
@@ -71,6 +74,32 @@ def count(field: str, value) -> int:
     return integer(field, value, lo=0)
 
 
+def threads(field: str, value) -> int:
+    """A thread or worker-process count: an integer in [1, MAX_THREADS]."""
+    return integer(field, value, lo=1, hi=MAX_THREADS)
+
+
+def comma_integers(field: str, text, *, lo=None, hi=None, unique: bool = True) -> list:
+    """A comma-separated list of integers (a flag such as --seeds 0,1,2 or --sizes 100,300),
+    each checked by integer(); empty lists and (unique=True) repeats are refused."""
+    if not isinstance(text, str):
+        raise ValidationError(field, text, "must be comma-separated integers")
+    out = []
+    for part in (p.strip() for p in text.split(",")):
+        if not part:
+            continue
+        try:
+            v = int(part)
+        except ValueError:
+            raise ValidationError(field, part, "must be an integer (comma-separated integers)") from None
+        out.append(integer(field, v, lo=lo, hi=hi))
+    if not out:
+        raise ValidationError(field, text, "must name at least one")
+    if unique and len(set(out)) != len(out):
+        raise ValidationError(field, text, "names a value twice")
+    return out
+
+
 def boolean(field: str, value) -> bool:
     if not isinstance(value, (bool, np.bool_)):
         raise ValidationError(field, value, "must be true or false")
@@ -93,6 +122,15 @@ def choice(field: str, value, options):
         ok = False     # True == 1: a bool is not an option unless bools are
     if not ok:
         raise ValidationError(field, value, f"must be one of {sorted(options, key=str)}")
+    return value
+
+
+def network(field: str, value):
+    """A spikemem Network (not its dict, a path or anything else)."""
+    from .network import Network
+    if not isinstance(value, Network):
+        raise ValidationError(field, type(value).__name__, "must be a spikemem Network (Network.load(path) reads a "
+                                                           "saved one)")
     return value
 
 

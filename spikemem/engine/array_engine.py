@@ -292,6 +292,8 @@ class Engine:
             for s in self.plastic:
                 s.t_end = self.t
             v = ops.numpy(ops.stack(vs, 1)) if vs else None
+            if v is None and v_idx is not None:          # an empty window still records its (batch, 0, n) V
+                v = np.zeros((self.B, 0, len(v_idx)), dtype=ops.numpy(self.V[:, :0]).dtype)
         return self._flat_log(log), v
 
     def _flat_log(self, log) -> tuple:
@@ -399,6 +401,7 @@ def run_engine(network, duration_ms: float, inputs, batch, label: str, ops=None,
                structured: str = "auto"):
     """Run `network` on the engine and return its Result; the body of every engine backend's run().
     structured: "auto", or "always"/"never" to force one delivery of all-to-all projections (tests)."""
+    validation.network("network", network)
     steps = validation.steps("duration_ms", validation.non_negative("duration_ms", duration_ms), network.simulation.dt)
     batch, events = resolve_inputs(network, inputs, batch)
     est = budget.estimate(network, batch, steps, sum(len(e) for e in events.values()))

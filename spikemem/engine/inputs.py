@@ -1,6 +1,7 @@
 """Spike inputs for a batch of trials, as flat event arrays (trial, step, neuron)."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,13 +20,14 @@ class SpikeEvents:
 
     @classmethod
     def from_arrays(cls, trial, step, neuron, size: int, batch: int, field: str) -> "SpikeEvents":
-        trial, step, neuron = (np.asarray(a, dtype=np.int64).ravel() for a in (trial, step, neuron))
+        trial, step, neuron = (_indices(f"{field}.{what}", a) for what, a in
+                               (("trial", trial), ("step", step), ("neuron", neuron)))
         if not (len(trial) == len(step) == len(neuron)):
             raise ValidationError(field, "arrays", "trial, step and neuron must have equal lengths")
-        for what, arr, hi in (("neuron", neuron, size), ("trial", trial, batch), ("step", step, None)):
-            bad = (arr < 0) | ((arr >= hi) if hi is not None else False)
+        for what, arr, hi in (("neuron", neuron, size), ("trial", trial, batch), ("step", step, validation.MAX_STEPS + 1)):
+            bad = (arr < 0) | (arr >= hi)
             if np.any(bad):
-                raise ValidationError(f"{field}.{what}", int(arr[bad][0]), f"out of range [0, {hi if hi is not None else 'inf'})")
+                raise ValidationError(f"{field}.{what}", int(arr[bad][0]), f"out of range [0, {hi})")
         order = np.lexsort((neuron, trial, step))
         return cls(trial[order], step[order], neuron[order])
 
@@ -34,10 +36,19 @@ class SpikeEvents:
         """batch_trains[trial][neuron] is a list of spike times in ms, on the dt grid."""
         trial, step, neuron = [], [], []
         for b, trains in enumerate(batch_trains):
+            if isinstance(trains, (str, bytes, dict)) or not hasattr(trains, "__len__"):
+                raise ValidationError(f"{field}[{b}]", type(trains).__name__, "must be a list of spike lists, one per neuron")
             if len(trains) != size:
                 raise ValidationError(f"{field}[{b}]", len(trains), f"must hold one spike list per neuron ({size})")
             for i, times in enumerate(trains):
-                t = np.asarray(times, dtype=float).ravel()
+                try:
+                    t = np.asarray(times, dtype=float)
+                except (TypeError, ValueError, OverflowError):
+                    t = None
+                if t is None or t.ndim > 1 or isinstance(times, (str, bytes)):
+                    raise ValidationError(f"{field}[{b}][{i}]", times if len(repr(times)) <= 60 else validation._brief(times),
+                                          "must be a list of spike times in ms")
+                t = t.ravel()
                 if t.size == 0:
                     continue
                 s = check_times(t, dt, f"{field}[{b}][{i}]")
@@ -58,6 +69,25 @@ class SpikeEvents:
         return len(self.step)
 
 
+def _indices(field: str, values) -> np.ndarray:
+    """Integer indices as a flat int64 array: integer arrays, or floats holding whole numbers;
+    strings, bools, NaN, fractions and values beyond int64 are refused."""
+    try:
+        arr = np.asarray(values)
+    except (TypeError, ValueError):
+        raise ValidationError(field, validation._brief(values), "must be an array of integers") from None
+    if arr.dtype.kind in "iu":
+        if arr.dtype.kind == "u" and arr.size and int(arr.max()) > np.iinfo(np.int64).max:
+            raise ValidationError(field, int(arr.max()), "must be at most 2**63 - 1")
+        return arr.astype(np.int64).ravel()
+    if arr.dtype.kind != "f":
+        raise ValidationError(field, validation._brief(values), "must be an array of integers")
+    bad = ~np.isfinite(arr) | (np.abs(arr) >= 2.0**63) | (arr != np.round(arr))
+    if np.any(bad):
+        raise ValidationError(field, arr[bad].ravel()[0].item(), "must be a whole number")
+    return arr.astype(np.int64).ravel()
+
+
 def check_times(t: np.ndarray, dt: float, field: str) -> np.ndarray:
     """Spike times (ms) to steps; negative, non-finite, off-grid or unrepresentable times are refused."""
     return validation.grid_steps(field, t, dt)
@@ -70,6 +100,8 @@ def resolve_inputs(network, inputs=None, batch: int | None = None, defaults: boo
     inputs[name] is SpikeEvents or a list (one entry per trial) of per-neuron spike-time lists.
     Returns (batch, {source name: SpikeEvents}).
     """
+    if inputs is not None and not isinstance(inputs, Mapping):
+        raise ValidationError("inputs", type(inputs).__name__, "must map spike source names to their inputs")
     inputs = dict(inputs or {})
     dt = network.simulation.dt
     sources = {p.name: p for p in network.populations if p.is_source}

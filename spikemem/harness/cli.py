@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from ..description.validation import flag, integer
+from ..description.validation import flag, integer, threads
 from ..sweeps import add_sweep_args, run_chunks, sweep_options
 from .runner import memory_model, published_cases, score_batch
 
@@ -14,7 +14,7 @@ def register(sub):
     p.add_argument("--device", default=None, help="device for array backends")
     p.add_argument("--foreign-scheme", action="store_true",
                    help="PyNN backends: run a network written for another update scheme with the simulator's own")
-    p.add_argument("--threads", type=int, default=None, help="NEST's local_num_threads (nest backend)")
+    p.add_argument("--threads", type=flag(threads, int), default=None, help="NEST's local_num_threads (nest backend)")
     p.add_argument("--model", default="ca3", help="memory model (default: ca3)")
     p.add_argument("--variant", action="append", default=None,
                    help="model variant; repeat to compare variants side by side (default: faithful)")

@@ -20,7 +20,10 @@ are in docs/nir.md; in short:
 """
 from __future__ import annotations
 
-from ..errors import ValidationError
+import os
+
+from ..description import validation
+from ..errors import FormatError, ValidationError
 from ..files import atomic_path
 from ..optional import require
 from .nir_semantics import READINGS, TARGET_READING
@@ -53,8 +56,7 @@ def from_nir(graph, dt: float | None = None, scheme: str | None = None, name: st
     if semantics is None:
         target = (getattr(graph, "metadata", None) or {}).get("spikemem_target")
         semantics = TARGET_READING.get(str(target), "nir")
-    if semantics not in READINGS:
-        raise ValidationError("semantics", semantics, f"must be one of {list(READINGS)}")
+    validation.choice("semantics", semantics, tuple(READINGS))      # (unhashable values refused, not crashed on)
     return read(graph, semantics, dt, scheme, name)
 
 
@@ -67,7 +69,16 @@ def save_nir(network, path, freeze: bool = False, weights: dict | None = None, *
 
 def load_nir(path, dt: float | None = None, scheme: str | None = None, *, semantics: str | None = None):
     nir = require("nir", "nir")
-    return from_nir(nir.read(str(path)), dt=dt, scheme=scheme, semantics=semantics)
+    if not isinstance(path, (str, os.PathLike)) or not str(path):
+        raise ValidationError("path", path, "must be a file path")
+    if not os.path.isfile(path):
+        raise ValidationError("path", str(path), "no such file" if not os.path.exists(path) else "is not a file")
+    try:
+        graph = nir.read(str(path))
+    # nir.read parses with h5py and asserts node types: a damaged or foreign file fails inside it in many ways
+    except (OSError, KeyError, ValueError, TypeError, AttributeError, IndexError, RuntimeError, AssertionError) as e:
+        raise FormatError(f"{path}: not a readable NIR file ({type(e).__name__}: {str(e)[:120]})") from None
+    return from_nir(graph, dt=dt, scheme=scheme, semantics=semantics)
 
 
 __all__ = ["to_nir", "from_nir", "save_nir", "load_nir", "SEMANTICS", "TARGETS"]

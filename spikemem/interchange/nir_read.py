@@ -3,12 +3,14 @@ scale and delay nodes between them, and the time shift that gives every hop at l
 step a spikemem projection takes (docs/nir.md, "Time")."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from ..description.cells import SpikeSourceArray
 from ..description.connectors import FromListConnector
+from ..description import validation
 from ..description.network import Network, Population, Projection, Recording, Simulation
 from ..errors import UnsupportedFeature, ValidationError
 from ..log import get_logger
@@ -20,6 +22,11 @@ PASS = ("Linear", "Affine", "Scale", "Delay", "Flatten")
 KNOWN = ("Input", "Output") + NEURONS + PASS
 PARAMS = {"CubaLIF": ("tau_syn", "tau_mem", "r", "v_leak", "v_threshold", "v_reset", "w_in"),
           "LIF": ("tau", "r", "v_leak", "v_threshold", "v_reset"), "IF": ("r", "v_threshold", "v_reset")}
+OPTIONAL = ("v_reset", "w_in")              # defaults 0 and 1
+POSITIVE = ("tau_syn", "tau_mem", "tau", "r")
+# spikemem's extras in a neuron node's metadata, and the check each gets
+META = {"tau_refrac_ms": validation.non_negative, "onset_ms": validation.non_negative, "v_init_mV": validation.finite,
+        "cm_nF": validation.positive, "v_rest_mV": validation.finite}
 
 
 @dataclass
@@ -37,18 +44,21 @@ class Path:
 
 def read(graph, semantics: str, dt: float | None, scheme: str | None, name: str | None) -> Network:
     reading = READINGS[semantics]
-    meta = dict(getattr(graph, "metadata", None) or {})
-    dt = float(dt if dt is not None else _scalar(meta.get("dt_ms", reading.dt_ms)))
+    meta = _mapping("graph.metadata", getattr(graph, "metadata", None))
+    nodes, edges = _structure(graph)
+    dt = validation.positive("dt", dt) if dt is not None else \
+        validation.positive("graph.metadata.dt_ms", _scalar("graph.metadata.dt_ms", meta.get("dt_ms", reading.dt_ms)))
     if scheme is not None and reading.zero_lag and scheme != reading.scheme:
         raise ValidationError("scheme", scheme, f"a graph read as {semantics} moves V with this step's input: "
                                                 f"scheme {reading.scheme!r}")
     scheme = scheme or (_text(meta["scheme"]) if semantics == "nir" and "scheme" in meta else reading.scheme)
-    kinds = {k: type(v).__name__ for k, v in graph.nodes.items()}
+    kinds = {k: type(v).__name__ for k, v in nodes.items()}
     for key, kind in kinds.items():
         if kind not in KNOWN:
             raise UnsupportedFeature(f"NIR node '{key}' of type {kind}: spikemem imports {', '.join(KNOWN)}")
+    graph = _Checked(_checked_nodes(nodes, kinds), edges)
     succ = {}
-    for a, b in graph.edges:
+    for a, b in edges:
         succ.setdefault(a, []).append(b)
     pops = [k for k, kind in kinds.items() if kind == "Input" or kind in NEURONS]
     sizes = {k: _input_size(k, graph.nodes[k]) for k in pops if kinds[k] == "Input"}
@@ -80,6 +90,105 @@ def read(graph, semantics: str, dt: float | None, scheme: str | None, name: str 
                    name=name or _text(meta.get("name", "nir_network")))
 
 
+@dataclass
+class _Checked:
+    nodes: dict
+    edges: list
+
+
+class _Node:
+    """A NIR node's fields as checked float arrays (the graph's own node is left untouched)."""
+
+    def __init__(self, node, **fields):
+        self.metadata = _mapping("metadata", getattr(node, "metadata", None))
+        self.input_type = getattr(node, "input_type", None)
+        self.__dict__.update(fields)
+
+
+def _mapping(field: str, value) -> dict:
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise ValidationError(field, type(value).__name__, "must be a mapping")
+    return dict(value)
+
+
+def _structure(graph):
+    """The graph's nodes and edges; every edge joins two of its nodes."""
+    nodes = getattr(graph, "nodes", None)
+    if not isinstance(nodes, Mapping):
+        raise ValidationError("graph.nodes", type(nodes).__name__, "must map node names to NIR nodes")
+    if not all(isinstance(k, str) for k in nodes):
+        raise ValidationError("graph.nodes", next(k for k in nodes if not isinstance(k, str)), "node names must be strings")
+    edges = getattr(graph, "edges", None)
+    if isinstance(edges, (str, bytes, Mapping)) or not hasattr(edges, "__iter__"):
+        raise ValidationError("graph.edges", type(edges).__name__, "must be a list of (from, to) pairs")
+    out = []
+    for e in edges:
+        if isinstance(e, (str, bytes)) or not hasattr(e, "__len__") or len(e) != 2:
+            raise ValidationError("graph.edges", e, "each edge must be a (from, to) pair of node names")
+        a, b = e
+        for end in (a, b):
+            if not isinstance(end, str) or end not in nodes:
+                raise ValidationError("graph.edges", (a, b), f"{end!r} is not a node of the graph")
+        out.append((a, b))
+    return nodes, out
+
+
+def _floats(field: str, value, *, ndim=None, lo=None, lo_open=False) -> np.ndarray:
+    """A NIR parameter as a float array: numbers only, no NaN or infinity, in range, of the given ndim."""
+    try:
+        arr = np.asarray(value, dtype=float)
+    except (TypeError, ValueError, OverflowError):
+        raise ValidationError(field, validation._brief(value), "must be numbers") from None
+    if ndim is not None and arr.ndim not in ((ndim,) if isinstance(ndim, int) else ndim):
+        raise ValidationError(field, f"shape {arr.shape}", f"must have {ndim} dimension(s)")
+    bad = ~np.isfinite(arr)
+    if lo is not None:
+        bad |= (arr <= lo) if lo_open else (arr < lo)
+    if np.any(bad):
+        rule = "must be finite" if lo is None else f"must be finite and {'>' if lo_open else '>='} {lo:g}"
+        raise ValidationError(field, arr[bad].ravel()[0].item(), rule)
+    return arr
+
+
+def _checked_nodes(nodes, kinds) -> dict:
+    """Every node's fields that the reader uses, checked once here: a bad value is a
+    ValidationError naming the node and field, never a numpy error further on."""
+    out = {}
+    for key, node in nodes.items():
+        kind = kinds[key]
+        f = {}
+        if kind in NEURONS:
+            for name in PARAMS[kind]:
+                value = getattr(node, name, None)
+                if value is None:
+                    if name in OPTIONAL:
+                        continue
+                    raise ValidationError(f"{key}.{name}", None, f"a {kind} node needs it")
+                f[name] = _floats(f"{key}.{name}", value, ndim=(0, 1), lo=0 if name in POSITIVE else None,
+                                  lo_open=True)
+            meta = _mapping(f"{key}.metadata", getattr(node, "metadata", None))
+            for name, check in META.items():
+                if name in meta:
+                    meta[name] = check(f"{key}.metadata.{name}", _scalar(f"{key}.metadata.{name}", meta[name]))
+            f["metadata"] = meta
+        elif kind in ("Linear", "Affine"):
+            f["weight"] = _floats(f"{key}.weight", getattr(node, "weight", None))
+            if kind == "Affine":
+                f["bias"] = _floats(f"{key}.bias", getattr(node, "bias", None), ndim=(0, 1))
+        elif kind == "Scale":
+            f["scale"] = _floats(f"{key}.scale", getattr(node, "scale", None), ndim=(0, 1))
+        elif kind == "Delay":
+            f["delay"] = _floats(f"{key}.delay", getattr(node, "delay", None), ndim=(0, 1), lo=0)
+        out[key] = _Node(node, **f) if kind != "Input" and kind != "Output" else node
+        if kind in ("Input",) + NEURONS:
+            it = getattr(node, "input_type", None)
+            if not isinstance(it, Mapping):
+                raise ValidationError(f"{key}.input_type", type(it).__name__, "must be a mapping")
+    return out
+
+
 def _walk(graph, kinds, succ, key, path: Path, seen=()):
     """Follow pass-through nodes from `key` to the next population, composing what they do."""
     kind, node = kinds[key], graph.nodes[key]
@@ -94,12 +203,17 @@ def _walk(graph, kinds, succ, key, path: Path, seen=()):
     M, bias, delay, name = path.M, path.bias, path.delay, path.key
     if kind in ("Linear", "Affine", "Scale"):
         if kind == "Scale":
-            s = np.asarray(node.scale, dtype=float)
-            W = np.diag(s) if s.ndim == 1 and s.size > 1 else s.reshape(())
+            s = node.scale
+            W = np.diag(s) if s.ndim == 1 and s.size > 1 else s.reshape(-1)[0] if s.size == 1 else None
+            if W is None:
+                raise ValidationError(f"{key}.scale", "shape (0,)", "must hold a value")
         else:
-            W = np.asarray(node.weight, dtype=float)
+            W = node.weight
             if W.ndim != 2:
                 raise UnsupportedFeature(f"NIR node '{key}': weight of shape {W.shape}; only 2-D Linear/Affine")
+        inner = None if M is None else (M.shape[0] if np.ndim(M) == 2 else None)
+        if inner is not None and W.ndim == 2 and W.shape[1] != inner:
+            raise UnsupportedFeature(f"NIR node '{key}': weight of shape {W.shape} after a layer of {inner} outputs")
         if np.ndim(delay) == 2 and len(np.unique(delay)) > 1:
             raise UnsupportedFeature(f"NIR node '{key}': a Delay that differs between the neurons of a weight layer "
                                      "and the next weight layer; spikemem keeps one delay per synapse")
@@ -107,18 +221,27 @@ def _walk(graph, kinds, succ, key, path: Path, seen=()):
             delay = float(np.asarray(delay).flat[0])
         M = _apply(W, M)
         bias = None if bias is None else _apply(W, bias)
-        if kind == "Affine" and np.any(np.asarray(node.bias) != 0):
-            b = np.asarray(node.bias, dtype=float).reshape(-1)
+        if kind == "Affine" and np.any(node.bias != 0):
+            b = np.broadcast_to(node.bias, (W.shape[0],)) if node.bias.size in (1, W.shape[0]) else None
+            if b is None:
+                raise UnsupportedFeature(f"NIR node '{key}': bias of {node.bias.size} values for {W.shape[0]} outputs")
             bias = b if bias is None else bias + b
         if np.ndim(delay) == 1 and M.ndim == 2:         # a Delay before the weights: per pre neuron
+            if delay.size not in (1, M.shape[1]):
+                raise UnsupportedFeature(f"NIR node '{key}': a Delay of {delay.size} values before weights of shape "
+                                         f"{M.shape}")
             delay = np.broadcast_to(delay[None, :], M.shape)
         name = name or key
     elif kind == "Delay":
-        d = np.atleast_1d(np.asarray(node.delay, dtype=float))
-        if M is None or M.ndim == 0:
-            delay = np.asarray(delay, dtype=float) + d
-        else:
-            delay = np.asarray(delay, dtype=float) + np.broadcast_to(d[:, None], M.shape)
+        d = np.atleast_1d(node.delay)
+        try:
+            if M is None or M.ndim == 0:
+                delay = np.asarray(delay, dtype=float) + d
+            else:
+                delay = np.asarray(delay, dtype=float) + np.broadcast_to(d[:, None], M.shape)
+        except ValueError:
+            raise UnsupportedFeature(f"NIR node '{key}': a Delay of {d.size} values where the path holds "
+                                     f"{np.shape(delay) if M is None or M.ndim == 0 else M.shape}") from None
     return [pa for nxt in succ.get(key, [])
             for pa in _walk(graph, kinds, succ, nxt, Path(path.src, key=name, M=M, bias=bias, delay=delay),
                             seen + (key,))]
@@ -171,7 +294,10 @@ def _cell(reading, kind, key, node, n, dt, bias, skew):
     leak = None
     if "v_rest_mV" in meta and getattr(node, "v_leak", None) is not None:
         # spikemem's generic export: v_leak = v_rest + R i_offset per neuron (docs/nir.md)
-        leak = np.broadcast_to(np.asarray(node.v_leak, dtype=float).reshape(-1), (n,))
+        leak = node.v_leak.reshape(-1)
+        if leak.size not in (1, n):
+            raise UnsupportedFeature(f"NIR node '{key}': v_leak has {leak.size} values for {n} neurons")
+        leak = np.broadcast_to(leak, (n,))
     p = {f: _uniform(key, f, getattr(node, f), n) for f in PARAMS[kind]
          if getattr(node, f, None) is not None and not (f == "v_leak" and leak is not None)}
     if leak is not None:
@@ -225,9 +351,18 @@ def _check_shape(pa, sizes):
                                  f"({sizes[pa.src]} neurons) and '{pa.dst}' ({sizes[pa.dst]} neurons)")
 
 
+def _shape(key, node) -> list:
+    """The node's input_type['input'] as a list of sizes (whole numbers >= 0)."""
+    value = node.input_type.get("input", [])
+    arr = _floats(f"{key}.input_type['input']", value, ndim=(0, 1), lo=0)
+    if np.any(arr != np.round(arr)) or np.any(arr > validation.MAX_STEPS):
+        raise ValidationError(f"{key}.input_type['input']", arr.tolist(), "must hold whole sizes")
+    return np.atleast_1d(arr).astype(int).tolist()
+
+
 def _input_size(key, node) -> int:
     """Input of shape (n,) or (batch, n): spikemem populations are flat, trials are its batch."""
-    shape = np.atleast_1d(np.asarray(node.input_type["input"])).astype(int).tolist()
+    shape = _shape(key, node)
     if len(shape) == 1 or (len(shape) == 2 and shape[0] >= 1):
         return int(shape[-1])
     raise UnsupportedFeature(f"NIR node '{key}': input shape {shape}; only flat populations, (n,) or (batch, n)")
@@ -235,7 +370,7 @@ def _input_size(key, node) -> int:
 
 def _neuron_size(key, node, paths) -> int:
     """From the node's parameters, else from the weights that reach or leave it (Norse writes scalars)."""
-    shape = np.atleast_1d(np.asarray(node.input_type.get("input", []))).astype(int).tolist()
+    shape = _shape(key, node)
     if len(shape) == 1 and shape[0] > 0:
         return shape[0]
     for pa in paths:
@@ -248,7 +383,7 @@ def _neuron_size(key, node, paths) -> int:
 
 
 def _uniform(key, field, value, n) -> float:
-    arr = np.atleast_1d(np.asarray(value, dtype=float)).reshape(-1)
+    arr = np.atleast_1d(value).reshape(-1)
     if arr.size not in (1, n):
         raise UnsupportedFeature(f"NIR node '{key}': {field} has {arr.size} values for {n} neurons")
     if not np.all(arr == arr[0]):
@@ -257,10 +392,13 @@ def _uniform(key, field, value, n) -> float:
     return float(arr[0])
 
 
-def _scalar(v) -> float:
-    return float(np.asarray(v).item())
+def _scalar(field, v) -> float:
+    arr = np.asarray(v) if not isinstance(v, (str, bytes)) else None
+    if arr is None or arr.size != 1 or isinstance(arr.item(), (bool, str, bytes)) or not validation._is_real(arr.item()):
+        raise ValidationError(field, validation._brief(v), "must be one number")
+    return float(arr.item())
 
 
 def _text(v) -> str:
-    v = np.asarray(v).item() if isinstance(v, np.ndarray) else v
-    return v.decode() if isinstance(v, bytes) else str(v)
+    v = v.item() if isinstance(v, np.ndarray) and v.size == 1 else v
+    return v.decode(errors="replace") if isinstance(v, bytes) else str(v)

@@ -156,19 +156,22 @@ def _snntorch(kind, key, p, dt_ms, meta):
     if kind == "LIF":
         k = dt_s / p["tau"]
         tau_m = _step_tau(dt_ms, k, key, "tau")
-        thr = _w_scaled(p["v_threshold"], p["r"] * k)
+        thr = _w_scaled(p["v_threshold"], p["r"] * k, key)
         cell = IFCurrDelta(cm=tau_m * k, tau_m=tau_m, v_rest=0.0, v_reset=0.0, v_thresh=next_up(thr), tau_refrac=0.0)
         return NodeCell(cell, 1.0, 1.0)
     if not math.isclose(p["r"], p["tau_mem"] / dt_s, rel_tol=1e-5):
         raise UnsupportedFeature(f"NIR node '{key}': snntorch.import_nir needs r = tau_mem / dt for a CubaLIF")
     km, ks = dt_s / p["tau_mem"], dt_s / p["tau_syn"]
-    thr = _w_scaled(p["v_threshold"], p["w_in"] * ks)
+    thr = _w_scaled(p["v_threshold"], p["w_in"] * ks, key)
     cell = _exp_cell(dt_ms, km, ks, key, 0.0, 0.0, next_up(thr), r_p=None)
     return NodeCell(cell, 1.0 / _init(cell, dt_ms), None)
 
 
-def _w_scaled(threshold, w_scale):
+def _w_scaled(threshold, w_scale, key):
     """snntorch.import_nir divides the threshold by the input scale unless it is close to 1."""
+    if w_scale == 0:
+        raise UnsupportedFeature(f"NIR node '{key}': an input scale of 0 (r or w_in is 0): snntorch.import_nir "
+                                 "divides the threshold by it")
     return threshold if math.isclose(w_scale, 1.0, rel_tol=1e-5, abs_tol=1e-8) else threshold / w_scale
 
 
