@@ -111,3 +111,25 @@ def test_nest_batch_runs_each_trial():
     assert res.batch == 2 and set(ref.spikes["n"][0].tolist()) == {0, 1}
     for a, b in zip(ref.spikes["n"], res.spikes["n"]):
         np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("i_offset, at_rest", [(0.0, True), ((0.0, 0.0), True), ((0.0, 0.1), False), (0.1, False)])
+def test_nest_run_and_session_agree_on_when_the_stimulus_may_shift(i_offset, at_rest):
+    """A per-neuron i_offset of zeros starts at rest as a scalar 0 does: a run shifts the stimulus,
+    and a session must too, or it refuses inputs the run accepts."""
+    from spikemem.backends.pynn.lowering import starts_at_rest
+    net = Network([Population("src", 2, SpikeSourceArray(((0.0,), (1.0,)))), Population("n", 2, IFCurrExp(i_offset=i_offset))],
+                  [Projection("p", "src", "n", AllToAllConnector(), 1.0, 1.0)], Simulation(scheme="exact"))
+    assert starts_at_rest(net) is at_rest
+    if not at_rest or not __import__("importlib").util.find_spec("pyNN"):
+        return
+    pytest.importorskip("nest")
+    run = get_backend("nest").run(net, 10.0)
+    s = get_backend("nest").session(net)
+    try:
+        assert s.shift == NEST.source_min_time_steps
+        window = s.run(10.0)
+    finally:
+        s.close()
+    for a, b in zip(run.spikes["n"], window.spikes["n"]):
+        np.testing.assert_array_equal(a, b)

@@ -143,6 +143,16 @@ def _native(pr, profile: Profile):
     return None
 
 
+def _at_rest(p) -> bool:
+    """A population that delaying the whole run changes nothing in: a source, or neurons that start
+    at rest with no offset current (scalar or per neuron)."""
+    return p.is_source or (not np.any(np.asarray(p.cell.i_offset) != 0) and p.cell.v_start == p.cell.v_rest)
+
+
+def starts_at_rest(network) -> bool:
+    return all(_at_rest(p) for p in network.populations)
+
+
 def shift_steps(events: dict, profile: Profile, network) -> int:
     """Steps to delay the whole run by so that no source spike falls where the simulator refuses it.
 
@@ -156,7 +166,7 @@ def shift_steps(events: dict, profile: Profile, network) -> int:
     if first >= need:
         return 0
     for p in network.populations:
-        if not p.is_source and (np.any(np.asarray(p.cell.i_offset) != 0) or p.cell.v_start != p.cell.v_rest):
+        if not _at_rest(p):
             raise UnsupportedFeature(
                 f"{p.name}: {profile.name} refuses source spikes before {need} steps, and shifting the stimulus "
                 f"would change a neuron that does not start at rest (i_offset={p.cell.i_offset}, "

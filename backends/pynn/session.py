@@ -18,7 +18,7 @@ from spikemem.engine.inputs import resolve_inputs
 from spikemem.errors import UnsupportedFeature, ValidationError
 from spikemem.results import Result
 
-from .lowering import lower, stimulus
+from .lowering import lower, starts_at_rest, stimulus
 from .recordings import _v_array
 from .run_folder import RunFolder
 from .simulator_output import captured
@@ -54,11 +54,9 @@ class PyNNSession:
         self.lead = LEAD_STEPS[name]
         self.clears = name == "nest"     # pyNN.brian2 keeps its spike record: windows read past `start`
         self.input_lead_ms = self.lead * self.dt
-        at_rest = all(p.is_source or (p.cell.i_offset == 0 and p.cell.v_start == p.cell.v_rest)
-                      for p in network.populations)
         # pyNN.nest refuses source spikes before 2 steps: the whole session runs that much later
         # in the simulator where that changes nothing (every neuron at rest, no offset current).
-        self.shift = backend.profile.source_min_time_steps if at_rest else 0
+        self.shift = backend.profile.source_min_time_steps if starts_at_rest(network) else 0
         self.sizes = {p.name: p.size for p in network.populations}
         self.folder = RunFolder.create(backend.run_base, name)     # the simulator's output goes to its log
         backend.run_folder = self.folder
