@@ -43,7 +43,16 @@ class Session(Protocol):
     """A network advanced window by window (optional; the array engine's sessions provide it).
     `run(until_ms, inputs)` simulates from the session's current time to `until_ms` and returns
     that window's Result; the spikes of consecutive windows equal those of one run over the whole
-    time. `state` is a copy of what the next window starts from; `reset()` returns to time 0."""
+    time. `state` is a copy of what the next window starts from; `reset()` returns to time 0.
+    `time_ms` is where the next window starts; an input must lie at least `input_lead_ms` after it.
+    A session with `rollback` offers `tentative()` and `atomic()`, context managers that take the
+    runs inside them back (always, or on an error); one without it cannot undo a run."""
+
+    rollback: bool
+    input_lead_ms: float
+
+    @property
+    def time_ms(self) -> float: ...
 
     def run(self, until_ms: float, inputs=None) -> Any: ...
 

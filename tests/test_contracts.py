@@ -5,7 +5,7 @@ import pytest
 
 from spikemem import (AllToAllConnector, IFCurrExp, Network, Population, Projection, Recording, Simulation,
                       SpikeSourceArray, get_backend)
-from spikemem.contracts import ArrayOps, Backend, MemoryModel, Neurons
+from spikemem.contracts import ArrayOps, Backend, MemoryModel, Neurons, Session, SessionBackend
 from spikemem.registry import backend_status, registered_backends
 
 CELL = IFCurrExp(cm=0.27, tau_m=3.0, tau_syn_E=0.3, tau_syn_I=0.3, v_rest=-60, v_reset=-60, v_thresh=-57,
@@ -36,6 +36,26 @@ def test_every_backend_satisfies_the_backend_protocol(name):
     assert res.sizes == ref.sizes and res.steps == 12 and res.batch == 1
     if name != "spinnaker":                                 # a virtual board records nothing
         assert res.spike_list("a") == ref.spike_list("a") and res.count("a") > 0
+
+
+@pytest.mark.parametrize("name", ["reference", "torch", "snntorch", "norse", "nest"])
+def test_every_session_satisfies_the_session_protocol(name):
+    """What the CA3 memory reads of a session (rollback, input_lead_ms, time_ms) is in the contract."""
+    status = {s.name: s for s in backend_status()}[name]
+    if not status.available:
+        pytest.skip(f"{name}: {status.install}")
+    be = get_backend(name)
+    assert isinstance(be, SessionBackend)
+    s = be.session(_net(SCHEME.get(name, "spinnaker")))
+    try:
+        assert isinstance(s, Session)
+        first = s.run(6.0)
+        assert s.time_ms == 6.0 and isinstance(s.rollback, bool) and s.input_lead_ms >= 0
+        rest = s.run(12.0)
+        whole = get_backend("reference").run(_net(SCHEME.get(name, "spinnaker")), 12.0)
+        assert first.spike_list("a") + rest.spike_list("a") == whole.spike_list("a")
+    finally:
+        getattr(s, "close", lambda: None)()
 
 
 def test_an_incomplete_backend_does_not_satisfy_the_protocol():

@@ -79,7 +79,8 @@ class PyNNSession:
         with captured(self.folder.log):
             self.pops, self.projs = self.backend._build(self.plain, self.trains)
         self.t = 0
-        self.held = {}
+        self.held = {}         # cleared records: spikes read past the window's end, for the next one
+        self.returned = {}     # uncleared records: step * size + neuron of every spike returned so far
         _LIVE.append(self)
 
     def close(self) -> None:
@@ -119,16 +120,21 @@ class PyNNSession:
                      start=start)
         for name in self.network.recorded_spikes:
             # the kernel runs a min_delay ahead: spikes past `until` wait for the next window
-            s, i = self._spikes(name)
-            hs, hi = self.held.get(name, (s[:0], i[:0]))
-            s, i = np.concatenate([hs, s]), np.concatenate([hi, i])
-            s, i = (s, i) if self.clears else (s[s >= start], i[s >= start])
-            now = s < until
-            self.held[name] = (s[~now], i[~now])
+            clear = self._clears(name)
+            s, i = self._spikes(name, clear)
+            if clear:
+                hs, hi = self.held.get(name, (s[:0], i[:0]))
+                s, i = np.concatenate([hs, s]), np.concatenate([hi, i])
+                now = s < until
+                self.held[name] = (s[~now], i[~now])
+            else:   # the whole record so far: what no window has returned (a shifted run's last steps come late)
+                code = s * self.sizes[name] + i
+                now = (s < until) & ~np.isin(code, self.returned.get(name, code[:0]))
+                self.returned[name] = np.concatenate([self.returned.get(name, code[:0]), code[now]])
             s, i = s[now], i[now]
             order = np.lexsort((i, s))
             res.spikes[name] = (np.zeros(len(s), dtype=np.int64), s[order], i[order])
-        for name in self.network.recording.v:     # read without clearing: pyNN.nest cannot read V again after a clear
+        for name in self.network.recording.v:     # never cleared: pyNN.nest cannot read V again after a clear
             sig = self.pops[name].get_data("v", clear=False).segments[0].filter(name="v")[0]
             res.v[name] = _v_array(sig, self.sizes[name], self.dt, self.shift, until, start)[0][None]
         for name in self.network.recording.weights:
@@ -136,10 +142,16 @@ class PyNNSession:
             res.weights[name] = w[None]
         return res
 
-    def _spikes(self, name):
-        """(step, neuron) of the spikes recorded since the last read (pyNN.brian2 cannot clear its
-        record: everything so far), the stimulus shift undone."""
-        got = self.pops[name].get_data("spikes", clear=self.clears).segments[0]
+    def _clears(self, name) -> bool:
+        """Whether reading `name`'s spikes clears its record: on NEST, unless the population also
+        records V (a clear empties the population's whole recorder, and pyNN.nest cannot read V
+        after one); pyNN.brian2 cannot clear."""
+        return self.clears and name not in self.network.recording.v
+
+    def _spikes(self, name, clear: bool):
+        """(step, neuron) of the spikes recorded since the last read, or of all so far when the
+        record is not cleared, the stimulus shift undone."""
+        got = self.pops[name].get_data("spikes", clear=clear).segments[0]
         parts = [(np.round(np.asarray(st.rescale("ms").magnitude, dtype=float) / self.dt).astype(np.int64) - self.shift,
                   int(st.annotations["source_index"])) for st in got.spiketrains]
         if not parts:

@@ -3,16 +3,16 @@ from __future__ import annotations
 
 import json
 
-from spikemem.description.validation import flag, integer, positive
+from spikemem.description.validation import POSITIVE_INT, flag, integer, positive
 from spikemem.log import get_logger
 
 logger = get_logger(__name__)
-POS_INT, MS = flag(integer, int, lo=1), flag(positive)
+MS = flag(positive)
 
 
 def _network_args(p):
     p.add_argument("network", nargs="?", help="a saved spikemem network (JSON)")
-    p.add_argument("--cam", nargs=2, type=POS_INT, metavar=("C", "N"), help="the CA3 memory with C addresses and N bits")
+    p.add_argument("--cam", nargs=2, type=POSITIVE_INT, metavar=("C", "N"), help="the CA3 memory with C addresses and N bits")
     p.add_argument("--variant", default="faithful", help="CA3 variant for --cam (default: faithful)")
     p.add_argument("--stimulus", help="a CA3 stimulus file (golden JSON layout) for --cam")
 
@@ -43,9 +43,9 @@ def register(sub):
     c = ss.add_parser("check", help="will it work on the board? sPyNNaker's fixed point against float on one stimulus")
     _network_args(c)
     c.add_argument("--hlop", metavar="RUN_DIR", help="an exported HLOP classifier (a `spikemem continual` folder)")
-    c.add_argument("--ops", type=POS_INT, default=100, help="--cam: operations in the random reference sequence (100)")
+    c.add_argument("--ops", type=POSITIVE_INT, default=100, help="--cam: operations in the random reference sequence (100)")
     c.add_argument("--seed", type=flag(integer, int, lo=0, hi=2**63 - 1), default=0, help="--cam: seed of the random reference sequence")
-    c.add_argument("--samples", type=POS_INT, default=100, help="--hlop: test images per task (100)")
+    c.add_argument("--samples", type=POSITIVE_INT, default=100, help="--hlop: test images per task (100)")
     c.add_argument("--duration", type=MS, help="network file: ms to run (default: last input spike + 100)")
     c.add_argument("--json", action="store_true", help="print only the report as JSON")
     c.set_defaults(func=_check)

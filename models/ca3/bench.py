@@ -13,7 +13,7 @@ import time
 import tracemalloc
 
 from spikemem import ValidationError, get_backend
-from spikemem.description.validation import flag, integer
+from spikemem.description.validation import POSITIVE_INT
 
 from . import cases as hc
 from . import protocol
@@ -21,15 +21,13 @@ from .builder import build_cam
 from .cli import add_backend_args, backend_options
 from .params import CA3Params
 
-POS_INT = flag(integer, int, lo=1)
-
 
 def register(sub):
     p = sub.add_parser("cam", help="CA3 memory throughput: one trial and a batch, stress and large random workloads")
-    p.add_argument("--size", type=POS_INT, default=100, help="C = N of the random workload (default 100)")
-    p.add_argument("--ops", type=POS_INT, default=1000, help="operations in the random workload (default 1000)")
-    p.add_argument("--batch", type=POS_INT, default=256, help="trials in the batched runs (default 256)")
-    p.add_argument("--batch-ops", type=POS_INT, default=None,
+    p.add_argument("--size", type=POSITIVE_INT, default=100, help="C = N of the random workload (default 100)")
+    p.add_argument("--ops", type=POSITIVE_INT, default=1000, help="operations in the random workload (default 1000)")
+    p.add_argument("--batch", type=POSITIVE_INT, default=256, help="trials in the batched runs (default 256)")
+    p.add_argument("--batch-ops", type=POSITIVE_INT, default=None,
                    help="operations per trial in the batched random run (default: --ops)")
     p.add_argument("--numerics", default="float,fixed", help="comma list of numerics to measure (default float,fixed)")
     p.add_argument("--no-nest", dest="nest", action="store_false",

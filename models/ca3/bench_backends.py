@@ -22,9 +22,7 @@ import time
 
 import numpy as np
 
-from spikemem.description.validation import flag, integer, number, positive, threads
-
-POS_INT = flag(integer, int, lo=1)
+from spikemem.description.validation import POSITIVE_INT, flag, number, positive, threads
 
 BACKENDS = {   # label -> (backend name, options)
     "reference": ("reference", {}),
@@ -43,8 +41,8 @@ def register(sub):
     p.add_argument("--batches", default="1,64,1024,8192", help="comma-separated batch sizes (default 1,64,1024,8192)")
     p.add_argument("--backends", default=",".join(BACKENDS),
                    help=f"comma-separated subset of {','.join(BACKENDS)} (torch-cuda is skipped without CUDA)")
-    p.add_argument("--size", type=POS_INT, default=100, help="C = N of the memory (default 100)")
-    p.add_argument("--ops", type=POS_INT, default=40, help="operations per random sequence (default 40)")
+    p.add_argument("--size", type=POSITIVE_INT, default=100, help="C = N of the memory (default 100)")
+    p.add_argument("--ops", type=POSITIVE_INT, default=40, help="operations per random sequence (default 40)")
     p.add_argument("--spacing", type=flag(number, lo=7, hi=1e9), default=14.0, help="ms between operations (default 14)")
     p.add_argument("--dtype", default="float32", choices=["float32", "float64"], help="dtype of the torch-based backends")
     p.add_argument("--library-device", default="auto", choices=["auto", "cpu", "cuda"],

@@ -3,15 +3,13 @@ from __future__ import annotations
 
 import time
 
-from spikemem.description.validation import flag, integer
-
-POS_INT = flag(integer, int, lo=1)
+from spikemem.description.validation import POSITIVE_INT, flag, integer
 
 
 def register(sub):
     p = sub.add_parser("pynn", help="CA3 memory (C = N = 32, 200 random operations) on reference, NEST and Brian2")
-    p.add_argument("--size", type=POS_INT, default=32, help="C = N (default 32)")
-    p.add_argument("--ops", type=POS_INT, default=200, help="random operations (default 200)")
+    p.add_argument("--size", type=POSITIVE_INT, default=32, help="C = N (default 32)")
+    p.add_argument("--ops", type=POSITIVE_INT, default=200, help="random operations (default 200)")
     p.add_argument("--seed", type=flag(integer, int, lo=0, hi=2**63 - 1), default=0)
     p.add_argument("--variant", default="portable", help="CA3 variant (default portable: it runs on all three)")
     p.add_argument("--backends", default="reference,nest,brian2", help="comma-separated, the first is the baseline")

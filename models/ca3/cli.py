@@ -6,7 +6,7 @@ import json
 from spikemem.log import get_logger
 from spikemem.sweeps import add_sweep_args, sweep_options
 
-from spikemem.description.validation import flag, integer, non_negative, threads
+from spikemem.description.validation import POSITIVE_INT, flag, integer, non_negative, threads
 from spikemem.files import check_writable
 
 from .recording_file import load_stimulus, write_recording
@@ -16,7 +16,6 @@ from .variants import VARIANTS
 logger = get_logger(__name__)
 
 
-POSITIVE_INT = flag(integer, int, lo=1)
 SEED = flag(integer, int, lo=0, hi=2**63 - 1)
 MS = flag(non_negative)
 

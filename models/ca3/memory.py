@@ -77,7 +77,7 @@ class CA3Memory:
         """The earliest start a session that cannot take a run back allows: its time plus the lead
         its simulator needs for new inputs (0 for sessions that roll back)."""
         s = self.session
-        return 0.0 if s is None or getattr(s, "rollback", False) else s.time_ms + getattr(s, "input_lead_ms", 0.0)
+        return 0.0 if s is None or s.rollback else s.time_ms + s.input_lead_ms
 
     def _do(self, op, at) -> Outcome:
         # `at` is checked here, at the API boundary, before anything is scheduled or run.

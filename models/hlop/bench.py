@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import time
 
-from spikemem.description.validation import flag, integer, threads
+from spikemem.description.validation import POSITIVE_INT, flag, threads
 from spikemem.optional import require
-
-POS_INT = flag(integer, int, lo=1)
 
 # official code, HLOP, seconds per training minibatch (docs/hlop.md, 12: CPU 2 threads; T=20 from a 50-batch probe)
 OFFICIAL_PER_BATCH = {"cpu": {10: 0.07, 20: 0.23}}
@@ -21,8 +19,8 @@ BATCHES = 10 * 938
 
 def register(sub):
     p = sub.add_parser("continual", help="HLOP vs fine-tuning: seconds per PMNIST training minibatch")
-    p.add_argument("--timesteps", type=POS_INT, nargs="+", default=[10, 20])
-    p.add_argument("--batches", type=POS_INT, default=30, help="timed minibatches per setting")
+    p.add_argument("--timesteps", type=POSITIVE_INT, nargs="+", default=[10, 20])
+    p.add_argument("--batches", type=POSITIVE_INT, default=30, help="timed minibatches per setting")
     p.add_argument("--device", default="cpu")
     p.add_argument("--threads", type=flag(threads, int), default=None)
     p.set_defaults(func=run_bench)

@@ -12,7 +12,7 @@ import os
 import time
 
 from spikemem.description import validation
-from spikemem.description.validation import flag, integer, positive, threads
+from spikemem.description.validation import POSITIVE_INT, flag, integer, positive, threads
 from spikemem.errors import ValidationError
 from spikemem.files import atomic_write_text, check_folder, read_json
 from spikemem.log import get_logger
@@ -21,7 +21,7 @@ from spikemem.optional import require
 logger = get_logger(__name__)
 
 RUN_FILE = "run.json"
-POS_INT, NON_NEG_INT = flag(integer, int, lo=1), flag(integer, int, lo=0)
+NON_NEG_INT = flag(integer, int, lo=0)
 SEED = flag(integer, int, lo=0, hi=2**63 - 1)
 POS_FLOAT = flag(positive)
 INPUT_SIZE = {"digits": 16 * 16, "pmnist": 28 * 28, "split-mnist": 28 * 28, "cifar100": 3 * 32 * 32,   # inputs per image
@@ -48,16 +48,16 @@ def register(sub):
     p.add_argument("--channels", type=_int_tuple, default=None, help="conv channels of --arch cnn (64,128,256)")
     p.add_argument("--proj-type", dest="proj_type", default=None,
                    help="conv projection: input (projected patches, default) or weight (G - G H^T H, faster)")
-    p.add_argument("--replay-per-class", dest="replay_per_class", type=POS_INT, default=None,
+    p.add_argument("--replay-per-class", dest="replay_per_class", type=POSITIVE_INT, default=None,
                    help="replay memory: training examples kept per class of each task (50)")
     p.add_argument("--orth-new-rows", dest="orth_new_rows", action="store_const", const=True, default=None,
                    help="start each task's lateral rows orthogonal to the frozen ones (split-mnist default)")
     p.add_argument("--joint-only", dest="joint_only", action="store_const", const=True, default=None,
                    help="multitask: train once, jointly on all tasks, after the last one (the usual upper "
                         "bound; default: jointly on the tasks seen so far, after every task)")
-    p.add_argument("--tasks", type=POS_INT, default=None, help="number of tasks (default: all of the dataset's)")
-    p.add_argument("--epochs", type=POS_INT, default=None, help="epochs per task (pmnist 1, digits 10)")
-    p.add_argument("--timesteps", type=POS_INT, default=None, help="SNN time steps T (pmnist 20, digits 10)")
+    p.add_argument("--tasks", type=POSITIVE_INT, default=None, help="number of tasks (default: all of the dataset's)")
+    p.add_argument("--epochs", type=POSITIVE_INT, default=None, help="epochs per task (pmnist 1, digits 10)")
+    p.add_argument("--timesteps", type=POSITIVE_INT, default=None, help="SNN time steps T (pmnist 20, digits 10)")
     p.add_argument("--seed", type=SEED, default=None, help="seed of init, batch order and lateral init (2022)")
     p.add_argument("--device", default=None, help="cpu (default) or cuda")
     p.add_argument("--data-dir", dest="data_dir", default=None,
@@ -71,8 +71,8 @@ def register(sub):
                    help="quantise the lateral neurons as rate-coded spiking neurons")
     p.add_argument("--lateral-steps", dest="lateral_steps", type=POS_FLOAT, default=None,
                    help="time steps of the spiking lateral neurons (40)")
-    p.add_argument("--hidden", type=POS_INT, default=None, help="hidden layer width (pmnist 800, digits 256)")
-    p.add_argument("--batch", type=POS_INT, default=None)
+    p.add_argument("--hidden", type=POSITIVE_INT, default=None, help="hidden layer width (pmnist 800, digits 256)")
+    p.add_argument("--batch", type=POSITIVE_INT, default=None)
     p.add_argument("--lr", type=POS_FLOAT, default=None)
     p.add_argument("--ewc-lambda", dest="ewc_lambda", type=POS_FLOAT, default=None)
     p.add_argument("--train-limit", dest="train_limit", type=NON_NEG_INT, default=None, help="use the first N training images")

@@ -221,3 +221,6 @@ def flag(check, kind=float, **rules):
             raise argparse.ArgumentTypeError(f"{text!r}: {e.reason}") from None
     parse.__name__ = kind.__name__
     return parse
+
+
+POSITIVE_INT = flag(integer, int, lo=1)     # counts: operations, sequences, samples, sizes, ...

@@ -41,11 +41,12 @@ class EngineSession:
     """One network and batch on the array engine, advanced by run() calls (see the module doc)."""
 
     rollback = True        # tentative() is available (PyNN sessions cannot take a run back)
+    input_lead_ms = 0.0    # an input may lie at the session's time
 
     def __init__(self, network, batch: int = 1, *, label: str, ops=None, neurons=None, structured: str = "auto"):
         validation.network("network", network)
         batch = validation.integer("batch", batch, lo=1)
-        if getattr(network.simulation, "numerics", "float") != "float":
+        if network.simulation.numerics != "float":
             raise UnsupportedFeature(f"a session with numerics={network.simulation.numerics!r}: the fixed-point "
                                      "engine keeps state a session does not carry yet; run whole schedules")
         self.network, self.batch, self.label = network, batch, label
