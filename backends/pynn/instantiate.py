@@ -78,6 +78,10 @@ def _nest_rule(sim, connector, rule):
 
     def connect(projection):
         import nest
+        # synapse_parameters scales weights nA -> pA without the receptor_scale of IF_curr_delta
+        # (weights in mV): other cell types go through PyNN's own connect
+        if type(projection.post.celltype).__name__ != "IF_curr_exp":
+            return type(connector).connect(connector, projection)
         syn = dict(mixin.synapse_parameters(connector, projection), synapse_label=projection.nest_synapse_label)
         nest.Connect(projection.pre.node_collection, projection.post.node_collection, dict(rule), syn)
         _bookkeeping(projection, projection.pre.node_collection.tolist())

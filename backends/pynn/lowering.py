@@ -154,24 +154,25 @@ def starts_at_rest(network) -> bool:
 
 
 def shift_steps(events: dict, profile: Profile, network) -> int:
-    """Steps to delay the whole run by so that no source spike falls where the simulator refuses it.
+    """Steps to delay the whole run by in the simulator (spikes are moved back).
 
-    Exact only when every neuron starts at rest with no offset current: then the extra steps
-    change nothing. Otherwise a needed shift is refused rather than silently changing the run.
+    Where every neuron starts at rest with no offset current, any delay changes nothing: the
+    stimulus is delayed just enough that no source spike falls where the simulator refuses it.
+    Otherwise the delay is the profile's `own_dynamics_shift`, the one that reproduces the
+    description's first steps, and a stimulus that would need more is refused.
     """
     need = profile.source_min_time_steps
-    if not need:
-        return 0
     first = min((int(ev.step.min()) for ev in events.values() if len(ev)), default=need)
-    if first >= need:
-        return 0
-    for p in network.populations:
-        if not _at_rest(p):
-            raise UnsupportedFeature(
-                f"{p.name}: {profile.name} refuses source spikes before {need} steps, and shifting the stimulus "
-                f"would change a neuron that does not start at rest (i_offset={p.cell.i_offset}, "
-                f"v_init={p.cell.v_init}); start stimuli at >= {need * network.simulation.dt:g} ms")
-    return need - first
+    if starts_at_rest(network):
+        return max(need - first, 0)
+    shift = profile.own_dynamics_shift
+    if first + shift < need:
+        p = next(p for p in network.populations if not _at_rest(p))
+        raise UnsupportedFeature(
+            f"{p.name}: {profile.name} refuses source spikes before {need} steps, and shifting the stimulus "
+            f"would change a neuron that does not start at rest (i_offset={p.cell.i_offset}, "
+            f"v_init={p.cell.v_init}); start stimuli at >= {(need - shift) * network.simulation.dt:g} ms")
+    return shift
 
 
 def stimulus(events: dict, sizes: dict, trial: int, dt: float, shift: int) -> dict:

@@ -55,8 +55,9 @@ class PyNNSession:
         self.clears = name == "nest"     # pyNN.brian2 keeps its spike record: windows read past `start`
         self.input_lead_ms = self.lead * self.dt
         # pyNN.nest refuses source spikes before 2 steps: the whole session runs that much later
-        # in the simulator where that changes nothing (every neuron at rest, no offset current).
-        self.shift = backend.profile.source_min_time_steps if starts_at_rest(network) else 0
+        # in the simulator where that changes nothing (every neuron at rest, no offset current),
+        # else by the one step that reproduces the neurons' own first steps (lowering.shift_steps).
+        self.shift = backend.profile.source_min_time_steps if starts_at_rest(network) else backend.profile.own_dynamics_shift
         self.sizes = {p.name: p.size for p in network.populations}
         self.folder = RunFolder.create(backend.run_base, name)     # the simulator's output goes to its log
         backend.run_folder = self.folder
@@ -102,7 +103,7 @@ class PyNNSession:
         if until < self.t:
             raise ValidationError("until_ms", until_ms, f"the session is already at {self.time_ms:g} ms")
         _, events = resolve_inputs(self.network, inputs, 1, defaults=False)
-        first = self.t + (self.lead if self.t else 0)
+        first = self.t + self.lead if self.t else max(self.backend.profile.source_min_time_steps - self.shift, 0)
         for name, ev in events.items():
             if len(ev) and int(ev.step.min()) < first:
                 raise ValidationError(f"inputs[{name}]", float(ev.step.min() * self.dt),

@@ -28,6 +28,11 @@ class Profile:
     # OneToOne and AllToAll go to the simulator's own connectors where they mean the same as the
     # description (not AllToAll without self pairs between two populations: lowering.py)
     native_connectors: bool = False
+    # steps a run whose neurons do not start at rest must be shifted by (and no more): NEST stamps
+    # a spike at the end of its step and pyNN.nest's sources fire one min_delay early, so input-
+    # driven spikes line up, but an offset current or a start voltage needs one more NEST step
+    # before the description's first step
+    own_dynamics_shift: int = 0
 
 
 NEST = Profile(
@@ -40,7 +45,7 @@ NEST = Profile(
                            "stdp.clamp.per_update", "stdp.transmit.before_update", "stdp.potentiate_at_zero",
                            "stdp.no_depress_at_zero", "stdp.post_history", "stdp.w_min_nonzero",
                            "stdp.inhibitory", "cell.no_leak", "cell.onset"}),
-    native_connectors=True)
+    native_connectors=True, own_dynamics_shift=1)
 
 BRIAN2 = Profile(
     "brian2", "pyNN.brian2", "exact", negative_inhibition=True, stdp_amplitude_per_w_max=True,
