@@ -78,11 +78,10 @@ def _nest_rule(sim, connector, rule):
 
     def connect(projection):
         import nest
-        # synapse_parameters scales weights nA -> pA without the receptor_scale of IF_curr_delta
-        # (weights in mV): other cell types go through PyNN's own connect
-        if type(projection.post.celltype).__name__ != "IF_curr_exp":
-            return type(connector).connect(connector, projection)
         syn = dict(mixin.synapse_parameters(connector, projection), synapse_label=projection.nest_synapse_label)
+        # synapse_parameters scales weights nA -> pA; pyNN.nest's own connect then undoes that for
+        # cells whose weights are mV (IF_curr_delta's receptor_scale), and so must this
+        syn["weight"] = syn["weight"] * getattr(projection.post.celltype, "receptor_scale", 1.0)
         nest.Connect(projection.pre.node_collection, projection.post.node_collection, dict(rule), syn)
         _bookkeeping(projection, projection.pre.node_collection.tolist())
     connector.connect = connect
@@ -117,10 +116,15 @@ def _nest_arrays(sim, connector, conn):
         post = np.asarray(projection.post.node_collection.tolist())[conn[:, 1].astype(int)]
         nest.Connect(pre, post, "one_to_one", {"synapse_model": projection.nest_synapse_model,
                                                "synapse_label": projection.nest_synapse_label,
-                                               "weight": np.asarray(params["weight"], dtype=float),
-                                               "delay": np.asarray(params["delay"], dtype=float)})
+                                               "weight": _per_pair(params["weight"], len(conn)),
+                                               "delay": _per_pair(params["delay"], len(conn))})
         _bookkeeping(projection, np.unique(pre).tolist())
     connector.connect = connect
+
+
+def _per_pair(values, n: int):
+    """A 1-d float array of n entries: PyNN evaluates equal values (one pair, or all alike) to one."""
+    return np.array(np.broadcast_to(np.asarray(values, dtype=float), (n,)))
 
 
 def _ddf(sim, rule):
