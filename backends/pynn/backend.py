@@ -21,7 +21,7 @@ from spikemem.log import get_logger
 from spikemem.optional import Extra, require
 from spikemem.results import Result
 
-from . import instantiate
+from . import instantiate, zero_pairs
 from .lowering import check_option, check_scheme, lower, shift_steps, stimulus
 from .recordings import record_trial, sort_trials
 from .run_folder import RunFolder
@@ -107,7 +107,9 @@ class PyNNBackend(Extra):
         est = budget.estimate(network, 1, steps, sum(len(e) for e in events.values()),
                               synapse_build=budget.PYNN_SYNAPSE, synapse_kept=budget.PYNN_SYNAPSE)
         budget.require(est, f"running {network.name} on {self.name} ({steps} steps per trial)", dt)
-        plain = lower(network, self.profile)
+        watch = zero_pairs.watched(network, self.profile)
+        recorded = zero_pairs.recording_for(network, watch)
+        plain = lower(recorded, self.profile)
         self._announce(network)
         shift = shift_steps(events, self.profile, network)
         sizes = {p.name: p.size for p in network.populations}
@@ -118,10 +120,14 @@ class PyNNBackend(Extra):
         try:
             # sPyNNaker reads its config from the folder; the other simulators only log into it
             with captured(self.run_folder.log), self.run_folder.active() if spinnaker else contextlib.nullcontext():
-                res = self._run_trials(network, plain, events, batch, steps, shift, sizes)
+                res = self._run_trials(recorded, plain, events, batch, steps, shift, sizes)
         finally:
             if spinnaker:
                 drain_exit_messages()
+        hit = zero_pairs.find(network, watch, res.spikes, batch)
+        if hit is not None:
+            zero_pairs.confirm(network, hit, res, self.profile.scheme, duration_ms, inputs, batch)
+        _keep_requested(res, network)
         logger.info("%s: %d trial(s) of %g ms, %d spikes in %.1f s; simulator log: %s", self.name, batch,
                     steps * dt, res.count(), time.perf_counter() - t0, self.run_folder.log)
         return res
@@ -272,3 +278,11 @@ def _pynn_partial_recordings():
             return np.zeros(0, dtype=int)
         return original(self, id)
     Population.id_to_index = id_to_index
+
+
+def _keep_requested(res, network) -> None:
+    """Drop what was recorded only for the backend's own checks (zero_pairs)."""
+    keep = set(network.recorded_spikes)
+    res.spikes = {n: v for n, v in res.spikes.items() if n in keep}
+    for seg in res.neo_segments:
+        seg.spiketrains = [st for st in seg.spiketrains if st.annotations.get("source_population") in keep]

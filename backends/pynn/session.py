@@ -18,6 +18,7 @@ from spikemem.engine.inputs import resolve_inputs
 from spikemem.errors import UnsupportedFeature, ValidationError
 from spikemem.results import Result
 
+from . import zero_pairs
 from .lowering import lower, starts_at_rest, stimulus
 from .recordings import _v_array
 from .run_folder import RunFolder
@@ -49,7 +50,11 @@ class PyNNSession:
         check_no_live_session()
         self.backend, self.network, self.batch = backend, network, 1
         self.dt = network.simulation.dt
-        self.plain = lower(network, backend.profile)
+        self.watch = zero_pairs.watched(network, backend.profile)
+        self.recorded = zero_pairs.recording_for(network, self.watch)
+        self.plain = lower(self.recorded, backend.profile)
+        self.lag = max((int(round((pr.delay if pr.plasticity.dendritic_delay is None else pr.plasticity.dendritic_delay)
+                                  / self.dt)) for pr in self.watch), default=0)
         backend._announce(network)
         self.lead = LEAD_STEPS[name]
         self.clears = name == "nest"     # pyNN.brian2 keeps its spike record: windows read past `start`
@@ -82,6 +87,7 @@ class PyNNSession:
         self.t = 0
         self.held = {}         # cleared records: spikes read past the window's end, for the next one
         self.returned = {}     # uncleared records: step * size + neuron of every spike returned so far
+        self.tail = {}         # the last steps of the watched populations' spikes (zero_pairs)
         _LIVE.append(self)
 
     def close(self) -> None:
@@ -119,7 +125,7 @@ class PyNNSession:
     def _window(self, start: int, until: int) -> Result:
         res = Result(dt=self.dt, steps=until, batch=1, sizes=self.sizes, spikes={}, backend=self.backend.name,
                      start=start)
-        for name in self.network.recorded_spikes:
+        for name in self.recorded.recorded_spikes:
             # the kernel runs a min_delay ahead: spikes past `until` wait for the next window
             clear = self._clears(name)
             s, i = self._spikes(name, clear)
@@ -135,6 +141,8 @@ class PyNNSession:
             s, i = s[now], i[now]
             order = np.lexsort((i, s))
             res.spikes[name] = (np.zeros(len(s), dtype=np.int64), s[order], i[order])
+        if self.watch:
+            self._check_zero_pairs(res, until)
         for name in self.network.recording.v:     # never cleared: pyNN.nest cannot read V again after a clear
             sig = self.pops[name].get_data("v", clear=False).segments[0].filter(name="v")[0]
             res.v[name] = _v_array(sig, self.sizes[name], self.dt, self.shift, until, start)[0][None]
@@ -142,6 +150,22 @@ class PyNNSession:
             w = np.abs(np.asarray(self.projs[name].get("weight", format="array"), dtype=float))
             res.weights[name] = w[None]
         return res
+
+    def _check_zero_pairs(self, res, until: int) -> None:
+        """zero_pairs.check over this window and the steps before it that a pair can reach back to;
+        then drop the spikes recorded only for the check."""
+        names = {n for pr in self.watch for n in (pr.pre, pr.post)}
+        seen = {}
+        for n in names:
+            before = self.tail.get(n, tuple(x[:0] for x in res.spikes[n]))
+            seen[n] = tuple(np.concatenate([a, b]) for a, b in zip(before, res.spikes[n]))
+        hit = zero_pairs.find(self.network, self.watch, seen, 1)
+        if hit is not None:
+            raise zero_pairs.refusal(self.network, hit, "a session cannot check whether that changed the run")
+        keep_from = until - self.lag - 2 * self.lead
+        self.tail = {n: tuple(x[seen[n][1] >= keep_from] for x in seen[n]) for n in names}
+        wanted = set(self.network.recorded_spikes)
+        res.spikes = {n: v for n, v in res.spikes.items() if n in wanted}
 
     def _clears(self, name) -> bool:
         """Whether reading `name`'s spikes clears its record: on NEST, unless the population also

@@ -33,6 +33,8 @@ class Profile:
     # driven spikes line up, but an offset current or a start voltage needs one more NEST step
     # before the description's first step
     own_dynamics_shift: int = 0
+    # a pre spike depresses with a post event of the same time (zero_pairs.py: NEST does not)
+    depresses_at_zero: bool = True
 
 
 NEST = Profile(
@@ -43,9 +45,9 @@ NEST = Profile(
     source_min_time_steps=2, fixed_dt=None,
     unsupported=frozenset({"scheme.spinnaker", "numerics.fixed", "stdp.gate", "stdp.dendritic_delay", "stdp.traces.nearest",
                            "stdp.clamp.per_update", "stdp.transmit.before_update", "stdp.potentiate_at_zero",
-                           "stdp.no_depress_at_zero", "stdp.post_history", "stdp.w_min_nonzero",
+                           "stdp.post_history", "stdp.w_min_nonzero",
                            "stdp.inhibitory", "cell.no_leak", "cell.onset"}),
-    native_connectors=True, own_dynamics_shift=1)
+    native_connectors=True, own_dynamics_shift=1, depresses_at_zero=False)
 
 BRIAN2 = Profile(
     "brian2", "pyNN.brian2", "exact", negative_inhibition=True, stdp_amplitude_per_w_max=True,

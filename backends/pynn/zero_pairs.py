@@ -1,0 +1,125 @@
+"""Pairs at dt = 0, which NEST's stdp_synapse does not depress.
+
+NEST depresses a synapse at a pre spike with the post events strictly before it
+(ArchivingNode::get_K_value), so a post event that lands exactly on a pre spike (the post spike
+plus the dendritic delay equals the pre spike's time) is not paired. The description's default,
+depress_at_zero=True (sPyNNaker's rule, docs/stdp.md), depresses it. Everywhere else the two
+agree, so a NEST run is exact unless such a pair occurs. The backend records the populations of
+these projections and looks for such pairs after the run. A run that has one is checked against
+the reference engine (the missed depression is often clipped away: a weight already at w_min)
+and refused if its spikes differ, naming the projection, the time and the way out. A session
+cannot be re-run, so it refuses at the first such pair. depress_at_zero=False is NEST's own rule
+and runs as is.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from spikemem.errors import UnsupportedFeature
+
+
+def watched(network, profile) -> list:
+    """The plastic projections whose dt = 0 pairs this simulator would treat differently."""
+    if profile.depresses_at_zero:
+        return []
+    return [pr for pr in network.projections if pr.plasticity is not None and pr.plasticity.depress_at_zero]
+
+
+def recording_for(network, watch):
+    """The network with the spikes of the watched projections' populations recorded too."""
+    need = {n for pr in watch for n in (pr.pre, pr.post)} - set(network.recorded_spikes)
+    if not need:
+        return network
+    spikes = tuple(network.recorded_spikes) + tuple(p.name for p in network.populations if p.name in need)
+    return replace(network, recording=replace(network.recording, spikes=spikes))
+
+
+def find(network, watch, spikes: dict, trials: int):
+    """(projection, trial, step) of the earliest pair at dt = 0 on a watched projection, or None.
+    `spikes[name]` is (trial, step, neuron) arrays, as Result.spikes holds them."""
+    dt, first = network.simulation.dt, None
+    for pr in watch:
+        n_pre, n_post = network.population(pr.pre).size, network.population(pr.post).size
+        lag = int(round((pr.delay if pr.plasticity.dendritic_delay is None else pr.plasticity.dendritic_delay) / dt))
+        bp, sp, ip = spikes[pr.pre]
+        bq, sq, jq = spikes[pr.post]
+        hit = _first_pair(pr.connector, n_pre, n_post, (bp, sp, ip), (bq, sq + lag, jq), trials)
+        if hit is not None and (first is None or hit < first[1:]):
+            first = (pr, *hit)
+    return first
+
+
+def refusal(network, hit, since: str) -> UnsupportedFeature:
+    pr, trial, step = hit
+    return UnsupportedFeature(
+        f"{pr.name}.plasticity: a pre spike met a post event of the same time (dt = 0; first at "
+        f"{step * network.simulation.dt:g} ms, trial {trial}), which depress_at_zero=True depresses and NEST's "
+        f"stdp_synapse does not; {since}. Use depress_at_zero=False (NEST's rule), or a backend that depresses "
+        "at dt = 0 (reference, torch, Brian2, sPyNNaker)")
+
+
+def confirm(network, hit, res, scheme: str, duration_ms: float, inputs, batch: int) -> None:
+    """A pair at dt = 0 changes nothing where the depression it misses is clipped away (a weight
+    already at w_min, as the CA3 memory's unlearned synapses are): run the description on the
+    reference engine, under the simulator's scheme, and refuse only if the spikes differ."""
+    from spikemem.engine.array_engine import run_engine
+    exact = replace(network, simulation=replace(network.simulation, scheme=scheme))
+    ref = run_engine(exact, duration_ms, inputs, batch, "reference")
+    for name, got in res.spikes.items():
+        if not _same(got, ref.spikes[name]):
+            raise refusal(network, hit, f"this run departs from the description ({name} differs)")
+
+
+def _same(a, b) -> bool:
+    a, b = (np.stack([np.asarray(x, dtype=np.int64) for x in t]) for t in (a, b))
+    if a.shape != b.shape:
+        return False
+    return np.array_equal(a[:, np.lexsort(a[::-1])], b[:, np.lexsort(b[::-1])])
+
+
+def _first_pair(connector, n_pre, n_post, pre, post, trials):
+    """(trial, step) of the earliest connected (pre, post) pair whose spike and event share a
+    step, or None."""
+    bp, sp, ip = (np.asarray(a, dtype=np.int64) for a in pre)
+    bq, sq, jq = (np.asarray(a, dtype=np.int64) for a in post)
+    span = int(max(sp.max(initial=0), sq.max(initial=0))) + 1
+    tp, tq = bp * span + sp, bq * span + sq                 # one code per (trial, step)
+    common = np.intersect1d(tp, tq)
+    if not len(common):
+        return None
+    keep_p, keep_q = np.isin(tp, common), np.isin(tq, common)
+    tp, ip, tq, jq = tp[keep_p], ip[keep_p], tq[keep_q], jq[keep_q]
+    if connector.kind == "all_to_all" and connector.allow_self_connections:
+        first = int(common[0])
+    elif connector.kind == "all_to_all":
+        # every pair is connected but i -> i: a time is clear only when both sides are one and the same neuron
+        lo_p, hi_p = _per_code(tp, ip, common, np.minimum), _per_code(tp, ip, common, np.maximum)
+        lo_q, hi_q = _per_code(tq, jq, common, np.minimum), _per_code(tq, jq, common, np.maximum)
+        clash = ~((lo_p == hi_p) & (lo_q == hi_q) & (lo_p == lo_q))
+        if not clash.any():
+            return None
+        first = int(common[np.argmax(clash)])
+    else:
+        # every (pre, post) candidate of a shared step, checked against the connector's pairs
+        order_q = np.argsort(tq, kind="stable")
+        tq, jq = tq[order_q], jq[order_q]
+        start, stop = np.searchsorted(tq, tp, "left"), np.searchsorted(tq, tp, "right")
+        reps = stop - start
+        cand_t = np.repeat(tp, reps)
+        cand_i = np.repeat(ip, reps)
+        cand_j = jq[np.repeat(start - np.cumsum(reps) + reps, reps) + np.arange(reps.sum())]
+        pre_idx, post_idx = connector.pairs(n_pre, n_post)
+        connected = np.isin(cand_i * n_post + cand_j, pre_idx * n_post + post_idx)
+        if not connected.any():
+            return None
+        first = int(cand_t[connected].min())
+    return first // span, first % span
+
+
+def _per_code(codes, values, common, reduce):
+    """reduce (np.minimum or np.maximum) of values per code, for each code of `common`."""
+    out = np.full(len(common), np.iinfo(np.int64).max if reduce is np.minimum else np.iinfo(np.int64).min)
+    reduce.at(out, np.searchsorted(common, codes), values)
+    return out
