@@ -21,9 +21,9 @@ from spikemem.log import get_logger
 from spikemem.optional import Extra, require
 from spikemem.results import Result
 
-from . import instantiate, zero_pairs
+from . import deferred_stdp, instantiate, zero_pairs
 from .lowering import check_option, check_scheme, lower, shift_steps, stimulus
-from .recordings import record_trial, sort_trials
+from .recordings import read_weights, record_trial, sort_trials
 from .run_folder import RunFolder
 from .simulator_output import captured
 from .simulators import PROFILES, setup_options
@@ -108,7 +108,8 @@ class PyNNBackend(Extra):
                               synapse_build=budget.PYNN_SYNAPSE, synapse_kept=budget.PYNN_SYNAPSE)
         budget.require(est, f"running {network.name} on {self.name} ({steps} steps per trial)", dt)
         watch = zero_pairs.watched(network, self.profile)
-        recorded = zero_pairs.recording_for(network, watch)
+        owed = [pr for pr in map(network.projection, network.recording.weights) if deferred_stdp.defers(self.profile, pr)]
+        recorded = zero_pairs.recording_for(network, watch + owed)
         plain = lower(recorded, self.profile)
         self._announce(network)
         shift = shift_steps(events, self.profile, network)
@@ -145,7 +146,10 @@ class PyNNBackend(Extra):
                 pops, projs = self._run_one(plain, stim, (steps + shift) * dt)
                 seg, trial_spikes, trial_v = record_trial(pops, spike_names, v_names, dt, shift, steps, trial)
                 for name in weights:
-                    w = np.abs(np.asarray(projs[name].get("weight", format="array"), dtype=float))
+                    pr = network.projection(name)
+                    w = read_weights(projs, pr, network)
+                    if deferred_stdp.defers(self.profile, pr):
+                        w = deferred_stdp.complete(w, pr, dt, steps, trial_spikes[pr.pre], trial_spikes[pr.post])
                     weights[name].append(w)
             except BaseException:
                 self._end_quietly()

@@ -79,3 +79,11 @@ def sort_trials(parts):
     b, s, i = (np.concatenate(x).astype(np.int64) for x in zip(*parts))
     order = np.lexsort((i, s, b))
     return b[order], s[order], i[order]
+
+
+def read_weights(projs, pr, network):
+    """(pre, post) weights, NaN where there is no synapse; a projection without synapses is
+    never built (instantiate.py), so it reads as all NaN, as on the engine."""
+    if pr.name not in projs:
+        return np.full((network.population(pr.pre).size, network.population(pr.post).size), np.nan)
+    return np.abs(np.asarray(projs[pr.name].get("weight", format="array"), dtype=float))

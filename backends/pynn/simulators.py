@@ -35,6 +35,8 @@ class Profile:
     own_dynamics_shift: int = 0
     # a pre spike depresses with a post event of the same time (zero_pairs.py: NEST does not)
     depresses_at_zero: bool = True
+    # potentiation is applied at the synapse's next pre spike (deferred_stdp.py)
+    defers_potentiation: bool = False
 
 
 NEST = Profile(
@@ -47,7 +49,7 @@ NEST = Profile(
                            "stdp.clamp.per_update", "stdp.transmit.before_update", "stdp.potentiate_at_zero",
                            "stdp.post_history", "stdp.w_min_nonzero",
                            "stdp.inhibitory", "cell.no_leak", "cell.onset"}),
-    native_connectors=True, own_dynamics_shift=1, depresses_at_zero=False)
+    native_connectors=True, own_dynamics_shift=1, depresses_at_zero=False, defers_potentiation=True)
 
 BRIAN2 = Profile(
     "brian2", "pyNN.brian2", "exact", negative_inhibition=True, stdp_amplitude_per_w_max=True,

@@ -70,6 +70,9 @@ def confirm(network, hit, res, scheme: str, duration_ms: float, inputs, batch: i
     for name, got in res.spikes.items():
         if not _same(got, ref.spikes[name]):
             raise refusal(network, hit, f"this run departs from the description ({name} differs)")
+    for name, w in res.weights.items():
+        if not np.allclose(w, ref.weights[name], rtol=1e-9, atol=1e-12, equal_nan=True):
+            raise refusal(network, hit, f"this run departs from the description (the weights of {name})")
 
 
 def _same(a, b) -> bool:
