@@ -75,18 +75,23 @@ def plastic(net: Network, seed: int, depress_at_zero: bool) -> Network:
                    recording=replace(net.recording, weights=("ab",)))
 
 
-def test_random_plastic_networks_match_the_reference_on_nest():
-    """depress_at_zero=False (NEST's rule): spikes and weights equal on every network. True (the
-    default): equal, or refused by name where a pair at dt = 0 changed the run."""
+@pytest.mark.parametrize("simulator, seeds, conventions", [
+    ("nest", range(16), (False, True)),
+    pytest.param("brian2", range(4), (True,), marks=pytest.mark.slow),    # Brian2 has only depress_at_zero=True
+])
+def test_random_plastic_networks_match_the_reference(simulator, seeds, conventions):
+    """NEST with depress_at_zero=False (its rule), and Brian2: spikes and weights equal on every
+    network. NEST with True (the default): equal, or refused by name where a pair at dt = 0
+    changed the run."""
     pytest.importorskip("pyNN")
-    pytest.importorskip("nest")
+    pytest.importorskip(simulator)
     outcomes = []
-    for seed in range(16):
-        for depress_at_zero in (False, True):
+    for seed in seeds:
+        for depress_at_zero in conventions:
             net = plastic(random_network(seed, delta_ok=False), seed, depress_at_zero)
             ref = get_backend("reference").run(net, 80.0)
             try:
-                got = get_backend("nest").run(net, 80.0)
+                got = get_backend(simulator).run(net, 80.0)
             except UnsupportedFeature as e:
                 assert depress_at_zero and "ab.plasticity" in str(e) and "dt = 0" in str(e), e
                 outcomes.append("refused")
@@ -95,4 +100,6 @@ def test_random_plastic_networks_match_the_reference_on_nest():
                 assert got.spike_list(pop) == ref.spike_list(pop), (seed, depress_at_zero, pop)
             np.testing.assert_allclose(got.weights["ab"], ref.weights["ab"], rtol=1e-9, atol=1e-12, err_msg=str(seed))
             outcomes.append("equal")
-    assert outcomes.count("equal") >= 20 and "refused" in outcomes
+    assert outcomes.count("equal") >= len(outcomes) // 2
+    if simulator == "nest":
+        assert "refused" in outcomes                  # the default meets pairs at dt = 0 that matter
