@@ -60,8 +60,6 @@ class PyNNSession:
         self.watch = zero_pairs.watched(network, backend.profile)
         self.recorded = zero_pairs.recording_for(network, self.watch)
         self.plain = lower(self.recorded, backend.profile)
-        self.lag = max((int(round((pr.delay if pr.plasticity.dendritic_delay is None else pr.plasticity.dendritic_delay)
-                                  / self.dt)) for pr in self.watch), default=0)
         backend._announce(network)
         self.lead = LEAD_STEPS[name]
         self.clears = name == "nest"     # pyNN.brian2 keeps its spike record: windows read past `start`
@@ -71,6 +69,7 @@ class PyNNSession:
         # else by the one step that reproduces the neurons' own first steps (lowering.shift_steps).
         self.shift = backend.profile.source_min_time_steps if starts_at_rest(network) else backend.profile.own_dynamics_shift
         self.sizes = {p.name: p.size for p in network.populations}
+        self.shadow = zero_pairs.Shadow(network, self.watch, backend.profile.scheme) if self.watch else None
         self.folder = RunFolder.create(backend.run_base, name)     # the simulator's output goes to its log
         backend.run_folder = self.folder
         self.reset()
@@ -94,7 +93,8 @@ class PyNNSession:
         self.t = 0
         self.held = {}         # cleared records: spikes read past the window's end, for the next one
         self.returned = {}     # uncleared records: step * size + neuron of every spike returned so far
-        self.tail = {}         # the last steps of the watched populations' spikes (zero_pairs)
+        if self.shadow:
+            self.shadow.reset()
         _LIVE.append(self)
 
     def close(self) -> None:
@@ -127,7 +127,12 @@ class PyNNSession:
             self._queue(events)
             self.backend._simulate((until - start) * self.dt)
             self.t = until
-            return self._window(start, until)
+            res = self._window(start, until)
+        if self.shadow:      # the last `shift` steps' spikes may come with the next window
+            self.shadow.advance(until_ms, inputs, res.spikes, until - self.shift)
+        wanted = set(self.network.recorded_spikes)
+        res.spikes = {n: v for n, v in res.spikes.items() if n in wanted}
+        return res
 
     def _window(self, start: int, until: int) -> Result:
         res = Result(dt=self.dt, steps=until, batch=1, sizes=self.sizes, spikes={}, backend=self.backend.name,
@@ -148,30 +153,12 @@ class PyNNSession:
             s, i = s[now], i[now]
             order = np.lexsort((i, s))
             res.spikes[name] = (np.zeros(len(s), dtype=np.int64), s[order], i[order])
-        if self.watch:
-            self._check_zero_pairs(res, until)
         for name in self.network.recording.v:     # never cleared: pyNN.nest cannot read V again after a clear
             sig = self.pops[name].get_data("v", clear=False).segments[0].filter(name="v")[0]
             res.v[name] = _v_array(sig, self.sizes[name], self.dt, self.shift, until, start)[0][None]
         for name in self.network.recording.weights:
             res.weights[name] = read_weights(self.projs, self.network.projection(name), self.network)[None]
         return res
-
-    def _check_zero_pairs(self, res, until: int) -> None:
-        """zero_pairs.check over this window and the steps before it that a pair can reach back to;
-        then drop the spikes recorded only for the check."""
-        names = {n for pr in self.watch for n in (pr.pre, pr.post)}
-        seen = {}
-        for n in names:
-            before = self.tail.get(n, tuple(x[:0] for x in res.spikes[n]))
-            seen[n] = tuple(np.concatenate([a, b]) for a, b in zip(before, res.spikes[n]))
-        hit = zero_pairs.find(self.network, self.watch, seen, 1)
-        if hit is not None:
-            raise zero_pairs.refusal(self.network, hit, "a session cannot check whether that changed the run")
-        keep_from = until - self.lag - 2 * self.lead
-        self.tail = {n: tuple(x[seen[n][1] >= keep_from] for x in seen[n]) for n in names}
-        wanted = set(self.network.recorded_spikes)
-        res.spikes = {n: v for n, v in res.spikes.items() if n in wanted}
 
     def _clears(self, name) -> bool:
         """Whether reading `name`'s spikes clears its record: on NEST, unless the population also

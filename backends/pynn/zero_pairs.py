@@ -8,8 +8,8 @@ agree, so a NEST run is exact unless such a pair occurs. The backend records the
 these projections and looks for such pairs after the run. A run that has one is checked against
 the reference engine (the missed depression is often clipped away: a weight already at w_min)
 and refused if its spikes differ, naming the projection, the time and the way out. A session
-cannot be re-run, so it refuses at the first such pair. depress_at_zero=False is NEST's own rule
-and runs as is.
+cannot be re-run: it runs the description on the reference engine beside it (Shadow) and is
+refused at the first spike that differs. depress_at_zero=False is NEST's own rule and runs as is.
 """
 from __future__ import annotations
 
@@ -126,3 +126,42 @@ def _per_code(codes, values, common, reduce):
     out = np.full(len(common), np.iinfo(np.int64).max if reduce is np.minimum else np.iinfo(np.int64).min)
     reduce.at(out, np.searchsorted(common, codes), values)
     return out
+
+
+class Shadow:
+    """The description on the reference engine, advanced beside a session window by window; the
+    populations of the watched projections are compared once their spikes have settled (the
+    simulator may hand a window's last steps over with the next one)."""
+
+    def __init__(self, network, watch, scheme: str):
+        from spikemem.engine.session import EngineSession
+        self.network, self.watch = network, watch
+        self.names = sorted({n for pr in watch for n in (pr.pre, pr.post)})
+        exact = replace(network, simulation=replace(network.simulation, scheme=scheme),
+                        recording=replace(network.recording, spikes=tuple(self.names), v=(), weights=()))
+        self.session = EngineSession(exact, 1, label="reference")
+        self.pending = {}
+
+    def reset(self) -> None:
+        self.session.reset()
+        self.pending = {n: (np.zeros(0, dtype=np.int64),) * 2 for n in self.names}
+
+    def advance(self, until_ms: float, inputs, spikes: dict, settled: int) -> None:
+        """Run the reference to until_ms and compare every spike before step `settled`;
+        `spikes[name]` is the session window's (trial, step, neuron) arrays."""
+        ref = self.session.run(until_ms, inputs)
+        for n in self.names:
+            size = self.network.population(n).size
+            ours, theirs = (np.concatenate([old, s * size + i]) for old, (_, s, i) in
+                            zip(self.pending[n], (spikes[n], ref.spikes[n])))
+            ready_o, ready_t = ours < settled * size, theirs < settled * size
+            a, b = np.sort(ours[ready_o]), np.sort(theirs[ready_t])
+            if not np.array_equal(a, b):
+                diff = np.setxor1d(a, b)
+                names = ", ".join(pr.name for pr in self.watch)
+                raise UnsupportedFeature(
+                    f"{names}: STDP pairs at dt = 0, which depress_at_zero=True depresses and NEST's stdp_synapse "
+                    f"does not, changed this session: {n} departs from the description at "
+                    f"{int(diff.min()) // size * self.network.simulation.dt:g} ms. Use depress_at_zero=False "
+                    "(NEST's rule), or a backend that depresses at dt = 0 (reference, torch, Brian2, sPyNNaker)")
+            self.pending[n] = (ours[~ready_o], theirs[~ready_t])
