@@ -69,7 +69,9 @@ class PyNNSession:
         # else by the one step that reproduces the neurons' own first steps (lowering.shift_steps).
         self.shift = backend.profile.source_min_time_steps if starts_at_rest(network) else backend.profile.own_dynamics_shift
         self.sizes = {p.name: p.size for p in network.populations}
-        self.shadow = zero_pairs.Shadow(network, self.watch, backend.profile.scheme) if self.watch else None
+        # under MPI only rank 0 holds every neuron's spikes: it alone checks
+        checks = self.watch and backend.sim.rank() == 0
+        self.shadow = zero_pairs.Shadow(network, self.watch, backend.profile.scheme) if checks else None
         self.folder = RunFolder.create(backend.run_base, name)     # the simulator's output goes to its log
         backend.run_folder = self.folder
         self.reset()
