@@ -126,7 +126,7 @@ class PyNNBackend(Extra):
             if spinnaker:
                 drain_exit_messages()
         # under MPI only rank 0 holds every neuron's spikes (the other ranks hold their own part)
-        hit = zero_pairs.find(network, watch, res.spikes, batch) if watch and self.sim.rank() == 0 else None
+        hit = zero_pairs.find(network, watch, res.spikes) if watch and self.sim.rank() == 0 else None
         if hit is not None:
             zero_pairs.confirm(network, hit, res, self.profile.scheme, duration_ms, inputs, batch)
         _keep_requested(res, network)

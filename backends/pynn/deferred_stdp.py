@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .zero_pairs import post_lag
+
 CHUNK = 4096            # post events per block (memory: CHUNK x pre neurons floats)
 
 
@@ -24,7 +26,7 @@ def complete(w, projection, dt: float, steps: int, pre, post):
     `post` are one trial's (step, neuron) spike arrays."""
     rule = projection.plasticity
     n_pre = w.shape[0]
-    lag = int(round((projection.delay if rule.dendritic_delay is None else rule.dendritic_delay) / dt))
+    lag = post_lag(projection, dt)
     s_pre, i_pre = (np.asarray(a, dtype=np.int64) for a in pre)
     last = np.full(n_pre, -1, dtype=np.int64)
     np.maximum.at(last, i_pre, s_pre)

@@ -36,16 +36,20 @@ def recording_for(network, watch):
     return replace(network, recording=replace(network.recording, spikes=spikes))
 
 
-def find(network, watch, spikes: dict, trials: int):
+def post_lag(pr, dt: float) -> int:
+    """Steps after a post spike at which STDP sees it (the dendritic delay; docs/stdp.md)."""
+    return int(round((pr.delay if pr.plasticity.dendritic_delay is None else pr.plasticity.dendritic_delay) / dt))
+
+
+def find(network, watch, spikes: dict):
     """(projection, trial, step) of the earliest pair at dt = 0 on a watched projection, or None.
     `spikes[name]` is (trial, step, neuron) arrays, as Result.spikes holds them."""
     dt, first = network.simulation.dt, None
     for pr in watch:
         n_pre, n_post = network.population(pr.pre).size, network.population(pr.post).size
-        lag = int(round((pr.delay if pr.plasticity.dendritic_delay is None else pr.plasticity.dendritic_delay) / dt))
         bp, sp, ip = spikes[pr.pre]
         bq, sq, jq = spikes[pr.post]
-        hit = _first_pair(pr.connector, n_pre, n_post, (bp, sp, ip), (bq, sq + lag, jq), trials)
+        hit = _first_pair(pr.connector, n_pre, n_post, (bp, sp, ip), (bq, sq + post_lag(pr, dt), jq))
         if hit is not None and (first is None or hit < first[1:]):
             first = (pr, *hit)
     return first
@@ -82,7 +86,7 @@ def _same(a, b) -> bool:
     return np.array_equal(a[:, np.lexsort(a[::-1])], b[:, np.lexsort(b[::-1])])
 
 
-def _first_pair(connector, n_pre, n_post, pre, post, trials):
+def _first_pair(connector, n_pre, n_post, pre, post):
     """(trial, step) of the earliest connected (pre, post) pair whose spike and event share a
     step, or None."""
     bp, sp, ip = (np.asarray(a, dtype=np.int64) for a in pre)
