@@ -1,5 +1,6 @@
 """The PyNN backend on NEST: conversions, declared limits, and spike-for-spike agreement
 with the reference backend's exact scheme (NEST's iaf_psc_exp on the grid)."""
+import importlib.util
 from dataclasses import replace
 
 import numpy as np
@@ -12,10 +13,12 @@ from spikemem.models.ca3.params import CA3Params
 
 from spikemem import (
     AllToAllConnector,
+    IFCurrDelta,
     IFCurrExp,
     Network,
     Population,
     Projection,
+    Recording,
     Simulation,
     SpikeSourceArray,
     get_backend,
@@ -121,7 +124,7 @@ def test_nest_run_and_session_agree_on_when_the_stimulus_may_shift(i_offset, at_
     net = Network([Population("src", 2, SpikeSourceArray(((0.0,), (1.0,)))), Population("n", 2, IFCurrExp(i_offset=i_offset))],
                   [Projection("p", "src", "n", AllToAllConnector(), 1.0, 1.0)], Simulation(scheme="exact"))
     assert starts_at_rest(net) is at_rest
-    if not at_rest or not __import__("importlib").util.find_spec("pyNN"):
+    if not at_rest or importlib.util.find_spec("pyNN") is None:
         return
     pytest.importorskip("nest")
     run = get_backend("nest").run(net, 10.0)
@@ -137,9 +140,9 @@ def test_nest_run_and_session_agree_on_when_the_stimulus_may_shift(i_offset, at_
 
 @pytest.mark.parametrize("cell", [IFCurrExp(cm=1.0, tau_m=20.0, v_thresh=-50.0, tau_refrac=2.0, i_offset=2.0),
                                   IFCurrExp(cm=1.0, tau_m=20.0, v_thresh=-50.0, tau_refrac=2.0, i_offset=(2.0, 1.0), v_init=-55.0),
-                                  __import__("spikemem").IFCurrDelta(cm=1.0, tau_m=20.0, v_thresh=-50.0, tau_refrac=2.0,
+                                  IFCurrDelta(cm=1.0, tau_m=20.0, v_thresh=-50.0, tau_refrac=2.0,
                                                                      i_offset=2.0),
-                                  __import__("spikemem").IFCurrDelta(cm=1.0, tau_m=20.0, v_thresh=-50.0, tau_refrac=2.0,
+                                  IFCurrDelta(cm=1.0, tau_m=20.0, v_thresh=-50.0, tau_refrac=2.0,
                                                                      i_offset=(0.0, 0.9), v_init=-51.0)])
 @pytest.mark.parametrize("first_input_ms", [1.0, 5.0])
 def test_nest_matches_the_reference_where_neurons_move_on_their_own(cell, first_input_ms):
@@ -150,7 +153,7 @@ def test_nest_matches_the_reference_where_neurons_move_on_their_own(cell, first_
     pytest.importorskip("pyNN.nest")
     net = Network([Population("src", 2, SpikeSourceArray(((first_input_ms, 17.0), (23.0,)))), Population("n", 2, cell)],
                   [Projection("p", "src", "n", AllToAllConnector(), 3.0, 1.0)], Simulation(scheme="exact"),
-                  __import__("spikemem").Recording(spikes=("n",), v=("n",)))
+                  Recording(spikes=("n",), v=("n",)))
     ref = get_backend("reference").run(net, 60.0)
     got = get_backend("nest").run(net, 60.0)
     assert ref.count("n") >= 2

@@ -108,7 +108,7 @@ class PyNNBackend(Extra):
                               synapse_build=budget.PYNN_SYNAPSE, synapse_kept=budget.PYNN_SYNAPSE)
         budget.require(est, f"running {network.name} on {self.name} ({steps} steps per trial)", dt)
         watch = zero_pairs.watched(network, self.profile)
-        owed = [pr for pr in map(network.projection, network.recording.weights) if deferred_stdp.defers(self.profile, pr)]
+        owed = deferred_stdp.owed(network, self.profile)
         recorded = zero_pairs.recording_for(network, watch + owed)
         plain = lower(recorded, self.profile)
         self._announce(network)
@@ -121,7 +121,7 @@ class PyNNBackend(Extra):
         try:
             # sPyNNaker reads its config from the folder; the other simulators only log into it
             with captured(self.run_folder.log), self.run_folder.active() if spinnaker else contextlib.nullcontext():
-                res = self._run_trials(recorded, plain, events, batch, steps, shift, sizes)
+                res = self._run_trials(recorded, plain, events, batch, steps, shift, sizes, {pr.name for pr in owed})
         finally:
             if spinnaker:
                 drain_exit_messages()
@@ -129,12 +129,12 @@ class PyNNBackend(Extra):
         hit = zero_pairs.find(network, watch, res.spikes) if watch and self.sim.rank() == 0 else None
         if hit is not None:
             zero_pairs.confirm(network, hit, res, self.profile.scheme, duration_ms, inputs, batch)
-        _keep_requested(res, network)
+        zero_pairs.keep_requested(res, network)
         logger.info("%s: %d trial(s) of %g ms, %d spikes in %.1f s; simulator log: %s", self.name, batch,
                     steps * dt, res.count(), time.perf_counter() - t0, self.run_folder.log)
         return res
 
-    def _run_trials(self, network, plain, events, batch, steps, shift, sizes):
+    def _run_trials(self, network, plain, events, batch, steps, shift, sizes, owed):
         dt = plain["dt"]
         spike_names, v_names = list(network.recorded_spikes), list(network.recording.v)
         spikes = {name: [] for name in spike_names}
@@ -149,7 +149,7 @@ class PyNNBackend(Extra):
                 for name in weights:
                     pr = network.projection(name)
                     w = read_weights(projs, pr, network)
-                    if deferred_stdp.defers(self.profile, pr):
+                    if name in owed:          # deferred_stdp
                         w = deferred_stdp.complete(w, pr, dt, steps, trial_spikes[pr.pre], trial_spikes[pr.post])
                     weights[name].append(w)
             except BaseException:
@@ -284,10 +284,3 @@ def _pynn_partial_recordings():
         return original(self, id)
     Population.id_to_index = id_to_index
 
-
-def _keep_requested(res, network) -> None:
-    """Drop what was recorded only for the backend's own checks (zero_pairs)."""
-    keep = set(network.recorded_spikes)
-    res.spikes = {n: v for n, v in res.spikes.items() if n in keep}
-    for seg in res.neo_segments:
-        seg.spiketrains = [st for st in seg.spiketrains if st.annotations.get("source_population") in keep]

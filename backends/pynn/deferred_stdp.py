@@ -17,8 +17,12 @@ from .zero_pairs import post_lag
 CHUNK = 4096            # post events per block (memory: CHUNK x pre neurons floats)
 
 
-def defers(profile, projection) -> bool:
-    return profile.defers_potentiation and projection.plasticity is not None
+def owed(network, profile) -> list:
+    """The plastic projections with recorded weights that this simulator reads short of their
+    owed potentiation."""
+    if not profile.defers_potentiation:
+        return []
+    return [pr for pr in map(network.projection, network.recording.weights) if pr.plasticity is not None]
 
 
 def complete(w, projection, dt: float, steps: int, pre, post):

@@ -50,8 +50,7 @@ class PyNNSession:
         check_no_live_session()
         self.backend, self.network, self.batch = backend, network, 1
         self.dt = network.simulation.dt
-        owed = [pr.name for pr in map(network.projection, network.recording.weights)
-                if deferred_stdp.defers(backend.profile, pr)]
+        owed = [pr.name for pr in deferred_stdp.owed(network, backend.profile)]
         if owed:
             raise UnsupportedFeature(
                 f"recording.weights={owed}: a {name} session reads plastic weights as the simulator holds them at a "
@@ -132,8 +131,7 @@ class PyNNSession:
             res = self._window(start, until)
         if self.shadow:      # the last `shift` steps' spikes may come with the next window
             self.shadow.advance(until_ms, inputs, res.spikes, until - self.shift)
-        wanted = set(self.network.recorded_spikes)
-        res.spikes = {n: v for n, v in res.spikes.items() if n in wanted}
+        zero_pairs.keep_requested(res, self.network)
         return res
 
     def _window(self, start: int, until: int) -> Result:

@@ -41,6 +41,21 @@ def post_lag(pr, dt: float) -> int:
     return int(round((pr.delay if pr.plasticity.dendritic_delay is None else pr.plasticity.dendritic_delay) / dt))
 
 
+def keep_requested(res, network) -> None:
+    """Drop the spikes recorded only for this check (recording_for)."""
+    keep = set(network.recorded_spikes)
+    res.spikes = {n: v for n, v in res.spikes.items() if n in keep}
+    for seg in res.neo_segments or ():
+        seg.spiketrains = [st for st in seg.spiketrains if st.annotations.get("source_population") in keep]
+
+
+def on_reference(network, scheme: str, **recording):
+    """The description as the reference engine runs it beside the simulator: the simulator's
+    update scheme, and `recording` changes if given."""
+    return replace(network, simulation=replace(network.simulation, scheme=scheme),
+                   recording=replace(network.recording, **recording))
+
+
 def find(network, watch, spikes: dict):
     """(projection, trial, step) of the earliest pair at dt = 0 on a watched projection, or None.
     `spikes[name]` is (trial, step, neuron) arrays, as Result.spikes holds them."""
@@ -69,8 +84,7 @@ def confirm(network, hit, res, scheme: str, duration_ms: float, inputs, batch: i
     already at w_min, as the CA3 memory's unlearned synapses are): run the description on the
     reference engine, under the simulator's scheme, and refuse only if the spikes differ."""
     from spikemem.engine.array_engine import run_engine
-    exact = replace(network, simulation=replace(network.simulation, scheme=scheme))
-    ref = run_engine(exact, duration_ms, inputs, batch, "reference")
+    ref = run_engine(on_reference(network, scheme), duration_ms, inputs, batch, "reference")
     for name, got in res.spikes.items():
         if not _same(got, ref.spikes[name]):
             raise refusal(network, hit, f"this run departs from the description ({name} differs)")
@@ -141,8 +155,7 @@ class Shadow:
         from spikemem.engine.session import EngineSession
         self.network, self.watch = network, watch
         self.names = sorted({n for pr in watch for n in (pr.pre, pr.post)})
-        exact = replace(network, simulation=replace(network.simulation, scheme=scheme),
-                        recording=replace(network.recording, spikes=tuple(self.names), v=(), weights=()))
+        exact = on_reference(network, scheme, spikes=tuple(self.names), v=(), weights=())
         self.session = EngineSession(exact, 1, label="reference")
         self.pending = {}
 
