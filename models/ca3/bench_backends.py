@@ -22,7 +22,7 @@ import time
 
 import numpy as np
 
-from spikemem.description.validation import POSITIVE_INT, flag, number, positive, threads
+from spikemem.description.validation import POSITIVE_INT, comma_integers, flag, number, positive, threads
 
 BACKENDS = {   # label -> (backend name, options)
     "reference": ("reference", {}),
@@ -128,14 +128,7 @@ def _installed(name: str) -> bool:
 
 
 def _parse_batches(text: str) -> list:
-    from spikemem.errors import ValidationError
-    try:
-        out = sorted({int(x) for x in text.split(",") if x.strip()})
-    except ValueError:
-        raise ValidationError("--batches", text, "must be comma-separated integers") from None
-    if not out or out[0] < 1:
-        raise ValidationError("--batches", text, "batch sizes must be >= 1")
-    return out
+    return sorted(set(comma_integers("--batches", text, lo=1, unique=False)))
 
 
 def _bench(args) -> int:

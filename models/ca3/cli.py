@@ -6,7 +6,7 @@ import json
 from spikemem.log import get_logger
 from spikemem.sweeps import add_sweep_args, sweep_options
 
-from spikemem.description.validation import POSITIVE_INT, flag, integer, non_negative, threads
+from spikemem.description.validation import POSITIVE_INT, comma_integers, flag, integer, non_negative, threads
 from spikemem.files import check_writable
 
 from .recording_file import load_stimulus, write_recording
@@ -146,14 +146,8 @@ def _stress(args) -> int:
 
 
 def _capacity(args) -> int:
-    from spikemem import ValidationError
     from .sweeps import capacity
-    try:
-        sizes = [int(x) for x in args.sizes.split(",") if x.strip()]
-    except ValueError:
-        raise ValidationError("sizes", args.sizes, "must be comma-separated integers") from None
-    if not sizes or min(sizes) < 1:
-        raise ValidationError("sizes", args.sizes, "must list one or more integers >= 1")
+    sizes = comma_integers("sizes", args.sizes, lo=1, unique=False)
     _check_png(args.png)
     rows = capacity(sizes, args.sequences, args.ops, args.spacing, args.seed, args.backend, args.variant,
                     progress=None if not args.json else False, **sweep_options(args), **backend_options(args))
