@@ -7,11 +7,13 @@ from pyNN.random import NumpyRNG
 from pyNN.recording import get_io
 
 from ..description import validation
+from ..log import get_logger
 from ..description.network import NUMERICS, SCHEMES
 from . import simulator
 from .runner import ENGINE_BACKENDS
 from .simulator import DIALECTS, state
 
+logger = get_logger(__name__)
 DEFAULT_TIMESTEP = {"pynn": 0.1, "spinnaker": 1.0}      # PyNN's default; sPyNNaker's
 # setup() keywords of other PyNN simulators that change nothing here (threads, verbosity, board sizes)
 IGNORED = {"spike_precision", "verbosity", "threads", "rng_seed", "rng_seeds", "rng_seeds_seed", "grng_seed",
@@ -48,17 +50,16 @@ def setup(timestep=None, min_delay=DEFAULT_MIN_DELAY, max_delay=DEFAULT_MAX_DELA
     trials = validation.integer("trials", options["trials"], lo=1)
     if options["seed"] is not None:
         validation.integer("seed", options["seed"], lo=0, hi=2**32 - 1)
-    extra = {k: v for k, v in extra_params.items() if k not in IGNORED}
-    common.setup(timestep, min_delay, max_delay=max_delay, **extra)
-    unknown = set(extra) - {"rank", "num_processes"}
-    if unknown:
-        from ..errors import ValidationError
-        raise ValidationError("setup", sorted(unknown), "unknown keyword arguments of spikemem.pynn.setup()")
+    unknown = sorted(set(extra_params) - IGNORED - {"rank", "num_processes"})
+    if unknown:     # other simulators' options (sPyNNaker's db_name, filename, ...): as they do, ignored
+        logger.warning("setup(): %s mean nothing to spikemem.pynn and are ignored", ", ".join(unknown))
+    common.setup(timestep, min_delay, max_delay=max_delay)
     state.clear()
     state.dt = float(timestep)
     state.min_delay, state.max_delay = min_delay, max_delay
     state.dialect, state.trials = dialect, trials
     state.options = {k: options[k] for k in ("backend", "device", "scheme", "numerics", "seed", "dtype")}
+    state.options["name"] = forced.get("name")
     state.rng = NumpyRNG(seed=options["seed"]) if options["seed"] is not None else None
     return rank()
 
