@@ -18,7 +18,8 @@ DEFAULT_TIMESTEP = {"pynn": 0.1, "spinnaker": 1.0}      # PyNN's default; sPyNNa
 # setup() keywords of other PyNN simulators that change nothing here (threads, verbosity, board sizes)
 IGNORED = {"spike_precision", "verbosity", "threads", "rng_seed", "rng_seeds", "rng_seeds_seed", "grng_seed",
            "local_num_threads", "overwrite_files", "use_cvode", "database_socket_addresses",
-           "time_scale_factor", "n_chips_required", "n_boards_required", "label", "compile", "codegen"}
+           "time_scale_factor", "n_chips_required", "n_boards_required", "label", "compile", "codegen",
+           "t_flush"}
 
 
 def setup(timestep=None, min_delay=DEFAULT_MIN_DELAY, max_delay=DEFAULT_MAX_DELAY, backend="reference",

@@ -49,7 +49,10 @@ class Part:
 
 
 def scheme_of(state) -> str:
-    return state.options.get("scheme") or ("spinnaker" if state.dialect == "spinnaker" else "exact")
+    """The script's scheme: as setup() gave it, else sPyNNaker's for its dialect or for numerics='fixed'
+    (a core's arithmetic), else NEST's."""
+    spinnaker = state.dialect == "spinnaker" or state.options.get("numerics") == "fixed"
+    return state.options.get("scheme") or ("spinnaker" if spinnaker else "exact")
 
 
 def plan(state) -> Plan:

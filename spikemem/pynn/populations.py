@@ -11,6 +11,7 @@ from pyNN import common, errors
 from pyNN.parameters import ParameterSpace, simplify
 from pyNN.standardmodels import StandardCellType
 
+from ..errors import UnsupportedFeature
 from . import models, simulator
 from .recording import Recorder
 from .spinnaker import SpinnakerPopulationCalls
@@ -68,6 +69,18 @@ class Population(SpinnakerPopulationCalls, common.Population):
         self._spinnaker_hints(self._spinnaker)
         simulator.state.populations.append(self)
         simulator.state.changed("a new Population", self)
+
+    def can_record(self, variable, location=None):
+        """What spikemem records for this cell type; a variable other simulators record (gsyn_exc on
+        sPyNNaker's IF_curr_exp) is refused by name instead of PyNN's RecordingError."""
+        mapping = models.cell_mapping(self.celltype)
+        if variable in mapping.recordable:
+            return True
+        if variable in ("gsyn_exc", "gsyn_inh") or variable in self.celltype.recordable:
+            raise UnsupportedFeature(f"{self.label}: recording {variable!r} from "
+                                     f"{type(self.celltype).__name__}; spikemem records "
+                                     f"{', '.join(mapping.recordable)} here")
+        return False
 
     def _create_cells(self):
         state = simulator.state

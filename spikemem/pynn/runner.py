@@ -134,6 +134,9 @@ class Live:
                 and id(obj) in self.plan.names and self.plan.names[id(obj)] in self.plan.sources:
             self._new_spike_times(obj)
             return
+        if isinstance(what, tuple) and what[0] == "set weights":     # read the new values until the next run
+            for part in self.plan.parts.get(id(obj), ()):
+                self.weights.pop(part.name, None)
         self.pending.append((what, obj))
 
     def _new_spike_times(self, pop) -> None:
