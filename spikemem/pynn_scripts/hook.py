@@ -120,7 +120,7 @@ def run_script(path: str, args=(), **forced) -> ScriptRun:
     finally:
         sys.meta_path.remove(finder)
         sys.argv, sys.path = saved_argv, saved_path
-        state.forced = {}
+        state.forced, state.default_dialect = {}, "pynn"
         for name in [n for n in sys.modules if _served(n)]:
             del sys.modules[name]
         sys.modules.update(hidden)
