@@ -508,3 +508,17 @@ def test_pickled_blocks_keep_the_annotations_pynn_sets():
     assert st.annotations["source_population"] == "cells" and st.annotations["source_index"] == 0
     assert len(st) > 0
     sim.end()
+
+
+def test_bench_pynn_frontend_runs_one_script_on_both(capsys):
+    """The benchmark's rows (not its timings): the same script on spikemem.pynn and NEST, trial 0
+    with the same spikes, and one Segment per trial in the trials run."""
+    import json
+
+    from spikemem.cli import main
+    assert main(["bench", "pynn-frontend", "--cells", "40", "--duration", "30", "--trials", "3", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [r["trials"] for r in rows] == ([1, 1, 3, 3] if HAVE_NEST else [1, 3])
+    assert all("error" not in r for r in rows), rows
+    assert rows[-2 if HAVE_NEST else -1]["segments"] == 3
+    assert len({r["first_spikes"] for r in rows}) == 1 and rows[0]["first_spikes"] > 0

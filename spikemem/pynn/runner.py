@@ -169,17 +169,22 @@ class Live:
         return new
 
     # -- reading ----------------------------------------------------------------------------------
-    def _all_spikes(self, name):
+    def _by_trial(self, name):
+        """A population's spikes so far as (step, neuron) arrays grouped by trial, and each trial's bounds."""
         if name not in self._cache:
             parts = self.recorded[name].spikes
-            self._cache[name] = tuple(np.concatenate([p[k] for p in parts]).astype(np.int64) if parts else
-                                      np.zeros(0, np.int64) for k in range(3))
+            tr, st, nr = (np.concatenate([p[k] for p in parts]).astype(np.int64) if parts else
+                          np.zeros(0, np.int64) for k in range(3))
+            order = np.argsort(tr, kind="stable")            # windows are in time order: stays by step
+            bounds = np.searchsorted(tr[order], np.arange(self.batch + 1))
+            self._cache[name] = (st[order], nr[order], bounds)
         return self._cache[name]
 
     def spikes(self, pop, trial: int):
         """(neuron, engine step) of one trial's spikes since the population's record was last cleared."""
-        tr, st, nr = self._all_spikes(self.plan.names[id(pop)])
-        keep = (tr == trial) & (st >= self.cleared.get(id(pop), 0))
+        st, nr, bounds = self._by_trial(self.plan.names[id(pop)])
+        st, nr = st[bounds[trial]:bounds[trial + 1]], nr[bounds[trial]:bounds[trial + 1]]
+        keep = st >= self.cleared.get(id(pop), 0)
         return nr[keep], st[keep]
 
     def v_samples(self, pop, trial: int, k: np.ndarray) -> np.ndarray:
