@@ -510,6 +510,7 @@ def test_pickled_blocks_keep_the_annotations_pynn_sets():
     sim.end()
 
 
+@pytest.mark.slow
 def test_bench_pynn_frontend_runs_one_script_on_both(capsys):
     """The benchmark's rows (not its timings): the same script on spikemem.pynn and NEST, trial 0
     with the same spikes, and one Segment per trial in the trials run."""
