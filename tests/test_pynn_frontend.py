@@ -354,26 +354,45 @@ def test_per_neuron_values_the_description_cannot_hold_are_refused_by_name():
     sim.end()
 
 
-def test_what_the_description_lacks_is_refused_by_name():
+@pytest.mark.parametrize("build, name", [
+    (lambda sim, a, b: sim.Population(2, sim.IF_cond_exp()), "IF_cond_exp"),
+    (lambda sim, a, b: sim.Population(2, sim.SpikeSourcePoisson(rate=10.0)), "SpikeSourcePoisson"),
+    (lambda sim, a, b: sim.Projection(a, b, sim.AllToAllConnector(), sim.TsodyksMarkramSynapse()),
+     "TsodyksMarkramSynapse"),
+    (lambda sim, a, b: sim.Projection(a, b, sim.AllToAllConnector(), sim.STDPMechanism(
+        timing_dependence=sim.SpikePairRule(), weight_dependence=sim.MultiplicativeWeightDependence())),
+     "MultiplicativeWeightDependence"),
+    (lambda sim, a, b: sim.DCSource(amplitude=1.0, start=5.0).inject_into(a), "DCSource"),
+])
+def test_what_the_description_lacks_is_refused_by_name_when_built(build, name):
+    """PyNN's whole standard library can be set up (parameters, connections); building the network
+    (run(), network()) refuses what the description lacks, naming it."""
     sim = setup("spikemem", timestep=0.1)
-    with pytest.raises(UnsupportedFeature, match="IF_cond_exp"):
-        sim.Population(2, sim.IF_cond_exp())
-    with pytest.raises(UnsupportedFeature, match="SpikeSourcePoisson"):
-        sim.Population(2, sim.SpikeSourcePoisson(rate=10.0))
     a, b = sim.Population(2, sim.IF_curr_exp()), sim.Population(2, sim.IF_curr_exp())
-    with pytest.raises(UnsupportedFeature, match="TsodyksMarkramSynapse"):
-        sim.Projection(a, b, sim.AllToAllConnector(), sim.TsodyksMarkramSynapse())
-    with pytest.raises(UnsupportedFeature, match="MultiplicativeWeightDependence"):
-        sim.Projection(a, b, sim.AllToAllConnector(), sim.STDPMechanism(
-            timing_dependence=sim.SpikePairRule(), weight_dependence=sim.MultiplicativeWeightDependence()))
+    build(sim, a, b)
+    for attempt in (sim.network, lambda: sim.run(1.0)):
+        with pytest.raises(UnsupportedFeature, match=name):
+            attempt()
+    sim.end()
+
+
+def test_simulator_specific_calls_are_refused_by_name():
+    sim = setup("spikemem", timestep=0.1)
+    a = sim.Population(2, sim.IF_curr_exp())
     with pytest.raises(UnsupportedFeature, match="gsyn_exc"):
         a.record("gsyn_exc")
     with pytest.raises(UnsupportedFeature, match="native_cell_type"):
         sim.native_cell_type("iaf_psc_alpha")
     with pytest.raises(UnsupportedFeature, match="extra_models.IFCurrExpCa2Adaptive"):
         sim.extra_models.IFCurrExpCa2Adaptive
-    with pytest.raises(UnsupportedFeature, match="ACSource"):
-        sim.ACSource(amplitude=1.0).inject_into(a)
+    with pytest.raises(UnsupportedFeature, match="ConvolutionConnector"):
+        sim.ConvolutionConnector()
+    with pytest.raises(UnsupportedFeature, match="ACSource"):      # time-varying currents cannot run at all
+        sim.ACSource(amplitude=1.0)
+    from pyNN.errors import InvalidParameterValueError
+    with pytest.raises(InvalidParameterValueError, match="increasing order"):
+        sim.Population(1, sim.SpikeSourceArray(spike_times=[3.0, 2.0]))
+    assert sim.list_standard_models() == ["IF_curr_delta", "IF_curr_exp", "SpikeSourceArray"]
     sim.end()
 
 

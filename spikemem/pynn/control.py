@@ -1,6 +1,7 @@
 """setup, run, reset, end and the state queries of spikemem.pynn."""
 from __future__ import annotations
 
+import numpy as np
 from pyNN import common
 from pyNN.common.control import DEFAULT_MAX_DELAY, DEFAULT_MIN_DELAY
 from pyNN.random import NumpyRNG
@@ -61,6 +62,7 @@ def setup(timestep=None, min_delay=DEFAULT_MIN_DELAY, max_delay=DEFAULT_MAX_DELA
     state.dialect, state.trials = dialect, trials
     state.options = {k: options[k] for k in ("backend", "device", "scheme", "numerics", "seed", "dtype")}
     state.options["name"] = forced.get("name")
+    state.options["precise"] = extra_params.get("spike_precision") == "off_grid"    # NEST's precise spike times
     state.rng = NumpyRNG(seed=options["seed"]) if options["seed"] is not None else None
     return rank()
 
@@ -82,7 +84,12 @@ get_current_time, get_time_step, get_min_delay, get_max_delay, num_processes, ra
 
 
 def _get_min_delay():
-    return state.dt if state.min_delay == "auto" else state.min_delay
+    """setup()'s min_delay; 'auto': the shortest delay of the network once it is built (as NEST)."""
+    if state.min_delay != "auto":
+        return state.min_delay
+    live = state.live
+    delays = [float(np.min(pr.delay)) for pr in live.plan.network.projections] if live is not None else []
+    return min(delays) if delays else state.dt
 
 
 def _get_max_delay():

@@ -42,7 +42,7 @@ class Plan:
 class Part:
     """One description projection made from (some of) a PyNN projection's connections."""
     name: str
-    select: np.ndarray | None        # indices into Projection.connections(); None: all (structured)
+    select: np.ndarray | None        # indices into Projection.connection_arrays(); None: all (structured)
     pre_index: np.ndarray | None     # index in the description's pre population, per connection
     post_index: np.ndarray | None
     plastic: bool
@@ -74,7 +74,7 @@ def plan(state) -> Plan:
         mesw = p._spinnaker.get("max_expected_summed_weight")
         name = names[id(p)]
         if mapping.source:
-            steps, neurons, cell = _source_times(p.label, cell, dt, shift)
+            steps, neurons, cell = _source_times(p.label, cell, dt, shift, state.options.get("precise"))
             sources[name] = (steps, neurons)
             pops.append(Population(name, p.size, cell))
             run_pops.append(Population(name, p.size, type(cell)()))
@@ -147,9 +147,11 @@ def _dc_offsets(state, order) -> dict:
     return out
 
 
-def _source_times(label, cell, dt, shift):
+def _source_times(label, cell, dt, shift, precise=False):
     """(engine steps, neurons) of a SpikeSourceArray, sorted by step, and the cell with its times on
-    the grid. Times are rounded up onto the dt grid."""
+    the grid. Times are rounded up onto the dt grid (NEST's on-grid rule, and sPyNNaker steps whole
+    time steps); where the script asked NEST for precise times (spike_precision='off_grid'), a time
+    off the grid is refused instead."""
     steps, neurons, rows = [], [], []
     for i, times in enumerate(cell.spike_times):
         t = np.asarray(times, dtype=float)
@@ -157,6 +159,10 @@ def _source_times(label, cell, dt, shift):
             bad = t[~np.isfinite(t) | (t < 0)][0]
             raise ValidationError(f"{label}.spike_times[{i}]", float(bad), "must be finite and >= 0 ms")
         s = np.ceil(t / dt - GRID_TOL * np.maximum(1.0, t / dt)).astype(np.int64)
+        if precise and np.any(np.abs(s * dt - t) > GRID_TOL * np.maximum(1.0, t)):
+            bad = t[np.abs(s * dt - t) > GRID_TOL * np.maximum(1.0, t)][0]
+            raise UnsupportedFeature(f"{label}.spike_times[{i}]={bad:g} with spike_precision='off_grid': spike times "
+                                     f"between the steps of dt={dt:g} ms (the description runs on the grid)")
         rows.append(tuple(np.round(np.unique(s) * dt, 9).tolist()))
         steps.append(np.unique(s))
         neurons.append(np.full(len(steps[-1]), i, dtype=np.int64))
@@ -182,6 +188,7 @@ def _delays(label, d, dt):
 
 def _lower_projection(pr, base, state, names, order, dt, taken):
     label = pr.label or base
+    models.check_synapse(pr.synapse_type)
     plastic = type(pr.synapse_type).__name__ == "STDPMechanism"
     receptor = pr.receptor_type
     if pr._structured is not None:
@@ -194,7 +201,7 @@ def _lower_projection(pr, base, state, names, order, dt, taken):
         made = Projection(name, names[id(pr.pre)], names[id(pr.post)], connector, weight=abs(scalars["weight"]),
                           delay=d, receptor=receptor, plasticity=rule)
         return [made], [Part(name, None, None, None, plastic)]
-    pre, post, values = pr.connections(live=False)
+    pre, post, values = pr.connection_arrays(live=False)
     pre_pos, pre_idx = (a[pre] for a in addresses(pr.pre, order))
     post_pos, post_idx = (a[post] for a in addresses(pr.post, order))
     delays = _delays(label, values["delay"], dt)

@@ -62,8 +62,9 @@ class Population(SpinnakerPopulationCalls, common.Population):
 
     def __init__(self, size, cellclass, cellparams=None, structure=None, initial_values={}, label=None,
                  additional_parameters=None, **additional_kwargs):
-        """PyNN's Population; additional_parameters / extra keywords are sPyNNaker's (spinnaker.py)."""
-        models.cell_mapping(cellclass)
+        """PyNN's Population; additional_parameters / extra keywords are sPyNNaker's (spinnaker.py).
+        Any standard cell type can be created and set up; one the description lacks is refused, by
+        name, when the network is built (the first run() or network())."""
         self._spinnaker = dict(additional_parameters or {}, **additional_kwargs)
         common.Population.__init__(self, size, cellclass, cellparams, structure, initial_values, label)
         self._spinnaker_hints(self._spinnaker)
@@ -73,6 +74,8 @@ class Population(SpinnakerPopulationCalls, common.Population):
     def can_record(self, variable, location=None):
         """What spikemem records for this cell type; a variable other simulators record (gsyn_exc on
         sPyNNaker's IF_curr_exp) is refused by name instead of PyNN's RecordingError."""
+        if type(self.celltype).__name__ not in models.CELLS:       # refused when the network is built
+            return self.celltype.can_record(variable, location)
         mapping = models.cell_mapping(self.celltype)
         if variable in mapping.recordable:
             return True
@@ -92,6 +95,8 @@ class Population(SpinnakerPopulationCalls, common.Population):
         space.shape = (self.size,)
         space.evaluate(mask=self._mask_local, simplify=False)
         self._parameters = space.as_dict()
+        if "spike_times" in self._parameters:
+            models.check_spike_times(self.label, self._parameters["spike_times"])
         for cell in self.all_cells:
             cell.parent = self
         state.id_counter += self.size
@@ -110,6 +115,8 @@ class Population(SpinnakerPopulationCalls, common.Population):
 
     def _set_parameters(self, parameter_space):
         parameter_space.evaluate(simplify=False, mask=self._mask_local)
+        if "spike_times" in parameter_space.keys():
+            models.check_spike_times(self.label, parameter_space["spike_times"])
         for name, value in parameter_space.items():
             self._parameters[name] = value
         simulator.state.changed(("set", tuple(parameter_space.keys())), self)

@@ -22,12 +22,28 @@ STRUCTURED = {connectors.AllToAllConnector: "all_to_all", connectors.OneToOneCon
 
 
 class Connection(common.Connection):
-    """One connection, read from the projection's arrays (Projection[i])."""
+    """One connection of a projection (Projection[i], Projection.connections); setting one of its
+    parameters (weight, delay, ...) writes it back into the projection."""
 
     def __init__(self, projection, i):
-        self.presynaptic_index, self.postsynaptic_index, values = projection._connection(i)
-        for name, value in values.items():
-            setattr(self, name, value)
+        pre, post, values = projection._connection(i)
+        object.__setattr__(self, "_projection", projection)
+        object.__setattr__(self, "_index", i)
+        object.__setattr__(self, "presynaptic_index", pre)
+        object.__setattr__(self, "postsynaptic_index", post)
+        object.__setattr__(self, "_values", values)
+
+    def __getattr__(self, name):
+        try:
+            return self._values[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def __setattr__(self, name, value):
+        if name not in self._values:
+            raise AttributeError(f"a connection of {self._projection.label} has no parameter {name!r}")
+        self._projection._set_one(self._index, name, float(value))
+        self._values[name] = float(value)
 
     def as_tuple(self, *attribute_names):
         return tuple(getattr(self, name) for name in attribute_names)
@@ -42,7 +58,7 @@ class Projection(common.Projection):
                  source=None, receptor_type=None, space=Space(), label=None):
         common.Projection.__init__(self, presynaptic_population, postsynaptic_population, connector,
                                    synapse_type, source, receptor_type, space, label)
-        models.check_synapse(self.synapse_type)
+        # a synapse type the description lacks is refused when the network is built (lowering.py)
         if self.receptor_type not in RECEPTORS:
             raise UnsupportedFeature(f"{self.label}: receptor_type={self.receptor_type!r}; the description has "
                                      "excitatory and inhibitory receptors")
@@ -101,7 +117,7 @@ class Projection(common.Projection):
         return s is not None and s[0] == "all_to_all" and not s[1] and (
             self.pre is self.post or simulator.state.dialect == "spinnaker")
 
-    def connections(self, live: bool = True):
+    def connection_arrays(self, live: bool = True):
         """(pre index, post index, {parameter: value per connection}): the structured connectors
         expanded; with `live`, plastic weights as the live run holds them now (trial 0)."""
         if self._structured is None:
@@ -130,8 +146,26 @@ class Projection(common.Projection):
         n = self.pre.size * self.post.size if self._structured[0] == "all_to_all" else self.pre.size
         return n - (min(self.pre.size, self.post.size) if self.self_pairs_dropped() else 0)
 
+    @property
+    def connections(self):
+        """PyNN's list of the projection's connections (each writable)."""
+        return [Connection(self, k) for k in range(len(self))]
+
+    def _destructure(self) -> None:
+        """Keep every connection as an array entry (before values differ between connections)."""
+        if self._structured is not None:
+            pre, post, values = self.connection_arrays(live=False)
+            self._structured = None
+            self._pre, self._post, self._values = pre, post, values
+
+    def _set_one(self, i: int, name: str, value: float) -> None:
+        self._destructure()
+        self._values[name] = np.array(self._values[name], dtype=float)
+        self._values[name][i] = value
+        simulator.state.changed(("set weights", (name,)), self)
+
     def _connection(self, i):
-        pre, post, values = self.connections()
+        pre, post, values = self.connection_arrays()
         return int(pre[i]), int(post[i]), {n: float(v[i]) for n, v in values.items()}
 
     def __getitem__(self, i):
@@ -142,7 +176,7 @@ class Projection(common.Projection):
         return [Connection(self, k) for k in range(len(self))[i]]
 
     def _get_attributes_as_list(self, names):
-        pre, post, values = self.connections()
+        pre, post, values = self.connection_arrays()
         cols = []
         for name in names:
             if name == "presynaptic_index":
@@ -154,7 +188,7 @@ class Projection(common.Projection):
         return list(zip(*(c.tolist() for c in cols))) if cols else []
 
     def _get_attributes_as_arrays(self, names, multiple_synapses="sum"):
-        pre, post, values = self.connections()
+        pre, post, values = self.connection_arrays()
         out = []
         for name in names:
             v = values[_attribute(values, name)]
@@ -182,7 +216,7 @@ class Projection(common.Projection):
             self._structured = (kind, allow, scalars)
         else:
             if self._structured is not None:        # a value per connection: no longer structured
-                pre, post, values = self.connections()
+                pre, post, values = self.connection_arrays()
                 self._structured = None
                 self._pre, self._post, self._values = pre, post, values
             parameter_space.shape = self.shape

@@ -31,8 +31,9 @@ class Recorder(recording.Recorder):
 
     # -- what PyNN's Recorder asks a backend for ------------------------------------------------
     def _record(self, variable, new_ids, sampling_interval=None):
-        mapping = models.cell_mapping(self.population.celltype)
-        if variable.name not in mapping.recordable:
+        known = type(self.population.celltype).__name__ in models.CELLS     # else refused at build time
+        mapping = models.cell_mapping(self.population.celltype) if known else None
+        if known and variable.name not in mapping.recordable:
             raise UnsupportedFeature(f"{self.population.label}: recording {variable.name!r} from "
                                      f"{type(self.population.celltype).__name__}; spikemem records "
                                      f"{', '.join(mapping.recordable)} here")

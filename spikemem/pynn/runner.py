@@ -144,7 +144,8 @@ class Live:
         from .models import cell_mapping
         name = self.plan.names[id(pop)]
         cell = cell_mapping(pop.celltype).build(pop.label, {"spike_times": pop._parameters["spike_times"]}, {})
-        steps, neurons, _ = lowering._source_times(pop.label, cell, self.state.dt, self.shift)
+        steps, neurons, _ = lowering._source_times(pop.label, cell, self.state.dt, self.shift,
+                                                   self.state.options.get("precise"))
         keep = steps >= self.t
         self.plan.sources[name] = (steps[keep], neurons[keep])
 
