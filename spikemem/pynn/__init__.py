@@ -59,6 +59,11 @@ class RandomDistribution(_PyNNRandomDistribution):
         super().__init__(distribution, parameters_pos, rng or _state.rng or NumpyRNG(), **parameters_named)
 
 
+def name():
+    """The simulator's name (sPyNNaker scripts print sim.name())."""
+    return "spikemem"
+
+
 def list_standard_models():
     """The standard cell types spikemem.pynn runs (the others exist, and are refused by name)."""
     return models.supported_cell_types()
