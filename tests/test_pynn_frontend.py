@@ -542,3 +542,24 @@ def test_bench_pynn_frontend_runs_one_script_on_both(capsys):
     assert all("error" not in r for r in rows), rows
     assert rows[-2 if HAVE_NEST else -1]["segments"] == 3
     assert len({r["first_spikes"] for r in rows}) == 1 and rows[0]["first_spikes"] > 0
+
+
+def test_the_built_network_exports(tmp_path):
+    """network() is an ordinary Network: a PyNN script for NEST is written from it, and NIR takes it."""
+    sim = setup("spikemem", timestep=1.0, min_delay=1.0)
+    p, _ = small_network(sim, delay=1.0)
+    sim.run(10.0)
+    net = sim.network()
+    sim.end()
+    from spikemem.backends.pynn.export import export_script
+    written = export_script(net, tmp_path, "nest", 40.0, foreign_scheme=True)
+    assert (tmp_path / "run_nest.py").is_file() and written
+    pytest.importorskip("nir")
+    from spikemem.interchange.nir_graph import to_nir
+    sim.setup(timestep=1.0)
+    a = sim.Population(3, sim.IF_curr_exp(tau_syn_E=2.0, tau_syn_I=2.0), label="a")
+    b = sim.Population(2, sim.IF_curr_exp(tau_syn_E=2.0, tau_syn_I=2.0), label="b")
+    sim.Projection(a, b, sim.AllToAllConnector(), sim.StaticSynapse(weight=0.5, delay=1.0))
+    graph = to_nir(sim.network())
+    assert {"a", "b"} <= set(graph.nodes)
+    sim.end()
