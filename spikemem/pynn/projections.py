@@ -14,7 +14,7 @@ from pyNN import common, connectors
 from pyNN.space import Space
 
 from ..errors import UnsupportedFeature
-from . import models, simulator
+from . import simulator
 from .models import TYPES
 
 RECEPTORS = ("excitatory", "inhibitory")

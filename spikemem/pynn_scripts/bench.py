@@ -10,9 +10,7 @@ trials per wall second. The spike counts of trial 0 are printed beside each othe
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
-import time
 
 from ..description.validation import POSITIVE_INT, flag, positive
 
@@ -39,17 +37,8 @@ def _script() -> str:
 
 
 def _child(cmd, timeout) -> dict:
-    t = time.perf_counter()
-    try:
-        out = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
-    except subprocess.TimeoutExpired:
-        return {"error": f"timed out after {timeout:.0f} s"}
-    if out.returncode != 0:
-        lines = (out.stderr or out.stdout).strip().splitlines()
-        return {"error": lines[-1] if lines else f"exit {out.returncode}"}
-    row = json.loads(out.stdout.strip().splitlines()[-1])
-    row["process_s"] = time.perf_counter() - t
-    return row
+    from ..child_process import run_json
+    return run_json(cmd, timeout)
 
 
 def _spikemem(args, trials: int) -> dict:
