@@ -70,7 +70,7 @@ def _train_list(trains, dt: float, steps: int, neo, pq):
     from neo.core.spiketrainlist import SpikeTrainList
     ids, labels, index, times, senders = [], [], [], [], []
     for pop, name, (s, i) in trains:
-        cells = np.asarray(pop.all_cells, dtype=np.int64)
+        cells = int(pop.first_id) + np.arange(pop.size, dtype=np.int64)     # PyNN's ids are consecutive
         ids.append(cells)
         labels.append(np.full(pop.size, pop.label, dtype=object))
         index.append(np.arange(pop.size))
