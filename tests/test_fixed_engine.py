@@ -28,7 +28,7 @@ def lif_oracle(net, src_steps, steps):
     cell, pr = net.population("n").cell, net.projections[0]
     k = 0 if pr.receptor == "excitatory" else 1
     shift = ring_buffer_shifts(net)["n"][k]
-    R, exp_tc, T = fx.lif_constants(cell.tau_m, cell.cm, round(cell.tau_refrac), 1.0)
+    R, exp_tc, T = fx.lif_constants(cell.tau_m, cell.cm, cell.tau_refrac, 1.0)   # raw, as sPyNNaker writes it
     decay, init = fx.synapse_decay_init([cell.tau_syn_E, cell.tau_syn_I][k], 1.0)
     w16 = [int(x) for x in quantise(np.ravel(pr.weight) * np.ones(len(src_steps)), shift)]
     V, I, refr, ring = fx.s1615(cell.v_start), 0, 0, defaultdict(int)
@@ -52,10 +52,12 @@ def lif_oracle(net, src_steps, steps):
     return np.array(vs), spikes
 
 
-@pytest.mark.parametrize("w, receptor", [(2.7, "excitatory"), (0.8123, "excitatory"), (4.2, "inhibitory")])
-def test_membrane_matches_the_C_loop(w, receptor):
+@pytest.mark.parametrize("w, receptor, tau_refrac", [(2.7, "excitatory", 2.0), (0.8123, "excitatory", 2.0),
+                                                     (4.2, "inhibitory", 2.0), (2.7, "excitatory", 0.1)])
+def test_membrane_matches_the_C_loop(w, receptor, tau_refrac):
+    """tau_refrac = 0.1 (PyNN's default) is one refractory step on a core: ceil(0.1 / 1)."""
     src = [[0, 1, 2, 5, 6, 7, 8, 12, 13, 14, 15, 16]]
-    net = one_neuron(w, receptor)
+    net = one_neuron(w, receptor, replace(CELL, tau_refrac=tau_refrac))
     res = get_backend("reference").run(net, 30, inputs={"src": [[list(map(float, src[0]))]]})
     v, spikes = lif_oracle(net, [set(src[0])], 30)
     assert np.array_equal(res.v["n"][0, :, 0], v)

@@ -1,10 +1,13 @@
-"""What PyNN recorded, kept as neo gave it, on the Result's time axis.
+"""What PyNN recorded, read from the simulator's arrays and kept as neo on the Result's time axis.
 
-PyNN returns every recording as a neo Block per population. Each trial's spike trains and
-membrane signals are kept (with PyNN's annotations: source_population, source_index,
-channel_id) in one neo Segment per trial, moved onto the reference time axis (the stimulus
-shift undone, nothing outside [0, steps) kept); the Result's arrays are read from that
-same Segment, and Result.to_neo() hands the Segments back.
+Spikes are read as (neuron, time) arrays: pyNN.nest and pyNN.brian2 hand their recorder's arrays to
+neo as one array-backed SpikeTrainList, which is read as is (`multiplexed`), never one SpikeTrain
+per neuron; other simulators' lists are read train by train, still in time linear in the spikes.
+Each trial's spikes and membrane signals go into one neo Segment per trial (PyNN's annotations:
+source_population, source_index, channel_id), moved onto the reference time axis (the stimulus
+shift undone, nothing outside [0, steps) kept); the Segment's spike trains are one SpikeTrainList
+built in one step from those arrays. The Result's arrays are the same arrays, and Result.to_neo()
+hands the Segments back.
 """
 from __future__ import annotations
 
@@ -16,15 +19,17 @@ def record_trial(pops: dict, spike_names, v_names, dt: float, shift: int, steps:
     import neo
     import quantities as pq
     seg = neo.Segment(name=f"trial{trial:03d}", index=trial)
-    spikes, vs = {}, {}
+    spikes, vs, trains = {}, {}, []
     for name in dict.fromkeys(list(spike_names) + list(v_names)):
         pop = pops[name]
         variables = [v for v, names in (("spikes", spike_names), ("v", v_names)) if name in names]
         got = pop.get_data(variables, clear=True).segments[0]
         if name in spike_names:
-            trains = [_on_grid(st, dt, shift, steps, pq) for st in got.spiketrains]
-            seg.spiketrains.extend(trains)
-            spikes[name] = _spike_arrays(trains, dt)
+            s, i = spike_arrays(got, pop, dt)
+            s = s - shift
+            keep = (s >= 0) & (s < steps)
+            spikes[name] = (s[keep], i[keep])
+            trains.append((pop, name, spikes[name]))
         if name in v_names:
             sig = got.filter(name="v")[0]
             vs[name], order = _v_array(sig, pop.size, dt, shift, steps)
@@ -34,27 +39,66 @@ def record_trial(pops: dict, spike_names, v_names, dt: float, shift: int, steps:
             seg.analogsignals.append(neo.AnalogSignal(
                 vs[name], units=sig.units, t_start=0 * pq.ms, sampling_period=dt * pq.ms, name="v", **ann,
                 array_annotations={"channel_index": np.arange(pop.size)}))
-    for x in seg.spiketrains + seg.analogsignals:
+    if trains:
+        seg.spiketrains = _train_list(trains, dt, steps, neo, pq)
+        seg.spiketrains.segment = seg
+    for x in seg.analogsignals:
         x.segment = seg
     return seg, spikes, vs
 
 
-def _on_grid(st, dt: float, shift: int, steps: int, pq):
-    """The spike train with the stimulus shift undone, spikes of steps [0, steps) only, t in [0, steps dt)."""
-    t = np.asarray(st.rescale("ms").magnitude, dtype=float)
-    s = np.round(t / dt).astype(np.int64) - shift
-    keep = (s >= 0) & (s < steps)
-    return st.duplicate_with_new_data(s[keep] * dt * pq.ms, t_start=0.0 * pq.ms, t_stop=steps * dt * pq.ms)
+def spike_arrays(segment, pop, dt: float):
+    """(step, neuron index) int64 arrays of a PyNN recording Segment's spikes, in time linear in the
+    spikes (see the module doc)."""
+    trains = segment.spiketrains
+    if getattr(trains, "_spike_time_array", None) is not None:       # neo's array-backed list (NEST, Brian2)
+        ids, times = trains.multiplexed
+        ids = np.asarray(ids, dtype=np.int64)
+        t = np.asarray(times.rescale("ms").magnitude if hasattr(times, "rescale") else times, dtype=float)
+        idx = ids - int(pop.first_id) if len(ids) else ids
+    else:
+        parts = [(np.asarray(st.rescale("ms").magnitude, dtype=float), int(st.annotations["source_index"]))
+                 for st in trains]
+        t = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0)
+        idx = np.concatenate([np.full(len(p[0]), p[1], dtype=np.int64) for p in parts]) if parts else \
+            np.zeros(0, dtype=np.int64)
+    return np.round(t / dt).astype(np.int64), idx
 
 
-def _spike_arrays(trains, dt: float):
-    """(step, neuron) int64 arrays of one trial."""
-    if not trains:
-        z = np.zeros(0, dtype=np.int64)
-        return z, z
-    s = [np.round(np.asarray(st.magnitude, dtype=float) / dt).astype(np.int64) for st in trains]
-    i = [np.full(len(x), int(st.annotations["source_index"]), dtype=np.int64) for x, st in zip(s, trains)]
-    return np.concatenate(s), np.concatenate(i)
+def _train_list(trains, dt: float, steps: int, neo, pq):
+    """One SpikeTrainList of every recorded neuron of the trial (a train per neuron, built lazily)."""
+    from neo.core.spiketrainlist import SpikeTrainList
+    ids, labels, index, times, senders = [], [], [], [], []
+    for pop, name, (s, i) in trains:
+        cells = int(pop.first_id) + np.arange(pop.size, dtype=np.int64)     # PyNN's ids are consecutive
+        ids.append(cells)
+        labels.append(np.full(pop.size, pop.label, dtype=object))
+        index.append(np.arange(pop.size))
+        order = np.lexsort((s, i))
+        times.append(s[order] * dt)
+        senders.append(cells[i[order]])
+    return SpikeTrainList.from_spike_time_array(
+        np.concatenate(times), np.concatenate(senders), np.concatenate(ids), t_stop=steps * dt * pq.ms, units="ms",
+        t_start=0.0 * pq.ms, source_population=np.concatenate(labels), source_index=np.concatenate(index))
+
+
+def only_populations(trains, keep: set):
+    """The spike trains of the populations in `keep`; an array-backed list stays one, unbuilt."""
+    labels = getattr(trains, "_annotations", {}).get("source_population")
+    if getattr(trains, "_spike_time_array", None) is not None and labels is not None:
+        from neo.core.spiketrainlist import SpikeTrainList
+        ids = np.asarray(trains._all_channel_ids)
+        mine = np.isin(np.asarray(labels, dtype=object), list(keep))
+        senders = np.asarray(trains._channel_id_array)
+        hit = np.isin(senders, ids[mine])
+        ann = {k: (np.asarray(v)[mine] if np.ndim(v) and len(v) == len(ids) else v)
+               for k, v in trains._annotations.items()}
+        meta = trains._spiketrain_metadata
+        out = SpikeTrainList.from_spike_time_array(trains._spike_time_array[hit], senders[hit], ids[mine],
+                                                   meta["t_stop"], t_start=meta["t_start"], **ann)
+        out.segment = trains.segment
+        return out
+    return [st for st in trains if st.annotations.get("source_population") in keep]
 
 
 def _v_array(sig, size: int, dt: float, shift: int, steps: int, start: int = 0):

@@ -20,7 +20,7 @@ from spikemem.results import Result
 
 from . import deferred_stdp, zero_pairs
 from .lowering import lower, starts_at_rest, stimulus
-from .recordings import _v_array, read_weights
+from .recordings import _v_array, read_weights, spike_arrays
 from .run_folder import RunFolder
 from .simulator_output import captured
 
@@ -170,13 +170,8 @@ class PyNNSession:
         """(step, neuron) of the spikes recorded since the last read, or of all so far when the
         record is not cleared, the stimulus shift undone."""
         got = self.pops[name].get_data("spikes", clear=clear).segments[0]
-        parts = [(np.round(np.asarray(st.rescale("ms").magnitude, dtype=float) / self.dt).astype(np.int64) - self.shift,
-                  int(st.annotations["source_index"])) for st in got.spiketrains]
-        if not parts:
-            z = np.zeros(0, dtype=np.int64)
-            return z, z
-        s = np.concatenate([p[0] for p in parts])
-        i = np.concatenate([np.full(len(p[0]), p[1], dtype=np.int64) for p in parts])
+        s, i = spike_arrays(got, self.pops[name], self.dt)
+        s = s - self.shift
         return s[s >= 0], i[s >= 0]
 
     def _queue(self, events: dict) -> None:

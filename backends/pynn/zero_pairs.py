@@ -19,6 +19,8 @@ import numpy as np
 
 from spikemem.errors import UnsupportedFeature
 
+from .recordings import only_populations
+
 
 def watched(network, profile) -> list:
     """The plastic projections whose dt = 0 pairs this simulator would treat differently."""
@@ -46,7 +48,7 @@ def keep_requested(res, network) -> None:
     keep = set(network.recorded_spikes)
     res.spikes = {n: v for n, v in res.spikes.items() if n in keep}
     for seg in res.neo_segments or ():
-        seg.spiketrains = [st for st in seg.spiketrains if st.annotations.get("source_population") in keep]
+        seg.spiketrains = only_populations(seg.spiketrains, keep)
 
 
 def on_reference(network, scheme: str, **recording):

@@ -172,6 +172,13 @@ def format_report(r: dict) -> str:
         if key in r:
             lines.append(f"{what}: float {r[key]['float']:.4g}, fixed point {r[key]['fixed']:.4g}"
                          + (f" ({r[key]['samples']} images)" if "samples" in r[key] else ""))
+    hints = r.get("mapping_hints") or {}
+    if hints.get("neurons_per_core") or hints.get("populations"):
+        per_type = ", ".join(f"{k} {v}" for k, v in hints.get("neurons_per_core", {}).items())
+        per_pop = "; ".join(f"{k}: {', '.join(f'{a}={b}' for a, b in v.items())}"
+                            for k, v in hints.get("populations", {}).items())
+        lines.append("mapping hints of the script (kept for a board, no effect on the numbers above): "
+                     + "; ".join(x for x in (f"neurons per core: {per_type}" if per_type else "", per_pop) if x))
     lines.append(f"verdict: {r['verdict']}")
     return "\n".join(lines)
 
@@ -186,6 +193,19 @@ def check_network(net, inputs=None, duration_ms=None, stimulus: str | None = Non
     dynamic_report(net, inputs, duration_ms, report)
     report["stimulus"] = stimulus or ("the network's spike-source times" if inputs is None else "the given stimulus")
     report["verdict"] = verdict(report)
+    return report
+
+
+def check_pynn_script(path, args=(), duration_ms=None) -> dict:
+    """A PyNN / sPyNNaker script: run it (spikemem pynn run), then check the network it built, with
+    its spike sources as the stimulus, for as long as the script simulated (or duration_ms)."""
+    from spikemem.pynn_scripts.hook import run_script
+    run_script(str(path), list(args))
+    import spikemem.pynn as sim
+    from spikemem.pynn.simulator import state
+    report = check_network(sim.network(), None, duration_ms or state.t or None,
+                           stimulus=f"the spike sources of {path}")
+    report["mapping_hints"] = sim.hints()
     return report
 
 

@@ -43,6 +43,8 @@ def register(sub):
     c = ss.add_parser("check", help="will it work on the board? sPyNNaker's fixed point against float on one stimulus")
     _network_args(c)
     c.add_argument("--hlop", metavar="RUN_DIR", help="an exported HLOP classifier (a `spikemem continual` folder)")
+    c.add_argument("--pynn", metavar="SCRIPT", help="a PyNN / sPyNNaker script: the network it builds, with its stimulus")
+    c.add_argument("--script-args", default="", metavar="ARGS", help="--pynn: the script's arguments (one string)")
     c.add_argument("--ops", type=POSITIVE_INT, default=100, help="--cam: operations in the random reference sequence (100)")
     c.add_argument("--seed", type=flag(integer, int, lo=0, hi=2**63 - 1), default=0, help="--cam: seed of the random reference sequence")
     c.add_argument("--samples", type=POSITIVE_INT, default=100, help="--hlop: test images per task (100)")
@@ -123,11 +125,15 @@ def _export(args) -> int:
 def _check(args) -> int:
     from spikemem.errors import ValidationError
 
-    from .check import check_cam, check_hlop, check_network, format_report
-    given = [x for x in (args.network, args.cam, args.hlop) if x]
+    from .check import check_cam, check_hlop, check_network, check_pynn_script, format_report
+    given = [x for x in (args.network, args.cam, args.hlop, args.pynn) if x]
     if len(given) != 1:
-        raise ValidationError("network", given or None, "give exactly one of a network file, --cam C N or --hlop RUN_DIR")
-    if args.hlop:
+        raise ValidationError("network", given or None,
+                              "give exactly one of a network file, --cam C N, --hlop RUN_DIR or --pynn SCRIPT")
+    if args.pynn:
+        import shlex
+        report = check_pynn_script(args.pynn, shlex.split(args.script_args), args.duration)
+    elif args.hlop:
         report = check_hlop(args.hlop, args.samples)
     elif args.cam and not args.stimulus:
         report = check_cam(args.cam[0], args.cam[1], args.variant, args.ops, args.seed)

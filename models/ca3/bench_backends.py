@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -275,15 +274,8 @@ def _run_child(workload, name, opts, batch, threads, timeout) -> dict:
 def run_child(args, timeout) -> dict:
     """`python -m ARGS` in a fresh process (its own peak memory): its last stdout line as JSON,
     or {"error": ...}."""
-    cmd = [sys.executable, "-m", *args]
-    try:
-        out = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
-    except subprocess.TimeoutExpired:
-        return {"error": f"timed out after {timeout:.0f} s"}
-    if out.returncode != 0:
-        lines = (out.stderr or out.stdout).strip().splitlines()
-        return {"error": lines[-1] if lines else f"exit {out.returncode}"}
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    from spikemem.child_process import run_json
+    return run_json([sys.executable, "-m", *args], timeout)
 
 
 def _status_mib(key) -> float:

@@ -9,7 +9,9 @@ an accuracy one. NEST is skipped, and said so, from the size whose extrapolated 
 doubling of C, its build being O(C N)) exceeds --budget.
 
 Targets: C = N = 10,000 within 8 GiB peak; at 3,000 >= 5x the 224 simulated ms/s measured before
-structured delivery, within 1.5 GiB; at 1,000 NEST's build no longer than its run.
+structured delivery, within 1.5 GiB; at 1,000 NEST's build no longer than its run, and everything
+outside NEST's own sim.run (lowering, building, reading the results back) no longer than sim.run
+(column "sim.run s": the seconds inside it). The simulator is imported before the clock starts.
 """
 from __future__ import annotations
 
@@ -62,7 +64,7 @@ def _bench(args) -> int:
     rows, last = [], {}
     if not args.json:
         print(f"CA3 memory, one trial, {args.ops} operations {args.spacing:g} ms apart; each run in its own process")
-        print(f"{'C = N':>7} {'backend':<10} {'build s':>8} {'run s':>8} {'sim ms':>7} {'sim ms/s':>9} "
+        print(f"{'C = N':>7} {'backend':<10} {'build s':>8} {'run s':>8} {'sim.run s':>9} {'sim ms':>7} {'sim ms/s':>9} "
               f"{'peak RSS MiB':>12} {'spikes':>10}", flush=True)
     for size in sizes:
         for label in labels:
@@ -96,7 +98,8 @@ def _print_row(r):
     if "run_s" not in r:
         print(f"{head} {r.get('skipped') or r.get('error')}", flush=True)
         return
-    print(f"{head} {r['build_s']:>8.2f} {r['run_s']:>8.2f} {r['sim_ms']:>7.0f} {r['sim_ms_per_s']:>9,.0f} "
+    sim_run = f"{r['sim_run_s']:>9.2f}" if "sim_run_s" in r else f"{'-':>9}"
+    print(f"{head} {r['build_s']:>8.2f} {r['run_s']:>8.2f} {sim_run} {r['sim_ms']:>7.0f} {r['sim_ms_per_s']:>9,.0f} "
           f"{r['peak_rss_mib']:>12,.0f} {r['spikes']:>10,}", flush=True)
 
 
@@ -118,6 +121,11 @@ def _print_targets(rows):
     if r:
         checks.append(f"1,000 NEST build {r['build_s']:.2f} s vs run {r['run_s']:.2f} s (target build <= run): "
                       f"{'met' if r['build_s'] <= r['run_s'] else 'MISSED'}")
+        if "sim_run_s" in r:
+            outside = r["build_s"] + r["run_s"] - r["sim_run_s"]
+            checks.append(f"1,000 NEST outside sim.run {outside:.2f} s (build, lowering, results) vs sim.run "
+                          f"{r['sim_run_s']:.2f} s (target outside <= sim.run): "
+                          f"{'met' if outside <= r['sim_run_s'] else 'MISSED'}")
     for c in checks:
         print(c)
 
@@ -146,6 +154,9 @@ def _child(size, ops, spacing, name, opts) -> dict:
         # the reference engine beside the session to check it; docs/stdp.md, "PyNN simulators")
         net = replace(net, projections=[replace(pr, plasticity=pr.plasticity and replace(pr.plasticity, depress_at_zero=False))
                                         for pr in net.projections])
+    in_sim = _time_simulator_runs(be)
+    if in_sim is not None:
+        be.sim          # imported before the clock starts: an import is no part of building the network
     t = time.perf_counter()
     session = be.session(net, batch=1)
     build = time.perf_counter() - t
@@ -154,8 +165,28 @@ def _child(size, ops, spacing, name, opts) -> dict:
     run = time.perf_counter() - t
     if hasattr(session, "close"):
         session.close()
-    return {"build_s": build, "run_s": run, "sim_ms": case.sim_time_ms, "sim_ms_per_s": case.sim_time_ms / (build + run),
-            "peak_rss_mib": _peak_rss(), "spikes": res.count()}
+    row = {"build_s": build, "run_s": run, "sim_ms": case.sim_time_ms, "sim_ms_per_s": case.sim_time_ms / (build + run),
+           "peak_rss_mib": _peak_rss(), "spikes": res.count()}
+    if in_sim is not None:
+        row["sim_run_s"] = in_sim[0]
+    return row
+
+
+def _time_simulator_runs(backend):
+    """For a PyNN backend: a list whose first entry adds up the seconds spent in the simulator's own
+    sim.run (the rest of build + run is spikemem's and PyNN's: lowering, building, reading results)."""
+    if not hasattr(backend, "_simulate"):
+        return None
+    total, simulate = [0.0], backend._simulate
+
+    def timed(duration):
+        t = time.perf_counter()
+        try:
+            return simulate(duration)
+        finally:
+            total[0] += time.perf_counter() - t
+    backend._simulate = timed
+    return total
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ import math
 
 import numpy as np
 
+from ..description import validation
 from ..errors import UnsupportedFeature
 from . import fixed_point as fx
 from .board_weights import ring_buffer_shifts
@@ -64,8 +65,9 @@ def chip_params(net, if_pops) -> dict:
 
 
 def _lif_constants(cell, dt: float) -> tuple:
-    """fx.lif_constants of `cell` with tau_refrac as the spinnaker lowering sends it (whole steps)."""
-    steps = round(cell.tau_refrac / dt)
+    """fx.lif_constants of `cell` with tau_refrac as the spinnaker lowering sends it: whole steps,
+    ceil(tau_refrac / dt) as a core counts them (PyNN's default 0.1 ms at dt = 1 ms is one step)."""
+    steps = validation.refractory_steps(cell.tau_refrac, dt)
     return fx.lif_constants(cell.tau_m, cell.cm, steps * dt if steps else 0.0, dt)
 
 

@@ -1,0 +1,99 @@
+"""Run PyNN's own system scenarios (test/system/scenarios of NeuralEnsemble/PyNN) against spikemem.pynn.
+
+The scenarios are not part of spikemem: fetch them into a folder of your own and pass it here.
+
+    python benchmarks/pynn_scenarios.py SCENARIOS_DIR [--simulator spikemem|nest] [--json]
+
+Every scenario PyNN runs on NEST (its sim_name="nest" case), or on Brian2 where it has no NEST case,
+runs once; with --simulator spikemem the simulator it asks for is spikemem.pynn. Prints each
+scenario's outcome and, for failures, the exception and its first line: a scenario that needs what
+spikemem's description lacks should fail with an UnsupportedFeature naming it, and any other
+failure is a bug to look at. Runs in a temporary working folder (scenarios write files).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+from collections import Counter
+
+
+class Scenarios:
+    """A pytest plugin: keeps one case per scenario and records how each ends."""
+
+    def __init__(self, simulator: str):
+        self.simulator = simulator
+        self.results = {}
+
+    def pytest_collection_modifyitems(self, config, items):
+        keep = []
+        for item in items:
+            params = getattr(getattr(item, "callspec", None), "params", {})
+            name = params.get("sim_name")
+            if name is None:
+                continue
+            marks = [m for m in item.iter_markers("parametrize") if m.args and m.args[0] == "sim_name"]
+            offered = set(marks[0].args[1]) if marks else set()
+            if name == "nest" or (name == "brian2" and "nest" not in offered):
+                keep.append(item)
+                if self.simulator == "spikemem":
+                    item.module.get_simulator = _spikemem
+        items[:] = keep
+
+    def pytest_runtest_logreport(self, report):
+        if report.when == "call" or (report.when == "setup" and report.outcome != "passed"):
+            entry = {"outcome": report.outcome}
+            if report.outcome == "failed":
+                exc = getattr(report.longrepr, "reprcrash", None)
+                entry["error"] = exc.message.splitlines()[0] if exc is not None else str(report.longrepr)[:200]
+            elif report.outcome == "skipped":
+                entry["error"] = str(report.longrepr[-1]) if isinstance(report.longrepr, tuple) else "skipped"
+            self.results[report.nodeid.split("::", 1)[-1]] = entry
+
+
+def _spikemem(sim_name):
+    import spikemem.pynn as sim
+    return sim
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("scenarios", help="a folder holding PyNN's test/system/scenarios files")
+    ap.add_argument("--simulator", choices=["spikemem", "nest"], default="spikemem")
+    ap.add_argument("--json", action="store_true")
+    args = ap.parse_args(argv)
+    import pytest
+    import pyNN.utility
+    from pyNN.utility import plotting
+    if not hasattr(pyNN.utility, "connection_plot"):    # older scenario files import it from pyNN.utility
+        pyNN.utility.connection_plot = plotting.connection_plot
+    folder = os.path.abspath(args.scenarios)
+    plugin = Scenarios(args.simulator)
+    here = os.getcwd()
+    with tempfile.TemporaryDirectory() as work:
+        os.chdir(work)
+        try:
+            pytest.main([folder, "-q", "-p", "no:cacheprovider", "-p", "no:spikemem", "--no-header",
+                         "-o", "python_files=test_*.py", "--rootdir", os.path.dirname(folder), "-W", "ignore"],
+                        plugins=[plugin])
+        finally:
+            os.chdir(here)
+    rows = plugin.results
+    counts = Counter(r["outcome"] for r in rows.values())
+    if args.json:
+        print(json.dumps({"simulator": args.simulator, "counts": counts, "results": rows}, indent=1))
+        return 0
+    print(f"\nPyNN scenarios on {args.simulator}: {counts.get('passed', 0)} of {len(rows)} passed, "
+          f"{counts.get('failed', 0)} failed, {counts.get('skipped', 0)} skipped")
+    for name, r in sorted(rows.items()):
+        if r["outcome"] != "passed":
+            print(f"  {r['outcome']:<7} {name}: {r.get('error', '')}")
+    unsupported = sum(1 for r in rows.values() if r["outcome"] == "failed" and "UnsupportedFeature" in r.get("error", ""))
+    print(f"failures that are an UnsupportedFeature naming what is missing: {unsupported} of {counts.get('failed', 0)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
