@@ -69,6 +69,10 @@ class NumpyOps(ElementwiseOps):
     def copy(self, a):
         return a.copy()
 
+    def whole(self, a):
+        """Floats holding whole numbers as int64 (table indices)."""
+        return a.astype(np.int64)
+
     def floats(self, a):
         return a.astype(float)
 
@@ -142,8 +146,19 @@ class NumpyOps(ElementwiseOps):
 
     def trial_sums(self, rows, trials, batch: int):
         """(trial index, per-trial sums of rows); rows of one trial are contiguous, as step_spikes
-        gives them for one population. Sums run in row order."""
+        gives them for one population. Each sum adds its rows one after another, in row order,
+        as torch's index_add_ does: the rounding of a trial's sum never depends on the batch
+        (reduceat, and sum over a contiguous axis, add pairwise in blocks that depend on the count)."""
+        n = rows.shape[1]
+        if batch == 1 and n > 1:
+            return _TRIAL0, rows.sum(axis=0, keepdims=True)      # row by row: axis 0 is the outer loop
         if batch == 1:
-            return _TRIAL0, rows.sum(axis=0, keepdims=True)
-        ub, first = np.unique(trials, return_index=True)
-        return ub, np.add.reduceat(rows, first, axis=0)
+            return _TRIAL0, np.add.accumulate(rows, axis=0)[-1:]
+        first = np.empty(len(trials), dtype=bool)
+        first[:1] = True
+        np.not_equal(trials[1:], trials[:-1], out=first[1:])
+        group = np.cumsum(first) - 1                            # rows are never empty here
+        g = int(group[-1]) + 1
+        out = np.zeros(g * n, dtype=rows.dtype)
+        np.add.at(out, (group[:, None] * n + np.arange(n)).ravel(), rows.ravel())   # in index order
+        return trials[first], out.reshape(g, n)

@@ -21,6 +21,7 @@ import math
 
 import numpy as np
 
+from ..description import validation
 from .numpy_ops import NumpyOps
 
 
@@ -117,10 +118,11 @@ class OnlineSTDP:
         if open_ is not None:
             k = open_[bs]
             if not bool(k.all()):
-                if bool(k.any()):
-                    self._update(bs[k], is_[k], t)
+                sent = self.W[bs, is_]             # a closed trial sends its weight as it is
+                if bool(k.any()):                  # an open one what its own update sends
+                    sent[k] = self._update(bs[k], is_[k], t)
                 self._pre_trace(bs[~k], is_[~k], t)
-                return self.W[bs, is_]
+                return sent
         return self._update(bs, is_, t)
 
     def _update(self, bs, is_, t):
@@ -133,9 +135,11 @@ class OnlineSTDP:
         sent = self.ops.copy(rows) if r.transmit == "before_update" else None
         rows = self._apply_deferred(rows, bs, is_, t)
         if r.potentiate_at_zero and self.seen is not None:
-            rows += r.A_plus * self.ops.floats(self.seen[bs])
-            if self.pending is None:
-                rows = self._clip(rows, None)
+            at_zero = self.seen[bs]                # the synapses whose post event is now
+            if self.pending is None:               # clipped where potentiated, and nowhere else
+                rows = self.ops.where(at_zero, self._clip(rows + r.A_plus, None), rows)
+            else:
+                rows += r.A_plus * self.ops.floats(at_zero)
         y = self.y if (r.depress_at_zero or self.seen is None) else self.y_before
         rows -= r.A_minus * y[bs]
         if self.pending is not None:
@@ -229,6 +233,7 @@ class HistorySTDP(OnlineSTDP):
         self.count = ops.ones_int((batch, block.n_post))
         self.x_last = ops.zeros((batch, block.n_pre))                # pre trace right after the last pre spike
         self.t_last = ops.full((batch, block.n_pre), -ops.inf)
+        self.decayed = Powers(self.dec_x, ops)                       # dec_x ** gap
 
     def fired(self, bs, js, t: int):
         """Record post spikes of step t; STDP will see them at t + dendritic delay."""
@@ -264,18 +269,18 @@ class HistorySTDP(OnlineSTDP):
             if not bool(valid.any()):
                 continue
             gap = ops.where(valid, te - ops.where(valid, t_last, 0.0), 0.0)
-            inc = ops.where(valid, r.A_plus * x_last * self.dec_x ** gap, 0.0)
+            inc = ops.where(valid, r.A_plus * x_last * self.decayed(gap), 0.0)
             if acc is not None:
                 acc += inc
-            else:
-                rows = self._clip(rows + inc, mask)
+            else:                        # clip only the synapses this event potentiates
+                rows = ops.where(valid, self._clip(rows + inc, mask), rows)
         return rows, acc
 
     def _pre_trace(self, bs, is_, t):
         if self.rule.traces == "all_to_all":
             never = self.t_last[bs, is_] == -self.ops.inf
             gap = self.ops.where(never, 0.0, t - self.t_last[bs, is_])
-            decayed = self.x_last[bs, is_] * self.dec_x ** gap
+            decayed = self.x_last[bs, is_] * self.decayed(gap)
             self.x_last[bs, is_] = self.ops.nan_to_num(decayed) + 1.0
         else:
             self.x_last[bs, is_] = 1.0
@@ -294,6 +299,29 @@ class HistorySTDP(OnlineSTDP):
             if acc is not None:
                 P[b, i] += acc
         return self._finish_weights(W, P)
+
+
+class Powers:
+    """base ** k for whole numbers of steps k >= 0 (floats), as a product of two table entries,
+    base ** (k mod 4096) and base ** (4096 (k // 4096)): the same bits on every array library
+    (numpy's and torch's `**` differ in the last bit). Past the second table's end, and for an
+    infinite k (no spike yet), the power is 0."""
+
+    BITS = 12
+
+    def __init__(self, base: float, ops):
+        self.ops = ops
+        low = base ** np.arange(1 << self.BITS, dtype=float)
+        cap = (validation.MAX_STEPS >> self.BITS) + 2
+        # entries until base ** (4096 j) underflows to 0 (float64's smallest is about exp(-745))
+        n = cap if base >= 1.0 else 1 if base == 0.0 else min(cap, int(-745.2 / math.log(base) / (1 << self.BITS)) + 2)
+        high = np.append(base ** (np.arange(n, dtype=float) * (1 << self.BITS)), 0.0)
+        self.low, self.high = ops.array(low), ops.array(high)
+        self.top = float((len(high) - 1) << self.BITS)        # k at or past this reads the final 0
+
+    def __call__(self, k):
+        k = self.ops.whole(self.ops.clip_(self.ops.copy(k), 0.0, self.top))
+        return self.low[k & ((1 << self.BITS) - 1)] * self.high[k >> self.BITS]
 
 
 def see_post_spikes(plastic, recent, t: int, gates: dict) -> None:

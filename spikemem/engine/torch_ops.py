@@ -2,7 +2,7 @@
 
 Imported only by the torch-based backends: importing spikemem never imports torch.
 Where numpy's way would add host-device round trips, these take a step's spikes with one
-nonzero and sum plastic rows per trial with index_add_ (numpy: unique + reduceat).
+nonzero and sum plastic rows per trial with index_add_ (numpy: add.at; both add row after row).
 """
 from __future__ import annotations
 
@@ -79,6 +79,9 @@ class TorchOps(ElementwiseOps):
 
     def copy(self, a):
         return a.clone()
+
+    def whole(self, a):
+        return a.to(torch.int64)
 
     def floats(self, a):
         return a.to(self.dtype)
