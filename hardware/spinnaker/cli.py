@@ -123,7 +123,7 @@ def _export(args) -> int:
 def _check(args) -> int:
     from spikemem.errors import ValidationError
 
-    from .check import check_cam, check_hlop, check_network, format_report
+    from .check import NOTHING, check_cam, check_hlop, check_network, format_report
     given = [x for x in (args.network, args.cam, args.hlop) if x]
     if len(given) != 1:
         raise ValidationError("network", given or None, "give exactly one of a network file, --cam C N or --hlop RUN_DIR")
@@ -136,4 +136,7 @@ def _check(args) -> int:
         report = check_network(net, inputs, args.duration or duration,
                                stimulus=f"stimulus file {args.stimulus}" if args.stimulus else None)
     print(json.dumps(report, indent=1) if args.json else format_report(report))
+    if report["verdict"].startswith(NOTHING):
+        logger.error("spinnaker check: nothing to check (%s)", report["verdict"].split(": ", 1)[1])
+        return 1
     return 0
