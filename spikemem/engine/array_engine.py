@@ -436,17 +436,21 @@ def run_engine(network, duration_ms: float, inputs, batch, label: str, ops=None,
     batch, events = resolve_inputs(network, inputs, batch)
     est = budget.estimate(network, batch, steps, sum(len(e) for e in events.values()))
     lim = budget.require(est, f"running {network.name} ({batch} trials x {steps} steps)", network.simulation.dt)
-    c = flatten(network, structured)
-    if c.numerics == "fixed":          # a SpiNNaker core's integers (spikemem.engine.fixed_engine)
-        from .fixed_engine import FixedEngine
-        engine = FixedEngine(c, batch, ops, neurons, label)
-    else:
-        engine = Engine(c, batch, ops, neurons)
-    with Progress(steps, label, enabled=None if steps * batch * c.n_all > PROGRESS_WORK else False) as bar:
+    with budget.allocating(f"building the tables of {network.name} (neurons, synapses)", est):
+        c = flatten(network, structured)
+    with budget.allocating(f"allocating the state of {batch} trial(s) (neurons, ring buffer, plastic matrices)", est):
+        if c.numerics == "fixed":          # a SpiNNaker core's integers (spikemem.engine.fixed_engine)
+            from .fixed_engine import FixedEngine
+            engine = FixedEngine(c, batch, ops, neurons, label)
+        else:
+            engine = Engine(c, batch, ops, neurons)
+    with Progress(steps, label, enabled=None if steps * batch * c.n_all > PROGRESS_WORK else False) as bar, \
+            budget.allocating(f"running {batch} trial(s) x {steps} steps (spikes, recorded V)", est):
         engine.monitor = budget.SpikeGuard(est, lim, bar if bar.enabled else None)
         log, v = engine.run(steps, events, network.recording.v)
         bar.update(steps - bar.n)
-    res = engine_result(network, c, engine, 0, log, v, label)
+    with budget.allocating("assembling the result (spikes by population, V, weights)", est):
+        res = engine_result(network, c, engine, 0, log, v, label)
     if c.numerics == "fixed":
         res.saturations = engine.saturations()
     return res

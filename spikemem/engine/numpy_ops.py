@@ -154,11 +154,11 @@ class NumpyOps(ElementwiseOps):
             return _TRIAL0, rows.sum(axis=0, keepdims=True)      # row by row: axis 0 is the outer loop
         if batch == 1:
             return _TRIAL0, np.add.accumulate(rows, axis=0)[-1:]
-        first = np.empty(len(trials), dtype=bool)
-        first[:1] = True
+        first = np.empty(len(trials), dtype=bool)                # rows are never empty here
+        first[0] = True
         np.not_equal(trials[1:], trials[:-1], out=first[1:])
-        group = np.cumsum(first) - 1                            # rows are never empty here
-        g = int(group[-1]) + 1
-        out = np.zeros(g * n, dtype=rows.dtype)
-        np.add.at(out, (group[:, None] * n + np.arange(n)).ravel(), rows.ravel())   # in index order
-        return trials[first], out.reshape(g, n)
+        out = rows[first]                                         # each trial's first row (a copy)
+        if not first.all():                                       # then the others, in index order
+            rest = ~first
+            np.add.at(out, (np.cumsum(first) - 1)[rest], rows[rest])
+        return trials[first], out
