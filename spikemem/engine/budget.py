@@ -50,6 +50,7 @@ class Estimate:
     per_trial_step: dict = field(default_factory=dict)
     peak_build: int = 0
     synapses: int = 0
+    build_parts: dict = field(default_factory=dict)    # what peak_build holds, by part (else: synapse tables)
 
     def bytes_at(self, batch: int, steps: int) -> int:
         run = sum(self.fixed.values()) + batch * (sum(self.per_trial.values()) + steps * sum(self.per_trial_step.values()))
@@ -261,7 +262,9 @@ def require(est: Estimate, what: str, dt: float | None = None, hint: str | None 
     parts = ", ".join(f"{k} {gib(v)}" for k, v in sorted(est.parts().items(), key=lambda kv: -kv[1])[:5])
     hints = []
     if est.peak_build > lim:
-        parts = f"building the network {gib(est.peak_build)}: {est.synapses:,} synapses and plastic matrices"
+        held = (", ".join(f"{k} {gib(v)}" for k, v in est.build_parts.items()) if est.build_parts
+                else f"{est.synapses:,} synapses and plastic matrices")
+        parts = f"building the network {gib(est.peak_build)}: {held}"
         hints.append(NO_FIT)
     b = est.largest_batch(lim)
     if 0 < b < est.batch and est.peak_build <= lim:
