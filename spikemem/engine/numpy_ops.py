@@ -107,6 +107,10 @@ class NumpyOps(ElementwiseOps):
     def clip_(self, a, lo, hi):
         return np.clip(a, lo, hi, out=a)
 
+    def at_most_(self, a, hi: float):
+        """a = min(a, hi) in place (a tenth of np.clip's call overhead)."""
+        return np.minimum(a, hi, out=a)
+
     # -- spikes and synapses ---------------------------------------------------------------
     def select(self, mask, *arrays):
         return tuple(a[mask] for a in arrays)

@@ -334,8 +334,8 @@ class Powers:
         self.top = float(n << self.BITS)
 
     def __call__(self, k):
-        """base ** k; k is a temporary and is clipped in place."""
-        k = self.ops.whole(self.ops.clip_(k, 0.0, self.top))
+        """base ** k for k >= 0; k is a temporary and is capped in place."""
+        k = self.ops.whole(self.ops.at_most_(k, self.top))
         if self.high is None:
             return self.low[k]
         return self.low[k & ((1 << self.BITS) - 1)] * self.high[k >> self.BITS]

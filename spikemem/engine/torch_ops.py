@@ -115,6 +115,9 @@ class TorchOps(ElementwiseOps):
     def clip_(self, a, lo, hi):
         return a.clamp_(lo, hi)
 
+    def at_most_(self, a, hi: float):
+        return a.clamp_(max=hi)
+
     # -- spikes and synapses ---------------------------------------------------------------
     select = staticmethod(select)
 
