@@ -177,7 +177,7 @@ class Engine:
     def step(self, t: int, src_trials, src_neurons, repeats=None):
         """Advance every trial by step t; returns the (trials, neurons) of all its spikes.
         repeats: None, or (numpy) how many times each source event's (trial, neuron) was
-        listed before it in this step (SourceQueue.repeats)."""
+        listed before it in this step (repeat_ranks)."""
         ops = self.ops
         arrived = self.ring[t % self.c.ring_len]
         self.V = V = self.neurons.membrane(self, arrived)
