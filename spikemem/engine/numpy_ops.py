@@ -163,6 +163,7 @@ class NumpyOps(ElementwiseOps):
         np.not_equal(trials[1:], trials[:-1], out=first[1:])
         out = rows[first]                                         # each trial's first row (a copy)
         if not first.all():                                       # then the others, in index order
-            rest = ~first
-            np.add.at(out, (np.cumsum(first) - 1)[rest], rows[rest])
+            rest = ~first                                         # (add.at's fast path is one-dimensional)
+            at = ((np.cumsum(first) - 1)[rest][:, None] * n + np.arange(n)).ravel()
+            np.add.at(out.reshape(-1), at, rows[rest].ravel())
         return trials[first], out
