@@ -45,7 +45,7 @@ def test_an_export_duration_that_cannot_fit_is_refused_before_training(tmp_path,
     out = tmp_path / "out"
     assert main(["continual", "--export-duration", "1e9", "--out", str(out)]) == 2
     err = capsys.readouterr().err
-    assert "the export check" in err and "the longest run that fits is" in err
+    assert "the deploy step" in err and "the longest run that fits is" in err
     assert len(err.strip().splitlines()) == 1 and not out.exists()
 
 

@@ -84,3 +84,44 @@ def test_an_hlop_run_is_scored_in_float_and_fixed_point(capsys, tmp_path):
     assert r["classifier"]["samples"] == 8 and set(r["populations"]) == {"hidden1", "hidden2", "output"}
     assert r["file_scheme"] == "exact" and r["scheme"] == "spinnaker"
     assert all(p["spikes"]["float"] > 0 for n, p in r["populations"].items() if n != "output")
+
+
+def checked(capsys, path, json_out=True):
+    """(exit status, report or text) of `spinnaker check PATH`."""
+    status = main(["spinnaker", "check", str(path)] + (["--json"] if json_out else []))
+    out = capsys.readouterr()
+    return status, (json.loads(out.out) if json_out else out.out), out.err
+
+
+def test_an_empty_stimulus_has_nothing_to_check(capsys, tmp_path):
+    """0/0 spikes and the verdict YES before: now the check says there was nothing to compare
+    and exits with status 1."""
+    net = small_network(2.0)
+    net = Network([Population("src", 8, SpikeSourceArray()), net.populations[1]], net.projections, net.simulation,
+                  net.recording)
+    net.save(tmp_path / "n.json")
+    status, r, err = checked(capsys, tmp_path / "n.json")
+    assert status == 1
+    assert r["spikes"] == {"float": 0, "fixed": 0, "differ": 0} and r["stimulus_spikes"] == 0
+    assert r["verdict"].startswith("NOTHING TO CHECK: the stimulus is empty")
+    assert "nothing to check" in err
+    status, text, _ = checked(capsys, tmp_path / "n.json", json_out=False)
+    assert status == 1 and text.strip().splitlines()[-1].startswith("verdict: NOTHING TO CHECK")
+
+
+def test_a_stimulus_that_makes_nothing_fire_has_nothing_to_check(capsys, tmp_path):
+    small_network(1e-3).save(tmp_path / "n.json")          # 96 input spikes of 1 pA: no neuron fires
+    status, r, _ = checked(capsys, tmp_path / "n.json")
+    assert status == 1 and r["stimulus_spikes"] == 96
+    assert r["verdict"].startswith("NOTHING TO CHECK: no neuron fires in float or in fixed point (96 stimulus spikes)")
+
+
+def test_neurons_that_fire_without_a_stimulus_are_checked(capsys, tmp_path):
+    """An offset current drives the cells: there is something to compare, though no input."""
+    net = small_network(2.0, IFCurrExp(tau_syn_E=2.0, i_offset=1.0))
+    net = Network([Population("src", 8, SpikeSourceArray()), net.populations[1]], net.projections, net.simulation,
+                  net.recording)
+    net.save(tmp_path / "n.json")
+    status, r, _ = checked(capsys, tmp_path / "n.json")
+    assert status == 0 and r["stimulus_spikes"] == 0 and r["spikes"]["float"] > 0
+    assert r["verdict"].split(":")[0] in ("YES", "CLOSE")

@@ -7,7 +7,9 @@ round to zero or wrap past 16 bits and the largest relative rounding error; per 
 projection the STDP lookup-table lengths against the time constants and the amplitudes in
 weight steps. Dynamic part: the same stimulus in float and in fixed numerics under sPyNNaker's
 update: spikes that differ per population, ring-buffer and accum saturations, the V range
-against s16.15; for a memory or a classifier, the score in each. Then a one-line verdict.
+against s16.15; for a memory or a classifier, the score in each. Then a one-line verdict; a run
+in which no neuron fires in either numerics (an empty stimulus, say) compares nothing and says
+so instead of YES.
 """
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ from spikemem.engine.fixed_neurons import membrane_gain, synapse_charge
 
 TYPES = ("excitatory", "inhibitory")
 ACCUM_MV = 65536.0
+NOTHING = "NOTHING TO CHECK"     # the verdict when no neuron fires in either numerics (exit status 1)
 
 
 def board_version(net, numerics: str):
@@ -84,10 +87,12 @@ def dynamic_report(net, inputs, duration_ms: float, report: dict) -> tuple:
     """Run float and fixed on the same stimulus; fill spikes, saturations and V ranges into report.
     Returns the two Results."""
     if_pops = tuple(p.name for p in net.populations if not p.is_source)
-    rec = Recording(spikes=if_pops, v=if_pops, weights=())
+    sources = tuple(p.name for p in net.populations if p.is_source)
+    rec = Recording(spikes=if_pops + sources, v=if_pops, weights=())
     be = get_backend("reference")
     res = {num: be.run(replace(board_version(net, num), recording=rec), duration_ms, inputs=inputs)
            for num in ("float", "fixed")}
+    report["stimulus_spikes"] = sum(res["float"].count(name) for name in sources)
     total = {"float": 0, "fixed": 0, "differ": 0}
     for name in if_pops:
         a, b = _keys(res["float"], name), _keys(res["fixed"], name)
@@ -115,6 +120,11 @@ def verdict(report: dict) -> str:
         why = ([f"s16.15 overflow in {', '.join(acc)} (a core's additions wrap there)"] if acc else []) + \
               ([f"weights past 16 bits in {', '.join(wrap)} (stored wrapped)"] if wrap else [])
         return "NO: " + "; ".join(why)
+    sp = report.get("spikes", {})
+    if not sp.get("float") and not sp.get("fixed"):
+        why = ("the stimulus is empty: no source spike within the run" if not report.get("stimulus_spikes")
+               else f"no neuron fires in float or in fixed point ({report['stimulus_spikes']} stimulus spikes)")
+        return f"{NOTHING}: {why}; give a stimulus that makes the network fire"
     notes = []
     rb = [n for n, p in pops.items() if p.get("saturations", {}).get("ring_buffer")]
     if rb:
@@ -125,7 +135,6 @@ def verdict(report: dict) -> str:
     score = report.get("classifier") or report.get("memory")
     what = "accuracy %" if "classifier" in report else "operations correct"
     tail = f" ({'; '.join(notes)})" if notes else ""
-    sp = report.get("spikes", {})
     spikes = f"{sp.get('differ', 0)} spikes differ (float {sp.get('float', 0)}, fixed point {sp.get('fixed', 0)})"
     if score is not None:          # a memory or a classifier: its score decides
         if score["fixed"] < score["float"]:

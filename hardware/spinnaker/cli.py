@@ -125,7 +125,7 @@ def _export(args) -> int:
 def _check(args) -> int:
     from spikemem.errors import ValidationError
 
-    from .check import check_cam, check_hlop, check_network, check_pynn_script, format_report
+    from .check import NOTHING, check_cam, check_hlop, check_network, check_pynn_script, format_report
     given = [x for x in (args.network, args.cam, args.hlop, args.pynn) if x]
     if len(given) != 1:
         raise ValidationError("network", given or None,
@@ -142,4 +142,7 @@ def _check(args) -> int:
         report = check_network(net, inputs, args.duration or duration,
                                stimulus=f"stimulus file {args.stimulus}" if args.stimulus else None)
     print(json.dumps(report, indent=1) if args.json else format_report(report))
+    if report["verdict"].startswith(NOTHING):
+        logger.error("spinnaker check: nothing to check (%s)", report["verdict"].split(": ", 1)[1])
+        return 1
     return 0

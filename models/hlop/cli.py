@@ -24,8 +24,10 @@ RUN_FILE = "run.json"
 NON_NEG_INT = flag(integer, int, lo=0)
 SEED = flag(integer, int, lo=0, hi=2**63 - 1)
 POS_FLOAT = flag(positive)
-INPUT_SIZE = {"digits": 16 * 16, "pmnist": 28 * 28, "split-mnist": 28 * 28, "cifar100": 3 * 32 * 32,   # inputs per image
-              "miniimagenet": 3 * 84 * 84, "five-datasets": 3 * 32 * 32}
+INPUT_SHAPE = {"digits": (1, 16, 16), "pmnist": (1, 28, 28), "split-mnist": (1, 28, 28), "cifar100": (3, 32, 32),
+               "miniimagenet": (3, 84, 84), "five-datasets": (3, 32, 32)}            # one image
+INPUT_SIZE = {k: c * h * w for k, (c, h, w) in INPUT_SHAPE.items()}                  # inputs per image
+CLASSES = {"split-mnist": 2, "miniimagenet": 5}                                       # per task; else 10
 EXPORT = {"export_samples": 100, "export_duration": 100.0, "board_calibration": 20}   # saved in run.json too: a resume exports alike
 TUNABLE = ("tasks", "epochs", "timesteps", "seed", "device", "neuron", "hidden", "batch", "lr", "train_limit",
            "test_limit", "ewc_lambda", "spiking_lateral", "lateral_steps", "data_dir", "scenario", "arch",
@@ -158,12 +160,13 @@ def plan(args) -> dict:
     args.export_samples = validation.integer("export_samples", opts["export_samples"], lo=0)
     args.export_duration = validation.positive("export_duration", opts["export_duration"])
     args.board_calibration = validation.integer("board_calibration", opts["board_calibration"], lo=0)
-    if cfg0.arch == "mlp":             # the estimates below are the MLP's; conv nets are not estimated
+    if cfg0.arch == "mlp":             # the training estimate below is the MLP's; conv nets are not estimated
         _require_memory(cfg0, configs)
-    if args.export_samples and cfg0.neuron == "dsr" and cfg0.arch == "mlp":   # the export runs after training
-        from .export import require_memory
-        require_memory(INPUT_SIZE[cfg0.dataset], cfg0.hidden, 10, args.export_duration,
-                       min(args.export_samples, 100))
+    if args.export_samples and cfg0.neuron == "dsr" and cfg0.arch != "resnet18":   # the deploy step, after training
+        from .deploy_memory import require_deploy
+        shape = INPUT_SHAPE[cfg0.dataset] if cfg0.arch == "cnn" else (INPUT_SIZE[cfg0.dataset],)
+        require_deploy(cfg0.arch, shape, cfg0.hidden, cfg0.channels, CLASSES.get(cfg0.dataset, 10),
+                       cfg0.tasks if cfg0.scenario == "task" else 1, args.export_samples, args.export_duration)
     check_folder(out, "resume" if args.resume else "out")
     if not args.resume and os.path.isdir(out) and os.path.exists(os.path.join(out, RUN_FILE)):
         raise ValidationError("out", out, "already holds a run; use --resume to continue it or choose another --out")
@@ -272,10 +275,16 @@ def _export(run, folder, args, say) -> dict:
     import numpy as np
     import torch
 
+    from .deploy_memory import require_deploy
     from .export import classify, to_network
     from .export_conv import cnn_to_network
     b, model = run.batches, run.model
     mean, std = _norm(run.data, 0)
+    if run.cfg.arch in ("mlp", "cnn"):       # before anything is built, from the trained shapes (ResNets are refused)
+        heads = model.head_w if model.multi_head else [model.weights[2] if run.cfg.arch == "mlp" else model.classifier]
+        require_deploy(run.cfg.arch, b.shape if run.cfg.arch == "cnn" else (int(np.prod(b.shape)),), run.cfg.hidden,
+                       [s.c_out for s in getattr(model, "specs", ())], int(heads[0].shape[0]), len(heads),
+                       args.export_samples, args.export_duration)
     if run.cfg.arch == "mlp":
         n_in = int(np.prod(b.shape))
         net = to_network(model, *(np.repeat(np.atleast_1d(v), n_in // len(np.atleast_1d(v))) for v in (mean, std)))

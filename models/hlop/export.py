@@ -17,7 +17,6 @@ import numpy as np
 from spikemem import (AllToAllConnector, IFCurrExp, Network, Population, Projection, Recording, Simulation,
                       SpikeEvents, SpikeSourceArray, get_backend)
 from spikemem.description import validation
-from spikemem.engine import budget
 from spikemem.errors import UnsupportedFeature, ValidationError
 
 V_REST = -65.0
@@ -80,16 +79,6 @@ def _assemble(sizes, layers, scheme: str = "exact", name: str = "hlop_classifier
              for pre, post, W in layers
              for receptor, part in (("excitatory", np.maximum(W, 0.0)), ("inhibitory", np.maximum(-W, 0.0)))]
     return Network(pops, projs, Simulation(dt=1.0, scheme=scheme), Recording(spikes=(), v=tuple(outputs)), name=name)
-
-
-def require_memory(n_in: int, hidden: int, n_out: int, duration_ms: float, chunk: int = 100) -> None:
-    """Refuse, before training starts, an export run (`classify`) that cannot fit in memory."""
-    steps = validation.steps("export_duration", duration_ms, 1.0)
-    layers = [("input", "hidden1", 0.0), ("bias", "hidden1", 0.0), ("hidden1", "hidden2", 0.0), ("hidden2", "output", 0.0)]
-    net = _assemble((n_in, hidden, hidden, n_out), layers)
-    est = budget.estimate(net, chunk, steps, events_per_trial_step=1 + RATE * n_in) + \
-        budget.Estimate(chunk, steps, per_trial_step={"input spike trains": 4 * 8 * n_in})   # counts, diff, mask
-    budget.require(est, f"the export check ({chunk} images x {duration_ms:g} ms on the reference engine)", 1.0)
 
 
 def input_events(pixels: np.ndarray, duration_ms: float, rate: float = RATE) -> dict:

@@ -174,8 +174,10 @@ class Engine:
         return out, self.ops.index(rank), len(names)
 
     # -- one step -------------------------------------------------------------------------
-    def step(self, t: int, src_trials, src_neurons):
-        """Advance every trial by step t; returns the (trials, neurons) of all its spikes."""
+    def step(self, t: int, src_trials, src_neurons, repeats=None):
+        """Advance every trial by step t; returns the (trials, neurons) of all its spikes.
+        repeats: None, or (numpy) how many times each source event's (trial, neuron) was
+        listed before it in this step (repeat_ranks)."""
         ops = self.ops
         arrived = self.ring[t % self.c.ring_len]
         self.V = V = self.neurons.membrane(self, arrived)
@@ -193,14 +195,28 @@ class Engine:
             gates = self._gates(bs, ns) if self.gated else {}
             see_post_spikes(self.plastic, self.recent, t, gates)
             if len(bs):
+                rounds = [(bs, ns)] if repeats is None else self._rounds(bs, ns, len(fb), repeats)
                 for s, (cols, sign) in zip(self.plastic, self.cols):
-                    self._deliver_plastic(s, cols, sign, bs, ns, t, gates.get(id(s)))
+                    for rb, rn in rounds:
+                        self._deliver_plastic(s, cols, sign, rb, rn, t, gates.get(id(s)))
         if len(bs):
             if self.has_csr:
                 self._deliver_static(bs, ns, t)
             if self.blocks:
                 self._deliver_structured(bs, ns, t)
         return bs, ns
+
+    def _rounds(self, bs, ns, n_fired: int, repeats) -> list:
+        """The step's spikes in rounds: a source neuron listed k times at this step is in the
+        first k rounds, so that each listing is its own STDP pre event, after the one before
+        it (as PyNN, sPyNNaker and NEST deliver every listed spike). Static delivery needs no
+        rounds: it adds each listing's weight."""
+        rank = np.concatenate([np.zeros(n_fired, dtype=np.int64), repeats])
+        out = []
+        for r in range(int(repeats.max()) + 1):
+            idx = self.ops.index(np.flatnonzero(rank == r))
+            out.append((bs[idx], ns[idx]))
+        return out
 
     def _hold_refractory(self, t):
         """Neurons that fired at most their refractory period ago stay at v_reset."""
@@ -274,6 +290,8 @@ class Engine:
         c, ops = self.c, self.ops
         trial, step, neuron = self.queue.take(until)
         bounds = np.searchsorted(step, np.arange(self.t, until + 1))
+        repeats = repeat_ranks(trial, step, neuron)
+        repeated = set(step[repeats > 0].tolist())        # steps where a source lists a time twice
         trial, neuron = ops.index(trial), ops.index(neuron)
         v_idx = ops.index(np.concatenate([np.arange(c.offsets[p], c.offsets[p] + c.sizes[p]) for p in record_v])) \
             if record_v else None
@@ -281,7 +299,7 @@ class Engine:
         with ops.no_grad():
             for k, t in enumerate(range(self.t, until)):
                 lo, hi = bounds[k], bounds[k + 1]
-                bs, ns = self.step(t, trial[lo:hi], neuron[lo:hi])
+                bs, ns = self.step(t, trial[lo:hi], neuron[lo:hi], repeats[lo:hi] if t in repeated else None)
                 if v_idx is not None:
                     vs.append(ops.copy(self.V[:, v_idx]))
                 if len(bs):
@@ -397,6 +415,18 @@ class SourceQueue:
         return len(self.step)
 
 
+def repeat_ranks(trial, step, neuron) -> np.ndarray:
+    """For events sorted as SourceQueue keeps them: how many equal (step, trial, neuron) events
+    come before each one (0 for all but a repeated listing)."""
+    n = len(step)
+    same = np.zeros(n, dtype=bool)
+    same[1:] = (step[1:] == step[:-1]) & (trial[1:] == trial[:-1]) & (neuron[1:] == neuron[:-1])
+    if not same.any():
+        return np.zeros(n, dtype=np.int64)
+    start = np.flatnonzero(~same)
+    return np.arange(n) - np.repeat(start, np.diff(np.append(start, n)))
+
+
 def run_engine(network, duration_ms: float, inputs, batch, label: str, ops=None, neurons=None,
                structured: str = "auto"):
     """Run `network` on the engine and return its Result; the body of every engine backend's run().
@@ -406,17 +436,21 @@ def run_engine(network, duration_ms: float, inputs, batch, label: str, ops=None,
     batch, events = resolve_inputs(network, inputs, batch)
     est = budget.estimate(network, batch, steps, sum(len(e) for e in events.values()))
     lim = budget.require(est, f"running {network.name} ({batch} trials x {steps} steps)", network.simulation.dt)
-    c = flatten(network, structured)
-    if c.numerics == "fixed":          # a SpiNNaker core's integers (spikemem.engine.fixed_engine)
-        from .fixed_engine import FixedEngine
-        engine = FixedEngine(c, batch, ops, neurons, label)
-    else:
-        engine = Engine(c, batch, ops, neurons)
-    with Progress(steps, label, enabled=None if steps * batch * c.n_all > PROGRESS_WORK else False) as bar:
+    with budget.allocating(f"building the tables of {network.name} (neurons, synapses)", est):
+        c = flatten(network, structured)
+    with budget.allocating(f"allocating the state of {batch} trial(s) (neurons, ring buffer, plastic matrices)", est):
+        if c.numerics == "fixed":          # a SpiNNaker core's integers (spikemem.engine.fixed_engine)
+            from .fixed_engine import FixedEngine
+            engine = FixedEngine(c, batch, ops, neurons, label)
+        else:
+            engine = Engine(c, batch, ops, neurons)
+    with Progress(steps, label, enabled=None if steps * batch * c.n_all > PROGRESS_WORK else False) as bar, \
+            budget.allocating(f"running {batch} trial(s) x {steps} steps (spikes, recorded V)", est):
         engine.monitor = budget.SpikeGuard(est, lim, bar if bar.enabled else None)
         log, v = engine.run(steps, events, network.recording.v)
         bar.update(steps - bar.n)
-    res = engine_result(network, c, engine, 0, log, v, label)
+    with budget.allocating("assembling the result (spikes by population, V, weights)", est):
+        res = engine_result(network, c, engine, 0, log, v, label)
     if c.numerics == "fixed":
         res.saturations = engine.saturations()
     return res

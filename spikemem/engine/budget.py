@@ -1,9 +1,12 @@
 """Memory a run will need, estimated from array sizes before anything is allocated.
 
 A run is refused (ResourceError) when its estimate exceeds the memory limit: the memory this
-machine (and its cgroup) has available now, or SPIKEMEM_MEMORY_LIMIT / `spikemem
---memory-limit` (a size such as 8G, or 'none' to switch the check off). The message gives the
-estimate by part, the limit, and the largest batch and duration that fit. Spikes are the one
+machine (and its cgroup) has available now, capped by this process's RLIMIT_AS / RLIMIT_DATA
+(`ulimit -v` / `ulimit -d`), or SPIKEMEM_MEMORY_LIMIT / `spikemem --memory-limit` (a size such
+as 8G, or 'none' to switch the check off). The message gives the estimate by part, the limit
+and what sets it, and the largest batch and duration that fit. An allocation that fails anyway
+(the machine had less than it said) is a ResourceError too, naming what was being allocated
+(allocating()). Spikes are the one
 part not known in advance: the estimate assumes ASSUMED_RATE spikes per neuron and step, and
 the run itself stops with a ResourceError (before the machine runs out) when its spike log
 outgrows the memory left. docs/validation.md, resource limits.
@@ -47,6 +50,7 @@ class Estimate:
     per_trial_step: dict = field(default_factory=dict)
     peak_build: int = 0
     synapses: int = 0
+    build_parts: dict = field(default_factory=dict)    # what peak_build holds, by part (else: synapse tables)
 
     def bytes_at(self, batch: int, steps: int) -> int:
         run = sum(self.fixed.values()) + batch * (sum(self.per_trial.values()) + steps * sum(self.per_trial_step.values()))
@@ -164,34 +168,72 @@ def parse_size(text: str, field: str = "memory limit") -> int | None:
     return int(value)
 
 
-def available_bytes() -> int:
-    """Memory available now: MemAvailable, capped by the cgroup's limit minus its usage."""
-    avail = None
+def available() -> tuple:
+    """(bytes, what bounds them): the memory available now, the least of MemAvailable, the
+    cgroup's limit minus its usage, and this process's address-space and data-segment limits
+    (RLIMIT_AS, `ulimit -v`; RLIMIT_DATA, `ulimit -d`) minus what it already maps."""
+    rooms = []
     with contextlib.suppress(OSError, ValueError, IndexError):
         with open("/proc/meminfo") as f:
             for line in f:
                 if line.startswith("MemAvailable:"):
-                    avail = int(line.split()[1]) * 1024
-    if avail is None:
+                    rooms.append((int(line.split()[1]) * 1024, "the memory available (MemAvailable)"))
+    if not rooms:
         with contextlib.suppress(OSError, ValueError, AttributeError):
-            avail = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+            rooms.append((os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"), "the memory available"))
     for cap, used in (("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory.current"),
                       ("/sys/fs/cgroup/memory/memory.limit_in_bytes", "/sys/fs/cgroup/memory/memory.usage_in_bytes")):
         with contextlib.suppress(OSError, ValueError):
             with open(cap) as f, open(used) as g:
-                room = int(f.read().strip()) - int(g.read().strip())
-                avail = room if avail is None else min(avail, room)
+                rooms.append((int(f.read().strip()) - int(g.read().strip()), f"the cgroup's limit ({cap})"))
                 break
-    return max(int(avail), 0) if avail is not None else 2**62
+    rooms += _rlimit_rooms()
+    if not rooms:
+        return 2**62, "nothing (no limit found)"
+    room, what = min(rooms, key=lambda r: r[0])
+    return max(int(room), 0), what
+
+
+def _rlimit_rooms() -> list:
+    """[(bytes, what)] under this process's soft RLIMIT_AS and RLIMIT_DATA, less what it maps
+    now (VmSize and VmData of /proc/self/status)."""
+    try:
+        import resource
+    except ImportError:          # not on this platform
+        return []
+    mapped = {}
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith(("VmSize:", "VmData:")):
+                    mapped[line.split(":")[0]] = int(line.split()[1]) * 1024
+    out = []
+    for name, status, shell in (("RLIMIT_AS", "VmSize", "ulimit -v"), ("RLIMIT_DATA", "VmData", "ulimit -d")):
+        with contextlib.suppress(AttributeError, ValueError, OSError):
+            soft = resource.getrlimit(getattr(resource, name))[0]
+            if soft != resource.RLIM_INFINITY and soft >= 0:
+                out.append((soft - mapped.get(status, 0), f"this process's {name} ({shell}: {gib(soft)}, "
+                                                          f"{gib(mapped.get(status, 0))} of it in use)"))
+    return out
+
+
+def available_bytes() -> int:
+    """Memory available now (see available())."""
+    return available()[0]
 
 
 def limit() -> int | None:
     """The limit in force: memory_limit(), else SPIKEMEM_MEMORY_LIMIT, else what is available."""
+    return limit_and_source()[0]
+
+
+def limit_and_source() -> tuple:
+    """(the limit in force or None, where it comes from)."""
     if _limit_override:
-        return _limit_override[-1]
+        return _limit_override[-1], "memory_limit()"
     if os.environ.get(ENV):
-        return parse_size(os.environ[ENV], ENV)
-    return available_bytes()
+        return parse_size(os.environ[ENV], ENV), ENV
+    return available()
 
 
 @contextlib.contextmanager
@@ -214,13 +256,15 @@ def gib(n: float) -> str:
 def require(est: Estimate, what: str, dt: float | None = None, hint: str | None = None) -> int | None:
     """Refuse the run if `est` does not fit the limit; returns the limit (None: unchecked).
     `hint` names what else could be made smaller (e.g. the number of operations)."""
-    lim = limit()
+    lim, source = limit_and_source()
     if lim is None or est.total <= lim:
         return lim
     parts = ", ".join(f"{k} {gib(v)}" for k, v in sorted(est.parts().items(), key=lambda kv: -kv[1])[:5])
     hints = []
     if est.peak_build > lim:
-        parts = f"building the network {gib(est.peak_build)}: {est.synapses:,} synapses and plastic matrices"
+        held = (", ".join(f"{k} {gib(v)}" for k, v in est.build_parts.items()) if est.build_parts
+                else f"{est.synapses:,} synapses and plastic matrices")
+        parts = f"building the network {gib(est.peak_build)}: {held}"
         hints.append(NO_FIT)
     b = est.largest_batch(lim)
     if 0 < b < est.batch and est.peak_build <= lim:
@@ -232,8 +276,40 @@ def require(est: Estimate, what: str, dt: float | None = None, hint: str | None 
         hints.append(hint)
     if not hints:        # even one trial's state (its plastic matrices, say) exceeds the limit
         hints.append(NO_FIT)
-    raise ResourceError(f"{what} needs about {gib(est.total)} ({parts}) but the memory limit is {gib(lim)}; "
-                        + "; ".join(hints) + f". Set {ENV} or --memory-limit (e.g. 64G, or 'none') to override")
+    raise ResourceError(f"{what} needs about {gib(est.total)} ({parts}) but the memory limit is {gib(lim)} "
+                        f"(set by {source}); " + "; ".join(hints)
+                        + f". Set {ENV} or --memory-limit (e.g. 64G, or 'none') to override")
+
+
+_OOM_WORDS = ("out of memory", "can't allocate memory", "not enough memory", "cannot allocate memory")
+
+
+@contextlib.contextmanager
+def allocating(what: str, est: Estimate | None = None):
+    """Run the block; an allocation that fails inside it (numpy's MemoryError, torch's
+    OutOfMemoryError or its CPU allocator's error) becomes a ResourceError naming `what` was
+    being allocated, the failed allocation as the library reported it, and the estimate."""
+    try:
+        yield
+    except MemoryError as e:
+        raise ResourceError(_oom_message(what, e, est)) from None
+    except RuntimeError as e:        # torch: OutOfMemoryError, or the CPU allocator's RuntimeError
+        if type(e).__name__ != "OutOfMemoryError" and not any(w in str(e).lower() for w in _OOM_WORDS):
+            raise
+        raise ResourceError(_oom_message(what, e, est)) from None
+
+
+def _oom_message(what: str, err, est) -> str:
+    lim, source = limit_and_source()
+    detail = str(err).strip().splitlines()[0][:200] if str(err).strip() else type(err).__name__
+    plan = f"; the plan estimated {gib(est.total)}" if est is not None else ""
+    if lim is None:
+        why = f" with the memory check switched off ({source}=none): run fewer trials or a shorter duration, " \
+              "or switch the check on"
+    else:
+        why = f" under a limit of {gib(lim)} (set by {source}), which the machine did not have: run fewer trials " \
+              f"or a shorter duration, or set {ENV} or --memory-limit lower"
+    return f"out of memory while {what}: {detail}{plan}{why}"
 
 
 class SpikeGuard:

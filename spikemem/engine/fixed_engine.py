@@ -59,10 +59,10 @@ class FixedEngine(Engine):
     # Entries hold exact sums until their step comes; one that passed 0xFFFF is then replayed
     # addition by addition from the log of the last ring_len steps' deliveries (rare), its
     # saturating additions counted, and clamped before the neurons read it.
-    def step(self, t: int, src_trials, src_neurons):
+    def step(self, t: int, src_trials, src_neurons, repeats=None):
         self._settle(t)
         self._log.append([])
-        return super().step(t, src_trials, src_neurons)
+        return super().step(t, src_trials, src_neurons, repeats)
 
     def _ring_add(self, flat, values):
         self.ops.scatter_add(self.ring_flat, flat, values)

@@ -27,8 +27,8 @@ from .board_weights import ring_buffer_shifts
 def chip_params(net, if_pops) -> dict:
     """The per-neuron and per-current-column integers a core derives at start-up, for flatten().
 
-    Cell values are taken as the spinnaker lowering sends them (tau_refrac rounded to whole
-    steps, or 0), so a fixed run predicts the board spikemem deploys to.
+    Cell values are taken as the spinnaker lowering sends them (tau_refrac as ceil(tau_refrac / dt)
+    whole steps), so a fixed run predicts the board spikemem deploys to.
     """
     dt = net.simulation.dt
     shifts = ring_buffer_shifts(net)
@@ -66,9 +66,10 @@ def chip_params(net, if_pops) -> dict:
 
 def _lif_constants(cell, dt: float) -> tuple:
     """fx.lif_constants of `cell` with tau_refrac as the spinnaker lowering sends it: whole steps,
-    ceil(tau_refrac / dt) as a core counts them (PyNN's default 0.1 ms at dt = 1 ms is one step)."""
+    ceil(tau_refrac / dt) of them (validation.refractory_steps), as the float engine holds and a
+    core computes from an off-grid value (PyNN's default 0.1 ms at dt = 1 ms is one step)."""
     steps = validation.refractory_steps(cell.tau_refrac, dt)
-    return fx.lif_constants(cell.tau_m, cell.cm, steps * dt if steps else 0.0, dt)
+    return fx.lif_constants(cell.tau_m, cell.cm, steps * dt, dt)
 
 
 class FixedIFNeurons:

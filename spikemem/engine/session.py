@@ -51,12 +51,14 @@ class EngineSession:
                                      "engine keeps state a session does not carry yet; run whole schedules")
         self.network, self.batch, self.label = network, batch, label
         self.dt = network.simulation.dt
-        self.c = flatten(network, structured)
-        self._make = lambda: Engine(self.c, batch, ops, neurons)
         # the description's memory estimate, once; each window adds its steps and input events
         self._estimate = budget.estimate(network, batch, 0)
         budget.require(self._estimate, f"a session of {network.name} ({batch} trials)", self.dt)
-        self.reset()
+        with budget.allocating(f"building the tables and state of a session of {network.name} ({batch} trial(s))",
+                               self._estimate):
+            self.c = flatten(network, structured)
+            self._make = lambda: Engine(self.c, batch, ops, neurons)
+            self.reset()
 
     # -- running ---------------------------------------------------------------------------
     @property
@@ -84,8 +86,9 @@ class EngineSession:
                             f"({self.batch} trials x {until - e.t} steps)", self.dt)
         start = e.t
         e.queue.add(events, e.t)
-        log, v = e.advance(until, self.network.recording.v)
-        return engine_result(self.network, self.c, e, start, log, v, self.label)
+        with budget.allocating(f"running {self.batch} trial(s) x {until - start} steps of a session", est):
+            log, v = e.advance(until, self.network.recording.v)
+            return engine_result(self.network, self.c, e, start, log, v, self.label)
 
     def reset(self) -> None:
         """Back to time 0 and the description's initial state; the sources' own spike_times are queued."""

@@ -21,6 +21,7 @@ import math
 
 import numpy as np
 
+from ..description import validation
 from .numpy_ops import NumpyOps
 
 
@@ -45,7 +46,9 @@ class OnlineSTDP:
         self.journal = None     # a list while a tentative run records what it overwrites
         w0 = block.w0[:1, :1] if block.w0.strides == (0, 0) else block.w0    # a uniform start: one value
         w0 = w0 if block.mask is None else w0[block.mask != 0]
-        self.sparse = getattr(ops, "gathers_rows", False) and bool(np.all((w0 >= r.w_min) & (w0 <= r.w_max)))
+        # weights that start within [w_min, w_max] stay there: a clip then never acts where nothing changed
+        self.in_bounds = bool(np.all((w0 >= r.w_min) & (w0 <= r.w_max)))
+        self.sparse = getattr(ops, "gathers_rows", False) and self.in_bounds
         self.t_end = 0          # the step the engine has simulated up to (weights() reads at it)
 
     def decay(self):
@@ -117,10 +120,15 @@ class OnlineSTDP:
         if open_ is not None:
             k = open_[bs]
             if not bool(k.all()):
+                # a closed trial sends its weight as it is, an open one what its own update sends
+                before = self.rule.transmit == "before_update"
+                sent = self.W[bs, is_] if before else None
                 if bool(k.any()):
-                    self._update(bs[k], is_[k], t)
+                    rows = self._update(bs[k], is_[k], t)
+                    if before:
+                        sent[k] = rows
                 self._pre_trace(bs[~k], is_[~k], t)
-                return self.W[bs, is_]
+                return sent if before else self.W[bs, is_]
         return self._update(bs, is_, t)
 
     def _update(self, bs, is_, t):
@@ -133,9 +141,13 @@ class OnlineSTDP:
         sent = self.ops.copy(rows) if r.transmit == "before_update" else None
         rows = self._apply_deferred(rows, bs, is_, t)
         if r.potentiate_at_zero and self.seen is not None:
-            rows += r.A_plus * self.ops.floats(self.seen[bs])
-            if self.pending is None:
-                rows = self._clip(rows, None)
+            at_zero = self.seen[bs]                # the synapses whose post event is now
+            if self.pending is not None:
+                rows += r.A_plus * self.ops.floats(at_zero)
+            elif self.in_bounds:
+                rows = self._clip(rows + r.A_plus * self.ops.floats(at_zero), None)
+            else:                                  # clipped where potentiated, and nowhere else
+                rows = self.ops.where(at_zero, self._clip(rows + r.A_plus, None), rows)
         y = self.y if (r.depress_at_zero or self.seen is None) else self.y_before
         rows -= r.A_minus * y[bs]
         if self.pending is not None:
@@ -229,6 +241,7 @@ class HistorySTDP(OnlineSTDP):
         self.count = ops.ones_int((batch, block.n_post))
         self.x_last = ops.zeros((batch, block.n_pre))                # pre trace right after the last pre spike
         self.t_last = ops.full((batch, block.n_pre), -ops.inf)
+        self.decayed = Powers(self.dec_x, ops)                       # dec_x ** gap
 
     def fired(self, bs, js, t: int):
         """Record post spikes of step t; STDP will see them at t + dendritic delay."""
@@ -264,18 +277,20 @@ class HistorySTDP(OnlineSTDP):
             if not bool(valid.any()):
                 continue
             gap = ops.where(valid, te - ops.where(valid, t_last, 0.0), 0.0)
-            inc = ops.where(valid, r.A_plus * x_last * self.dec_x ** gap, 0.0)
+            inc = ops.where(valid, r.A_plus * x_last * self.decayed(gap), 0.0)
             if acc is not None:
                 acc += inc
-            else:
+            elif self.in_bounds:
                 rows = self._clip(rows + inc, mask)
+            else:                        # clip only the synapses this event potentiates
+                rows = ops.where(valid, self._clip(rows + inc, mask), rows)
         return rows, acc
 
     def _pre_trace(self, bs, is_, t):
         if self.rule.traces == "all_to_all":
             never = self.t_last[bs, is_] == -self.ops.inf
             gap = self.ops.where(never, 0.0, t - self.t_last[bs, is_])
-            decayed = self.x_last[bs, is_] * self.dec_x ** gap
+            decayed = self.x_last[bs, is_] * self.decayed(gap)
             self.x_last[bs, is_] = self.ops.nan_to_num(decayed) + 1.0
         else:
             self.x_last[bs, is_] = 1.0
@@ -294,6 +309,36 @@ class HistorySTDP(OnlineSTDP):
             if acc is not None:
                 P[b, i] += acc
         return self._finish_weights(W, P)
+
+
+class Powers:
+    """base ** k for whole numbers of steps k >= 0 (floats) from tables computed once, the same
+    bits on every array library (numpy's and torch's `**` differ in the last bit): one table up
+    to where the power underflows to 0, or, for time constants so long that this table would
+    pass 2**18 entries, the product of base ** (k mod 4096) and base ** (4096 (k // 4096)).
+    Past the table's end, and for an infinite k (no spike yet), the power is 0."""
+
+    BITS, ONE_TABLE = 12, 1 << 18
+
+    def __init__(self, base: float, ops):
+        self.ops = ops
+        # float64's smallest power is about exp(-745): the entries before it underflows
+        span = validation.MAX_STEPS + 1 if base >= 1.0 else 1 if base == 0.0 else int(-745.2 / math.log(base)) + 2
+        if span <= self.ONE_TABLE:
+            self.low, self.high = ops.array(np.append(base ** np.arange(span, dtype=float), 0.0)), None
+            self.top = float(span)                              # k at or past this reads the final 0
+            return
+        n = min((validation.MAX_STEPS >> self.BITS) + 2, (span >> self.BITS) + 2)
+        self.low = ops.array(base ** np.arange(1 << self.BITS, dtype=float))
+        self.high = ops.array(np.append(base ** (np.arange(n, dtype=float) * (1 << self.BITS)), 0.0))
+        self.top = float(n << self.BITS)
+
+    def __call__(self, k):
+        """base ** k for k >= 0; k is a temporary and is capped in place."""
+        k = self.ops.whole(self.ops.at_most_(k, self.top))
+        if self.high is None:
+            return self.low[k]
+        return self.low[k & ((1 << self.BITS) - 1)] * self.high[k >> self.BITS]
 
 
 def see_post_spikes(plastic, recent, t: int, gates: dict) -> None:

@@ -2,7 +2,7 @@
 
 Imported only by the torch-based backends: importing spikemem never imports torch.
 Where numpy's way would add host-device round trips, these take a step's spikes with one
-nonzero and sum plastic rows per trial with index_add_ (numpy: unique + reduceat).
+nonzero and sum plastic rows per trial with index_add_ (numpy: add.at; both add row after row).
 """
 from __future__ import annotations
 
@@ -80,6 +80,9 @@ class TorchOps(ElementwiseOps):
     def copy(self, a):
         return a.clone()
 
+    def whole(self, a):
+        return a.to(torch.int64)
+
     def floats(self, a):
         return a.to(self.dtype)
 
@@ -111,6 +114,9 @@ class TorchOps(ElementwiseOps):
     # -- element-wise (the rest: ElementwiseOps) -----------------------------------------------
     def clip_(self, a, lo, hi):
         return a.clamp_(lo, hi)
+
+    def at_most_(self, a, hi: float):
+        return a.clamp_(max=hi)
 
     # -- spikes and synapses ---------------------------------------------------------------
     select = staticmethod(select)

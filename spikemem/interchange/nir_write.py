@@ -18,6 +18,7 @@ def write(network, target: str, freeze: bool, weights: dict | None):
     import nir
     if target not in TARGETS:
         raise ValidationError("target", target, f"must be one of {list(TARGETS)}")
+    _check_exportable(network)
     conns = _connections(network, freeze, dict(weights or {}))
     if target == "generic":
         nodes, edges = _generic(nir, network, conns)
@@ -30,11 +31,52 @@ def write(network, target: str, freeze: bool, weights: dict | None):
             nodes[k].metadata = {**nodes[k].metadata, "spikemem_skew_steps": int(s)}
         # nirtorch's executors return one output: the recorded population furthest from the input
         rec = [n for n in network.recorded_spikes if not network.population(n).is_source]
-        recorded = [max(rec or [n for n in skew if not network.population(n).is_source], key=lambda n: skew[n])]
+        rec = rec or [n for n in skew if not network.population(n).is_source]
+        if not rec:
+            raise UnsupportedFeature(f"target={target!r}: the network has no IF population for the Output node "
+                                     "that the peer's executor returns")
+        recorded = [max(rec, key=lambda n: skew[n])]
     for name in recorded:
         nodes[f"{name}-out"] = nir.Output(output_type=np.array([network.population(name).size]))
         edges.append((name, f"{name}-out"))
-    return nir.NIRGraph(nodes=nodes, edges=edges, metadata=meta)
+    _check_typable(network, nodes, edges)
+    return nir.NIRGraph(nodes=dict(nodes), edges=edges, metadata=meta)
+
+
+class _Nodes(dict):
+    """NIR nodes by name. A name that would stand for two nodes (a projection named like a
+    population, or like a name derived here: NAME-delay, NAME-out, NAME-d0, ...) is refused,
+    not silently overwritten."""
+
+    def __setitem__(self, key, value):
+        if key in self:
+            raise UnsupportedFeature(f"NIR node name '{key}' would stand for two nodes ({type(self[key]).__name__} and "
+                                     f"{type(value).__name__}): rename the population or projection of that name")
+        super().__setitem__(key, value)
+
+
+def _check_exportable(network) -> None:
+    """What no NIR graph can hold, refused by name before anything is built."""
+    for p in network.populations:
+        if p.size == 0:
+            raise UnsupportedFeature(f"population '{p.name}' has no neurons: a NIR node has at least one")
+
+
+def _check_typable(network, nodes, edges) -> None:
+    """nir (1.0) infers a graph's types from the edges that leave its Input nodes to the nodes
+    without outgoing edges (Output among them), and refuses a graph without either with its own
+    ValueError: refused here by name instead."""
+    import nir
+    if not any(isinstance(nodes[a], nir.Input) for a, _ in edges):
+        if all(p.is_source for p in network.populations):
+            raise UnsupportedFeature(f"network '{network.name}' has no IF population: its NIR graph would be Input "
+                                     "nodes alone, which nir cannot type")
+        raise UnsupportedFeature(f"network '{network.name}' has no spike source: a NIR graph is typed from the edges "
+                                 "that leave its Input nodes; add a SpikeSourceArray population (it may stay silent)")
+    if not set(nodes) - {a for a, _ in edges}:
+        raise UnsupportedFeature(f"network '{network.name}': every population feeds another and none is recorded "
+                                 "(recording.spikes), so the NIR graph has no Output node nor any other end for "
+                                 "nir's type inference; record the spikes of a population")
 
 
 def _connections(network, freeze, weights):
@@ -67,7 +109,7 @@ def _connections(network, freeze, weights):
 
 # -- generic: NIR's continuous equations ----------------------------------------------------------
 def _generic(nir, network, conns):
-    nodes, edges = {}, []
+    nodes, edges = _Nodes(), []
     for p in network.populations:
         nodes[p.name] = nir.Input(input_type=np.array([p.size])) if p.is_source else _generic_cell(nir, p)
     for pr, groups in conns:
@@ -76,6 +118,21 @@ def _generic(nir, network, conns):
             nodes[lin] = nir.Linear(weight=W)     # into a LIF (r = tau) or IF (r = 1), W is the jump in mV
             nodes[f"{lin}-delay"] = nir.Delay(delay=np.full(W.shape[0], delay * MS))
             edges += [(pr.pre, lin), (lin, f"{lin}-delay"), (f"{lin}-delay", pr.post)]
+    # nir gives a neuron node without incoming edges an Input node of its own, which no reader
+    # maps back, and types a graph from the edges that leave Input nodes: such a population, or
+    # the first one if no edge leaves a source, is fed zeros from the first source (read back:
+    # no synapse)
+    sources = [p for p in network.populations if p.is_source]
+    cells = [p for p in network.populations if not p.is_source]
+    fed = {b for _, b in edges}
+    zero_fed = [p for p in cells if p.name not in fed]
+    if not zero_fed and not any(a == s.name for a, _ in edges for s in sources):
+        zero_fed = cells[:1]
+    for p in zero_fed if sources else ():
+        src, link = sources[0], f"{p.name}-unfed"
+        nodes[link] = nir.Linear(weight=np.zeros((p.size, src.size)))
+        nodes[f"{link}-delay"] = nir.Delay(delay=np.full(p.size, network.simulation.dt * MS))
+        edges += [(src.name, link), (link, f"{link}-delay"), (f"{link}-delay", p.name)]
     return nodes, edges
 
 
@@ -126,7 +183,7 @@ def _peer(nir, network, conns, target):
         W = W * _peer_weight_gain(post, dt, target, network.simulation.scheme)
         names, acc = pairs.get(key, ([], 0.0))
         pairs[key] = (names + [pr.name], acc + W)
-    nodes, edges = {src.name: nir.Input(input_type=np.array([src.size]))}, []
+    nodes, edges = _Nodes({src.name: nir.Input(input_type=np.array([src.size]))}), []
     for p in network.populations:
         if p.is_source:
             continue
