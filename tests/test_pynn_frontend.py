@@ -557,8 +557,10 @@ def test_the_built_network_exports(tmp_path):
     pytest.importorskip("nir")
     from spikemem.interchange.nir_graph import to_nir
     sim.setup(timestep=1.0)
+    src = sim.Population(3, sim.SpikeSourceArray(spike_times=[[2.0], [4.0], []]), label="src")
     a = sim.Population(3, sim.IF_curr_exp(tau_syn_E=2.0, tau_syn_I=2.0), label="a")
     b = sim.Population(2, sim.IF_curr_exp(tau_syn_E=2.0, tau_syn_I=2.0), label="b")
+    sim.Projection(src, a, sim.OneToOneConnector(), sim.StaticSynapse(weight=2.0, delay=1.0))
     sim.Projection(a, b, sim.AllToAllConnector(), sim.StaticSynapse(weight=0.5, delay=1.0))
     graph = to_nir(sim.network())
     assert {"a", "b"} <= set(graph.nodes)

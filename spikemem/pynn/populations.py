@@ -20,6 +20,14 @@ from .spinnaker import SpinnakerPopulationCalls
 class Assembly(common.Assembly):
     _simulator = simulator
 
+    @property
+    def receptor_types(self):
+        """The receptor types every member has, in the first member's order. PyNN's is a set for
+        several members, whose order follows the string hash seed: a Projection onto an Assembly then
+        guessed 'inhibitory' for positive weights in some processes and 'excitatory' in others."""
+        common_types = set.intersection(*(set(p.celltype.receptor_types) for p in self.populations))
+        return [t for t in self.populations[0].celltype.receptor_types if t in common_types]
+
 
 class PopulationView(SpinnakerPopulationCalls, common.PopulationView):
     _assembly_class = Assembly
