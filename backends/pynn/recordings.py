@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from spikemem.results import grid_ms
+
 
 def record_trial(pops: dict, spike_names, v_names, dt: float, shift: int, steps: int, trial: int):
     """(neo Segment of the trial, {pop: (step, neuron)}, {pop: (steps, size) V})."""
@@ -44,7 +46,8 @@ def _on_grid(st, dt: float, shift: int, steps: int, pq):
     t = np.asarray(st.rescale("ms").magnitude, dtype=float)
     s = np.round(t / dt).astype(np.int64) - shift
     keep = (s >= 0) & (s < steps)
-    return st.duplicate_with_new_data(s[keep] * dt * pq.ms, t_start=0.0 * pq.ms, t_stop=steps * dt * pq.ms)
+    return st.duplicate_with_new_data(grid_ms(s[keep], dt) * pq.ms, t_start=0.0 * pq.ms,
+                                      t_stop=grid_ms(steps, dt) * pq.ms)
 
 
 def _spike_arrays(trains, dt: float):

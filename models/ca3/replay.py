@@ -8,6 +8,7 @@ from spikemem import get_backend
 from .builder import build_cam
 from .params import CA3Params
 from .recording_file import Stimulus, recording_dict
+from .variants import naming_the_portable_variant, variant_params
 
 
 def replay(stim: Stimulus, backend: str | None = None, params: CA3Params | None = None, **options) -> dict:
@@ -16,5 +17,6 @@ def replay(stim: Stimulus, backend: str | None = None, params: CA3Params | None 
     params = params or with_fields(CA3Params(), dt=stim.dt)
     net = build_cam(stim.C, stim.N, params)
     be = get_backend(backend, **options)
-    result = be.run(net, stim.sim_time_ms, inputs=stim.inputs())
+    with naming_the_portable_variant(be, net, "faithful"):
+        result = be.run(net, stim.sim_time_ms, inputs=stim.inputs())
     return recording_dict(stim, result, backend=be.name)
