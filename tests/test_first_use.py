@@ -135,6 +135,16 @@ def test_the_faithful_memory_on_an_exact_simulator_names_the_portable_variant(ba
     assert memory.timed_ops == []                                   # the refused operation changed nothing
 
 
+def test_with_foreign_scheme_the_backends_own_reason_stands():
+    """foreign_scheme=True runs the faithful circuit on NEST; a refusal then is NEST's, not the scheme's."""
+    pytest.importorskip("pyNN.nest")
+    from spikemem.models.ca3 import CA3Memory, cases
+    nest = get_backend("nest", foreign_scheme=True, spike_precision="off_grid")
+    with pytest.raises(UnsupportedFeature, match="depress_at_zero") as refused:
+        CA3Memory.run_cases([cases.functional()], nest)
+    assert "portable" not in str(refused.value)
+
+
 def test_the_portable_variant_it_names_works_on_nest(capsys):
     pytest.importorskip("pyNN.nest")
     assert main(["demo", "--backend", "nest", "--variant", "portable", "--png", ""]) == 0

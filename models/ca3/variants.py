@@ -42,8 +42,9 @@ def naming_the_portable_variant(backend, network, variant: str):
         yield
     except UnsupportedFeature as e:
         scheme = network.simulation.scheme
-        if variant == "portable" or scheme != "spinnaker" or f"scheme.{scheme}" not in missing_features(backend, network):
-            raise
+        if (variant == "portable" or scheme != "spinnaker" or getattr(backend, "foreign_scheme", False)
+                or f"scheme.{scheme}" not in missing_features(backend, network)):
+            raise                  # not the scheme: the backend's own reason stands
         raise UnsupportedFeature(
             f"{network.name}: the CA3 memory's {variant} variant is written for SpiNNaker's update "
             f"(scheme='spinnaker'), which {backend.name} cannot express: use --variant portable "
