@@ -42,17 +42,18 @@ templates_path = []
 
 # -- Markdown pages (MyST) ----------------------------------------------------------------------
 myst_enable_extensions = ["colon_fence", "deflist"]
-# every heading down to ### gets an anchor, so [text](page.md#a-heading) links resolve
-myst_heading_anchors = 3
-# Pages are written to be read on GitHub too: a link to a source file (../backends/...), a page
-# heading that skips a level, or a code block in a language Pygments does not know is a page's
-# own business and must not fail the site. Only these well-understood categories are silenced:
+# every heading gets an anchor, so [text](page.md#a-heading) links resolve
+myst_heading_anchors = 6
+# Pages are written to be read on GitHub too, by several people: a link to a file outside the site
+# (../README.md, a source file), a heading that skips a level, or a code block in a language Pygments
+# does not know is a page's own business and must not fail the site. Only these categories are
+# silenced; tests/test_project_files.py checks instead that every relative link of README.md and of
+# docs/ names a file and a heading that exist.
 suppress_warnings = [
+    "myst.xref_missing",         # a Markdown link MyST cannot resolve as a page or heading of the site
     "myst.header",               # "Non-consecutive header level increase" (a page's style)
     "misc.highlighting_failure",  # a code block Pygments cannot lex is shown unhighlighted
 ]
-# Links to files that are not pages (source files, the README) point at them on disk instead of
-# failing the build: MyST turns an existing non-document path into a download link.
 
 # -- HTML --------------------------------------------------------------------------------------
 html_theme = "furo"
