@@ -120,7 +120,7 @@ def _replay(args) -> int:
     params = replace(variant_params(args.variant), numerics=args.numerics)
     if args.variant != "portable":      # the published circuit runs at the recording's timestep, portable at 0.1 ms
         params = replace(params, dt=stim.dt)
-    record = replay(stim, args.backend, params=params, **backend_options(args))
+    record = replay(stim, args.backend, params=params, variant=args.variant, **backend_options(args))
     write_recording(args.out, record)
     n = sum(len(v["spikes_t_ms_neuron"]) for v in record["recorded_spikes"].values())
     logger.info("replayed %dx%d memory for %g ms: %d spikes -> %s", stim.C, stim.N, stim.sim_time_ms, n, args.out)

@@ -1,4 +1,4 @@
-"""The file format of the CA3 memory's SpiNNaker recordings (docs/recordings.md).
+"""The file format of the CA3 memory's SpiNNaker recordings (docs/guide/recordings.md).
 
 A stimulus file holds cueSize_C, contSize_N, timestep_ms, simTime_ms and
 input_spike_times_ms = {"cue_neurons_0..C-1": [[t, ...], ...], "content_neurons_0..N-1": [...]};
