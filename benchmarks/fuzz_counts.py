@@ -45,7 +45,7 @@ if which == "networks":
         classify(go)
 elif which == "recordings":
     @S
-    @given(mutated(lambda: json.loads(json.dumps(tf.GOLDEN_STIM)), max_mutations=5))
+    @given(mutated(tf.golden_stim, max_mutations=5))
     def run(d):
         stats["examples"] += 1
         def go():

@@ -17,7 +17,7 @@ from .errors import FormatError, ResourceError, SpikememError, UnsupportedFeatur
 from .registry import available_backends, get_backend, simulate
 from .results import Result
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 _compat.install()   # spikemem 0.1 module paths (spikemem.network, ...) stay importable
 

@@ -18,6 +18,7 @@ import logging
 import sys
 from importlib.metadata import entry_points
 
+from . import __version__
 from .errors import SpikememError
 from .log import get_logger
 
@@ -38,6 +39,7 @@ class Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     parser = Parser(
         prog="spikemem", description="Spiking associative memories described once, run on any backend.")
+    parser.add_argument("--version", action="version", version=f"spikemem {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true",
                         help="show debug messages and every simulator's own output")
     parser.add_argument("-q", "--quiet", action="store_true", help="show warnings and errors only")

@@ -1,9 +1,12 @@
 """What a run returns, the same structure from every backend."""
 from __future__ import annotations
 
+import decimal
 from dataclasses import dataclass, field
 
 import numpy as np
+
+from .errors import ValidationError
 
 
 @dataclass
@@ -35,24 +38,30 @@ class Result:
 
     def spike_list(self, pop: str, trial: int = 0) -> list:
         """[[t_ms, neuron], ...] of one trial, the golden-file layout."""
-        tr, st, nr = self.spikes[pop]
+        tr, st, nr = self._recorded(pop)
         sel = tr == trial
-        return [[_ms(s * self.dt), int(n)] for s, n in zip(st[sel], nr[sel])]
+        return [[_ms(t), int(n)] for t, n in zip(grid_ms(st[sel], self.dt), nr[sel])]
 
     def spike_trains(self, pop: str, trial: int = 0) -> list:
-        tr, st, nr = self.spikes[pop]
+        tr, st, nr = self._recorded(pop)
         sel = tr == trial
         out = [[] for _ in range(self.sizes[pop])]
-        for s, n in zip(st[sel], nr[sel]):
-            out[n].append(_ms(s * self.dt))
+        for t, n in zip(grid_ms(st[sel], self.dt), nr[sel]):
+            out[n].append(_ms(t))
         return out
 
     def spike_matrix(self, pop: str) -> np.ndarray:
         """Dense bool (batch, steps, size): handy for comparisons and decoders."""
+        tr, st, nr = self._recorded(pop)
         m = np.zeros((self.batch, self.steps, self.sizes[pop]), dtype=bool)
-        tr, st, nr = self.spikes[pop]
         m[tr, st, nr] = True
         return m
+
+    def _recorded(self, pop) -> tuple:
+        """The spikes of a recorded population; any other name is refused with the recorded ones."""
+        if pop not in self.spikes:
+            raise ValidationError("population", pop, f"no spikes recorded for it (recorded: {sorted(self.spikes)})")
+        return self.spikes[pop]
 
     def to_neo(self):
         """A neo Block: one Segment per trial, a SpikeTrain per recorded neuron (annotated with
@@ -63,7 +72,18 @@ class Result:
 
     def count(self, pop: str | None = None) -> int:
         pops = [pop] if pop else list(self.spikes)
-        return int(sum(len(self.spikes[p][0]) for p in pops))
+        return int(sum(len(self._recorded(p)[0]) for p in pops))
+
+
+def grid_decimals(dt: float) -> int:
+    """The decimals of the time grid (1 for dt = 0.1 ms, 0 for 1 ms): those of dt's shortest form."""
+    return max(0, -decimal.Decimal(repr(float(dt))).normalize().as_tuple().exponent)
+
+
+def grid_ms(steps, dt: float) -> np.ndarray:
+    """Times in ms of steps on the dt grid, with the grid's own decimals: step 82 at dt = 0.1 ms is
+    8.2 ms, not 8.200000000000001 (what 82 * 0.1 gives in binary floating point)."""
+    return np.round(np.asarray(steps) * float(dt), grid_decimals(dt))
 
 
 def _ms(t: float):

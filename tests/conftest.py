@@ -3,8 +3,30 @@ from pathlib import Path
 
 import pytest
 
-DATA = Path(__file__).parent / "data"
-GOLDEN = DATA / "ca3_cam_golden"
+# The tests run against the installed spikemem (`python -P -m pytest`); so do the Python subprocesses
+# they start, whatever their working folder: the checkout's spikemem/ is never imported in its place.
+os.environ.setdefault("PYTHONSAFEPATH", "1")
+
+
+
+def shared_folder() -> Path:
+    """Recordings of other projects stay out of the repository: $SPIKEMEM_SHARED, else the
+    project root's sibling `shared` folder (CI has it beside its clone)."""
+    env = os.environ.get("SPIKEMEM_SHARED")
+    return Path(env) if env else Path(__file__).resolve().parent.parent.parent / "shared"
+
+
+GOLDEN = shared_folder() / "ca3_cam_golden"
+GOLDEN_MISSING = (f"the CA3 SpiNNaker recordings are absent: no folder {GOLDEN} "
+                  "(../shared/ca3_cam_golden beside the project root, or $SPIKEMEM_SHARED/ca3_cam_golden)")
+needs_golden = pytest.mark.skipif(not GOLDEN.is_dir(), reason=GOLDEN_MISSING)
+
+
+def golden_file(name: str) -> Path:
+    """A CA3 recording's path, or the test is skipped with the folder it looked in."""
+    if not GOLDEN.is_dir():
+        pytest.skip(GOLDEN_MISSING)
+    return GOLDEN / name
 
 
 def _cuda_available() -> bool:

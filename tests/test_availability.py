@@ -5,6 +5,7 @@ import subprocess
 import sys
 
 import pytest
+from conftest import GOLDEN, needs_golden
 
 HIDE = '''
 import importlib.abc, sys
@@ -52,8 +53,9 @@ def test_backends_lists_every_installed_one_as_available():
      "snntorch is not installed: pip install 'spikemem[snntorch]'"),
     ([], ["torch"], ["demo", "--backend", "norse", "--png", ""], "torch is not installed: pip install 'spikemem[norse]'"),
     (["pyNN"], ["nest"], ["demo", "--backend", "nest", "--png", ""], "nest is not installed: pip install 'spikemem[nest]'"),
-    (["pyNN"], ["brian2"], ["cam", "replay", "tests/data/ca3_cam_golden/exp1_functional_learn_recall_forget.json", "--out",
-                  "/dev/null", "--backend", "brian2"], "brian2 is not installed: pip install 'spikemem[brian2]'"),
+    pytest.param(["pyNN"], ["brian2"], ["cam", "replay", str(GOLDEN / "exp1_functional_learn_recall_forget.json"),
+                                        "--out", "/dev/null", "--backend", "brian2"],
+                 "brian2 is not installed: pip install 'spikemem[brian2]'", marks=needs_golden),
     (["pyNN"], ["spynnaker"], ["spinnaker", "map", "--cam", "2", "2"],
      "pyNN.spiNNaker is not installed: pip install 'spikemem[spinnaker]'"),
     ([], ["pyNN"], ["harness", "--backend", "pynn"], "pyNN is not installed: pip install 'spikemem[pynn]'"),

@@ -11,13 +11,13 @@ from spikemem.models.ca3 import RECORDED, parse_stimulus, replay
 from spikemem.models.ca3.portable import DT, portable
 from spikemem.models.ca3.variants import variant_params
 
-from conftest import GOLDEN
+from conftest import golden_file
 
 FILES = ["exp1_functional_learn_recall_forget.json", "exp2_stress_pyramidal_sequence.json"]
 
 
 def assert_reproduces(name, backend, scheme, numerics="float"):
-    golden = json.loads((GOLDEN / name).read_text())
+    golden = json.loads(golden_file(name).read_text())
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         ours = replay(parse_stimulus(golden), backend, params=replace(portable(scheme), numerics=numerics))

@@ -15,7 +15,7 @@ from spikemem import (STDP, AllToAllConnector, IFCurrExp, Network, OneToOneConne
 from spikemem.cli import main
 from spikemem.errors import UnsupportedFeature
 
-from conftest import GOLDEN
+from conftest import golden_file
 
 
 def _with_stimulus(net, trains: dict) -> Network:
@@ -26,7 +26,7 @@ def _with_stimulus(net, trains: dict) -> Network:
 
 
 def _ca3_exact():
-    stim = load_stimulus(GOLDEN / "exp1_functional_learn_recall_forget.json")
+    stim = load_stimulus(golden_file("exp1_functional_learn_recall_forget.json"))
     net = build_cam(stim.C, stim.N, replace(CA3Params(), scheme="exact"))
     return _with_stimulus(net, {"INcue": stim.cue, "INcont": stim.content}), stim.sim_time_ms
 

@@ -9,7 +9,7 @@ import tracemalloc
 
 import numpy as np
 import pytest
-from conftest import GOLDEN
+from conftest import GOLDEN, needs_golden
 from fuzz_inputs import (
     HOSTILE,
     json_text_mutations,
@@ -112,7 +112,9 @@ def test_a_large_run_stays_within_its_estimate():
 
 
 # -- recordings ----------------------------------------------------------------------------------
-GOLDEN_STIM = recording_dict(json.loads((GOLDEN / "exp1_functional_learn_recall_forget.json").read_text()))
+def golden_stim() -> dict:
+    """The functional recording as a plain dict (a fresh copy for each example to mutate)."""
+    return recording_dict(json.loads((GOLDEN / "exp1_functional_learn_recall_forget.json").read_text()))
 
 
 def _parse_and_replay(d):
@@ -129,15 +131,17 @@ def _parse_and_replay(d):
         pass
 
 
+@needs_golden
 @CI
-@given(mutated(lambda: json.loads(json.dumps(GOLDEN_STIM))))
+@given(mutated(golden_stim))
 def test_mutated_recordings_end_in_declared_errors(d):
     _parse_and_replay(d)
 
 
+@needs_golden
 @pytest.mark.slow
 @MANY
-@given(mutated(lambda: json.loads(json.dumps(GOLDEN_STIM)), max_mutations=5))
+@given(mutated(golden_stim, max_mutations=5))
 def test_mutated_recordings_end_in_declared_errors_many(d):
     _parse_and_replay(d)
 

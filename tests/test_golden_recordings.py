@@ -3,7 +3,7 @@ SpiNNaker's fixed-point numerics."""
 import json
 
 import pytest
-from conftest import GOLDEN
+from conftest import golden_file
 from spikemem.models.ca3 import RECORDED, cases, parse_stimulus, protocol, replay
 from spikemem.models.ca3.params import CA3Params
 
@@ -19,7 +19,7 @@ def spike_sets(record):
 @pytest.mark.parametrize("numerics", ["float", "fixed"])
 @pytest.mark.parametrize("name", FILES)
 def test_replay_matches_every_population_every_ms(name, numerics):
-    golden = json.loads((GOLDEN / name).read_text())
+    golden = json.loads(golden_file(name).read_text())
     ours = replay(parse_stimulus(golden), params=CA3Params(numerics=numerics))
     want, got = spike_sets(golden), spike_sets(ours)
     for pop in RECORDED:
@@ -31,8 +31,8 @@ def test_replay_matches_every_population_every_ms(name, numerics):
 @pytest.mark.parametrize("name", FILES)
 def test_cli_replay_writes_identical_spikes(name, numerics, tmp_path):
     out = tmp_path / "spikes.json"
-    assert main(["cam", "replay", str(GOLDEN / name), "--out", str(out), "--numerics", numerics]) == 0
-    golden = json.loads((GOLDEN / name).read_text())
+    assert main(["cam", "replay", str(golden_file(name)), "--out", str(out), "--numerics", numerics]) == 0
+    golden = json.loads(golden_file(name).read_text())
     written = json.loads(out.read_text())
     assert spike_sets(written) == spike_sets(golden)
     assert written["input_spike_times_ms"] == golden["input_spike_times_ms"]
@@ -42,14 +42,14 @@ def test_cli_replay_writes_identical_spikes(name, numerics, tmp_path):
 
 @pytest.mark.parametrize("case, name", [(cases.functional, FILES[0]), (cases.stress_pyramidal, FILES[1])])
 def test_published_cases_generate_the_recorded_stimulus(case, name):
-    golden = json.loads((GOLDEN / name).read_text())["input_spike_times_ms"]
+    golden = json.loads(golden_file(name).read_text())["input_spike_times_ms"]
     cue, content = protocol.spike_trains(case())
     assert cue == golden["cue_neurons_0..C-1"]
     assert content == golden["content_neurons_0..N-1"]
 
 
 def test_replay_rejects_bad_files(tmp_path):
-    golden = json.loads((GOLDEN / FILES[0]).read_text())
+    golden = json.loads(golden_file(FILES[0]).read_text())
     bad = dict(golden)
     bad["input_spike_times_ms"] = {**golden["input_spike_times_ms"],
                                    "cue_neurons_0..C-1": golden["input_spike_times_ms"]["cue_neurons_0..C-1"][:4]}
@@ -70,13 +70,13 @@ def test_replay_rejects_bad_files(tmp_path):
 ])
 def test_bad_stimulus_files_name_the_field(mutate, field):
     from spikemem import ValidationError
-    d = json.loads((GOLDEN / FILES[0]).read_text())
+    d = json.loads(golden_file(FILES[0]).read_text())
     mutate(d)
     with pytest.raises(ValidationError, match=field.replace(".", r"\.")):
         parse_stimulus(d)
 
 
 def test_input_after_the_end_of_the_run_is_ignored():
-    d = json.loads((GOLDEN / FILES[0]).read_text())
+    d = json.loads(golden_file(FILES[0]).read_text())
     d["input_spike_times_ms"]["cue_neurons_0..C-1"][1].append(d["simTime_ms"] + 5)
     assert spike_sets(replay(parse_stimulus(d))) == spike_sets(d)

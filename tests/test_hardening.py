@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import GOLDEN
+from conftest import golden_file
 
 from spikemem import (STDP, AllToAllConnector, IFCurrExp, Network, OneToOneConnector, Population, Projection,
                       ResourceError, Simulation, SpikeSourceArray, ValidationError, get_backend)
@@ -157,7 +157,7 @@ def test_cli_refusals_are_one_line(capsys, argv, text):
 
 @pytest.fixture
 def stimulus(tmp_path):
-    d = json.loads((GOLDEN / "exp1_functional_learn_recall_forget.json").read_text())
+    d = json.loads(golden_file("exp1_functional_learn_recall_forget.json").read_text())
     d.pop("recorded_spikes")
     return tmp_path, d
 
@@ -222,7 +222,7 @@ def test_a_failed_plot_write_keeps_the_old_png(tmp_path, capsys, monkeypatch):
 
 def test_ctrl_c_gives_one_clean_line_and_no_output_file(tmp_path):
     """SIGINT during a long replay: exit 130, one line, no output and no temporary file."""
-    d = json.loads((GOLDEN / "exp1_functional_learn_recall_forget.json").read_text())
+    d = json.loads(golden_file("exp1_functional_learn_recall_forget.json").read_text())
     d.pop("recorded_spikes")
     d["simTime_ms"] = 3_000_000.0
     (tmp_path / "in.json").write_text(json.dumps(d))

@@ -9,7 +9,7 @@ from spikemem import (STDP, AllToAllConnector, Network, OneToOneConnector, Popul
 from spikemem.models.ca3 import build_cam, parse_stimulus
 from spikemem.models.ca3.params import SLOW
 
-from conftest import GOLDEN, stdp_rules
+from conftest import golden_file, stdp_rules
 
 T_END = 60
 
@@ -120,7 +120,7 @@ def test_large_post_history_equals_online_on_the_stress_recording():
     import json
     from dataclasses import replace
     from spikemem.models.ca3 import CA3Params
-    stim = parse_stimulus(json.loads((GOLDEN / "exp2_stress_pyramidal_sequence.json").read_text()))
+    stim = parse_stimulus(json.loads(golden_file("exp2_stress_pyramidal_sequence.json").read_text()))
     p = CA3Params()
     nets = [build_cam(5, 10, p, record_weights=True),
             build_cam(5, 10, replace(p, stdp=replace(p.stdp, post_history=200)), record_weights=True)]

@@ -7,18 +7,18 @@ import sys
 import time
 
 import pytest
+from conftest import golden_file
 
 from spikemem.backends.pynn.run_folder import RunFolder, prune
 
-GOLDEN_EXP1 = "tests/data/ca3_cam_golden/exp1_functional_learn_recall_forget.json"
 
 
 def _replay_on_nest(tmp_path, *flags):
     env = dict(os.environ, SPIKEMEM_RUN_DIR=str(tmp_path / "runs"))
-    return subprocess.run([sys.executable, "-m", "spikemem", *flags, "cam", "replay", GOLDEN_EXP1, "--out",
+    recording = golden_file("exp1_functional_learn_recall_forget.json")
+    return subprocess.run([sys.executable, "-m", "spikemem", *flags, "cam", "replay", str(recording), "--out",
                            str(tmp_path / "out.json"), "--backend", "nest", "--foreign-scheme"],
-                          capture_output=True, text=True, timeout=600, env=env,
-                          cwd=os.path.dirname(os.path.dirname(__file__)))
+                          capture_output=True, text=True, timeout=600, env=env, cwd=tmp_path)
 
 
 def test_nest_output_goes_to_the_run_folder_log(tmp_path):

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import golden_file
 
 from spikemem.cli import main
 
@@ -50,7 +51,7 @@ def test_map_prints_at_most_20_lines(home_cfg, tmp_path):
 
 
 def test_exported_script_runs_on_a_virtual_board(home_cfg, tmp_path):
-    golden = Path(__file__).parent / "data" / "ca3_cam_golden" / "exp1_functional_learn_recall_forget.json"
+    golden = golden_file("exp1_functional_learn_recall_forget.json")
     out = tmp_path / "export"
     assert main(["spinnaker", "export", "--cam", "5", "10", "--stimulus", str(golden), "--out", str(out)]) == 0
     script = (out / "run_spinnaker.py").read_text()

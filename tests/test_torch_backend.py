@@ -11,7 +11,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from conftest import GOLDEN, stdp_rules  # noqa: E402
+from conftest import golden_file, stdp_rules  # noqa: E402
 from spikemem.models.ca3 import (  # noqa: E402
     MODEL_POPULATIONS,
     RECORDED,
@@ -53,7 +53,7 @@ def same_spikes(a, b):
 @pytest.mark.parametrize("name", FILES)
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 def test_golden_recordings_replay_exactly(name, dtype):
-    golden = json.loads((GOLDEN / name).read_text())
+    golden = json.loads(golden_file(name).read_text())
     ours = replay(parse_stimulus(golden), "torch", dtype=dtype)
     for pop in RECORDED:
         want = sorted(map(tuple, golden["recorded_spikes"][pop]["spikes_t_ms_neuron"]))
@@ -249,7 +249,7 @@ def test_cuda_matches_the_reference(dtype):
 @pytest.mark.gpu
 @pytest.mark.parametrize("name", FILES)
 def test_cuda_replays_the_golden_recordings(name):
-    golden = json.loads((GOLDEN / name).read_text())
+    golden = json.loads(golden_file(name).read_text())
     ours = replay(parse_stimulus(golden), "torch", device="cuda", dtype="float64")
     for pop in RECORDED:
         assert sorted(map(tuple, ours["recorded_spikes"][pop]["spikes_t_ms_neuron"])) == \
@@ -258,7 +258,7 @@ def test_cuda_replays_the_golden_recordings(name):
 
 def test_cli_device_selection(tmp_path, capsys):
     from spikemem.cli import main
-    golden = GOLDEN / FILES[0]
+    golden = golden_file(FILES[0])
     out = tmp_path / "spikes.json"
     assert main(["cam", "replay", str(golden), "--out", str(out), "--backend", "torch", "--device", "cpu"]) == 0
     want = json.loads(golden.read_text())["recorded_spikes"]

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from spikemem.results import grid_ms
+
 
 def record_trial(pops: dict, spike_names, v_names, dt: float, shift: int, steps: int, trial: int):
     """(neo Segment of the trial, {pop: (step, neuron)}, {pop: (steps, size) V})."""
@@ -75,10 +77,10 @@ def _train_list(trains, dt: float, steps: int, neo, pq):
         labels.append(np.full(pop.size, pop.label, dtype=object))
         index.append(np.arange(pop.size))
         order = np.lexsort((s, i))
-        times.append(s[order] * dt)
+        times.append(grid_ms(s[order], dt))
         senders.append(cells[i[order]])
     return SpikeTrainList.from_spike_time_array(
-        np.concatenate(times), np.concatenate(senders), np.concatenate(ids), t_stop=steps * dt * pq.ms, units="ms",
+        np.concatenate(times), np.concatenate(senders), np.concatenate(ids), t_stop=grid_ms(steps, dt) * pq.ms, units="ms",
         t_start=0.0 * pq.ms, source_population=np.concatenate(labels), source_index=np.concatenate(index))
 
 

@@ -14,6 +14,7 @@ import json
 from pprint import pformat
 
 from spikemem.engine.inputs import resolve_inputs
+from spikemem.results import grid_decimals
 
 from .lowering import check_scheme, lower, shift_steps, stimulus
 from .simulators import PROFILES, setup_options
@@ -76,6 +77,7 @@ def _module(simulator: str) -> str:
 
 def _constants(plain, simulator, steps, shift, recorded) -> str:
     notes = ["NAME = %r" % plain["name"], "SIMULATOR = %r" % simulator, f"DT = {plain['dt']!r}  # ms",
+             f"DECIMALS = {grid_decimals(plain['dt'])}  # spike times keep the grid's decimals (8.2, not 8.200000000000001)",
              f"STEPS = {steps}  # the default run: STEPS * DT ms",
              f"SHIFT = {shift}  # steps the stimulus runs late" + (
                  " (NEST refuses source spikes before 2 steps); spikes are moved back" if shift else ""),
@@ -171,11 +173,12 @@ def _main(simulator: str, setup: dict, codegen: str) -> str:
             s = int(round(float(t) / DT)) - SHIFT
             if 0 <= s < steps:
                 out.append((s, i))
-    return [[_ms(s * DT), i] for s, i in sorted(out)]
+    return [[_ms(s), i] for s, i in sorted(out)]
 
 
-def _ms(t):
-    return int(t) if float(t).is_integer() else t
+def _ms(step):
+    t = round(step * DT, DECIMALS)
+    return int(t) if t.is_integer() else t
 
 
 def main():

@@ -11,7 +11,7 @@ from spikemem.files import check_writable
 
 from .recording_file import load_stimulus, write_recording
 from .replay import replay
-from .variants import VARIANTS
+from .variants import VARIANTS, variant_params
 
 logger = get_logger(__name__)
 
@@ -64,6 +64,7 @@ def register(sub):
     rp.add_argument("input", help="JSON with cueSize_C, contSize_N, timestep_ms, simTime_ms, input_spike_times_ms")
     rp.add_argument("--out", required=True, help="where to write the recording (same format, recorded_spikes)")
     add_backend_args(rp)
+    add_variant_arg(rp)
     add_numerics_arg(rp)
     rp.set_defaults(func=_replay)
 
@@ -114,10 +115,12 @@ def _demo(args) -> int:
 
 def _replay(args) -> int:
     check_writable(args.out, "out")
-    from .params import CA3Params
+    from dataclasses import replace
     stim = load_stimulus(args.input)
-    params = CA3Params(numerics=args.numerics, dt=stim.dt)          # the model runs at the recording's timestep
-    record = replay(stim, args.backend, params=params, **backend_options(args))
+    params = replace(variant_params(args.variant), numerics=args.numerics)
+    if args.variant != "portable":      # the published circuit runs at the recording's timestep, portable at 0.1 ms
+        params = replace(params, dt=stim.dt)
+    record = replay(stim, args.backend, params=params, variant=args.variant, **backend_options(args))
     write_recording(args.out, record)
     n = sum(len(v["spikes_t_ms_neuron"]) for v in record["recorded_spikes"].values())
     logger.info("replayed %dx%d memory for %g ms: %d spikes -> %s", stim.C, stim.N, stim.sim_time_ms, n, args.out)

@@ -32,7 +32,7 @@ from . import protocol
 from .builder import OUT_CONT, OUT_CUE, build_cam
 from .cases import MIN_GAP, PUBLISHED, RANDOM_SIZE, WINDOW, check_spacing, random_case
 from .params import CA3Params
-from .variants import variant_params
+from .variants import naming_the_portable_variant, variant_params
 
 
 class CA3Memory:
@@ -95,7 +95,8 @@ class CA3Memory:
         if not hasattr(self.backend, "session") or self.params.numerics != "float":
             return self._rerun(timed)       # no session here (fixed-point numerics: sessions refuse them)
         if self.session is None:
-            self.session = self.backend.session(self.network, batch=1)
+            with naming_the_portable_variant(self.backend, self.network, self.variant):
+                self.session = self.backend.session(self.network, batch=1)
         return self._advance(timed)
 
     def _rerun(self, timed) -> Outcome:
@@ -176,7 +177,8 @@ class CA3Memory:
         be = backend if hasattr(backend, "run") else get_backend(backend, **backend_options)
         net = build_cam(cases[0].C, cases[0].N, params)
         T = max(c.sim_time_ms for c in cases) + max(0.0, params.window_ms - WINDOW)   # room for a wider window
-        result = be.run(net, T, inputs=protocol.input_events(cases, params.dt, gate=params.gate_learning))
+        with naming_the_portable_variant(be, net, label):
+            result = be.run(net, T, inputs=protocol.input_events(cases, params.dt, gate=params.gate_learning))
         report = protocol.score_cases(result, cases, params.dt, params.window_ms)
         report.label = {"backend": be.name, "variant": label, "numerics": params.numerics}
         return (report, result) if return_result else report

@@ -1,4 +1,4 @@
-"""The golden recording format of the CA3 memory (tests/data/ca3_cam_golden/README.md).
+"""The file format of the CA3 memory's SpiNNaker recordings (docs/guide/recordings.md).
 
 A stimulus file holds cueSize_C, contSize_N, timestep_ms, simTime_ms and
 input_spike_times_ms = {"cue_neurons_0..C-1": [[t, ...], ...], "content_neurons_0..N-1": [...]};
@@ -9,9 +9,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from spikemem import ValidationError
+from spikemem import FormatError, ValidationError
 from spikemem.description import validation
 from spikemem.files import atomic_write_text, read_json
+from spikemem.interchange.json_format import FORMAT
 
 from .builder import IN_CONT, IN_CUE, RECORDED
 
@@ -51,6 +52,9 @@ def _trains(field: str, value, n: int, dt: float) -> list:
 def parse_stimulus(d: dict, source: str = "input") -> Stimulus:
     if not isinstance(d, dict):
         raise ValidationError(source, type(d).__name__, "must be a JSON object")
+    if isinstance(d.get("format"), str) and not any(k in d for k in REQUIRED):   # another kind of spikemem file
+        what = "a spikemem network file" if d["format"] == FORMAT else f"a {d['format']!r} file"
+        raise FormatError(f"{source}: {what}, not a CA3 recording (a recording holds {', '.join(REQUIRED)})")
     missing = [k for k in REQUIRED if k not in d]
     if missing:
         raise ValidationError(source, missing, "missing keys")

@@ -250,10 +250,11 @@ class Network:
                 if gate is None or not gate.is_source or gate.size != 1:
                     raise ValidationError(f"{pr.name}.plasticity.gate", rule.gate, "must name a spike source of size 1")
         rec = self.recording
-        for f, known in (("spikes", pops), ("v", pops), ("weights", names)):
+        for f, known, kind in (("spikes", pops, "population"), ("v", pops, "population"),
+                               ("weights", names, "projection")):
             for ref in getattr(rec, f) or ():
                 if ref not in known:
-                    raise ValidationError(f"recording.{f}", ref, "unknown name")
+                    raise ValidationError(f"recording.{f}", ref, f"unknown {kind} (known: {sorted(known)})")
         for ref in rec.v:
             if pops[ref].is_source:
                 raise ValidationError("recording.v", ref, "a spike source has no membrane potential")

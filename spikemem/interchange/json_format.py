@@ -5,6 +5,7 @@ have neither) still load, as numerics="float" and no override.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 
 import numpy as np
@@ -13,7 +14,7 @@ from ..description import validation
 from ..description.cells import cell_from_dict
 from ..description.connectors import connector_from_dict
 from ..description.plasticity import STDP
-from ..errors import FormatError
+from ..errors import FormatError, ValidationError
 from ..files import atomic_write_text, read_json
 
 FORMAT = "spikemem.network"
@@ -50,7 +51,16 @@ def _get(d: dict, key: str, where: str):
     return d[key]
 
 
-def network_from_dict(d: dict):
+@contextlib.contextmanager
+def _named(owner):
+    """A cell, connector or plasticity error names the population or projection it belongs to."""
+    try:
+        yield
+    except ValidationError as e:
+        raise ValidationError(f"{owner}.{e.field}", e.value, e.reason) from None
+
+
+def network_from_dict(d: dict, source: str = "network"):
     from ..description.network import (
         Network,
         Population,
@@ -59,7 +69,10 @@ def network_from_dict(d: dict):
         Simulation,
     )
 
-    if _get(d, "format", "") != FORMAT:
+    if not isinstance(d, dict) or "format" not in d:
+        what = "a CA3 recording" if isinstance(d, dict) and "input_spike_times_ms" in d else "a JSON file"
+        raise FormatError(f"{source}: {what}, not a spikemem network file (no 'format': {FORMAT!r} field)")
+    if d["format"] != FORMAT:
         raise FormatError(f"format={d['format']!r}: not a spikemem network file")
     version = _get(d, "version", "")
     if not isinstance(version, str):
@@ -71,19 +84,24 @@ def network_from_dict(d: dict):
     since_1_1 = (lambda obj, key, where, default: _get(obj, key, where) if minor >= 1 else default)
     sim = _get(d, "simulation", "")
     rec = _get(d, "recording", "")
-    pops = [Population(_get(p, "name", "populations[]."), _get(p, "size", "populations[]."),
-                       cell_from_dict(_get(p, "cell", "populations[].")),
-                       since_1_1(p, "max_expected_summed_weight", "populations[].", None))
-            for p in validation.sequence("populations", _get(d, "populations", ""))]
+    pops = []
+    for p in validation.sequence("populations", _get(d, "populations", "")):
+        name = _get(p, "name", "populations[].")
+        with _named(name):
+            cell = cell_from_dict(_get(p, "cell", "populations[]."))
+        pops.append(Population(name, _get(p, "size", "populations[]."), cell,
+                               since_1_1(p, "max_expected_summed_weight", "populations[].", None)))
     projs = []
     for pr in validation.sequence("projections", _get(d, "projections", "")):
         w = "projections[]."
-        plast = _get(pr, "plasticity", w)
+        plast, name = _get(pr, "plasticity", w), _get(pr, "name", w)
+        with _named(name):
+            connector = connector_from_dict(_get(pr, "connector", w))
+            plasticity = None if plast is None else STDP.from_dict(plast)
         projs.append(Projection(
-            name=_get(pr, "name", w), pre=_get(pr, "pre", w), post=_get(pr, "post", w),
-            connector=connector_from_dict(_get(pr, "connector", w)), weight=_get(pr, "weight", w),
-            delay=_get(pr, "delay", w), receptor=_get(pr, "receptor", w),
-            plasticity=None if plast is None else STDP.from_dict(plast)))
+            name=name, pre=_get(pr, "pre", w), post=_get(pr, "post", w), connector=connector,
+            weight=_get(pr, "weight", w), delay=_get(pr, "delay", w), receptor=_get(pr, "receptor", w),
+            plasticity=plasticity))
     return Network(
         populations=pops, projections=projs, name=_get(d, "name", ""),
         simulation=Simulation(dt=_get(sim, "dt", "simulation."), scheme=_get(sim, "scheme", "simulation."),
@@ -97,4 +115,4 @@ def save_network(net, path) -> None:
 
 
 def load_network(path):
-    return network_from_dict(read_json(path, "network"))
+    return network_from_dict(read_json(path, "network"), str(path))

@@ -18,7 +18,7 @@ import numpy as np
 
 from ..errors import FormatError
 from ..optional import require
-from ..results import Result
+from ..results import Result, grid_ms
 
 
 def _neo():
@@ -38,14 +38,14 @@ def result_to_block(result: Result):
 
 def _segment(result: Result, trial: int, neo, pq):
     seg = neo.Segment(name=f"trial{trial:03d}", index=trial)
-    t_stop = result.steps * result.dt * pq.ms
-    t_start = result.start * result.dt * pq.ms   # a live session's window starts later
+    t_stop = grid_ms(result.steps, result.dt) * pq.ms
+    t_start = grid_ms(result.start, result.dt) * pq.ms   # a live session's window starts later
     for pop, (tr, st, nr) in result.spikes.items():
         sel = tr == trial
         steps, neurons = st[sel], nr[sel]
         order = np.lexsort((steps, neurons))
         counts = np.bincount(neurons, minlength=result.sizes[pop])
-        per_neuron = np.split(steps[order] * result.dt, np.cumsum(counts)[:-1])
+        per_neuron = np.split(grid_ms(steps[order], result.dt), np.cumsum(counts)[:-1])
         for i, times in enumerate(per_neuron):
             seg.spiketrains.append(neo.SpikeTrain(times * pq.ms, t_start=t_start, t_stop=t_stop,
                                                   source_population=pop, source_index=i, channel_id=i))
