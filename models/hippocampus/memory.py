@@ -1,0 +1,211 @@
+"""The one-hot memories with forgetting as their users drive them: learn(address, bits) and
+recall(address), one operation at a time on a live session (spikemem.harness.live).
+
+An address is a memory slot, 0..C-1 (CA3cue[address]). The binary-cue models present it as
+the cue value address + 1 on their n = ceil(log2(C + 1)) cue bits (IN[0] the least
+significant; value 0 means "no cue"), as the authors number their cues; the one-hot model
+spikes IN[address]. Learning an address again forgets the old bits not in the new content.
+There is no recall by content in these models.
+
+Each class is also the model's entry in the `spikemem.memories` group (spikemem.contracts.
+MemoryModel): its published cases, seeded random cases, its network per variant, and batch runs
+scored against spikemem.harness.oracle.IdealOneHot.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+
+from spikemem import ValidationError, get_backend
+from spikemem.harness.cases import Case
+from spikemem.harness.live import LiveMemory
+from spikemem.harness.operations import Learn, Outcome, Recall, as_bits, check_address
+from spikemem.harness.oracle import IdealOneHot
+
+from . import cases as hc
+from . import protocol
+from .dg_ca1_net import build_dg_ca1
+from .hippocampus_net import PLASTIC, build_hippocampus
+from .names import CA1, CA3_CONT, CA3_CUE, DG, IN_CONT, IN_CUE, OUT_CONT, OUT_CUE
+from .onehot_net import build_ca3_onehot
+from .params import DGCA1Params, HippocampusParams, OneHotParams
+from .portable import portable
+
+
+# The spec's names (A.4): IN and OUT are split into their cue bits and content bits.
+LABELS = {IN_CUE: "IN cue", IN_CONT: "IN content", OUT_CUE: "OUT cue", OUT_CONT: "OUT content"}
+
+
+class OneHotMemory(LiveMemory):
+    """The shared driver of the three one-hot models; a subclass names its timing, builder,
+    parameters and published cases."""
+
+    OUTPUTS = (OUT_CUE, OUT_CONT)
+    TIMING: protocol.Timing
+    PARAMS: type
+    PUBLISHED: dict = {}
+    content_queries = ("none",)       # the random rows the harness runs (no recall by content)
+    random_size = hc.RANDOM_SIZE
+    oracle = IdealOneHot
+    max_gap_ms, window_ms = 7.0, 9.0      # the sweeps' memory estimate: the longest gap and window of the three
+    address_words = "cues"
+    demo_case = "test_3"
+    labels = LABELS
+
+    def __init__(self, C: int, N: int, *, variant: str = "faithful", backend: str | None = None,
+                 spacing: float | None = None, params=None, record: bool = False, **backend_options):
+        """record=True keeps every spike of the session (recording())."""
+        self.params = params or self.variant_params(variant)
+        network = self.build(C, N, self.params)        # validates C and N
+        self.variant = variant
+        self.first_ms = self.TIMING.first_ms
+        super().__init__(C, N, network, self.params.dt, self.params.numerics, backend=backend,
+                         spacing=hc.check_spacing(spacing, self.TIMING), record=record, **backend_options)
+
+    # -- operations -------------------------------------------------------------------------
+    def learn(self, address, bits=None, *, pattern=None, at: float | None = None) -> Outcome:
+        """Store `bits` at `address` (0..C-1); learning an address again forgets its old bits."""
+        return self._do(Learn(check_address(address, self.C), as_bits(bits, self.N, pattern=pattern)), at)
+
+    def recall(self, address, *, at: float | None = None) -> Outcome:
+        """Recall by cue: the address and its content."""
+        return self._do(Recall(check_address(address, self.C)), at)
+
+    # -- the protocol hooks of LiveMemory -------------------------------------------------------
+    def min_gap(self, kind: str) -> float:
+        return self.TIMING.min_gap[kind]
+
+    def window_end(self, t0: float) -> float:
+        return self.TIMING.window_end(t0)
+
+    def op_inputs(self, t0, op, end) -> dict:
+        return protocol.input_events([Case("op", self.C, self.N, ((t0, op),), end)], self.TIMING, self.params.dt,
+                                     check=False)
+
+    def decode(self, result, case) -> tuple:
+        return protocol.decode(result, [case], self.TIMING, self.params.dt)
+
+    def check_timing(self, timed) -> None:
+        self.TIMING.check_timing(timed, self.params.dt)
+
+    def rerun(self, timed) -> list:
+        case = Case("session", self.C, self.N, tuple(timed), self.TIMING.window_end(timed[-1][0]))
+        report = self.run_cases([case], self.backend, self.params, self.variant)
+        return [report.outcome(0, k) for k in range(len(timed))]
+
+    # -- the harness's memory-model interface (spikemem.contracts.MemoryModel) ---------------------
+    @staticmethod
+    def build(C, N, params, **kw):
+        raise NotImplementedError
+
+    @classmethod
+    def spikes_per_op(cls, N: int) -> int:
+        """Input spikes of a learn (the sweeps' memory estimate): 3 x (cue bits + content bits)."""
+        return 3 * (8 + N)
+
+    @classmethod
+    def state_panels(cls, case, backend=None, variant: str = "faithful", numerics: str = "float",
+                     **backend_options) -> list:
+        """The plastic CA3cue -> CA3cont weights after `case`, beside the ideal memory's contents."""
+        params = replace(cls.variant_params(variant), numerics=numerics)
+        net = cls.build(case.C, case.N, params, record_weights=True)
+        be = backend if hasattr(backend, "run") else get_backend(backend, **backend_options)
+        res = be.run(net, case.sim_time_ms, inputs=protocol.input_events([case], cls.TIMING, params.dt))
+        ideal = IdealOneHot(case.C, case.N)
+        ideal.expected(case.ops)
+        return [("CA3cue -> CA3cont weights (nA)", res.weights[PLASTIC][0], "CA3cue (address)", "CA3cont (content bit)"),
+                ("ideal memory", ideal.matrix(), "address", "content bit")]
+
+    @classmethod
+    def variant_params(cls, name: str):
+        variants = {"faithful": cls.PARAMS, "portable": lambda: portable(cls.PARAMS(), cls.build, "exact")}
+        if name not in variants:
+            raise ValidationError("variant", name, f"unknown {cls.TIMING.name} variant (known: {sorted(variants)})")
+        return variants[name]()
+
+    @classmethod
+    def published_cases(cls) -> dict:
+        return dict(cls.PUBLISHED)
+
+    @classmethod
+    def random_case(cls, C: int, N: int, n_ops: int, seed: int = 0, spacing: float | None = None,
+                    content: str = "none") -> Case:
+        return hc.random_case(cls.TIMING, C, N, n_ops, seed, spacing, content)
+
+    @classmethod
+    def network(cls, C: int, N: int, variant: str = "faithful", numerics: str = "float"):
+        return cls.build(C, N, replace(cls.variant_params(variant), numerics=numerics))
+
+    @classmethod
+    def run_cases(cls, cases, backend=None, params=None, variant: str = "faithful", return_result: bool = False,
+                  numerics: str | None = None, **backend_options):
+        """Run a batch of cases (one trial each) and score it against the ideal one-hot memory.
+        numerics: None keeps the params' ("float" unless set), or "float" | "fixed"."""
+        label = variant if params is None else "custom"
+        params = params or cls.variant_params(variant)
+        if numerics is not None:
+            params = replace(params, numerics=numerics)
+        sizes = {(c.C, c.N) for c in cases}
+        if len(sizes) != 1:
+            raise ValidationError("cases", sorted(sizes), "a batch needs one memory size")
+        be = backend if hasattr(backend, "run") else get_backend(backend, **backend_options)
+        net = cls.build(cases[0].C, cases[0].N, params)
+        inputs = protocol.input_events(cases, cls.TIMING, params.dt)
+        result = be.run(net, max(c.sim_time_ms for c in cases), inputs=inputs)
+        report = protocol.score_cases(result, cases, cls.TIMING, params.dt)
+        report.label = {"backend": be.name, "variant": label, "numerics": params.numerics}
+        return (report, result) if return_result else report
+
+
+class HippocampusMemory(OneHotMemory):
+    """Part A: the DG-CA3-CA1 one-hot memory with forgetting (sPyMem hippocampus_with_forgetting).
+    The first operation starts at >= 1 ms (the decoder's constant source starts then, spec A.6.4)."""
+
+    TIMING = protocol.HIPPOCAMPUS
+    PARAMS = HippocampusParams
+    PUBLISHED = hc.PUBLISHED
+    build = staticmethod(build_hippocampus)
+    title = "DG-CA3-CA1 hippocampus memory with forgetting"
+    demo_case = "combined_operations"
+    demo_text = ("The authors' combined-operations run, recorded on SpiNNaker: learns, recalls and two relearns "
+                 "that forget (address a is the binary cue value a + 1).")
+    raster_populations = (IN_CUE, IN_CONT, DG, CA3_CUE, CA3_CONT, CA1, OUT_CUE, OUT_CONT)
+
+    @staticmethod
+    def replay_file(path, backend=None, numerics: str = "float", variant: str = "faithful", **backend_options):
+        """A recording (the shared JSON or the authors' data/*.txt) re-run: (the shared JSON
+        layout, differences from the file's recorded spikes per population, or None)."""
+        from spikemem.results import spike_differences
+
+        from .recording_file import load_stimulus, recording_dict
+        stim = load_stimulus(path)
+        params = replace(HippocampusMemory.variant_params(variant), numerics=numerics)
+        if variant == "faithful":
+            params = replace(params, dt=stim.dt)           # the model runs at the recording's timestep
+        be = get_backend(backend, **backend_options)
+        result = be.run(build_hippocampus(stim.C, stim.N, params), stim.sim_time_ms, inputs=stim.inputs())
+        record = recording_dict(stim, result, backend=be.name)
+        return record, (None if stim.recorded is None else spike_differences(record, stim.recorded))
+
+
+class OneHotCA3Memory(OneHotMemory):
+    """Part B.1: sPyMem `ca3`, the one-hot CA3 without DG and CA1 (one input neuron per cue)."""
+
+    TIMING = protocol.ONEHOT
+    PARAMS = OneHotParams
+    PUBLISHED = hc.PUBLISHED_ONEHOT
+    build = staticmethod(build_ca3_onehot)
+    title = "one-hot CA3 memory (sPyMem ca3)"
+    demo_text = "sPyMem's test 3: learns, recalls and two relearns that forget (one input neuron per cue)."
+    raster_populations = (IN_CUE, IN_CONT, CA3_CUE, CA3_CONT, OUT_CUE, OUT_CONT)
+
+
+class DGCA1Memory(OneHotMemory):
+    """Part B.2: sPyMem `hippocampus_bioinspired_dg_ca1`, DG and CA1 as plain neuron layers."""
+
+    TIMING = protocol.DG_CA1
+    PARAMS = DGCA1Params
+    PUBLISHED = hc.PUBLISHED_DG_CA1
+    build = staticmethod(build_dg_ca1)
+    title = "bioinspired DG-CA3-CA1 memory (sPyMem hippocampus_bioinspired_dg_ca1)"
+    demo_text = "sPyMem's test 3 with binary cues: learns, recalls and two relearns that forget."
+    raster_populations = (IN_CUE, IN_CONT, DG, CA3_CUE, CA3_CONT, CA1, OUT_CUE, OUT_CONT)
