@@ -26,3 +26,20 @@ def test_brian2_matches_reference_exact_on_the_functional_test():
     for pop in RECORDED:
         for a, b in zip(ref.spikes[pop], res.spikes[pop]):
             np.testing.assert_array_equal(a, b, err_msg=pop)
+
+
+def test_a_one_neuron_spike_source_runs_on_brian2():
+    """pyNN.brian2 0.13 evaluates a one-neuron SpikeSourceArray's times to one Sequence and failed
+    (AttributeError: 'Sequence' object has no attribute 'size'); the hippocampus memory's constant
+    spike source is such a population."""
+    pytest.importorskip("brian2")
+    pytest.importorskip("pyNN.brian2")
+    from spikemem import IFCurrExp, Network, OneToOneConnector, Population, Projection, Simulation, SpikeSourceArray
+    cell = IFCurrExp(cm=0.27, tau_m=3.0, tau_syn_E=0.3, tau_syn_I=0.3, v_rest=-60, v_reset=-60, v_thresh=-57,
+                     tau_refrac=1.0)
+    net = Network([Population("one", 1, SpikeSourceArray(((2.0, 9.0),))), Population("n", 1, cell)],
+                  [Projection("p", "one", "n", OneToOneConnector(), 8.0, 1.0)], Simulation(dt=1.0, scheme="exact"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = get_backend("brian2").run(net, 15.0)
+    assert res.spike_list("n") == get_backend("reference").run(net, 15.0).spike_list("n") == [[4, 0], [11, 0]]
