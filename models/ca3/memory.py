@@ -61,7 +61,7 @@ class CA3Memory(LiveMemory):
     def min_gap(kind: str) -> float:
         return MIN_GAP[kind]
 
-    def window_end(self, t0: float) -> float:
+    def window_end(self, t0: float, op=None) -> float:
         return t0 + self.params.window_ms + 1
 
     def op_inputs(self, t0, op, end) -> dict:

@@ -74,7 +74,7 @@ class OneHotMemory(LiveMemory):
     def min_gap(self, kind: str) -> float:
         return self.TIMING.min_gap[kind]
 
-    def window_end(self, t0: float) -> float:
+    def window_end(self, t0: float, op=None) -> float:
         return self.TIMING.window_end(t0)
 
     def op_inputs(self, t0, op, end) -> dict:

@@ -123,7 +123,7 @@ class RegulatedParams(Overrides):
     """Part C.2, CA3_pc_inhibitory.py (learning) and CA3_pc_inhibitory_static_syn.py (recall)."""
 
     pc: IFCurrExp = PC_REGULATED
-    pc_recall_tau_m: float = 5.0    # D.14: the recall script's PC tau_m
+    pc_recall: IFCurrExp = replace(PC_REGULATED, tau_m=5.0)    # D.14: the recall script's PC (tau_m 5)
     inh: IFCurrExp = INH_REGULATED
     stdp: STDP = STDP(tau_plus=9.0, tau_minus=5.0, A_plus=6.0, A_minus=3.0, w_min=0.0, w_max=12.0)
     w_in: float = 12.0              # DG -> PC

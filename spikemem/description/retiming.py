@@ -14,6 +14,8 @@ models/hippocampus/portable.py) keep each circuit and its weights and retime it 
   gain of the original cell; tau_m is kept (the same residue from one millisecond to the next);
 - a refractory period of r whole ms becomes r + 0.5 ms, so input arriving r ms after a spike is
   lost and input one ms later counts, as on SpiNNaker;
+- a start voltage off rest is relaxed by the rest of the original step: sPyNNaker's update lets V
+  leak for the whole millisecond an input arrives in, the retimed cell fires one step into it;
 - STDP sees a post spike after the (shortened) delay, as NEST does with dendritic_delay_fraction
   = 1: under 'exact' one step early, so A_plus * exp(-latency/tau_plus) and A_minus *
   exp(latency/tau_minus) give back the published weight changes, and a pair the original sees
@@ -61,7 +63,10 @@ def retime_cell(cell, scheme: str, dt: float = 1.0, tau_refrac: float | None = N
     cm = unit_gain(cell.tau_m, scheme) / spinnaker_gain(cell.tau_m, cell.tau_syn_E, cell.cm, dt)
     if tau_refrac is None:
         tau_refrac = validation.refractory_steps(cell.tau_refrac, dt) * dt + 0.5
-    return replace(cell, cm=cm, tau_syn_E=TAU_SYN, tau_syn_I=TAU_SYN, tau_refrac=tau_refrac)
+    v_init = cell.v_init
+    if v_init is not None and v_init != cell.v_rest:
+        v_init = cell.v_rest + (v_init - cell.v_rest) * math.exp(-(dt - DT) / cell.tau_m)
+    return replace(cell, cm=cm, tau_syn_E=TAU_SYN, tau_syn_I=TAU_SYN, tau_refrac=tau_refrac, v_init=v_init)
 
 
 def retime_stdp(rule, scheme: str):

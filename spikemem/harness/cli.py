@@ -31,7 +31,7 @@ def _harness(args) -> int:
     if args.random:
         mem = memory_model(args.model)
         C, N = mem.random_size
-        for spacing in (None, 14):
+        for spacing in getattr(mem, "random_spacings", (None, 14)):
             for content in getattr(mem, "content_queries", ("single", "mixed")):
                 label = f"random {C}x{N} {content}, {'min' if spacing is None else spacing} ms"
                 batches.append((label, [mem.random_case(C, N, 60, s, spacing, content)

@@ -28,12 +28,17 @@ class LiveMemory:
     """The scheduler and session driver; a model supplies its protocol through these hooks:
 
     - `min_gap(kind)`: ms from an operation of this kind to the next one;
-    - `window_end(t0)`: where the batch run of a schedule whose last operation starts at t0 ends (ms);
+    - `window_end(t0, op)`: where the batch run of a schedule whose last operation (op) starts at t0 ends (ms);
     - `op_inputs(t0, op, end)`: backend inputs of one operation;
     - `decode(result, case)`: (addresses (1, K, C), bits (1, K, N)) bool arrays of a one-trial case;
     - `check_timing(timed)`: refuse a schedule that breaks the protocol (a ValidationError);
     - `rerun(timed)`: the Outcomes of the whole schedule from one batch run (backends without sessions);
     - `OUTPUTS`: the populations `decode` reads.
+
+    A model that runs its operations in phases on different networks (the regulated CA3 model
+    learns on a plastic network and recalls on a static one) names an operation's phase with
+    `phase_of(op)` and builds a phase's network with `phase_network(phase)`: at a change of phase
+    the memory opens a new session on it, whose time 0 is `first_ms` before the operation.
     """
 
     OUTPUTS: tuple = ()
@@ -51,6 +56,14 @@ class LiveMemory:
         self._since: list = []      # committed Results since the last operation's start
         self._kept: list = []       # every committed Result (record=True)
         self._tail = None           # the last operation's tentative end of window
+        self.origin_ms = 0.0        # the session's time 0 on the memory's clock
+        self._phase_start = 0       # index of the first operation on the current session
+
+    def phase_of(self, op):
+        return None
+
+    def phase_network(self, phase):
+        raise NotImplementedError
 
     def next_time(self) -> float:
         if not self.timed_ops:
@@ -83,16 +96,26 @@ class LiveMemory:
             outcomes = self.rerun(timed)        # no session here (fixed-point numerics: sessions refuse them)
             self.timed_ops, self.outcomes = timed, outcomes     # commit only after a successful run
             return outcomes[-1]
+        if self.timed_ops and self.phase_of(op) != self.phase_of(self.timed_ops[-1][1]):
+            self._new_phase(op, t0)
         if self.session is None:
             self.session = self.backend.session(self.network, batch=1)
         return self._advance(timed)
 
+    def _new_phase(self, op, t0: float) -> None:
+        """Continue on the network of op's phase, from a new session starting first_ms before t0."""
+        network = self.phase_network(self.phase_of(op))
+        getattr(self.session, "close", lambda: None)()
+        self.network, self.session = network, None
+        self.origin_ms, self._phase_start = t0 - self.first_ms, len(self.timed_ops)
+        self._since, self._tail = [], None
+
     def _advance(self, timed) -> Outcome:
         """Run the new operation on the session; decode it and the one before (whose window a
         new operation may cut short) from the spikes since the previous operation's start."""
-        s = self.session
-        t0, op = timed[-1]
-        end = self.window_end(t0)                        # the batch run of this schedule ends here
+        s, origin = self.session, self.origin_ms
+        t0, op = timed[-1][0] - origin, timed[-1][1]     # on the session's clock
+        end = self.window_end(t0, op)                    # the batch run of this schedule ends here
         commit = t0 + self.min_gap(op.kind) if s.rollback else end
         inputs = self.op_inputs(t0, op, end)
         guard = s.atomic() if s.rollback else contextlib.nullcontext()
@@ -102,9 +125,9 @@ class LiveMemory:
             if end > commit:
                 with s.tentative():
                     tail = s.run(end)
-        last = [] if len(timed) < 2 else [timed[-2]]
+        last = [] if len(timed) - 1 <= self._phase_start else [(timed[-2][0] - origin, timed[-2][1])]
         since = (self._since if last else []) + [now]
-        pair = Case("pair", self.C, self.N, tuple(last + [timed[-1]]), end)
+        pair = Case("pair", self.C, self.N, tuple(last + [(t0, op)]), end)
         da, db = self.decode(joined(since + ([tail] if tail else []), end, self.OUTPUTS), pair)
         decoded = [Outcome(frozenset(np.flatnonzero(da[0, k]).tolist()), frozenset(np.flatnonzero(db[0, k]).tolist()))
                    for k in range(len(pair.timed_ops))]
@@ -112,7 +135,7 @@ class LiveMemory:
         self.outcomes = self.outcomes[:len(timed) - len(decoded)] + decoded
         self._since, self._tail = [now], tail
         if self.record:
-            self._kept.append(now)
+            self._kept.append(shifted(now, origin))
         return decoded[-1]
 
     def recording(self):
@@ -120,10 +143,11 @@ class LiveMemory:
         (the committed windows and the last operation's end of window); needs record=True."""
         if not self.record:
             raise ValidationError("record", False, "construct the memory with record=True to keep its spikes")
-        parts = self._kept + ([self._tail] if self._tail is not None else [])
+        parts = self._kept + ([shifted(self._tail, self.origin_ms)] if self._tail is not None else [])
         if not parts:
             raise ValidationError("operations", 0, "nothing has run yet")
-        return joined(parts, parts[-1].steps * parts[-1].dt)
+        t0, op = self.timed_ops[-1]
+        return joined(parts, self.window_end(t0, op))
 
     @property
     def history(self) -> list:
@@ -131,9 +155,25 @@ class LiveMemory:
 
 
 def joined(parts, end_ms: float, pops=None):
-    """One Result from consecutive session windows (only `pops`, or every population)."""
+    """One Result from consecutive session windows up to end_ms (only `pops`, or every population):
+    a window committed past the end (an operation whose minimum gap outlasts its answer) is cut."""
     last = parts[-1]
     pops = last.spikes if pops is None else pops
-    spikes = {pop: tuple(np.concatenate([r.spikes[pop][k] for r in parts]) for k in range(3)) for pop in pops}
-    return type(last)(dt=last.dt, steps=int(round(end_ms / last.dt)), batch=1, sizes=last.sizes,
+    steps = int(round(end_ms / last.dt))
+    spikes = {}
+    for pop in pops:
+        tr, st, nr = (np.concatenate([r.spikes[pop][k] for r in parts]) for k in range(3))
+        keep = st < steps
+        spikes[pop] = (tr[keep], st[keep], nr[keep])
+    return type(last)(dt=last.dt, steps=steps, batch=1, sizes=last.sizes,
                       spikes=spikes, backend=last.backend, start=parts[0].start)
+
+
+def shifted(result, origin_ms: float):
+    """A session window on the memory's clock: its spikes and steps moved by origin_ms."""
+    if not origin_ms:
+        return result
+    k = int(round(origin_ms / result.dt))
+    spikes = {pop: (tr, st + k, nr) for pop, (tr, st, nr) in result.spikes.items()}
+    return type(result)(dt=result.dt, steps=result.steps + k, batch=result.batch, sizes=result.sizes, spikes=spikes,
+                        backend=result.backend, start=result.start + k)

@@ -71,8 +71,8 @@ def describe(op) -> str:
     return f"recall content {_fmt(op.bits)}"
 
 
-def outcome_text(o) -> str:
-    return f"{_fmt(o.addresses)} {_fmt(o.bits)}" + (f" +echo {_fmt(o.echo)}" if o.echo else "")
+def outcome_text(o, addresses: bool = True) -> str:
+    return (f"{_fmt(o.addresses)} " if addresses else "") + _fmt(o.bits) + (f" +echo {_fmt(o.echo)}" if o.echo else "")
 
 
 # -- the command group ----------------------------------------------------------------------------
@@ -163,19 +163,20 @@ def run_demo(model: str, backend=None, variant="faithful", png=None, state_png="
     case = mem.published_cases()[getattr(mem, "demo_case", "functional")]()
     report, result = mem.run_cases([case], backend, variant=variant, return_result=True, numerics=numerics,
                                    **backend_options)
-    what = getattr(mem, "address_words", "addresses")
-    print(f"{getattr(mem, 'title', model)}: {case.C} {what} x {case.N} bits, backend {report.label['backend']}, "
+    size = getattr(mem, "size_text", lambda c: f"{c.C} {getattr(mem, 'address_words', 'addresses')} x {c.N} bits")
+    print(f"{getattr(mem, 'title', model)}: {size(case)}, backend {report.label['backend']}, "
           f"variant {variant}, numerics {report.label['numerics']}", file=out)
     if getattr(mem, "demo_text", ""):
         print(mem.demo_text, file=out)
     say = getattr(mem, "describe", describe)
-    head = f"{'t0 ms':>5}  {'operation':<28} {'expected (addresses, bits)':<30} {'recalled':<30}"
+    addr = case.C > 0
+    head = f"{'t0 ms':>5}  {'operation':<28} {'expected (addresses, bits)' if addr else 'expected':<30} {'recalled':<30}"
     print(head, file=out)
     print("-" * len(head) + "---", file=out)
     for k, ((t0, op), exp) in enumerate(zip(case.timed_ops, report.expected[0])):
         got = report.outcome(0, k)
         mark = "✓" if report.correct[0, k] else "✗"
-        print(f"{t0:>5.0f}  {say(op):<28} {outcome_text(exp):<30} {outcome_text(got):<30} {mark}", file=out)
+        print(f"{t0:>5.0f}  {say(op):<28} {outcome_text(exp, addr):<30} {outcome_text(got, addr):<30} {mark}", file=out)
     ok, n = report.counts()["overall"]
     print(f"{ok}/{n} operations correct", file=out)
     if png:

@@ -7,7 +7,7 @@ What a model tells the sweep beyond spikemem.contracts.MemoryModel (all optional
 `content_queries` (the random recalls by content it has; the last is the default), `oracle`
 (its ideal memory; IdealCAM), `max_gap_ms` and `window_ms` (its longest minimum spacing and
 its decode window; 7 ms each) and `spikes_per_op(N)` (input spikes of one operation) for the
-memory estimate.
+memory estimate, and `valid_size(C, N)` for the capacity sweep.
 """
 from __future__ import annotations
 
@@ -105,8 +105,10 @@ def bin_by_load(loads: np.ndarray, correct: np.ndarray, edges: np.ndarray = LOAD
 
 def capacity(model: str, sizes, n_seqs, n_ops, spacing, seed=0, backend=None, variant="faithful", progress=None,
              workers=None, scheduler=None, content=None, **backend_options) -> list:
-    """One row per (C, N): accuracy per kind and recall accuracy by load; a chunk per (C, N)."""
-    combos = [(C, N) for C in sizes for N in sizes]
+    """One row per (C, N): accuracy per kind and recall accuracy by load; a chunk per (C, N). A
+    model's `valid_size(C, N)` (optional) leaves out pairs it cannot be built with."""
+    valid = getattr(memory_model(model), "valid_size", lambda C, N: True)
+    combos = [(C, N) for C in sizes for N in sizes if valid(C, N)]
     for C, N in combos:
         require_memory(model, C, N, n_ops, spacing, n_seqs, variant)
     content = content or default_content(memory_model(model))
