@@ -223,10 +223,10 @@ def test_the_live_session_equals_the_batch_run_of_its_schedule(backend, options)
 
 def test_nest_session_drives_the_portable_memory():
     pytest.importorskip("pyNN.nest")
-    m = HippocampusMemory(5, 10, backend="nest", variant="portable")
-    m.learn(3, [0, 7, 8, 9])
-    m.learn(1, [2, 4])
-    assert m.recall(3).bits == {0, 7, 8, 9} and m.recall(1).bits == {2, 4}
+    with HippocampusMemory(5, 10, backend="nest", variant="portable") as m:
+        m.learn(3, [0, 7, 8, 9])
+        m.learn(1, [2, 4])
+        assert m.recall(3).bits == {0, 7, 8, 9} and m.recall(1).bits == {2, 4}
 
 
 # -- the recording readers ----------------------------------------------------------------------

@@ -153,6 +153,16 @@ class LiveMemory:
     def history(self) -> list:
         return [(t, op, o) for (t, op), o in zip(self.timed_ops, self.outcomes)]
 
+    def close(self) -> None:
+        """Close the session (a PyNN simulator holds one per process); the memory can take no more operations."""
+        getattr(self.session, "close", lambda: None)()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
 
 def joined(parts, end_ms: float, pops=None):
     """One Result from consecutive session windows up to end_ms (only `pops`, or every population):
