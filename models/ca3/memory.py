@@ -108,6 +108,13 @@ class CA3Memory(LiveMemory):
                 ("ideal memory", ideal.matrix(), "address", "content bit")]
 
     @staticmethod
+    def board_run(case, variant: str = "faithful"):
+        """(network, inputs, duration ms) of one case: what `spikemem spinnaker check|export` runs."""
+        params = variant_params(variant)
+        return (build_cam(case.C, case.N, params), protocol.input_events([case], params.dt, gate=params.gate_learning),
+                case.sim_time_ms + params.window_ms)
+
+    @staticmethod
     def replay_file(path, backend=None, numerics: str = "float", variant: str = "faithful", **backend_options):
         """A golden recording's stimulus re-run: (the recording layout, differences from its
         recorded spikes per population or None). The faithful model runs at the file's timestep."""

@@ -116,6 +116,13 @@ class OneHotMemory(LiveMemory):
                 ("ideal memory", ideal.matrix(), "address", "content bit")]
 
     @classmethod
+    def board_run(cls, case, variant: str = "faithful"):
+        """(network, inputs, duration ms) of one case: what `spikemem spinnaker check|export` runs."""
+        params = cls.variant_params(variant)
+        return (cls.build(case.C, case.N, params), protocol.input_events([case], cls.TIMING, params.dt),
+                case.sim_time_ms)
+
+    @classmethod
     def variant_params(cls, name: str):
         variants = {"faithful": cls.PARAMS, "portable": lambda: portable(cls.PARAMS(), cls.build, "exact")}
         if name not in variants:
@@ -169,6 +176,16 @@ class HippocampusMemory(OneHotMemory):
     demo_text = ("The authors' combined-operations run, recorded on SpiNNaker: learns, recalls and two relearns "
                  "that forget (address a is the binary cue value a + 1).")
     raster_populations = (IN_CUE, IN_CONT, DG, CA3_CUE, CA3_CONT, CA1, OUT_CUE, OUT_CONT)
+
+    @staticmethod
+    def stimulus_run(path, variant: str = "faithful"):
+        """(network, inputs, duration ms) of a recording's stimulus (`spikemem spinnaker ... --stimulus`)."""
+        from .recording_file import load_stimulus
+        stim = load_stimulus(path)
+        params = HippocampusMemory.variant_params(variant)
+        if variant == "faithful":
+            params = replace(params, dt=stim.dt)
+        return build_hippocampus(stim.C, stim.N, params), stim.inputs(), stim.sim_time_ms
 
     @staticmethod
     def replay_file(path, backend=None, numerics: str = "float", variant: str = "faithful", **backend_options):

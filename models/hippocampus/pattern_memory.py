@@ -167,6 +167,12 @@ class OscillatoryMemory(PatternMemory):
         return (report, result) if return_result else report
 
     @classmethod
+    def board_run(cls, case, variant: str = "faithful"):
+        """(network, inputs, duration ms) of one case: what `spikemem spinnaker check|export` runs."""
+        params = cls.variant_params(variant)
+        return build_oscillatory(case.N, params), pp.input_events([case], cls.TIMING, params.dt), case.sim_time_ms
+
+    @classmethod
     def learned_weights(cls, case, params, be) -> np.ndarray:
         res = be.run(build_oscillatory(case.N, params, record_weights=True), case.sim_time_ms,
                      inputs=pp.input_events([case], cls.TIMING, params.dt))
@@ -243,6 +249,15 @@ class RegulatedMemory(PatternMemory):
         report = score(cases, (np.zeros((len(cases), K, cases[0].C), dtype=bool), bits), IdealPatterns)
         report.label = {"backend": be.name, "variant": label, "numerics": params.numerics}
         return (report, _stacked(results)) if return_result else report
+
+    @classmethod
+    def board_run(cls, case, variant: str = "faithful"):
+        """The learning phase of a case (the plastic network: the board's STDP and ring buffers
+        matter there; `spinnaker check` scores both phases through run_cases)."""
+        params = cls.variant_params(variant)
+        phase, seg, _ = _segments(case, cls.TIMING.first_ms)[0]
+        net = build_regulated(case.N, params, phase=phase)
+        return net, pp.input_events([seg], cls.TIMING, params.dt), seg.sim_time_ms
 
     @staticmethod
     def _run_phase(be, params, N, phase, seg, weights):
