@@ -190,3 +190,16 @@ def test_oscillatory_model_merges_patterns_that_fire_together(spikemem_target):
     for b in range(len(batch)):
         for k, exp in enumerate(report.expected[b]):
             assert report.outcome(b, k).bits >= exp.bits
+
+
+def test_bench_memory_measures_a_model_beside_another(capsys):
+    """The figures are not asserted (a benchmark prints them); the run's structure and the
+    session's agreement with the whole-schedule re-run are."""
+    import json
+    assert main(["bench", "memory", "--model", "ca3_regulated", "--against", "hippocampus", "--size", "16", "--ops", "6",
+                 "--block", "3", "--rerun-ops", "3", "--batch", "2", "--batch-ops", "4", "--json"]) == 0
+    res = json.loads(capsys.readouterr().out)
+    assert [(r["model"], r["C"], r["N"]) for r in res] == [("ca3_regulated", 2, 16), ("hippocampus", 16, 16)]
+    for r in res:
+        assert r["outcomes_equal"] and [row["ops"] for row in r["rows"]] == ["1-3", "4-6"]
+        assert "rerun_ms_per_op" in r["rows"][0] and r["batch"]["operations"] == 8

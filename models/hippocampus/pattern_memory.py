@@ -54,6 +54,11 @@ class PatternMemory(LiveMemory):
         super().__init__(0, N, network, self.params.dt, self.params.numerics, backend=backend,
                          spacing=pc.check_spacing(spacing, self.TIMING), record=record, **backend_options)
 
+    @classmethod
+    def open(cls, C: int, N: int, **options):
+        """A live memory of N PCs (C, the patterns a random sequence stores, does not size it)."""
+        return cls(N, **options)
+
     # -- operations -------------------------------------------------------------------------
     def learn(self, bits=None, *, pattern=None, at: float | None = None) -> Outcome:
         """Learn a pattern: a set of PCs (or a binary pattern of length N)."""

@@ -59,6 +59,11 @@ class LiveMemory:
         self.origin_ms = 0.0        # the session's time 0 on the memory's clock
         self._phase_start = 0       # index of the first operation on the current session
 
+    @classmethod
+    def open(cls, C: int, N: int, **options):
+        """A live memory of this model at C x N (a model whose constructor differs overrides it)."""
+        return cls(C, N, **options)
+
     def phase_of(self, op):
         return None
 
