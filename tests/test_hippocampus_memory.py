@@ -294,3 +294,35 @@ def test_the_authors_input_layer_must_fit_the_sizes():
     with pytest.raises(ValidationError, match="variables.IL.data=12"):
         parse_authors({"cueSize": 5, "memSize": 10, "timeStep": 1.0, "simTime": 11,
                        "variables": [{"type": "spikes", "popNameShort": "IL", "data": [[]] * 12}]})
+
+
+@pytest.mark.parametrize("scheme", ["spinnaker", "exact"])
+@pytest.mark.parametrize("memory", [OneHotCA3Memory, DGCA1Memory])
+def test_portable_sPyMem_variants_equal_the_faithful_ones(memory, scheme):
+    from spikemem.models.hippocampus.portable import portable
+    p = portable(memory.PARAMS(), memory.build, scheme)
+    for name, make in memory.published_cases().items():
+        _, ref = memory.run_cases([make()], return_result=True)
+        _, got = memory.run_cases([make()], params=p, return_result=True)
+        for pop in ref.spikes:
+            assert ref.spike_list(pop) == [[round(t, 9), n] for t, n in got.spike_list(pop)], (name, pop)
+
+
+@pytest.mark.parametrize("page, start", [("hippocampus.md", "m = HippocampusMemory("),
+                                         ("memories.md", "m = HippocampusMemory(")])
+def test_the_docs_examples_print_what_they_return(page, start):
+    """Each `# addr {...} bits {...}` comment of a docs example is what its line returns."""
+    from pathlib import Path
+    text = (Path(__file__).resolve().parents[1] / "docs" / page).read_text()
+    i = text.index(start)
+    block = text[text.rindex("```python", 0, i) + len("```python"):text.index("```", i)]
+    scope, checked = {}, 0
+    for line in block.strip().splitlines():
+        code, _, comment = (part.strip() for part in line.partition("#"))
+        if comment.startswith("addr {"):
+            got = str(eval(code, scope))
+            assert comment.startswith(got + ":") or comment == got, (code, comment, got)
+            checked += 1
+        else:
+            exec(code, scope)
+    assert checked >= 4
