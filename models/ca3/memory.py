@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from spikemem import ValidationError, get_backend
+from spikemem import get_backend
 from spikemem.harness.cases import Case
 from spikemem.harness.live import LiveMemory
 from spikemem.harness.oracle import IdealCAM
+from spikemem.harness.runner import batch_setup
 from spikemem.harness.operations import (
     Learn,
     Outcome,
@@ -148,14 +149,7 @@ class CA3Memory(LiveMemory):
                   return_result: bool = False, numerics: str | None = None, **backend_options):
         """Run a batch of cases (one trial each) and score it against the ideal memory.
         numerics: None keeps the params' ("float" unless set), or "float" | "fixed"."""
-        label = variant if params is None else "custom"
-        params = params or variant_params(variant)
-        if numerics is not None:
-            params = replace(params, numerics=numerics)
-        sizes = {(c.C, c.N) for c in cases}
-        if len(sizes) != 1:
-            raise ValidationError("cases", sorted(sizes), "a batch needs one memory size")
-        be = backend if hasattr(backend, "run") else get_backend(backend, **backend_options)
+        label, params, be = batch_setup(cases, backend, params, variant, numerics, variant_params, backend_options)
         net = build_cam(cases[0].C, cases[0].N, params)
         T = max(c.sim_time_ms for c in cases) + max(0.0, params.window_ms - WINDOW)   # room for a wider window
         result = be.run(net, T, inputs=protocol.input_events(cases, params.dt, gate=params.gate_learning))

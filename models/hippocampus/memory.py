@@ -17,13 +17,14 @@ from dataclasses import replace
 
 from spikemem import ValidationError, get_backend
 from spikemem.harness.cases import Case
-from spikemem.harness.live import LiveMemory
 from spikemem.harness.operations import Learn, Outcome, Recall, as_bits, check_address
 from spikemem.harness.oracle import IdealOneHot
+from spikemem.harness.runner import batch_setup
 
 from . import cases as hc
 from . import protocol
 from .dg_ca1_net import build_dg_ca1
+from .driver import ProtocolMemory
 from .hippocampus_net import PLASTIC, build_hippocampus
 from .names import CA1, CA3_CONT, CA3_CUE, DG, IN_CONT, IN_CUE, OUT_CONT, OUT_CUE
 from .onehot_net import build_ca3_onehot
@@ -35,12 +36,12 @@ from .portable import portable
 LABELS = {IN_CUE: "IN cue", IN_CONT: "IN content", OUT_CUE: "OUT cue", OUT_CONT: "OUT content"}
 
 
-class OneHotMemory(LiveMemory):
+class OneHotMemory(ProtocolMemory):
     """The shared driver of the three one-hot models; a subclass names its timing, builder,
     parameters and published cases."""
 
     OUTPUTS = (OUT_CUE, OUT_CONT)
-    TIMING: protocol.Timing
+    PROTOCOL = protocol
     PARAMS: type
     PUBLISHED: dict = {}
     content_queries = ("none",)       # the random rows the harness runs (no recall by content)
@@ -54,12 +55,10 @@ class OneHotMemory(LiveMemory):
     def __init__(self, C: int, N: int, *, variant: str = "faithful", backend: str | None = None,
                  spacing: float | None = None, params=None, record: bool = False, **backend_options):
         """record=True keeps every spike of the session (recording())."""
-        self.params = params or self.variant_params(variant)
-        network = self.build(C, N, self.params)        # validates C and N
-        self.variant = variant
-        self.first_ms = self.TIMING.first_ms
-        super().__init__(C, N, network, self.params.dt, self.params.numerics, backend=backend,
-                         spacing=hc.check_spacing(spacing, self.TIMING), record=record, **backend_options)
+        params = params or self.variant_params(variant)
+        network = self.build(C, N, params)        # validates C and N
+        super().__init__(C, N, network, params, variant, hc.check_spacing(spacing, self.TIMING), record, backend,
+                         backend_options)
 
     # -- operations -------------------------------------------------------------------------
     def learn(self, address, bits=None, *, pattern=None, at: float | None = None) -> Outcome:
@@ -69,28 +68,6 @@ class OneHotMemory(LiveMemory):
     def recall(self, address, *, at: float | None = None) -> Outcome:
         """Recall by cue: the address and its content."""
         return self._do(Recall(check_address(address, self.C)), at)
-
-    # -- the protocol hooks of LiveMemory -------------------------------------------------------
-    def min_gap(self, kind: str) -> float:
-        return self.TIMING.min_gap[kind]
-
-    def window_end(self, t0: float, op=None) -> float:
-        return self.TIMING.window_end(t0)
-
-    def op_inputs(self, t0, op, end) -> dict:
-        return protocol.input_events([Case("op", self.C, self.N, ((t0, op),), end)], self.TIMING, self.params.dt,
-                                     check=False)
-
-    def decode(self, result, case) -> tuple:
-        return protocol.decode(result, [case], self.TIMING, self.params.dt)
-
-    def check_timing(self, timed) -> None:
-        self.TIMING.check_timing(timed, self.params.dt)
-
-    def rerun(self, timed) -> list:
-        case = Case("session", self.C, self.N, tuple(timed), self.TIMING.window_end(timed[-1][0]))
-        report = self.run_cases([case], self.backend, self.params, self.variant)
-        return [report.outcome(0, k) for k in range(len(timed))]
 
     # -- the harness's memory-model interface (spikemem.contracts.MemoryModel) ---------------------
     @staticmethod
@@ -147,14 +124,7 @@ class OneHotMemory(LiveMemory):
                   numerics: str | None = None, **backend_options):
         """Run a batch of cases (one trial each) and score it against the ideal one-hot memory.
         numerics: None keeps the params' ("float" unless set), or "float" | "fixed"."""
-        label = variant if params is None else "custom"
-        params = params or cls.variant_params(variant)
-        if numerics is not None:
-            params = replace(params, numerics=numerics)
-        sizes = {(c.C, c.N) for c in cases}
-        if len(sizes) != 1:
-            raise ValidationError("cases", sorted(sizes), "a batch needs one memory size")
-        be = backend if hasattr(backend, "run") else get_backend(backend, **backend_options)
+        label, params, be = batch_setup(cases, backend, params, variant, numerics, cls.variant_params, backend_options)
         net = cls.build(cases[0].C, cases[0].N, params)
         inputs = protocol.input_events(cases, cls.TIMING, params.dt)
         result = be.run(net, max(c.sim_time_ms for c in cases), inputs=inputs)

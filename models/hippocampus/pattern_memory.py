@@ -16,14 +16,16 @@ import numpy as np
 
 from spikemem import ValidationError, get_backend
 from spikemem.harness.cases import Case
-from spikemem.harness.live import LiveMemory, shifted
+from spikemem.harness.live import shifted
 from spikemem.harness.operations import LEARN, Outcome, RecallContent, Store, as_bits
 from spikemem.harness.oracle import IdealPatterns
+from spikemem.harness.runner import batch_setup
 from spikemem.harness.scoring import score
 
 from . import pattern_cases as pc
 from . import pattern_protocol as pp
 from .ca3_pattern_nets import PLASTIC, build_oscillatory, build_regulated
+from .driver import ProtocolMemory
 from .names import DG_IN, INH, LEARNING, PC
 from .params import OscillatoryParams, RegulatedParams
 from .portable import portable
@@ -31,11 +33,11 @@ from .portable import portable
 LABELS = {DG_IN: "DG (input)", PC: "PC (CA3)", INH: "INH", LEARNING: "LEARNING"}
 
 
-class PatternMemory(LiveMemory):
+class PatternMemory(ProtocolMemory):
     """The shared driver of the two auto-associative models."""
 
     OUTPUTS = (PC,)
-    TIMING: pp.PatternTiming
+    PROTOCOL = pp
     PARAMS: type
     PUBLISHED: dict = {}
     random_size = pc.RANDOM_SIZE
@@ -47,12 +49,10 @@ class PatternMemory(LiveMemory):
 
     def __init__(self, N: int = pc.N_PC, *, variant: str = "faithful", backend: str | None = None,
                  spacing: float | None = None, params=None, record: bool = False, **backend_options):
-        self.params = params or self.variant_params(variant)
-        network = self.build(N, self.params)          # validates N
-        self.variant = variant
-        self.first_ms = self.TIMING.first_ms
-        super().__init__(0, N, network, self.params.dt, self.params.numerics, backend=backend,
-                         spacing=pc.check_spacing(spacing, self.TIMING), record=record, **backend_options)
+        params = params or self.variant_params(variant)
+        network = self.build(N, params)          # validates N
+        super().__init__(0, N, network, params, variant, pc.check_spacing(spacing, self.TIMING), record, backend,
+                         backend_options)
 
     @classmethod
     def open(cls, C: int, N: int, **options):
@@ -67,28 +67,6 @@ class PatternMemory(LiveMemory):
     def recall(self, bits=None, *, pattern=None, at: float | None = None) -> Outcome:
         """Recall from a fragment: the PCs that answer (the completed pattern)."""
         return self._do(RecallContent(as_bits(bits, self.N, pattern=pattern)), at)
-
-    # -- the protocol hooks of LiveMemory -------------------------------------------------------
-    def min_gap(self, kind: str) -> float:
-        return self.TIMING.min_gap[kind]
-
-    def window_end(self, t0: float, op=None) -> float:
-        return self.TIMING.window_end(t0, op.kind if op is not None else LEARN)
-
-    def op_inputs(self, t0, op, end) -> dict:
-        return pp.input_events([Case("op", 0, self.N, ((t0, op),), end)], self.TIMING, self.params.dt, check=False)
-
-    def decode(self, result, case) -> tuple:
-        return pp.decode(result, [case], self.TIMING, self.params.dt)
-
-    def check_timing(self, timed) -> None:
-        self.TIMING.check_timing(timed, self.params.dt)
-
-    def rerun(self, timed) -> list:
-        t0, op = timed[-1]
-        case = Case("session", 0, self.N, tuple(timed), self.TIMING.window_end(t0, op.kind))
-        report = self.run_cases([case], self.backend, self.params, self.variant)
-        return [report.outcome(0, k) for k in range(len(timed))]
 
     # -- the harness's memory-model interface (spikemem.contracts.MemoryModel) ---------------------
     @staticmethod
@@ -161,10 +139,8 @@ class OscillatoryMemory(PatternMemory):
     @classmethod
     def run_cases(cls, cases, backend=None, params=None, variant: str = "faithful", return_result: bool = False,
                   numerics: str | None = None, **backend_options):
-        label = variant if params is None else "custom"
-        params = _with_numerics(params or cls.variant_params(variant), numerics)
-        be = backend if hasattr(backend, "run") else get_backend(backend, **backend_options)
-        N = _one_size(cases)
+        label, params, be = batch_setup(cases, backend, params, variant, numerics, cls.variant_params, backend_options)
+        N = cases[0].N
         result = be.run(build_oscillatory(N, params), max(c.sim_time_ms for c in cases),
                         inputs=pp.input_events(cases, cls.TIMING, params.dt))
         report = pp.score_cases(pp.decode(result, cases, cls.TIMING, params.dt), cases)
@@ -233,10 +209,8 @@ class RegulatedMemory(PatternMemory):
                   numerics: str | None = None, **backend_options):
         """Each case runs phase by phase (a learning run, then a recall run with its weights, ...),
         every phase from its own time 0, first_ms before its first operation."""
-        label = variant if params is None else "custom"
-        params = _with_numerics(params or cls.variant_params(variant), numerics)
-        be = backend if hasattr(backend, "run") else get_backend(backend, **backend_options)
-        N = _one_size(cases)
+        label, params, be = batch_setup(cases, backend, params, variant, numerics, cls.variant_params, backend_options)
+        N = cases[0].N
         K = max(len(c.timed_ops) for c in cases)
         bits = np.zeros((len(cases), K, N), dtype=bool)
         results = []
@@ -277,17 +251,6 @@ class RegulatedMemory(PatternMemory):
                 res = cls._run_phase(be, params, case.N, phase, seg, weights)
                 weights = np.nan_to_num(res.weights[PLASTIC][0])
         return np.zeros((case.N, case.N)) if weights is None else weights
-
-
-def _with_numerics(params, numerics):
-    return params if numerics is None else replace(params, numerics=numerics)
-
-
-def _one_size(cases) -> int:
-    sizes = {(c.C, c.N) for c in cases}
-    if len(sizes) != 1:
-        raise ValidationError("cases", sorted(sizes), "a batch needs one memory size")
-    return cases[0].N
 
 
 def _segments(case, first_ms: float):

@@ -15,12 +15,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from spikemem import SpikeEvents, ValidationError
+from spikemem import SpikeEvents
 from spikemem.harness.operations import LEARN, RECALL_CONTENT
 from spikemem.harness.oracle import IdealPatterns
 from spikemem.harness.scoring import score
 
 from .names import DG_IN, LEARNING, PC
+from .protocol import check_schedule
 
 
 @dataclass(frozen=True)
@@ -36,24 +37,13 @@ class PatternTiming:
     def min_gap(self) -> dict:
         return {k: off[-1] + self.settle_ms for k, off in self.offsets.items()}
 
-    def window_end(self, t0: float, kind: str) -> float:
-        """Where a batch run whose last operation (of this kind) starts at t0 ends (ms, exclusive)."""
-        return t0 + self.windows[kind][1] + 1
+    def window_end(self, t0: float, kind: str | None = None) -> float:
+        """Where a batch run whose last operation (of this kind; None: the longest) starts at t0 ends (ms, exclusive)."""
+        return t0 + (self.windows[kind][1] if kind else max(hi for _, hi in self.windows.values())) + 1
 
     def check_timing(self, timed_ops, dt: float = 1.0, field: str = "operations") -> None:
-        prev = None
-        for k, (t0, op) in enumerate(timed_ops):
-            if op.kind not in self.offsets:
-                raise ValidationError(f"{field}[{k}]", op.kind, f"{self.name} learns patterns and recalls them "
-                                                               "from fragments (no recall by cue)")
-            if t0 < 0 or abs(t0 / dt - round(t0 / dt)) > 1e-9:
-                raise ValidationError(f"{field}[{k}].t0", t0, f"must be >= 0 and on the dt={dt} ms grid")
-            if prev is not None:
-                gap = self.min_gap[prev[1].kind]
-                if t0 - prev[0] < gap:
-                    raise ValidationError(f"{field}[{k}].t0", t0, f"is {t0 - prev[0]:g} ms after a {prev[1].kind} "
-                                                                  f"at {prev[0]:g}; needs >= {gap:g} ms")
-            prev = (t0, op)
+        check_schedule(timed_ops, self.min_gap, dt, field,
+                       f"{self.name} learns patterns and recalls them from fragments (no recall by cue)")
 
 
 OSCILLATORY = PatternTiming("ca3_oscillatory", {LEARN: (0, 1, 2, 3, 4), RECALL_CONTENT: (0, 1, 2, 3, 4)},

@@ -42,29 +42,35 @@ class Timing:
     def cue_size(self, C: int) -> int:
         return cue_width(C) if self.binary else C
 
-    def window_end(self, t0: float) -> float:
+    def window_end(self, t0: float, kind: str | None = None) -> float:
         """Where a batch run whose last operation starts at t0 ends (ms, exclusive)."""
         return t0 + self.out_hi + 1
 
     def check_timing(self, timed_ops, dt: float = 1.0, field: str = "operations") -> None:
         """Refuse operations that break the minimum spacing, the first start or the dt grid,
         and kinds the model does not have."""
-        prev = None
-        for k, (t0, op) in enumerate(timed_ops):
-            if op.kind not in self.min_gap:
-                raise ValidationError(f"{field}[{k}]", op.kind, f"{self.name} has no such operation "
-                                                               f"(only {', '.join(self.min_gap)})")
-            if t0 < 0 or abs(t0 / dt - round(t0 / dt)) > 1e-9:
-                raise ValidationError(f"{field}[{k}].t0", t0, f"must be >= 0 and on the dt={dt} ms grid")
-            if prev is None and k == 0 and t0 < self.first_ms:
-                raise ValidationError(f"{field}[{k}].t0", t0, f"{self.name}: the first operation must start at "
-                                                              f">= {self.first_ms:g} ms (spec A.6.4)")
-            if prev is not None:
-                gap = self.min_gap[prev[1].kind]
-                if t0 - prev[0] < gap:
-                    raise ValidationError(f"{field}[{k}].t0", t0, f"is {t0 - prev[0]:g} ms after a {prev[1].kind} "
-                                                                  f"at {prev[0]:g}; needs >= {gap:g} ms")
-            prev = (t0, op)
+        check_schedule(timed_ops, self.min_gap, dt, field, f"{self.name} has no such operation "
+                                                           f"(only {', '.join(self.min_gap)})", self.first_ms)
+
+
+def check_schedule(timed_ops, min_gap: dict, dt: float, field: str, unknown: str, first_ms: float = 0.0) -> None:
+    """The scheduling rules of every model of the family: known kinds, times >= 0 on the dt
+    grid, the first at >= first_ms, each at least min_gap[kind of the one before] after it."""
+    prev = None
+    for k, (t0, op) in enumerate(timed_ops):
+        if op.kind not in min_gap:
+            raise ValidationError(f"{field}[{k}]", op.kind, unknown)
+        if t0 < 0 or abs(t0 / dt - round(t0 / dt)) > 1e-9:
+            raise ValidationError(f"{field}[{k}].t0", t0, f"must be >= 0 and on the dt={dt} ms grid")
+        if k == 0 and t0 < first_ms:
+            raise ValidationError(f"{field}[{k}].t0", t0, f"the first operation must start at >= {first_ms:g} ms "
+                                                          "(spec A.6.4)")
+        if prev is not None:
+            gap = min_gap[prev[1].kind]
+            if t0 - prev[0] < gap:
+                raise ValidationError(f"{field}[{k}].t0", t0, f"is {t0 - prev[0]:g} ms after a {prev[1].kind} "
+                                                              f"at {prev[0]:g}; needs >= {gap:g} ms")
+        prev = (t0, op)
 
 
 HIPPOCAMPUS = Timing("hippocampus")                                        # A.8, A.9

@@ -48,21 +48,6 @@ class Stimulus:
         return {IN_CUE: [self.cue], IN_CONT: [self.content]}
 
 
-def _trains(fieldname: str, value, n: int, dt: float) -> list:
-    """Spike lists per neuron; times at or after simTime are kept but never reached, as on SpiNNaker."""
-    if not isinstance(value, list) or len(value) != n:
-        got = len(value) if isinstance(value, list) else type(value).__name__
-        raise ValidationError(fieldname, got, f"must be a list of {n} spike-time lists (one per neuron)")
-    out = []
-    for i, times in enumerate(value):
-        times = validation.sequence(f"{fieldname}[{i}]", times)
-        for t in times:
-            validation.number(f"{fieldname}[{i}]", t)          # a number: not a bool, a string or None
-        steps = validation.grid_steps(f"{fieldname}[{i}]", times, dt)
-        out.append([float(k * dt) if float(k * dt) == t else float(t) for k, t in zip(steps.tolist(), times)])
-    return out
-
-
 def _sizes(C, N, n, dt, sim, prefix: str = "") -> tuple:
     C = validation.integer(f"{prefix}cueSize", C, lo=1, hi=1_000_000)
     N = validation.integer(f"{prefix}contSize", N, lo=1, hi=1_000_000)
@@ -95,7 +80,7 @@ def parse_recording(d: dict, source: str = "input") -> Stimulus:
             raise ValidationError(f"input_spike_times_ms[{k}]", "spike_times_ms", "missing key")
         if e.get("neuron", k) != k:
             raise ValidationError(f"input_spike_times_ms[{k}].neuron", e.get("neuron"), f"must be {k} (network order)")
-    trains = _trains("input_spike_times_ms", [e["spike_times_ms"] for e in entries], n + N, dt)
+    trains = validation.spike_trains("input_spike_times_ms", [e["spike_times_ms"] for e in entries], n + N, dt)
     recorded = None
     if isinstance(d.get("recorded_spikes"), dict):
         recorded = {pop: v.get("spikes_t_ms_neuron", []) for pop, v in d["recorded_spikes"].items() if isinstance(v, dict)}
@@ -117,7 +102,7 @@ def parse_authors(d: dict, source: str = "input") -> Stimulus:
             spikes[var.get("popNameShort")] = var.get("data")
     if "IL" not in spikes:
         raise ValidationError("variables", "IL", "no input layer spikes (type 'spikes', popNameShort 'IL')")
-    trains = _trains("variables.IL.data", spikes["IL"], n + N, dt)
+    trains = validation.spike_trains("variables.IL.data", spikes["IL"], n + N, dt)
     recorded = {}
     for short, data in spikes.items():
         if short in AUTHOR_NAMES and isinstance(data, list):

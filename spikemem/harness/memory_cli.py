@@ -92,42 +92,53 @@ def register(sub):
                       help="state map to write: learned weights beside the ideal memory (default NAME_state.png; '' for none)")
     demo.set_defaults(func=_demo)
 
-    rp = ms.add_parser("replay", help="re-run a recording's input and write every recorded population's spikes")
-    rp.add_argument("input", help="a recording: the shared JSON layout, or the authors' own result file")
+    add_commands(ms)
+    mp.set_defaults(func=_list)
+
+
+def add_commands(sub, variant_arg=None, C=None, N=None, content=None, png=None, handler=lambda f: f):
+    """The replay, stress and capacity parsers of `spikemem memory NAME` (and of `spikemem cam`, the
+    CAM's, with its defaults, its variant choices and `handler` setting the model)."""
+    variant_arg = variant_arg or _variant_arg
+    rp = sub.add_parser("replay", help="re-run a recording's input and write every recorded population's spikes")
+    rp.add_argument("input", help="a recording: the model's JSON layout (the hippocampus also reads the authors' "
+                                  "data/*.txt result files)")
     rp.add_argument("--out", required=True, help="where to write the spikes (the recording's JSON layout and names)")
     add_backend_args(rp)
-    _variant_arg(rp)
+    variant_arg(rp)
     add_numerics_arg(rp)
-    rp.set_defaults(func=_replay)
+    rp.set_defaults(func=handler(_replay))
 
-    st = ms.add_parser("stress", help="accuracy per operation kind on seeded random operation sequences")
-    st.add_argument("--memories", "-C", type=POSITIVE_INT, default=None, help="addresses C (default: the model's)")
-    st.add_argument("--bits", "-N", type=POSITIVE_INT, default=None, help="content bits N (default: the model's)")
+    st = sub.add_parser("stress", help="accuracy per operation kind on seeded random operation sequences")
+    st.add_argument("--memories", "-C", type=POSITIVE_INT, default=C,
+                    help=f"addresses C (default {C})" if C else "addresses C (default: the model's)")
+    st.add_argument("--bits", "-N", type=POSITIVE_INT, default=N,
+                    help=f"content bits N (default {N})" if N else "content bits N (default: the model's)")
     st.add_argument("--ops", type=POSITIVE_INT, default=60, help="operations per sequence (default 60)")
     st.add_argument("--spacing", type=MS, default=None, help="ms between operations (default: the model's minimum)")
     st.add_argument("--seed", type=SEED, default=0)
     st.add_argument("--batch", type=POSITIVE_INT, default=1, help="independent sequences, seeds seed..seed+batch-1")
-    st.add_argument("--content", default=None, help="recalls by content (none, single, mixed; default: the model's)")
+    st.add_argument("--content", default=content, choices=None if content is None else ["none", "single", "mixed"],
+                    help="recalls by content: none, single (1-bit) or mixed fragments (default: the model's)")
     st.add_argument("--json", action="store_true", help="print one JSON object")
     add_backend_args(st)
-    _variant_arg(st)
+    variant_arg(st)
     add_numerics_arg(st)
     add_sweep_args(st)
-    st.set_defaults(func=_stress)
+    st.set_defaults(func=handler(_stress))
 
-    cp = ms.add_parser("capacity", help="sweep C and N with batches of random sequences: table and plot")
+    cp = sub.add_parser("capacity", help="sweep C and N with batches of random sequences: table and plot")
     cp.add_argument("--sizes", default="8,16,32,64", help="values of C and of N (default 8,16,32,64)")
     cp.add_argument("--sequences", type=POSITIVE_INT, default=64, help="random sequences per size (default 64)")
     cp.add_argument("--ops", type=POSITIVE_INT, default=100, help="operations per sequence (default 100)")
     cp.add_argument("--spacing", type=MS, default=None, help="ms between operations (default: the model's minimum)")
     cp.add_argument("--seed", type=SEED, default=0)
-    cp.add_argument("--png", default=None, help="plot to write (default NAME_capacity.png; '' for none)")
+    cp.add_argument("--png", default=png, help=f"plot to write (default {png or 'NAME_capacity.png'}; '' for none)")
     cp.add_argument("--json", action="store_true")
     add_backend_args(cp)
-    _variant_arg(cp)
+    variant_arg(cp)
     add_sweep_args(cp)
-    cp.set_defaults(func=_capacity)
-    mp.set_defaults(func=_list)
+    cp.set_defaults(func=handler(_capacity))
 
 
 def _variant_arg(p):
