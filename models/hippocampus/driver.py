@@ -3,13 +3,42 @@ a memory class names its TIMING (protocol.Timing or pattern_protocol.PatternTimi
 PROTOCOL module that builds its inputs and decodes its answers, and its builder and params."""
 from __future__ import annotations
 
+from dataclasses import replace
+
+from spikemem import ValidationError
 from spikemem.harness.cases import Case
 from spikemem.harness.live import LiveMemory
+
+from .portable import portable
 
 
 class ProtocolMemory(LiveMemory):
     TIMING = None
     PROTOCOL = None
+    PARAMS: type
+    PUBLISHED: dict = {}
+    VARIANTS: dict = {}          # further named variants: name -> params factory
+
+    @classmethod
+    def sized_build(cls, C: int, N: int, params, **kw):
+        """The model's Network at C x N (a model sized by N alone ignores C)."""
+        return cls.build(C, N, params, **kw)
+
+    @classmethod
+    def variant_params(cls, name: str):
+        variants = {"faithful": cls.PARAMS, "portable": lambda: portable(cls.PARAMS(), cls.sized_build, "exact"),
+                    **cls.VARIANTS}
+        if name not in variants:
+            raise ValidationError("variant", name, f"unknown {cls.TIMING.name} variant (known: {sorted(variants)})")
+        return variants[name]()
+
+    @classmethod
+    def published_cases(cls) -> dict:
+        return dict(cls.PUBLISHED)
+
+    @classmethod
+    def network(cls, C: int, N: int, variant: str = "faithful", numerics: str = "float"):
+        return cls.sized_build(C, N, replace(cls.variant_params(variant), numerics=numerics))
 
     def __init__(self, C: int, N: int, network, params, variant: str, spacing, record: bool, backend, backend_options):
         self.params, self.variant, self.first_ms = params, variant, self.TIMING.first_ms

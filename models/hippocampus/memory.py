@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from spikemem import ValidationError, get_backend
+from spikemem import get_backend
 from spikemem.harness.cases import Case
 from spikemem.harness.operations import Learn, Outcome, Recall, as_bits, check_address
 from spikemem.harness.oracle import IdealOneHot
@@ -29,7 +29,6 @@ from .hippocampus_net import PLASTIC, build_hippocampus
 from .names import CA1, CA3_CONT, CA3_CUE, DG, IN_CONT, IN_CUE, OUT_CONT, OUT_CUE
 from .onehot_net import build_ca3_onehot
 from .params import DGCA1Params, HippocampusParams, OneHotParams
-from .portable import portable
 
 
 # The spec's names (A.4): IN and OUT are split into their cue bits and content bits.
@@ -42,8 +41,6 @@ class OneHotMemory(ProtocolMemory):
 
     OUTPUTS = (OUT_CUE, OUT_CONT)
     PROTOCOL = protocol
-    PARAMS: type
-    PUBLISHED: dict = {}
     content_queries = ("none",)       # the random rows the harness runs (no recall by content)
     random_size = hc.RANDOM_SIZE
     oracle = IdealOneHot
@@ -100,24 +97,9 @@ class OneHotMemory(ProtocolMemory):
                 case.sim_time_ms)
 
     @classmethod
-    def variant_params(cls, name: str):
-        variants = {"faithful": cls.PARAMS, "portable": lambda: portable(cls.PARAMS(), cls.build, "exact")}
-        if name not in variants:
-            raise ValidationError("variant", name, f"unknown {cls.TIMING.name} variant (known: {sorted(variants)})")
-        return variants[name]()
-
-    @classmethod
-    def published_cases(cls) -> dict:
-        return dict(cls.PUBLISHED)
-
-    @classmethod
     def random_case(cls, C: int, N: int, n_ops: int, seed: int = 0, spacing: float | None = None,
                     content: str = "none") -> Case:
         return hc.random_case(cls.TIMING, C, N, n_ops, seed, spacing, content)
-
-    @classmethod
-    def network(cls, C: int, N: int, variant: str = "faithful", numerics: str = "float"):
-        return cls.build(C, N, replace(cls.variant_params(variant), numerics=numerics))
 
     @classmethod
     def run_cases(cls, cases, backend=None, params=None, variant: str = "faithful", return_result: bool = False,

@@ -14,7 +14,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from spikemem import ValidationError, get_backend
+from spikemem import get_backend
 from spikemem.harness.cases import Case
 from spikemem.harness.live import shifted
 from spikemem.harness.operations import LEARN, Outcome, RecallContent, Store, as_bits
@@ -28,7 +28,6 @@ from .ca3_pattern_nets import PLASTIC, build_oscillatory, build_regulated
 from .driver import ProtocolMemory
 from .names import DG_IN, INH, LEARNING, PC
 from .params import OscillatoryParams, RegulatedParams
-from .portable import portable
 
 LABELS = {DG_IN: "DG (input)", PC: "PC (CA3)", INH: "INH", LEARNING: "LEARNING"}
 
@@ -38,8 +37,6 @@ class PatternMemory(ProtocolMemory):
 
     OUTPUTS = (PC,)
     PROTOCOL = pp
-    PARAMS: type
-    PUBLISHED: dict = {}
     random_size = pc.RANDOM_SIZE
     content_queries = ("mixed",)
     oracle = IdealPatterns
@@ -74,25 +71,13 @@ class PatternMemory(ProtocolMemory):
         raise NotImplementedError
 
     @classmethod
-    def variant_params(cls, name: str):
-        variants = {"faithful": cls.PARAMS, "portable": lambda: portable(cls.PARAMS(), lambda C, N, p: cls.build(N, p))}
-        variants.update(getattr(cls, "VARIANTS", {}))
-        if name not in variants:
-            raise ValidationError("variant", name, f"unknown {cls.TIMING.name} variant (known: {sorted(variants)})")
-        return variants[name]()
-
-    @classmethod
-    def published_cases(cls) -> dict:
-        return dict(cls.PUBLISHED)
+    def sized_build(cls, C: int, N: int, params, **kw):
+        return cls.build(N, params, **kw)
 
     @classmethod
     def random_case(cls, C: int, N: int, n_ops: int, seed: int = 0, spacing: float | None = None,
                     content: str = "mixed") -> Case:
         return pc.random_case(cls.TIMING, C, N, n_ops, seed, spacing, content)
-
-    @classmethod
-    def network(cls, C: int, N: int, variant: str = "faithful", numerics: str = "float"):
-        return cls.build(N, replace(cls.variant_params(variant), numerics=numerics))
 
     @classmethod
     def spikes_per_op(cls, N: int) -> int:
