@@ -138,3 +138,16 @@ def test_pattern_cases_and_operations_are_checked():
     with pytest.raises(ValidationError, match="bits=15"):
         m.learn([15])
     assert m.timed_ops == []
+
+
+def test_a_session_that_refuses_the_network_falls_back_to_reruns():
+    """A NEST session cannot record plastic weights (the regulated memory's learning phase needs
+    them): the memory re-runs its schedule per operation and answers as on the reference engine."""
+    pytest.importorskip("pyNN.nest")
+    ops = [("learn", range(0, 8)), ("learn", range(8, 15)), ("recall", range(0, 6)), ("recall", range(9, 15))]
+    answers = []
+    for backend in ("reference", "nest"):
+        with RegulatedMemory(backend=backend, variant="portable", spacing=60) as m:
+            answers.append([getattr(m, kind)(bits).bits for kind, bits in ops])
+            assert m.reruns == (backend == "nest")
+    assert answers[0] == answers[1] and answers[0][2] == set(range(8))

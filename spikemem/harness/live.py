@@ -18,11 +18,13 @@ import contextlib
 import numpy as np
 
 from ..description import validation
-from ..errors import ValidationError
+from ..errors import UnsupportedFeature, ValidationError
+from ..log import get_logger
 from ..registry import get_backend
 from .cases import Case
 from .operations import Outcome
 
+logger = get_logger(__name__)
 
 class LiveMemory:
     """The scheduler and session driver; a model supplies its protocol through these hooks:
@@ -58,6 +60,7 @@ class LiveMemory:
         self._tail = None           # the last operation's tentative end of window
         self.origin_ms = 0.0        # the session's time 0 on the memory's clock
         self._phase_start = 0       # index of the first operation on the current session
+        self.reruns = False         # the backend's session refused this network: re-run schedules
 
     @classmethod
     def open(cls, C: int, N: int, **options):
@@ -97,15 +100,23 @@ class LiveMemory:
                                             f"{self._committed_ms():g} ms on (it cannot take a run back)")
         timed = self.timed_ops + [(float(t0), op)]
         self.check_timing(timed[-2:])
-        if not hasattr(self.backend, "session") or self.numerics != "float":
+        if self._sessions() and self.timed_ops and self.phase_of(op) != self.phase_of(self.timed_ops[-1][1]):
+            self._new_phase(op, t0)             # closes the session: the next phase's opens below
+        if self.session is None and self._sessions():
+            try:
+                self.session = self.backend.session(self.network, batch=1)
+            except UnsupportedFeature as e:       # e.g. a PyNN session asked to record plastic weights
+                logger.info("%s; %s re-runs the whole schedule per operation", e, type(self).__name__)
+                self.reruns = True
+        if not self._sessions():
             outcomes = self.rerun(timed)        # no session here (fixed-point numerics: sessions refuse them)
             self.timed_ops, self.outcomes = timed, outcomes     # commit only after a successful run
             return outcomes[-1]
-        if self.timed_ops and self.phase_of(op) != self.phase_of(self.timed_ops[-1][1]):
-            self._new_phase(op, t0)
-        if self.session is None:
-            self.session = self.backend.session(self.network, batch=1)
         return self._advance(timed)
+
+    def _sessions(self) -> bool:
+        """Whether operations run on a live session (else each re-runs the whole schedule)."""
+        return hasattr(self.backend, "session") and self.numerics == "float" and not self.reruns
 
     def _new_phase(self, op, t0: float) -> None:
         """Continue on the network of op's phase, from a new session starting first_ms before t0."""
