@@ -50,14 +50,12 @@ class HippocampusParams(Overrides):
     dt: float = 1.0
     scheme: str = "spinnaker"
     numerics: str = "float"
-    # Variant, not in the paper: the extra-bit failure at the minimum spacing (A.11) is a
-    # residue; spacing wider than the authors' minimum avoids it (cases.random_case(spacing=...)).
 
 
 # B.2: the bioinspired DG and CA1 cells
 DG_B2 = IFCurrExp(cm=0.14, tau_m=0.5, tau_syn_E=0.3, tau_syn_I=0.3, v_rest=-60.0, v_reset=-60.0,
                   v_thresh=-57.5, tau_refrac=1.0, i_offset=0.0, v_init=-60.0)
-CA1_B2 = replace(CA3_CONT)
+CA1_B2 = CA3_CONT                  # CA1L: the CA3cont values (threshold -57.5 mV)
 
 
 @dataclass(frozen=True)
