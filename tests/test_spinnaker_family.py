@@ -41,9 +41,8 @@ def test_model_flags_are_checked(capsys):
     assert "reads no stimulus files" in capsys.readouterr().err
 
 
-def test_map_places_every_population_of_the_hippocampus(capsys, tmp_path, monkeypatch):
+def test_map_places_every_population_of_the_hippocampus(capsys):
     pytest.importorskip("spynnaker")
-    monkeypatch.setenv("SPIKEMEM_RUN_DIR", str(tmp_path))
     assert main(["spinnaker", "map", "--model", "hippocampus", "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["cores"] == 12 == len(report["populations"])          # INcue, INcont, CSS x 2, DG x 3, CA3 x 2, CA1, OUT x 2
