@@ -155,17 +155,21 @@ NeuronsFactory = Callable[[Any], Neurons]
 @runtime_checkable
 class MemoryModel(Protocol):
     """What the harness needs from a memory model (registered in the `spikemem.memories`
-    entry-point group; models/ca3's CA3Memory is the example). `published_cases()` maps the
-    model's published experiments to functions returning a harness Case (a timed sequence of
-    learn / recall operations on C addresses x N bits); `random_case(C, N, n_ops, seed, spacing,
-    content)` returns a seeded random Case that respects the model's own minimum spacing
-    (spacing=None: the minimum) with content queries 'none', 'single' or 'mixed';
-    `random_size` is the (C, N) the harness uses for random cases. `network(C, N, variant)` is
-    the Network the model runs for that size (the harness compares its features with a
-    backend's `unsupported`); the harness passes numerics='fixed' to `network` and `run_cases`
-    only when asked for it. `run_cases(cases, backend, variant=...)` runs a batch of same-size
-    cases, one trial each, on a backend (a name or an instance) and returns a
-    spikemem.harness.scoring.Report scored against spikemem.harness.oracle.IdealCAM."""
+    entry-point group; models/ca3's CA3Memory and models/hippocampus' memories are the
+    examples). `published_cases()` maps the model's published experiments to functions returning
+    a harness Case (a timed sequence of learn / recall operations on C addresses x N bits);
+    `random_case(C, N, n_ops, seed, spacing, content)` returns a seeded random Case that respects
+    the model's own minimum spacing (spacing=None: the minimum) with content queries 'none',
+    'single' or 'mixed' (those the model has); `random_size` is the (C, N) the harness uses for
+    random cases. `network(C, N, variant)` is the Network the model runs for that size (the
+    harness compares its features with a backend's `unsupported`); the harness passes
+    numerics='fixed' to `network` and `run_cases` only when asked for it. `run_cases(cases,
+    backend, variant=...)` runs a batch of same-size cases, one trial each, on a backend (a name
+    or an instance) and returns a spikemem.harness.scoring.Report scored against the model's
+    ideal memory (spikemem.harness.oracle: IdealCAM, IdealOneHot, IdealPatterns). Optional
+    members (the command group, the sweeps, the benchmark and `spinnaker --model` read them with
+    defaults) are listed in docs/memories.md, "The harness"; the live memory object of a model is
+    a spikemem.harness.live.LiveMemory."""
 
     random_size: tuple
 

@@ -89,10 +89,10 @@ def atomic_write_text(path, text: str) -> None:
     atomic_write_bytes(path, text.encode())
 
 
-def read_json(path, field: str = "input"):
-    """A JSON file's content, or one declared error: missing, unreadable, or not (standard) JSON."""
+def read_text(path, field: str = "input") -> str:
+    """A text file's content, or one declared error: missing, unreadable, or not UTF-8 text."""
     try:
-        text = Path(path).read_text()
+        return Path(path).read_text()
     except FileNotFoundError:
         raise ValidationError(field, str(path), "no such file") from None
     except IsADirectoryError:
@@ -103,6 +103,11 @@ def read_json(path, field: str = "input"):
         raise FormatError(f"{path}: not a text (UTF-8) file") from None
     except OSError as e:
         raise ValidationError(field, str(path), f"cannot be read ({e.strerror or e})") from None
+
+
+def read_json(path, field: str = "input"):
+    """A JSON file's content, or one declared error: missing, unreadable, or not (standard) JSON."""
+    text = read_text(path, field)
     try:
         return json.loads(text)
     except json.JSONDecodeError as e:

@@ -88,3 +88,16 @@ def grid_ms(steps, dt: float) -> np.ndarray:
 
 def _ms(t: float):
     return int(t) if float(t).is_integer() else float(t)
+
+
+def spike_differences(record: dict, recorded: dict) -> dict:
+    """Per population of `recorded` ({pop: [[t, i], ...]}) that `record` (a recording layout:
+    recorded_spikes[pop].spikes_t_ms_neuron) also holds: (spikes only in record, spikes only in recorded)."""
+    out = {}
+    for pop, want in recorded.items():
+        if pop not in record["recorded_spikes"]:
+            continue
+        got = {(round(float(t), 9), int(i)) for t, i in record["recorded_spikes"][pop]["spikes_t_ms_neuron"]}
+        want = {(round(float(t), 9), int(i)) for t, i in want}
+        out[pop] = (len(got - want), len(want - got))
+    return out

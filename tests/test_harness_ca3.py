@@ -7,6 +7,11 @@ import pytest
 from spikemem.models.ca3 import cases
 
 
+@pytest.fixture(autouse=True)
+def _ca3_only(spikemem_target):
+    spikemem_target.only("ca3")
+
+
 @pytest.mark.parametrize("name", ["functional", "stress", "state_map"])
 @pytest.mark.parametrize("variant", ["faithful", "gated", "portable"])
 def test_published_experiments_are_recalled_perfectly(spikemem_target, name, variant):

@@ -186,6 +186,7 @@ class PyNNBackend(Extra):
             import brian2
             brian2.prefs.codegen.target = self.codegen
             brian2.BrianLogger.suppress_name("synapses_dt_mismatch")
+            _brian2_one_neuron_sources()
         sim.setup(**setup_options(self.profile, plain["dt"], self.spike_precision, self.threads))
         if self.profile.name == "nest":
             _nest_delta_state(sim)
@@ -229,6 +230,25 @@ def _brian2_stdp_timing(plain, projs):
             for syn in row.values():
                 syn.post.delay = 2 * pr["delay"] * brian2.ms
                 syn.post.order = syn.pre.order - 1
+
+
+def _brian2_one_neuron_sources():
+    """pyNN.brian2 0.13 evaluates the spike times of a one-neuron SpikeSourceArray to a single
+    Sequence, not an array of one, and its SpikeGeneratorGroup then fails (AttributeError: no
+    'size'): give it the array of one it expects."""
+    from pyNN.brian2.cells import SpikeGeneratorGroup as group
+    if getattr(group, "_spikemem_one", False):
+        return
+    original = group.__init__
+
+    def init(self, n, equations, spike_time_sequences=None):
+        if n == 1 and not isinstance(spike_time_sequences, np.ndarray):
+            one = np.empty(1, dtype=object)
+            one[0] = spike_time_sequences
+            spike_time_sequences = one
+        original(self, n, equations, spike_time_sequences)
+    group.__init__ = init
+    group._spikemem_one = True
 
 
 def _nest_delta_state(sim):

@@ -48,9 +48,12 @@ def pynn_script(network, simulator: str, duration_ms: float, inputs=None, trial:
     recorded = [p["name"] for p in plain["populations"] if p["record_spikes"]]
     parts = [_header(network, simulator, steps * dt), _constants(plain, simulator, steps, shift, recorded),
              _build(plain, stim, simulator)]
+    one = simulator == "brian2" and any(p["kind"] == "SpikeSourceArray" and p["size"] == 1 for p in plain["populations"])
     if simulator == "brian2":
         parts.append(_brian2_timing(plain))
-    parts.append(_main(simulator, setup, codegen))
+    if one:
+        parts.append(_BRIAN2_ONE_SOURCE)
+    parts.append(_main(simulator, setup, codegen, one))
     return "\n\n\n".join(parts) + "\n"
 
 
@@ -157,12 +160,29 @@ def _brian2_timing(plain) -> str:
             "                syn.post.order = syn.pre.order - 1")
 
 
-def _main(simulator: str, setup: dict, codegen: str) -> str:
+_BRIAN2_ONE_SOURCE = '''def brian2_one_neuron_sources():
+    """pyNN.brian2 0.13 evaluates a one-neuron SpikeSourceArray's times to one Sequence, not an
+    array of one, and its SpikeGeneratorGroup fails: give it the array it expects."""
+    import numpy as np
+    from pyNN.brian2.cells import SpikeGeneratorGroup
+    original = SpikeGeneratorGroup.__init__
+
+    def init(self, n, equations, spike_time_sequences=None):
+        if n == 1 and not isinstance(spike_time_sequences, np.ndarray):
+            one = np.empty(1, dtype=object)
+            one[0] = spike_time_sequences
+            spike_time_sequences = one
+        original(self, n, equations, spike_time_sequences)
+    SpikeGeneratorGroup.__init__ = init'''
+
+
+def _main(simulator: str, setup: dict, codegen: str, one_source: bool = False) -> str:
     pre = ""
     if simulator == "brian2":
         pre = ("    import brian2\n"
                f"    brian2.prefs.codegen.target = {codegen!r}\n"
-               "    brian2.BrianLogger.suppress_name('synapses_dt_mismatch')\n")
+               "    brian2.BrianLogger.suppress_name('synapses_dt_mismatch')\n"
+               + ("    brian2_one_neuron_sources()\n" if one_source else ""))
     post = "    brian2_stdp_timing(projs)\n" if simulator == "brian2" else ""
     return f'''def spikes_of(pop, steps):
     """[[t_ms, neuron], ...] of a recorded population, the stimulus shift undone, sorted."""

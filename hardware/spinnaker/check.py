@@ -220,18 +220,24 @@ def check_pynn_script(path, args=(), duration_ms=None) -> dict:
 
 def check_cam(C: int, N: int, variant: str = "faithful", ops: int = 100, seed: int = 0) -> dict:
     """The CA3 memory on a seeded random sequence of operations 14 ms apart, scored in each numerics."""
-    from spikemem.models.ca3 import build_cam, protocol
-    from spikemem.models.ca3 import cases as hc
-    from spikemem.models.ca3.variants import variant_params
-    params = variant_params(variant)
-    net = build_cam(C, N, params)
+    return check_model("ca3", C, N, variant, ops, seed)
+
+
+def check_model(model: str, C: int, N: int, variant: str = "faithful", ops: int = 100, seed: int = 0) -> dict:
+    """A memory model (the `spikemem.memories` group) on a seeded random sequence at its robust
+    spacing (the last of its harness spacings): the static report and the spikes of the
+    network its operations run on (its `board_run`), and its operations scored in each numerics."""
+    from spikemem.harness.runner import memory_model
+    mem = memory_model(model)
+    spacing = getattr(mem, "random_spacings", (None, 14))[-1]
+    case = mem.random_case(C, N, ops, seed, spacing, getattr(mem, "content_queries", ("single", "mixed"))[-1])
+    net, inputs, duration = mem.board_run(case, variant)
     report = static_report(net)
-    case = hc.random_case(C, N, ops, seed=seed, spacing=14)
-    inputs = protocol.input_events([case], params.dt, gate=params.gate_learning)
-    res = dynamic_report(net, inputs, case.sim_time_ms + params.window_ms, report)
-    scores = [protocol.score_cases(r, [case], params.dt, params.window_ms).counts()["overall"] for r in res]
+    dynamic_report(net, inputs, duration, report)
+    scores = [mem.run_cases([case], "reference", variant=variant, numerics=n).counts()["overall"]
+              for n in ("float", "fixed")]
     report["memory"] = {"float": scores[0][0], "fixed": scores[1][0], "operations": scores[0][1]}
-    report["stimulus"] = f"random sequence of {ops} operations 14 ms apart (seed {seed})"
+    report["stimulus"] = f"random sequence of {ops} operations {spacing:g} ms apart (seed {seed})"
     report["verdict"] = verdict(report)
     return report
 

@@ -1,4 +1,5 @@
-"""`spikemem spinnaker map|run|export|check`: the CA3 memory or any saved network on SpiNNaker."""
+"""`spikemem spinnaker map|run|export|check`: a memory model (the CA3 CAM, the hippocampus family)
+or any saved network on SpiNNaker."""
 from __future__ import annotations
 
 import json
@@ -13,8 +14,12 @@ MS = flag(positive)
 def _network_args(p):
     p.add_argument("network", nargs="?", help="a saved spikemem network (JSON)")
     p.add_argument("--cam", nargs=2, type=POSITIVE_INT, metavar=("C", "N"), help="the CA3 memory with C addresses and N bits")
-    p.add_argument("--variant", default="faithful", help="CA3 variant for --cam (default: faithful)")
-    p.add_argument("--stimulus", help="a CA3 stimulus file (golden JSON layout) for --cam")
+    p.add_argument("--model", help="a memory model by name (`spikemem memory list`), e.g. hippocampus")
+    p.add_argument("--size", nargs=2, type=POSITIVE_INT, metavar=("C", "N"),
+                   help="--model: its size (default: the harness's; the auto-associative models read C as patterns)")
+    p.add_argument("--variant", default="faithful", help="model variant for --cam / --model (default: faithful)")
+    p.add_argument("--stimulus", help="a stimulus file for --cam (the CA3 golden JSON layout) or --model hippocampus "
+                                      "(a recording: the shared JSON or the authors' data/*.txt)")
 
 
 def register(sub):
@@ -45,8 +50,10 @@ def register(sub):
     c.add_argument("--hlop", metavar="RUN_DIR", help="an exported HLOP classifier (a `spikemem continual` folder)")
     c.add_argument("--pynn", metavar="SCRIPT", help="a PyNN / sPyNNaker script: the network it builds, with its stimulus")
     c.add_argument("--script-args", default="", metavar="ARGS", help="--pynn: the script's arguments (one string)")
-    c.add_argument("--ops", type=POSITIVE_INT, default=100, help="--cam: operations in the random reference sequence (100)")
-    c.add_argument("--seed", type=flag(integer, int, lo=0, hi=2**63 - 1), default=0, help="--cam: seed of the random reference sequence")
+    c.add_argument("--ops", type=POSITIVE_INT, default=100,
+                   help="--cam, --model: operations in the random reference sequence (100)")
+    c.add_argument("--seed", type=flag(integer, int, lo=0, hi=2**63 - 1), default=0,
+                   help="--cam, --model: seed of the random reference sequence")
     c.add_argument("--samples", type=POSITIVE_INT, default=100, help="--hlop: test images per task (100)")
     c.add_argument("--duration", type=MS, help="network file: ms to run (default: last input spike + 100)")
     c.add_argument("--json", action="store_true", help="print only the report as JSON")
@@ -57,12 +64,17 @@ def _load(args):
     """(network, inputs or None, duration_ms or None) from the command line."""
     from spikemem import Network
     from spikemem.errors import ValidationError
-    if bool(args.network) == bool(args.cam):
-        raise ValidationError("network", args.network, "give either a network file or --cam C N")
+    if sum(bool(x) for x in (args.network, args.cam, args.model)) != 1:
+        raise ValidationError("network", args.network, "give one of a network file, --cam C N or --model NAME")
+    if args.size and not args.model:
+        raise ValidationError("size", args.size, "only for --model")
     if args.network:
         if args.stimulus:
-            raise ValidationError("stimulus", args.stimulus, "only for --cam; a network file holds its own spike times")
+            raise ValidationError("stimulus", args.stimulus, "only for --cam or --model; a network file holds its own "
+                                                             "spike times")
         return Network.load(args.network), None, None
+    if args.model:
+        return _model_run(args)
     from dataclasses import replace
 
     from spikemem.models.ca3 import build_cam, load_stimulus
@@ -77,6 +89,23 @@ def _load(args):
             params = replace(params, dt=stim.dt)
         return build_cam(C, N, params), stim.inputs(), stim.sim_time_ms
     return build_cam(C, N, params), None, None
+
+
+def _model_run(args):
+    """--model: (network, inputs, duration) of a recording's stimulus, else of the model's demo case
+    (at the harness's size) or of a seeded random sequence of 20 operations at --size."""
+    from spikemem.errors import ValidationError
+    from spikemem.harness.runner import memory_model
+    mem = memory_model(args.model)
+    if args.stimulus:
+        if not hasattr(mem, "stimulus_run"):
+            raise ValidationError("stimulus", args.stimulus, f"--model {args.model} reads no stimulus files")
+        return mem.stimulus_run(args.stimulus, args.variant)
+    C, N = args.size or mem.random_size
+    case = mem.published_cases()[getattr(mem, "demo_case", "functional")]()
+    if (C, N) != (case.C, case.N) and not (case.C == 0 and N == case.N):
+        case = mem.random_case(C, N, 20, 0, None, getattr(mem, "content_queries", ("single", "mixed"))[-1])
+    return mem.board_run(case, args.variant)
 
 
 def _map(args) -> int:
@@ -125,11 +154,11 @@ def _export(args) -> int:
 def _check(args) -> int:
     from spikemem.errors import ValidationError
 
-    from .check import NOTHING, check_cam, check_hlop, check_network, check_pynn_script, format_report
-    given = [x for x in (args.network, args.cam, args.hlop, args.pynn) if x]
+    from .check import NOTHING, check_cam, check_hlop, check_model, check_network, check_pynn_script, format_report
+    given = [x for x in (args.network, args.cam, args.model, args.hlop, args.pynn) if x]
     if len(given) != 1:
         raise ValidationError("network", given or None,
-                              "give exactly one of a network file, --cam C N, --hlop RUN_DIR or --pynn SCRIPT")
+                              "give exactly one of a network file, --cam C N, --model NAME, --hlop RUN_DIR or --pynn SCRIPT")
     if args.pynn:
         import shlex
         report = check_pynn_script(args.pynn, shlex.split(args.script_args), args.duration)
@@ -137,6 +166,10 @@ def _check(args) -> int:
         report = check_hlop(args.hlop, args.samples)
     elif args.cam and not args.stimulus:
         report = check_cam(args.cam[0], args.cam[1], args.variant, args.ops, args.seed)
+    elif args.model and not args.stimulus:
+        from spikemem.harness.runner import memory_model
+        C, N = args.size or memory_model(args.model).random_size
+        report = check_model(args.model, C, N, args.variant, args.ops, args.seed)
     else:
         net, inputs, duration = _load(args)
         report = check_network(net, inputs, args.duration or duration,

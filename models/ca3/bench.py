@@ -18,7 +18,7 @@ from spikemem.description.validation import POSITIVE_INT
 from . import cases as hc
 from . import protocol
 from .builder import build_cam
-from .cli import add_backend_args, backend_options
+from spikemem.harness.memory_cli import add_backend_args, backend_options
 from .params import CA3Params
 
 

@@ -12,6 +12,7 @@ import numpy as np
 
 from spikemem import (AllToAllConnector, Network, OneToOneConnector, Population,
                       Projection, Recording, Simulation, SpikeSourceArray, ValidationError)
+from spikemem.description.overrides import override
 
 from .params import CA3Params
 
@@ -81,19 +82,9 @@ def build_cam(C: int, N: int, params: CA3Params | None = None, *, init_cue_to_co
         P("merge_cue_to_out", MERGE_CUE, OUT_CUE, one, p.w, 1.0),                           # 17
         P("merge_cont_to_out", MERGE_CONT, OUT_CONT, one, p.w, 1.0),                        # 18
     ]
-    pops, projs = _override(pops, "cell", p.cells, "cells"), _override(projs, "delay", p.delays, "delays")
-    projs = _override(projs, "weight", p.weights, "weights")
+    pops, projs = override(pops, "cell", p.cells, "cells"), override(projs, "delay", p.delays, "delays")
+    projs = override(projs, "weight", p.weights, "weights")
     return Network(pops, projs, Simulation(dt=p.dt, scheme=p.scheme, numerics=p.numerics),
                    Recording(spikes=(IN_CUE, IN_CONT) + RECORDED, weights=PLASTIC if record_weights else ()),
                    name=f"ca3_cam_{C}x{N}")
 
-
-def _override(items, attr: str, pairs, field: str) -> list:
-    """Replace `attr` of the named populations/projections; an unknown name is an error."""
-    by_name = {x.name: i for i, x in enumerate(items)}
-    items = list(items)
-    for name, value in pairs:
-        if name not in by_name:
-            raise ValidationError(field, name, f"unknown name (known: {sorted(by_name)})")
-        items[by_name[name]] = replace(items[by_name[name]], **{attr: value})
-    return items

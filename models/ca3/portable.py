@@ -1,4 +1,5 @@
-"""The portable variant: the SpiNNaker circuit re-expressed so that exact integrators keep its timing.
+"""The portable variant: the SpiNNaker circuit re-expressed so that exact integrators keep its timing
+(the rules are spikemem.description.retiming's).
 
 The authors' parameters rely on sPyNNaker's discrete 1 ms update: a neuron fires in the very
 step its input arrives, and every logical decision (the ContCond gate, the inhibitions, the
@@ -24,45 +25,18 @@ A_minus * exp(0.1/tau_minus) give back exactly the published weight changes.
 """
 from __future__ import annotations
 
-import math
 from dataclasses import replace
 
-from spikemem import ValidationError
+from spikemem.description import retiming
+from spikemem.description.retiming import DT  # noqa: F401  (the variant's grid, for callers)
 
 from .builder import build_cam
 from .params import CA3Params
 
-DT = 0.1
-TAU_SYN = 0.02
-TAU_REFRAC = 1.5
-
-
-def _spinnaker_gain(tau_m: float, tau_syn: float, cm: float, dt: float) -> float:
-    """mV per nA that one input adds in its arrival step under sPyNNaker's update."""
-    init = (tau_syn / dt) * (1 - math.exp(-dt / tau_syn))
-    return init * tau_m / cm * (1 - math.exp(-dt / tau_m))
-
-
-def _unit_gain(tau_m: float, scheme: str) -> float:
-    """Depolarisation per nA (times cm) that one input gives under `scheme` at DT, TAU_SYN."""
-    if scheme == "spinnaker":
-        return _spinnaker_gain(tau_m, TAU_SYN, 1.0, DT)
-    return tau_m * TAU_SYN / (TAU_SYN - tau_m) * (math.exp(-DT / TAU_SYN) - math.exp(-DT / tau_m))
-
-
-def _retime(cell, scheme: str):
-    cm = _unit_gain(cell.tau_m, scheme) / _spinnaker_gain(cell.tau_m, cell.tau_syn_E, cell.cm, 1.0)
-    return replace(cell, cm=cm, tau_syn_E=TAU_SYN, tau_syn_I=TAU_SYN, tau_refrac=TAU_REFRAC)
-
 
 def portable(scheme: str = "exact", base: CA3Params | None = None) -> CA3Params:
-    if scheme not in ("spinnaker", "exact"):
-        raise ValidationError("scheme", scheme, "must be 'spinnaker' or 'exact'")
+    retiming.check_scheme(scheme)
     p = base or CA3Params()
-    latency = DT if scheme == "exact" else 0.0
-    delays = tuple((pr.name, round(float(pr.delay) - latency, 6))
-                   for pr in build_cam(1, 1, p).projections)
-    r = p.stdp
-    stdp = replace(r, A_plus=r.A_plus * math.exp(-latency / r.tau_plus), A_minus=r.A_minus * math.exp(latency / r.tau_minus))
-    return replace(p, slow=_retime(p.slow, scheme), fast=_retime(p.fast, scheme), out=_retime(p.out, scheme),
-                   stdp=stdp, dt=DT, scheme=scheme, delays=delays)
+    return replace(p, slow=retiming.retime_cell(p.slow, scheme), fast=retiming.retime_cell(p.fast, scheme),
+                   out=retiming.retime_cell(p.out, scheme), stdp=retiming.retime_stdp(p.stdp, scheme),
+                   dt=DT, scheme=scheme, delays=retiming.shortened_delays(build_cam(1, 1, p), scheme))

@@ -34,21 +34,6 @@ class Stimulus:
         return {IN_CUE: [self.cue], IN_CONT: [self.content]}
 
 
-def _trains(field: str, value, n: int, dt: float) -> list:
-    """Spike lists per neuron; times at or after simTime_ms are kept but never reached, as on SpiNNaker."""
-    if not isinstance(value, list) or len(value) != n:
-        got = len(value) if isinstance(value, list) else type(value).__name__
-        raise ValidationError(field, got, f"must be a list of {n} spike-time lists (one per neuron)")
-    out = []
-    for i, times in enumerate(value):
-        times = validation.sequence(f"{field}[{i}]", times)
-        for t in times:
-            validation.number(f"{field}[{i}]", t)          # a number: not a bool, a string or null
-        steps = validation.grid_steps(f"{field}[{i}]", times, dt)
-        out.append([float(k * dt) if float(k * dt) == t else float(t) for k, t in zip(steps.tolist(), times)])
-    return out
-
-
 def parse_stimulus(d: dict, source: str = "input") -> Stimulus:
     if not isinstance(d, dict):
         raise ValidationError(source, type(d).__name__, "must be a JSON object")
@@ -69,8 +54,8 @@ def parse_stimulus(d: dict, source: str = "input") -> Stimulus:
         if k not in spikes:
             raise ValidationError("input_spike_times_ms", k, "missing key")
     return Stimulus(C, N, dt, float(sim),
-                    _trains(f"input_spike_times_ms.{CUE_KEY}", spikes[CUE_KEY], C, dt),
-                    _trains(f"input_spike_times_ms.{CONT_KEY}", spikes[CONT_KEY], N, dt))
+                    validation.spike_trains(f"input_spike_times_ms.{CUE_KEY}", spikes[CUE_KEY], C, dt),
+                    validation.spike_trains(f"input_spike_times_ms.{CONT_KEY}", spikes[CONT_KEY], N, dt))
 
 
 def load_stimulus(path) -> Stimulus:

@@ -185,6 +185,22 @@ def grid_steps(field: str, values_ms, dt: float, *, lo: float = 0.0, lo_open: bo
     return k.astype(np.int64)
 
 
+def spike_trains(field: str, value, n: int, dt: float) -> list:
+    """A file's spike times: a list of n per-neuron lists of numbers in ms on the dt grid, as
+    floats (a recording's times at or after its end are kept; a run never reaches them)."""
+    if not isinstance(value, list) or len(value) != n:
+        got = len(value) if isinstance(value, list) else type(value).__name__
+        raise ValidationError(field, got, f"must be a list of {n} spike-time lists (one per neuron)")
+    out = []
+    for i, times in enumerate(value):
+        times = sequence(f"{field}[{i}]", times)
+        for t in times:
+            number(f"{field}[{i}]", t)          # a number: not a bool, a string or null
+        k = grid_steps(f"{field}[{i}]", times, dt)
+        out.append([float(s * dt) if float(s * dt) == t else float(t) for s, t in zip(k.tolist(), times)])
+    return out
+
+
 def refractory_steps(tau_refrac: float, dt: float) -> int:
     """Steps a neuron is held after a spike: ceil(tau_refrac / dt), the rule of sPyNNaker
     (neuron_model_lif_impl.h, T_refract = ceil(tau_refrac / timestep)) and of NEST's on-grid

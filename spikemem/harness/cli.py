@@ -3,44 +3,36 @@ from __future__ import annotations
 
 import json
 
-from ..description.validation import flag, integer, threads
+from ..description.validation import flag, integer
 from ..sweeps import add_sweep_args, run_chunks, sweep_options
+from .memory_cli import add_backend_args, add_numerics_arg, backend_options
 from .runner import memory_model, published_cases, score_batch
 
 
 def register(sub):
     p = sub.add_parser("harness", help="score published and random cases against the ideal memory on a backend")
-    p.add_argument("--backend", default=None, help="backend name (default: reference)")
-    p.add_argument("--device", default=None, help="device for array backends")
-    p.add_argument("--foreign-scheme", action="store_true",
-                   help="PyNN backends: run a network written for another update scheme with the simulator's own")
-    p.add_argument("--threads", type=flag(threads, int), default=None, help="NEST's local_num_threads (nest backend)")
-    p.add_argument("--model", default="ca3", help="memory model (default: ca3)")
+    add_backend_args(p)
+    p.add_argument("--model", default="ca3", help="memory model (default: ca3; `spikemem memory list` names them)")
     p.add_argument("--variant", action="append", default=None,
                    help="model variant; repeat to compare variants side by side (default: faithful)")
     p.add_argument("--cases", default=None,
                    help="the model's published cases to run, comma-separated (default: all)")
     p.add_argument("--random", type=flag(integer, int, lo=0, hi=100_000), default=8, help="random sequences per spacing (default 8, 0 for none)")
-    p.add_argument("--numerics", default="float", choices=["float", "fixed"],
-                   help="float (default) or fixed: a SpiNNaker core's arithmetic (docs/fixed_point.md)")
+    add_numerics_arg(p)
     p.add_argument("--json", action="store_true")
     add_sweep_args(p)
     p.set_defaults(func=_harness)
 
 
 def _harness(args) -> int:
-    opts = {"device": args.device} if args.device else {}
-    if args.foreign_scheme:
-        opts["foreign_scheme"] = True
-    if args.threads is not None:
-        opts["threads"] = args.threads
+    opts = backend_options(args)
     names = None if args.cases is None else [n for n in args.cases.split(",") if n]
     batches = [(c.name, [c]) for c in published_cases(names, args.model)]
     if args.random:
         mem = memory_model(args.model)
         C, N = mem.random_size
-        for spacing in (None, 14):
-            for content in ("single", "mixed"):
+        for spacing in getattr(mem, "random_spacings", (None, 14)):
+            for content in getattr(mem, "content_queries", ("single", "mixed")):
                 label = f"random {C}x{N} {content}, {'min' if spacing is None else spacing} ms"
                 batches.append((label, [mem.random_case(C, N, 60, s, spacing, content)
                                         for s in range(args.random)]))

@@ -32,6 +32,13 @@ class RecallContent:
 
 
 @dataclass(frozen=True)
+class Store:
+    """Learn a pattern in an auto-associative memory (no address: spikemem.harness.oracle.IdealPatterns)."""
+    bits: frozenset
+    kind = LEARN
+
+
+@dataclass(frozen=True)
 class Outcome:
     """What a memory returned for one operation: the address set and the content bits.
 

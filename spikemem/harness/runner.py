@@ -5,6 +5,7 @@ harness is spikemem.contracts.MemoryModel (its cases, its network, and running a
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from importlib.metadata import entry_points
 
 from ..description.features import missing_features
@@ -62,3 +63,17 @@ def score_batch(label: str, cases, backend_name, variant, model, backend_options
     else:
         row.update(backend=report.label["backend"], counts=report.counts())
     return row
+
+
+def batch_setup(cases, backend, params, variant: str, numerics, variant_params, backend_options: dict) -> tuple:
+    """What every model's run_cases starts with: (the report's variant label, the params with
+    `numerics` (None keeps theirs), the backend instance). A batch needs one memory size."""
+    label = variant if params is None else "custom"
+    params = params or variant_params(variant)
+    if numerics is not None:
+        params = replace(params, numerics=numerics)
+    sizes = {(c.C, c.N) for c in cases}
+    if len(sizes) != 1:
+        raise ValidationError("cases", sorted(sizes), "a batch needs one memory size")
+    be = backend if hasattr(backend, "run") else get_backend(backend, **backend_options)
+    return label, params, be

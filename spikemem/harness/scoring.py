@@ -64,8 +64,10 @@ class Report:
                 "operations": self.counts()["overall"][1], "cases": len(self.cases)}
 
 
-def score(cases, decoded) -> Report:
-    expected = [IdealCAM(c.C, c.N).expected(c.ops) for c in cases]
+def score(cases, decoded, oracle=IdealCAM) -> Report:
+    """A Report of decoded outcomes against `oracle` (an ideal memory class of
+    spikemem.harness.oracle: the model's own kind of memory)."""
+    expected = [oracle(c.C, c.N).expected(c.ops) for c in cases]
     B, K = len(cases), max(len(c.timed_ops) for c in cases)
     kinds = np.full((B, K), "", dtype=object)
     for b, c in enumerate(cases):
