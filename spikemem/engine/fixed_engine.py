@@ -108,15 +108,23 @@ class FixedEngine(Engine):
         return {name: {"ring_buffer": self.ring_saturations[:, k].copy(), "accum": acc[:, k].copy()}
                 for k, name in enumerate(self.c.params["fx_populations"])}
 
-    def run(self, steps: int, source_events: dict, record_v) -> tuple:
-        log, v = super().run(steps, source_events, record_v)
+    def run(self, steps: int, source_events: dict, record=()) -> tuple:
+        log, analog = super().run(steps, source_events, record)
         for s in self.plastic:         # the deferred potentiation, into the weights this run reports
             if hasattr(s, "flush"):
                 s.flush(steps)
         for t in range(steps, steps + self.c.ring_len - 1):   # input still in flight is counted too
             self._settle(t)
             self._log.append([])
-        return log, (None if v is None else v / fx.ONE)       # recorded V in mV
+        return log, to_units(analog)
+
+
+def to_units(analog: dict) -> dict:
+    """Recorded accum bits as mV, nA or uS."""
+    out = dict(analog, v=None if analog["v"] is None else analog["v"] / fx.ONE)
+    for signal in ("gsyn_exc", "gsyn_inh"):
+        out[signal] = {pop: a / fx.ONE for pop, a in analog[signal].items()}
+    return out
 
 
 def _group_cumsum(values, start):

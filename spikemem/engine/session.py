@@ -84,8 +84,8 @@ class EngineSession:
                             f"({self.batch} trials x {until - e.t} steps)", self.dt)
         start = e.t
         e.queue.add(events, e.t)
-        log, v = e.advance(until, self.network.recording.v)
-        return engine_result(self.network, self.c, e, start, log, v, self.label)
+        log, analog = e.advance(until, self.network.recording)
+        return engine_result(self.network, self.c, e, start, log, analog, self.label)
 
     def reset(self) -> None:
         """Back to time 0 and the description's initial state; the sources' own spike_times are queued."""
