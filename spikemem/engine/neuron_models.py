@@ -17,7 +17,7 @@ from .model_params import columns
 
 IZH_POST_SPIKE_STEP = 1.85    # sPyNNaker's neuron_model_izh_impl.h: the step after a spike is 1.85 dt long
 RK4_STEP_OF_TAU = 20          # cond_exp, exact scheme: a Runge-Kutta sub-step is at most min(tau)/20 ...
-RK4_MAX_RATE_STEP = 0.25      # ... and at most 0.25 / (largest (g_L + g_E + g_I) / cm) (section 'IF_cond_exp')
+RK4_MAX_RATE_STEP = 0.1       # ... and at most 0.1 / (largest (g_L + g_E + g_I) / cm) (docs/cells.md, IF_cond_exp)
 
 
 class NeuronModel:
@@ -107,7 +107,7 @@ class CondExpNeurons(NeuronModel):
     def _integrate(self, V):
         """V after one step of dV/dt = (g_L (E_L - V) + g_E(s) (E_E - V) + g_I(s) (E_I - V) + I) / cm,
         g(s) = g e^(-s/tau): classic Runge-Kutta 4 on k sub-steps, k the smallest power-of-two
-        multiple of base_steps that keeps each sub-step below 0.25 / (largest decay rate)."""
+        multiple of base_steps that keeps each sub-step below 0.1 / (largest decay rate)."""
         n, ops = self.n, self.ops
         if not n:
             return V
