@@ -21,6 +21,7 @@ FEATURES = {
     "cell.cond_exp": "conductance-based synapses with reversal potentials (IFCondExp)",
     "cell.alpha": "alpha-shaped current synapses (IFCurrAlpha)",
     "cell.alpha.distinct_tau_syn": "IFCurrAlpha with tau_syn_I != tau_syn_E",
+    "cell.alpha.short_tau": "IFCurrAlpha with tau_syn^2 <= dt (sPyNNaker's alpha synapse cannot hold dt/tau_syn^2 >= 1)",
     "cell.izhikevich": "Izhikevich neurons",
     "cell.izhikevich.delta": "Izhikevich neurons with voltage-jump synapses (PyNN's standard Izhikevich)",
     "cell.izhikevich.exp": "Izhikevich neurons with exponential current synapses (sPyNNaker's IZK_curr_exp)",
@@ -64,12 +65,13 @@ def plasticity_features(pr) -> set:
     return {"stdp"} | {k for k, used in checks.items() if used}
 
 
-def cell_features(cell) -> set:
+def cell_features(cell, dt: float) -> set:
     """What a cell model needs beyond the LIF cells every backend runs."""
     if cell.kind == "IF_cond_exp":
         return {"cell.cond_exp"}
     if cell.kind == "IF_curr_alpha":
-        return {"cell.alpha"} | ({"cell.alpha.distinct_tau_syn"} if cell.tau_syn_E != cell.tau_syn_I else set())
+        return {"cell.alpha"} | ({"cell.alpha.distinct_tau_syn"} if cell.tau_syn_E != cell.tau_syn_I else set()) | \
+            ({"cell.alpha.short_tau"} if min(cell.tau_syn_E, cell.tau_syn_I) ** 2 <= dt else set())
     if cell.kind == "Izhikevich":
         return {"cell.izhikevich", "cell.izhikevich.delta" if cell.delta else "cell.izhikevich.exp"}
     return set()
@@ -93,7 +95,7 @@ def required_features(net) -> set:
                     f.add("cell.no_leak")
             if p.cell.onset:
                 f.add("cell.onset")
-            f |= cell_features(p.cell)
+            f |= cell_features(p.cell, net.simulation.dt)
     if net.recording.gsyn_exc or net.recording.gsyn_inh:
         f.add("record.gsyn")
     if net.recording.sampling_interval is not None and net.recording.analog():

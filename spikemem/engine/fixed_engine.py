@@ -21,7 +21,7 @@ from ..errors import UnsupportedFeature
 from . import fixed_point as fx
 from .array_engine import Engine
 from .board_weights import quantise
-from .fixed_neurons import FixedIFNeurons
+from .fixed_models import fixed_neurons
 from .fixed_stdp import check_block, make_fixed_stdp
 from .numpy_ops import NumpyOps
 
@@ -35,7 +35,7 @@ class FixedEngine(Engine):
         for b in c.plastic:
             check_block(b)
         ops = ops or NumpyOps()
-        super().__init__(c, batch, ops, FixedIFNeurons)
+        super().__init__(c, batch, ops, fixed_neurons)
         p = c.params
         self.V = ops.ints(np.repeat(p["fx_v_start"][None], batch, axis=0))
         self.v_thresh, self.v_reset = ops.ints(p["fx_v_thresh"]), ops.ints(p["fx_v_reset"])
@@ -52,7 +52,7 @@ class FixedEngine(Engine):
         indptr, col, w, d = c.csr
         ops = self.ops
         cols = [(slice(b.col_off, b.col_off + b.n_post), 1.0) for b in c.plastic]
-        w16 = quantise(w, c.params["fx_shift"][col])
+        w16 = quantise(w, c.params["fx_shift"][col], c.params["fx_wscale"][col])
         return (ops.index(indptr), ops.index(col), ops.ints(w16), ops.index(d)), cols
 
     # -- 16-bit ring buffer ------------------------------------------------------------------

@@ -132,6 +132,20 @@ def synapse_decay_init(tau_ms: float, dt_ms: float) -> tuple:
     return decay, init
 
 
+def alpha_decay_init(tau_ms: float, dt_ms: float) -> tuple:
+    """(decay u0.32 bits, dt/tau^2 accum bits) of an alpha synapse, as the core computes them:
+    neural_modelling/src/neuron/synapse_types/synapse_types_alpha_impl.h (get_alpha_state):
+    decay = expulr(-ts/tau), init = kdivk(ts, tau * tau) with tau * tau GCC's truncating product.
+    init passes through a decay_t (unsigned long fract) there, which keeps its fraction only: the
+    caller refuses init >= 1.0 (a board would receive a wrapped increment)."""
+    tau, ts = s1615(tau_ms, "tau_syn"), s1615(dt_ms, "dt")
+    decay = expulr(-kdivk(ts, tau))
+    square = (tau * tau) >> FRAC_BITS
+    if square <= 0:
+        raise ValidationError("tau_syn", tau_ms, "squares to 0 in s16.15: too short for sPyNNaker's alpha synapse")
+    return decay, kdivk(ts, square)
+
+
 def lif_constants(tau_m: float, cm: float, tau_refrac: float, dt_ms: float) -> tuple:
     """(R_membrane bits, exp_TC bits, refractory steps) as neuron_model_lif_impl.h
     (neuron_model_initialise) computes them: R = tau_m / cm, exp_TC = expk(-ts / tau_m),

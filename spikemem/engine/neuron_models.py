@@ -258,6 +258,7 @@ class ModelSet:
     """Several neuron models, each on its slice of the engine's neurons (flatten orders them)."""
 
     def __init__(self, e, models: dict):
+        """models: a factory (engine, ModelSlice) per model kind."""
         self.models = [models[m.kind](e, m) for m in e.c.models]
         for k, m in enumerate(self.models):
             setattr(self, f"m{k}", m)
