@@ -110,7 +110,8 @@ def _build(plain, stim, simulator) -> str:
             if p.get("max_expected_summed_weight") and simulator == "spinnaker":   # ring-buffer sizing override
                 extra = f",\n        additional_parameters={{'max_expected_summed_weight': {p['max_expected_summed_weight']!r}}}"
             lines.append(f"    pops[{name!r}] = sim.Population({p['size']}, sim.{p['kind']}({args}), label={name!r}{extra})")
-            lines.append(f"    pops[{name!r}].initialize(v={p['v_init']!r})")
+            u = f", u={p['u_init']!r}" if "u_init" in p else ""        # Izhikevich
+            lines.append(f"    pops[{name!r}].initialize(v={p['v_init']!r}{u})")
         if p["record_spikes"]:
             lines.append(f"    pops[{name!r}].record('spikes')")
     for pr in plain["projections"]:
@@ -126,7 +127,8 @@ def _build(plain, stim, simulator) -> str:
                        f"tau_minus={rule['tau_minus']!r}, A_plus={rule['A_plus']!r}, A_minus={rule['A_minus']!r}),\n"
                        f"            weight_dependence=sim.AdditiveWeightDependence(w_min={rule['w_min']!r}, "
                        f"w_max={rule['w_max']!r}),\n            weight=0.0, delay={pr['delay']!r}{ddf})")
-        unit = "mV" if kinds[pr["post"]] == "IF_curr_delta" and simulator != "spinnaker" else "nA"
+        unit = {"IF_curr_delta": "mV" if simulator != "spinnaker" else "nA", "IF_cond_exp": "uS",
+                "Izhikevich": "mV" if simulator != "spinnaker" else "nA"}.get(kinds[pr["post"]], "nA")
         lines.append(f"    # {pr['name']}: (pre, post, weight {unit}, delay ms)")
         lines.append(f"    conn = {_indent(_lit(conn), 11)}")
         lines.append(f"    projs[{pr['name']!r}] = sim.Projection(\n        pops[{pr['pre']!r}], pops[{pr['post']!r}], "
