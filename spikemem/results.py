@@ -40,6 +40,7 @@ class Result:
     gsyn_exc: dict = field(default_factory=dict)
     gsyn_inh: dict = field(default_factory=dict)
     sampling: int = 1
+    gsyn_units: dict = field(default_factory=dict)     # population -> "uS" where gsyn is a conductance
 
     def spike_list(self, pop: str, trial: int = 0) -> list:
         """[[t_ms, neuron], ...] of one trial, the golden-file layout."""

@@ -327,3 +327,21 @@ def test_session_windows_give_the_run_of_every_model(scheme):
     np.testing.assert_array_equal(np.concatenate([w.gsyn_exc["cond"] for w in [first] + rest], axis=1),
                                   whole.gsyn_exc["cond"])
     assert whole.count() > 1000
+
+
+def test_to_neo_carries_gsyn_and_the_sampling_and_reads_back():
+    pytest.importorskip("neo")
+    from spikemem.interchange.neo_block import block_to_result
+    net = mixed_network("exact")
+    net = replace(net, recording=replace(net.recording, sampling_interval=2.0))
+    res = get_backend("reference").run(net, 40.0, inputs=MIXED_INPUTS)
+    block = res.to_neo()
+    sig = [s for s in block.segments[1].analogsignals if s.name == "gsyn_exc"
+           and s.annotations["source_population"] == "cond"][0]
+    assert str(sig.units.dimensionality) == "uS" and float(sig.sampling_period.rescale("ms")) == 2.0
+    np.testing.assert_array_equal(np.asarray(sig.magnitude), res.gsyn_exc["cond"][1])
+    back = block_to_result(block, 1.0)
+    assert back.sampling == 2
+    for signal in ("v", "gsyn_exc", "gsyn_inh"):
+        for pop, a in getattr(res, signal).items():
+            np.testing.assert_array_equal(getattr(back, signal)[pop], a)

@@ -168,6 +168,7 @@ class PyNNBackend(Extra):
                      spikes={n: sort_trials(p) for n, p in spikes.items()}, backend=self.name, sampling=every)
         for signal, names in signals.items():
             setattr(res, signal, {n: np.stack(v) for n, v in names.items()})
+        res.gsyn_units = {p.name: "uS" for p in network.populations if p.cell.kind == "IF_cond_exp"}
         res.weights = {n: np.stack(w) for n, w in weights.items()}
         res.neo_segments = segments
         return res

@@ -54,6 +54,7 @@ def assemble_result(c: FlatNetwork, batch: int, steps: int, log, analog, plastic
         res.v[name] = v[:, :, k:k + c.sizes[name]]
         k += c.sizes[name]
     res.gsyn_exc, res.gsyn_inh, res.sampling = dict(analog["gsyn_exc"]), dict(analog["gsyn_inh"]), analog["every"]
+    res.gsyn_units = {pop: "uS" for m in c.models or () if m.kind == "cond" for pop in m.populations}
     by_name = {s.block.name: s for s in plastic}
     for name in recording.weights:
         res.weights[name] = by_name[name].weights()
