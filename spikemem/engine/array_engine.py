@@ -27,6 +27,7 @@ from collections import deque
 import numpy as np
 
 from ..description import validation
+from ..errors import ValidationError
 from ..progress import Progress
 from . import budget
 from .flatten import FlatNetwork, flatten
@@ -325,13 +326,29 @@ class Engine:
                     recorder.sample(t)
                 if len(bs):
                     log.append((t, ops.compact(bs), ops.compact(ns)))
-                if self.monitor is not None and t % MONITOR_EVERY == MONITOR_EVERY - 1:
-                    self.monitor(t + 1, log)
+                if t % MONITOR_EVERY == MONITOR_EVERY - 1:
+                    if self.monitor is not None:
+                        self.monitor(t + 1, log)
+                    self._check_finite(t)
+            self._check_finite(until - 1)
             self.t = max(self.t, until)
             for s in self.plastic:
                 s.t_end = self.t
             analog = recorder.result()
         return self._flat_log(log), analog
+
+    def _check_finite(self, t: int) -> None:
+        """The models beyond LIF (Izhikevich's v^2, a conductance's pull) can leave the float range
+        under extreme parameters or inputs, and a NaN V never fires: refuse the run instead,
+        naming the population. LIF-only networks cannot (their parameters are checked by flatten)."""
+        if self.lif_only or self.c.numerics != "float":
+            return
+        bad = ~np.isfinite(self.ops.numpy(self.V)).all(axis=0)
+        if bad.any():
+            first = int(np.argmax(bad))
+            pop = next(name for name, off in self.c.offsets.items() if off <= first < off + self.c.sizes[name])
+            raise ValidationError(f"{pop}.cell", pop, f"its V left the float range by step {t}: a parameter, "
+                                                      "i_offset or input weight too extreme for the model")
 
     def model_of(self, pop: str) -> tuple:
         """(the neuron model that updates population `pop`, the population's first index in it)."""

@@ -18,7 +18,7 @@ import math
 
 import numpy as np
 
-from ..errors import UnsupportedFeature
+from ..errors import UnsupportedFeature, ValidationError
 from . import fixed_point as fx
 from .board_weights import board_scale, ring_buffer_shifts
 
@@ -50,7 +50,7 @@ def chip_params(net, if_pops) -> dict:
                       fx.s1615(c.v_start, f"{p.name}.v_init"), 0, 0, 0, fx.s1615(c.a, f"{p.name}.a"),
                       fx.s1615(c.b, f"{p.name}.b"), fx.s1615(c.d, f"{p.name}.d"), fx.s1615(c.u_init, f"{p.name}.u_init"))
         else:
-            r, exp_tc, t_refract = _lif_constants(c, dt)
+            r, exp_tc, t_refract = _lif_constants(c, dt, p.name)
             values = (fx.s1615(c.v_rest, f"{p.name}.v_rest"), fx.s1615(c.v_reset, f"{p.name}.v_reset"),
                       fx.s1615(c.v_thresh, f"{p.name}.v_thresh"), i_offset,
                       fx.s1615(c.v_start, f"{p.name}.v_init"), r, exp_tc, t_refract, 0, 0, 0, 0)
@@ -62,7 +62,7 @@ def chip_params(net, if_pops) -> dict:
             c = p.cell
             tau = getattr(c, tau_field)
             make = fx.alpha_decay_init if c.kind == "IF_curr_alpha" else fx.synapse_decay_init
-            decay, init = make(tau, dt)
+            decay, init = _named(f"{p.name}.{tau_field}", make, tau, dt)
             rev = fx.s1615(getattr(c, rev_field), f"{p.name}.{rev_field}") if hasattr(c, rev_field) else 0
             for k, v in (("fx_decay", decay), ("fx_init", init), ("fx_shift", shifts[p.name][receptor]),
                          ("fx_e_rev", rev)):
@@ -90,7 +90,7 @@ def _check_cell(p, dt: float) -> None:
         raise UnsupportedFeature(f"{p.name}.cell.onset={c.onset!r}: a SpiNNaker core has no onset hold (cell.onset)")
     if c.kind == "IF_curr_alpha":
         for f in ("tau_syn_E", "tau_syn_I"):
-            if fx.alpha_decay_init(getattr(c, f), dt)[1] >= fx.ONE:
+            if _named(f"{p.name}.{f}", fx.alpha_decay_init, getattr(c, f), dt)[1] >= fx.ONE:
                 raise UnsupportedFeature(alpha_wrap_message(p.name, f, getattr(c, f), dt))
 
 
@@ -100,10 +100,20 @@ def alpha_wrap_message(pop: str, field: str, tau: float, dt: float) -> str:
             f"fraction of every input. Use tau_syn > {math.sqrt(dt):.3g} ms at dt = {dt:g} ms (cell.alpha.short_tau)")
 
 
-def _lif_constants(cell, dt: float) -> tuple:
+def _lif_constants(cell, dt: float, pop: str = "") -> tuple:
     """fx.lif_constants of `cell` with tau_refrac as the spinnaker lowering sends it (whole steps)."""
     steps = round(cell.tau_refrac / dt)
-    return fx.lif_constants(cell.tau_m, cell.cm, steps * dt if steps else 0.0, dt)
+    return _named(pop, fx.lif_constants, cell.tau_m, cell.cm, steps * dt if steps else 0.0, dt)
+
+
+def _named(where: str, fn, *args):
+    """fn(*args) with a refusal's field named from `where`: a population (its field is then
+    prefixed) or a population's field (which replaces it); a core's start-up constants."""
+    try:
+        return fn(*args)
+    except ValidationError as e:
+        field = where if "." in where else f"{where}.{e.field}"
+        raise ValidationError(field, e.value, e.reason) from None
 
 
 class FixedIFNeurons:

@@ -13,11 +13,13 @@ import math
 import numpy as np
 
 from ..description.propagators import exact_alpha_gain, exact_current_gain
+from ..errors import ValidationError
 from .model_params import columns
 
 IZH_POST_SPIKE_STEP = 1.85    # sPyNNaker's neuron_model_izh_impl.h: the step after a spike is 1.85 dt long
 RK4_STEP_OF_TAU = 20          # cond_exp, exact scheme: a Runge-Kutta sub-step is at most min(tau)/20 ...
 RK4_MAX_RATE_STEP = 0.1       # ... and at most 0.1 / (largest (g_L + g_E + g_I) / cm) (docs/cells.md, IF_cond_exp)
+RK4_MAX_STEPS = 1 << 16       # sub-steps per step beyond which the conductances are refused
 
 
 class NeuronModel:
@@ -81,7 +83,7 @@ class CondExpNeurons(NeuronModel):
         self.e_l_g_l = ops.array(p["cm"] / p["tau_m"] * e.c.params["v_rest"][m.lo:m.hi])
         self.tau = np.concatenate([p["tau_syn_E"], p["tau_syn_I"]])
         shortest = min(float(np.min(p[k], initial=np.inf)) for k in ("tau_m", "tau_syn_E", "tau_syn_I"))
-        self.dt, self.ops = dt, ops
+        self.dt, self.ops, self.populations = dt, ops, m.populations
         self.base_steps = max(1, math.ceil(dt * RK4_STEP_OF_TAU / shortest)) if n else 1
         self.rate_max = float(np.max(1.0 / p["tau_m"], initial=0.0))
         self.inv_cm_max = float(np.max(1.0 / p["cm"], initial=0.0))
@@ -114,8 +116,13 @@ class CondExpNeurons(NeuronModel):
         ge, gi = self.g[:, :n], self.g[:, n:]
         rate = float((ge + gi).max()) * self.inv_cm_max + self.rate_max     # >= every neuron's decay rate
         k = self.base_steps
-        while self.dt / k * rate > RK4_MAX_RATE_STEP and k < 1 << 20:
+        while self.dt / k * rate > RK4_MAX_RATE_STEP:
             k *= 2
+            if k > RK4_MAX_STEPS:
+                pop = self.populations[0]
+                raise ValidationError(f"{pop}.cell", pop, f"a conductance of {float((ge + gi).max()):.3g} uS gives a "
+                                      f"membrane rate of {rate:.3g}/ms, beyond the {RK4_MAX_STEPS} Runge-Kutta "
+                                      f"sub-steps a {self.dt:g} ms step may take (weights too large)")
         fac = self._sub_factors(k)
         h = self.dt / k
         drive = self.e_l_g_l + self._current(self.i_offset)

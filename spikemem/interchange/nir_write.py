@@ -8,6 +8,7 @@ import math
 import numpy as np
 
 from ..errors import UnsupportedFeature, ValidationError
+from ..description.features import cell_features
 from ..description.propagators import exact_current_gain, spinnaker_init
 from .nir_semantics import MS, SNNTORCH_DT_S, next_down
 
@@ -18,6 +19,10 @@ def write(network, target: str, freeze: bool, weights: dict | None):
     import nir
     if target not in TARGETS:
         raise ValidationError("target", target, f"must be one of {list(TARGETS)}")
+    for p in network.populations:       # NIR's neuron nodes are LIF, CubaLIF and IF
+        if not p.is_source and p.cell.kind not in ("IF_curr_exp", "IF_curr_delta"):
+            feature = sorted(cell_features(p.cell, network.simulation.dt))[0]
+            raise UnsupportedFeature(f"population '{p.name}': NIR has no node for {p.cell.kind} ({feature})")
     conns = _connections(network, freeze, dict(weights or {}))
     if target == "generic":
         nodes, edges = _generic(nir, network, conns)
