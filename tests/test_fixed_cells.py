@@ -232,3 +232,15 @@ def test_what_a_core_cannot_hold_is_refused_by_name(cell, feature):
     net = one_neuron(cell, EXC, INH, 1.0, 1.0, gsyn=False)
     with pytest.raises(UnsupportedFeature, match=feature.replace(".", r"\.")):
         get_backend("reference").run(net, 5.0)
+
+
+@pytest.mark.parametrize("field", ["tau_m", "cm", "tau_syn_E"])
+def test_a_parameter_that_rounds_to_zero_on_a_core_is_refused_by_name(field):
+    """A core divides by tau_m, cm and tau_syn; one below 2^-16 ms or nF is 0 there (this was a
+    ValueError from kdivk before)."""
+    from spikemem import ValidationError
+    cell = replace(IFCurrExp(), **{field: 1e-6})
+    net = Network([Population("s", 1, SpikeSourceArray()), Population("n", 1, cell)],
+                  [Projection("p", "s", "n", OneToOneConnector(), 1.0, 1.0)], Simulation(numerics="fixed"))
+    with pytest.raises(ValidationError, match=rf"n\.{field}=1e-06: rounds to 0"):
+        get_backend("reference").run(net, 2.0)
