@@ -345,3 +345,14 @@ def test_to_neo_carries_gsyn_and_the_sampling_and_reads_back():
     for signal in ("v", "gsyn_exc", "gsyn_inh"):
         for pop, a in getattr(res, signal).items():
             np.testing.assert_array_equal(getattr(back, signal)[pop], a)
+
+
+def test_nir_export_refuses_the_models_it_has_no_node_for():
+    pytest.importorskip("nir")
+    from spikemem import UnsupportedFeature
+    from spikemem.interchange.nir_graph import to_nir
+    for cell, feature in ((COND, "cell.cond_exp"), (ALPHA, "cell.alpha"), (Izhikevich(), "cell.izhikevich")):
+        net = Network([Population("s", 1, SpikeSourceArray()), Population("n", 1, cell)],
+                      [Projection("p", "s", "n", OneToOneConnector(), 1.0, 1.0)])
+        with pytest.raises(UnsupportedFeature, match=feature.replace(".", r"\.")):
+            to_nir(net)

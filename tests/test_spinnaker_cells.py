@@ -7,9 +7,10 @@ import math
 
 import numpy as np
 import pytest
+from random_connectors import random_connector
 
-from spikemem import (STDP, AllToAllConnector, FromListConnector, IFCondExp, IFCurrAlpha, Izhikevich, Network,
-                      OneToOneConnector, Population, Projection, Recording, Simulation, SpikeSourceArray)
+from spikemem import (STDP, AllToAllConnector, IFCondExp, IFCurrAlpha, Izhikevich, Network, Population, Projection,
+                      Simulation, SpikeSourceArray)
 from spikemem.engine.board_weights import board_scale, global_weight_scale, quantise, ring_buffer_shifts, weight_scale
 
 
@@ -32,15 +33,7 @@ def random_group(rng, g: str):
         pre = f"{g}{rng.choice(['s0', 's1', 'p0', 'p1', 'p2'])}"
         k = int(rng.integers(0, 3))
         post = f"{g}p{k}"
-        kind = int(rng.integers(0, 3))
-        if kind == 0 and size[pre] == size[post]:
-            conn, shape = OneToOneConnector(), (size[pre],)
-        elif kind == 1:
-            conn, shape = AllToAllConnector(), (size[pre], size[post])
-        else:
-            pairs = sorted({(int(rng.integers(0, size[pre])), int(rng.integers(0, size[post])))
-                            for _ in range(int(rng.integers(2, 10)))})
-            conn, shape = FromListConnector(tuple(pairs)), (len(pairs),)
+        conn, shape = random_connector(rng, size[pre], size[post])
         w = rng.uniform(0, unit[k] * 10.0 ** rng.uniform(-2, 1), size=shape)
         delay = rng.integers(1, 4, size=shape).astype(float) if rng.random() < 0.3 else float(rng.integers(1, 4))
         plastic = rules[k] if rng.random() < 0.3 and np.ndim(delay) == 0 else None    # one rule per post (sPyNNaker)

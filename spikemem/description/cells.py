@@ -10,13 +10,27 @@ from ..errors import ValidationError
 from . import validation
 
 
-@dataclass(frozen=True)
-class IFCurrExp:
-    """PyNN's IF_curr_exp: LIF with exponential current synapses.
+class _SynapticIF:
+    """Checks and views IF cells with synaptic time constants share (reversal potentials where
+    the cell has them)."""
 
-    After a spike the neuron is held at v_reset for ceil(tau_refrac / dt) steps, as sPyNNaker
-    and NEST do (docs/validation.md, refractory period).
-    """
+    def __post_init__(self):
+        for f in ("cm", "tau_m", "tau_syn_E", "tau_syn_I"):
+            validation.positive(f, getattr(self, f))
+        for f in ("e_rev_E", "e_rev_I"):
+            if hasattr(self, f):
+                validation.finite(f, getattr(self, f))
+        _check_if(self)
+
+    v_start = property(lambda self: self.v_rest if self.v_init is None else self.v_init)
+
+    def to_dict(self) -> dict:
+        return _if_dict(self)
+
+
+@dataclass(frozen=True)
+class _LIFFields(_SynapticIF):
+    """The fields of a LIF cell with synaptic time constants, PyNN's defaults."""
 
     cm: float = 1.0
     tau_m: float = 20.0
@@ -30,17 +44,16 @@ class IFCurrExp:
     v_init: float | None = None  # None: start at v_rest
     onset: float = 0.0            # ms; see _check_if
 
+
+@dataclass(frozen=True)
+class IFCurrExp(_LIFFields):
+    """PyNN's IF_curr_exp: LIF with exponential current synapses.
+
+    After a spike the neuron is held at v_reset for ceil(tau_refrac / dt) steps, as sPyNNaker
+    and NEST do (docs/validation.md, refractory period).
+    """
+
     kind = "IF_curr_exp"
-
-    def __post_init__(self):
-        for f in ("cm", "tau_m", "tau_syn_E", "tau_syn_I"):
-            validation.positive(f, getattr(self, f))
-        _check_if(self)
-
-    v_start = property(lambda self: self.v_rest if self.v_init is None else self.v_init)
-
-    def to_dict(self) -> dict:
-        return _if_dict(self)
 
 
 @dataclass(frozen=True)
@@ -77,72 +90,30 @@ class IFCurrDelta:
 
 
 @dataclass(frozen=True)
-class IFCondExp:
+class IFCondExp(_LIFFields):
     """PyNN's IF_cond_exp: LIF with exponentially decaying conductances (uS) that pull V toward
     the reversal potentials e_rev_E and e_rev_I (mV); weights are conductances in uS.
 
     Update equations of both schemes and the fixed-point arithmetic: docs/cells.md.
     """
 
-    cm: float = 1.0
-    tau_m: float = 20.0
-    tau_syn_E: float = 5.0
-    tau_syn_I: float = 5.0
     e_rev_E: float = 0.0
     e_rev_I: float = -70.0
-    v_rest: float = -65.0
-    v_reset: float = -65.0
-    v_thresh: float = -50.0
-    tau_refrac: float = 0.1
-    i_offset: float | tuple = 0.0
-    v_init: float | None = None
-    onset: float = 0.0
 
     kind = "IF_cond_exp"
 
-    def __post_init__(self):
-        for f in ("cm", "tau_m", "tau_syn_E", "tau_syn_I"):
-            validation.positive(f, getattr(self, f))
-        for f in ("e_rev_E", "e_rev_I"):
-            validation.finite(f, getattr(self, f))
-        _check_if(self)
-
-    v_start = property(lambda self: self.v_rest if self.v_init is None else self.v_init)
-
-    def to_dict(self) -> dict:
-        return _if_dict(self)
-
 
 @dataclass(frozen=True)
-class IFCurrAlpha:
+class IFCurrAlpha(_LIFFields):
     """PyNN's IF_curr_alpha: LIF with alpha-shaped current synapses. A weight w (nA) is the
     peak of its current, reached tau_syn after the spike arrives: I(t) = w (t/tau) e^(1 - t/tau),
     as PyNN, NEST and Brian2 define it (sPyNNaker's synapse is scaled to it: docs/cells.md).
     """
 
-    cm: float = 1.0
-    tau_m: float = 20.0
     tau_syn_E: float = 0.5
     tau_syn_I: float = 0.5
-    v_rest: float = -65.0
-    v_reset: float = -65.0
-    v_thresh: float = -50.0
-    tau_refrac: float = 0.1
-    i_offset: float | tuple = 0.0
-    v_init: float | None = None
-    onset: float = 0.0
 
     kind = "IF_curr_alpha"
-
-    def __post_init__(self):
-        for f in ("cm", "tau_m", "tau_syn_E", "tau_syn_I"):
-            validation.positive(f, getattr(self, f))
-        _check_if(self)
-
-    v_start = property(lambda self: self.v_rest if self.v_init is None else self.v_init)
-
-    def to_dict(self) -> dict:
-        return _if_dict(self)
 
 
 @dataclass(frozen=True)

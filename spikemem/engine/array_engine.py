@@ -33,9 +33,9 @@ from . import budget
 from .flatten import FlatNetwork, flatten
 from .inputs import resolve_inputs
 from .model_params import columns
-from .recorder import AnalogRecorder
 from .neuron_models import FLOAT_MODELS, ModelSet, NeuronModel
 from .numpy_ops import NumpyOps
+from .recorder import AnalogRecorder
 from .spike_log import assemble_result, merge_sources
 from .stdp import make_stdp, see_post_spikes
 
