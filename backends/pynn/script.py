@@ -92,6 +92,12 @@ def _build(plain, stim, simulator) -> str:
     lines = ["def build():", '    """Populations and projections, as spikemem lowered them for this simulator."""',
              "    pops, projs = {}, {}"]
     kinds = {p["name"]: p["kind"] for p in plain["populations"]}
+    if simulator == "brian2" and "IF_cond_exp" in kinds.values():
+        lines += ["    # IF_cond_exp by classic Runge-Kutta, as spikemem's backend runs it (pyNN.brian2 would pick",
+                  "    # forward Euler for its non-linear equations; spikemem docs/cells.md)",
+                  "    import functools",
+                  "    if not isinstance(sim.IF_cond_exp.brian2_model, functools.partial):",
+                  "        sim.IF_cond_exp.brian2_model = functools.partial(sim.IF_cond_exp.brian2_model, method='rk4')"]
     if simulator == "nest" and "IF_curr_delta" in kinds.values():
         lines += ["    # pyNN.nest 0.13 maps no state variable for IF_curr_delta; iaf_psc_delta calls v V_m",
                   "    if not getattr(sim.IF_curr_delta, 'variable_map', None):",
