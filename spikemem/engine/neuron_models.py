@@ -129,7 +129,7 @@ class CondExpNeurons(NeuronModel):
         ge_e, gi_i = ge * self.e_rev[:n], gi * self.e_rev[n:]
 
         def f(v, j):
-            de, di = fac[j]
+            de, di = fac(j)
             return (drive + ge_e * de + gi_i * di - (self.g_l + ge * de + gi * di) * v) * self.inv_cm
 
         for s in range(k):
@@ -140,13 +140,18 @@ class CondExpNeurons(NeuronModel):
             V = V + (h / 6) * (k1 + 2 * k2 + 2 * k3 + k4)
         return V
 
-    def _sub_factors(self, k: int) -> list:
-        """[(e^(-s/tau_E), e^(-s/tau_I)) at s = j h / 2, j = 0 .. 2k], h = dt / k, per neuron."""
+    def _sub_factors(self, k: int):
+        """j -> (e^(-s/tau_E), e^(-s/tau_I)) per neuron at s = j h / 2 (j = 0 .. 2k, h = dt / k);
+        kept for the usual few sub-steps, computed afresh for the rare large k."""
+        n, h = self.n, self.dt / k
+
+        def make(j):
+            return self.ops.array(np.exp(-j * h / 2 / self.tau[:n])), self.ops.array(np.exp(-j * h / 2 / self.tau[n:]))
+        if k > 64:
+            return make
         if k not in self._factors:
-            n, h = self.n, self.dt / k
-            self._factors[k] = [(self.ops.array(np.exp(-j * h / 2 / self.tau[:n])),
-                                 self.ops.array(np.exp(-j * h / 2 / self.tau[n:]))) for j in range(2 * k + 1)]
-        return self._factors[k]
+            self._factors[k] = [make(j) for j in range(2 * k + 1)]
+        return self._factors[k].__getitem__
 
 
 class AlphaNeurons(NeuronModel):
