@@ -156,3 +156,19 @@ def test_errors_from_a_file_name_the_population():
     d["populations"][3]["cell"]["tau_syn_E"] = -1.0
     with pytest.raises(ValidationError, match=r"p2\.tau_syn_E=-1\.0"):
         Network.from_dict(d)
+
+
+@CI
+@given(st.lists(st.integers(0, 3), min_size=4, max_size=4), st.sampled_from(["spinnaker", "exact"]))
+def test_any_population_sizes_load_and_run(sizes, scheme):
+    """Empty and small populations of every model (an empty model slice once crashed fixed numerics)."""
+    d = cells_network_dict()
+    d["simulation"]["scheme"] = scheme
+    for p, n in zip(d["populations"], sizes):
+        p["size"] = n
+        if p["cell"]["kind"] == "SpikeSourceArray":
+            p["cell"]["spike_times"] = [[float(k)] for k in range(n)]
+    for pr in d["projections"]:
+        if pr["connector"]["kind"] == "one_to_one":
+            pr["weight"] = 0.01
+    _exercise(d)

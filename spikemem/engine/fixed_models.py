@@ -71,7 +71,7 @@ class _FixedModel:
 
     def rail(self, a, both_halves: bool = False):
         """Clamp to the accum range in place; count the (trial, population) entries clamped."""
-        if int(a.max()) <= fx.INT32_MAX and int(a.min()) >= fx.INT32_MIN:
+        if not a.size or (int(a.max()) <= fx.INT32_MAX and int(a.min()) >= fx.INT32_MIN):
             return a
         out = self.ops.numpy((a > fx.INT32_MAX) | (a < fx.INT32_MIN)).astype(bool)
         if both_halves:

@@ -155,7 +155,7 @@ def flatten(net, structured: str = "auto") -> FlatNetwork:
     _delta_cells(params, per_neuron(lambda c: c.kind == "IF_curr_delta") > 0, cm, dt)
     params["onset"] = np.concatenate([np.full(p.size, validation.steps(f"{p.name}.cell.onset", p.cell.onset, dt))
                                       for p in if_pops]).astype(np.int64) if if_pops else np.zeros(0, np.int64)
-    models = model_slices(if_pops, net.simulation)
+    models = model_slices(if_pops)
     _check_finite(params, if_pops, net.simulation.scheme, models)
     if net.simulation.numerics == "fixed":     # a core's integers (docs/fixed_point.md); overrides refrac
         from .fixed_neurons import chip_params
@@ -219,7 +219,7 @@ def _check_finite(params, if_pops, scheme, models=()) -> None:
             bad |= ~np.isfinite(v)
         elif v.shape == (2 * n,):
             bad |= ~np.isfinite(v[:n]) | ~np.isfinite(v[n:])
-    for m in models:
+    for m in (m for m in models if m.size):
         for v in m.params.values():
             v = np.asarray(v, dtype=float)
             bad[m.lo:m.hi] |= (~np.isfinite(v)).reshape(-1, m.hi - m.lo).any(axis=0)

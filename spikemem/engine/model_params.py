@@ -45,7 +45,7 @@ def by_model(if_pops: list) -> list:
     return sorted(if_pops, key=lambda p: ORDER.index(MODEL_OF[p.cell.kind]))
 
 
-def model_slices(if_pops: list, simulation) -> list:
+def model_slices(if_pops: list) -> list:
     """A ModelSlice per model present, in index order (if_pops as by_model gives them)."""
     out, lo = [], 0
     for kind in ORDER:
