@@ -244,3 +244,16 @@ def test_a_parameter_that_rounds_to_zero_on_a_core_is_refused_by_name(field):
                   [Projection("p", "s", "n", OneToOneConnector(), 1.0, 1.0)], Simulation(numerics="fixed"))
     with pytest.raises(ValidationError, match=rf"n\.{field}=1e-06: rounds to 0"):
         get_backend("reference").run(net, 2.0)
+
+
+def test_an_off_grid_refractory_period_holds_the_steps_a_board_holds():
+    """PyNN's default tau_refrac = 0.1 ms at dt = 1 ms: the lowering sends 1 ms (ceil), a core holds
+    one step (lif_ceil_accum), as float does. The fixed engine rounded it to 0 steps before."""
+    cell = IFCurrExp(cm=0.25, tau_m=10.0, v_thresh=-55.0, tau_refrac=0.1)
+    net = Network([Population("s", 1, SpikeSourceArray(((0.0, 1.0, 2.0, 3.0, 4.0),))), Population("n", 1, cell)],
+                  [Projection("p", "s", "n", OneToOneConnector(), 8.0, 1.0)], Simulation(numerics="fixed"),
+                  Recording(spikes=("n",), v=("n",)))
+    fixed = get_backend("reference").run(net, 8.0)
+    flt = get_backend("reference").run(replace(net, simulation=Simulation()), 8.0)
+    assert [t for t, _ in fixed.spike_list("n")] == [t for t, _ in flt.spike_list("n")] == [1, 3, 5, 7]
+    assert fixed.v["n"][0, 2, 0] == cell.v_reset           # held the step after the spike

@@ -18,6 +18,7 @@ import math
 
 import numpy as np
 
+from ..description.validation import refractory_steps
 from ..errors import UnsupportedFeature, ValidationError
 from . import fixed_point as fx
 from .board_weights import board_scale, ring_buffer_shifts
@@ -101,8 +102,10 @@ def alpha_wrap_message(pop: str, field: str, tau: float, dt: float) -> str:
 
 
 def _lif_constants(cell, dt: float, pop: str = "") -> tuple:
-    """fx.lif_constants of `cell` with tau_refrac as the spinnaker lowering sends it (whole steps)."""
-    steps = round(cell.tau_refrac / dt)
+    """fx.lif_constants of `cell` with tau_refrac as the spinnaker lowering sends it: whole steps,
+    ceil(tau_refrac / dt) (validation.refractory_steps; a core takes the same ceiling of what it
+    is sent)."""
+    steps = refractory_steps(cell.tau_refrac, dt)
     return _named(pop, fx.lif_constants, cell.tau_m, cell.cm, steps * dt if steps else 0.0, dt)
 
 
