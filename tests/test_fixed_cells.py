@@ -9,7 +9,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from spikemem import (STDP, AllToAllConnector, FromListConnector, IFCondExp, IFCurrAlpha, IFCurrExp, Izhikevich,
+from spikemem import (STDP, AllToAllConnector, IFCondExp, IFCurrAlpha, IFCurrExp, Izhikevich,
                       Network, OneToOneConnector, Population, Projection, Recording, Simulation, SpikeSourceArray,
                       UnsupportedFeature, get_backend)
 from spikemem.engine import fixed_point as fx
