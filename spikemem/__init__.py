@@ -4,7 +4,7 @@ The core holds the description, validation, serialization, harness and CLI; it i
 backend and no model (they live in spikemem.backends / spikemem.models and are found by name).
 """
 from . import _compat
-from .description.cells import IFCurrDelta, IFCurrExp, SpikeSourceArray
+from .description.cells import IFCondExp, IFCurrAlpha, IFCurrDelta, IFCurrExp, Izhikevich, SpikeSourceArray
 from .description.connectors import (
     AllToAllConnector,
     FromListConnector,
@@ -22,7 +22,7 @@ __version__ = "0.2.0"
 _compat.install()   # spikemem 0.1 module paths (spikemem.network, ...) stay importable
 
 __all__ = [
-    "IFCurrExp", "IFCurrDelta", "SpikeSourceArray", "AllToAllConnector", "FromListConnector", "OneToOneConnector",
+    "IFCurrExp", "IFCurrDelta", "IFCondExp", "IFCurrAlpha", "Izhikevich", "SpikeSourceArray", "AllToAllConnector", "FromListConnector", "OneToOneConnector",
     "FormatError", "ResourceError", "SpikememError", "UnsupportedFeature", "ValidationError", "Network", "Population",
     "Projection", "Recording", "Simulation", "STDP", "available_backends", "get_backend", "simulate",
     "Result", "SpikeEvents",

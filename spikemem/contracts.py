@@ -144,7 +144,12 @@ class Neurons(Protocol):
     (lif_feed_forward_step) are the examples; spikemem.engine.cell_input turns `arrived` into one
     signed current for libraries that keep a single one. A plug-in that carries state from one
     step to the next names those attributes in STATE (dotted for nested ones, e.g.
-    "input.delayed"), so live sessions can save, load and take back windows (docs/scale.md)."""
+    "input.delayed"), so live sessions can save, load and take back windows (docs/scale.md).
+    Optional: `syn_now` (the exc | inh synaptic current or conductance after this step's input,
+    which gsyn recording reads; without it gsyn is refused) and `spiked(trials, neurons)` (called
+    after the reset, for models that change more at a spike). The engine's own neuron models
+    (IF_cond_exp, IF_curr_alpha, Izhikevich; spikemem.engine.neuron_models, whose NeuronModel
+    documents the injected-current hook) each update one slice of the neurons."""
 
     def membrane(self, engine, arrived): ...
 

@@ -22,6 +22,11 @@ class Result:
     range (a core would wrap there)} (docs/fixed_point.md). A live
     session's window starts at step `start` (0 for a whole run): its spike steps count from the
     session's beginning and v has shape (batch, steps - start, size).
+    gsyn_exc[pop], gsyn_inh[pop] have v's layout: the synaptic current (nA; current-based cells)
+    or conductance (uS; IFCondExp) of each neuron just after each step's input was added
+    (docs/cells.md, "Recording gsyn"). With Recording(sampling_interval=) the analog signals (v,
+    gsyn) hold every `sampling`-th step only: sample j is after step first + j * sampling, first
+    the first multiple of `sampling` at or after `start`.
     """
 
     dt: float
@@ -35,6 +40,10 @@ class Result:
     neo_segments: list | None = field(default=None, repr=False)
     saturations: dict = field(default_factory=dict)
     start: int = 0
+    gsyn_exc: dict = field(default_factory=dict)
+    gsyn_inh: dict = field(default_factory=dict)
+    sampling: int = 1
+    gsyn_units: dict = field(default_factory=dict)     # population -> "uS" where gsyn is a conductance
 
     def spike_list(self, pop: str, trial: int = 0) -> list:
         """[[t_ms, neuron], ...] of one trial, the golden-file layout."""

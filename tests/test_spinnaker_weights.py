@@ -2,9 +2,9 @@
 read back from the population vertices and synaptic rows after mapping on a virtual board."""
 import numpy as np
 import pytest
+from random_connectors import random_connector
 
-from spikemem import (STDP, AllToAllConnector, FromListConnector, IFCurrExp, Network, OneToOneConnector,
-                      Population, Projection, Simulation, SpikeSourceArray)
+from spikemem import STDP, AllToAllConnector, IFCurrExp, Network, Population, Projection, Simulation, SpikeSourceArray
 from spikemem.engine.board_weights import projection_stats, quantise, ring_buffer_shifts, weight_scale
 
 pytest.importorskip("spynnaker")
@@ -26,15 +26,7 @@ def random_group(rng, g: str):
         pre = f"{g}{rng.choice(['s0', 's1', 'p0', 'p1', 'p2'])}"
         post = f"{g}p{int(rng.integers(0, 3))}"
         scale = 10.0 ** rng.uniform(-3, 2)
-        kind = int(rng.integers(0, 3))
-        if kind == 0 and size[pre] == size[post]:
-            conn, shape = OneToOneConnector(), (size[pre],)
-        elif kind == 1:
-            conn, shape = AllToAllConnector(), (size[pre], size[post])
-        else:
-            pairs = sorted({(int(rng.integers(0, size[pre])), int(rng.integers(0, size[post])))
-                            for _ in range(int(rng.integers(2, 10)))})
-            conn, shape = FromListConnector(tuple(pairs)), (len(pairs),)
+        conn, shape = random_connector(rng, size[pre], size[post])
         w = rng.uniform(0, scale, size=shape)
         delay = rng.integers(1, 4, size=shape).astype(float) if rng.random() < 0.3 else float(rng.integers(1, 4))
         plastic = rules[post] if rng.random() < 0.3 and np.ndim(delay) == 0 else None

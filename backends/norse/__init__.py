@@ -30,7 +30,7 @@ import numpy as np
 from spikemem.description import validation
 from spikemem.engine.array_engine import run_engine
 from spikemem.engine.session import EngineSession
-from spikemem.engine.cell_input import SignedInput, require_single_tau_syn
+from spikemem.engine.cell_input import SignedInput, require_lif, require_single_tau_syn
 from spikemem.errors import UnsupportedFeature, ValidationError
 from spikemem.optional import Extra
 
@@ -52,6 +52,7 @@ class NorseNeurons:
         self.State, self.step = LIFFeedForwardState, lif_feed_forward_step
         c, n, const = engine.c, engine.c.n_if, engine.ops.array
         p, dt = c.params, c.dt
+        require_lif(c, "Norse LIF")
         require_single_tau_syn(c, "Norse LIF")
         delta = p["direct"] > 0
         _check_delta(p, delta, integration)
@@ -115,7 +116,8 @@ class NorseBackend(Extra):
     name = "norse"
     requires, extra = ("torch", "norse"), "norse"
     # spikemem.description.features vocabulary; distinct tau_syn_E/tau_syn_I is refused at run (UnsupportedFeature)
-    unsupported = frozenset({"cell.no_leak", "numerics.fixed"})
+    unsupported = frozenset({"cell.no_leak", "numerics.fixed", "cell.cond_exp", "cell.alpha", "cell.izhikevich",
+                             "record.gsyn"})
 
     def __init__(self, device: str = "cpu", dtype: str = "float32", integration: str = "exact",
                  substeps: int | None = None, **unknown):

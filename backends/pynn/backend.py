@@ -136,16 +136,18 @@ class PyNNBackend(Extra):
 
     def _run_trials(self, network, plain, events, batch, steps, shift, sizes, owed):
         dt = plain["dt"]
-        spike_names, v_names = list(network.recorded_spikes), list(network.recording.v)
+        spike_names, analog = list(network.recorded_spikes), network.recording.analog()
+        every = 1 if network.recording.sampling_interval is None else round(network.recording.sampling_interval / dt)
         spikes = {name: [] for name in spike_names}
-        vs = {name: [] for name in v_names}
+        signals = {signal: {name: [] for name in names} for signal, names in analog.items()}
         weights = {name: [] for name in network.recording.weights}
         segments = []
         for trial in range(batch):
             stim = stimulus(events, sizes, trial, dt, shift)
             try:
                 pops, projs = self._run_one(plain, stim, (steps + shift) * dt)
-                seg, trial_spikes, trial_v = record_trial(pops, spike_names, v_names, dt, shift, steps, trial)
+                seg, trial_spikes, trial_analog = record_trial(pops, spike_names, analog, dt, shift, steps, trial,
+                                                               every, self.profile.analog_lag_steps)
                 for name in weights:
                     pr = network.projection(name)
                     w = read_weights(projs, pr, network)
@@ -158,12 +160,15 @@ class PyNNBackend(Extra):
             segments.append(seg)
             for name, (s, i) in trial_spikes.items():
                 spikes[name].append((np.full(len(s), trial), s, i))
-            for name in vs:
-                vs[name].append(trial_v[name])
+            for signal, names in signals.items():
+                for name in names:
+                    names[name].append(trial_analog[signal][name])
             self.sim.end()
         res = Result(dt=dt, steps=steps, batch=batch, sizes=sizes,
-                     spikes={n: sort_trials(p) for n, p in spikes.items()}, backend=self.name)
-        res.v = {n: np.stack(v) for n, v in vs.items()}
+                     spikes={n: sort_trials(p) for n, p in spikes.items()}, backend=self.name, sampling=every)
+        for signal, names in signals.items():
+            setattr(res, signal, {n: np.stack(v) for n, v in names.items()})
+        res.gsyn_units = {p.name: "uS" for p in network.populations if p.cell.kind == "IF_cond_exp"}
         res.weights = {n: np.stack(w) for n, w in weights.items()}
         res.neo_segments = segments
         return res
@@ -188,6 +193,9 @@ class PyNNBackend(Extra):
             brian2.BrianLogger.suppress_name("synapses_dt_mismatch")
             _brian2_one_neuron_sources()
         sim.setup(**setup_options(self.profile, plain["dt"], self.spike_precision, self.threads))
+        _gsyn_of_current_cells(sim, self.profile.name)
+        if self.profile.name == "brian2":
+            _brian2_cond_rk4(sim)
         if self.profile.name == "nest":
             _nest_delta_state(sim)
             _nest_one_neuron_masks()
@@ -257,6 +265,41 @@ def _nest_delta_state(sim):
     cls = sim.IF_curr_delta
     if not getattr(cls, "variable_map", None):
         cls.variable_map, cls.scale_factors = {"v": "V_m"}, {"v": 1}
+
+
+def _gsyn_of_current_cells(sim, simulator: str):
+    """PyNN 0.13 lists no gsyn for current-based cells; NEST records their currents as I_syn_ex /
+    I_syn_in (pA, the inhibitory one negative) and Brian2 as ie / ii (the inhibitory one negative:
+    its weights are): record those as gsyn_exc / gsyn_inh in nA, both positive as spikemem and
+    sPyNNaker give them. sPyNNaker records gsyn of every cell itself."""
+    if simulator == "spinnaker":
+        return
+    for name in ("IF_curr_exp", "IF_curr_alpha"):
+        cls = getattr(sim, name)
+        if "gsyn_exc" in cls.recordable:
+            continue
+        cls.recordable = list(cls.recordable) + ["gsyn_exc", "gsyn_inh"]
+        cls.units = dict(cls.units, gsyn_exc="nA", gsyn_inh="nA")
+        if simulator == "nest":
+            cls.variable_map = dict(cls.variable_map, gsyn_exc="I_syn_ex", gsyn_inh="I_syn_in")
+            cls.scale_factors = dict(cls.scale_factors, gsyn_exc=0.001, gsyn_inh=-0.001)
+        else:
+            import brian2
+            from pyNN.standardmodels import build_translations
+            cls.state_variable_translations = dict(cls.state_variable_translations, **build_translations(
+                ("gsyn_exc", "ie", brian2.nA), ("gsyn_inh", "ii", -brian2.nA)))
+            # (pyNN.brian2 prepends each signal's initial value)
+            cls.default_initial_values = dict(cls.default_initial_values, gsyn_exc=0.0, gsyn_inh=0.0)
+
+
+def _brian2_cond_rk4(sim):
+    """pyNN.brian2 lets Brian2 pick forward Euler for IF_cond_exp (its equations are not linear),
+    which drifts a tonic neuron's spikes by steps within 50 ms at dt = 0.1 ms; classic Runge-Kutta
+    at the run's dt integrates them as the exact scheme means (docs/cells.md)."""
+    import functools
+    cls = sim.IF_cond_exp
+    if not isinstance(cls.brian2_model, functools.partial):
+        cls.brian2_model = functools.partial(cls.brian2_model, method="rk4")
 
 
 def _nest_one_neuron_masks():

@@ -17,14 +17,16 @@ def build(sim, plain, stimulus):
             extra = {}
             if p.get("max_expected_summed_weight") and sim.__name__.endswith("spiNNaker"):
                 extra["additional_parameters"] = {"max_expected_summed_weight": p["max_expected_summed_weight"]}
-            # the start voltage with PyNN's default initial values: one initialize() (each costs NEST a
+            # the start values with PyNN's default initial values: one initialize() (each costs NEST a
             # status read and write of every cell)
+            init = {"v": p["v_init"], **({"u": p["u_init"]} if "u_init" in p else {})}
             pop = sim.Population(p["size"], getattr(sim, p["kind"])(**p["params"]), label=p["name"],
-                                 initial_values={"v": p["v_init"]}, **extra)
+                                 initial_values=init, **extra)
         if p["record_spikes"]:
             pop.record("spikes")
-        if p.get("record_v"):
-            pop.record("v")
+        analog = (["v"] if p.get("record_v") else []) + list(p.get("record_gsyn", ()))
+        if analog:
+            pop.record(analog, **_sampling(plain))
         pops[p["name"]] = pop
     projs = {}
     for pr in plain["projections"]:
@@ -43,6 +45,12 @@ def build(sim, plain, stimulus):
         projs[pr["name"]] = sim.Projection(pops[pr["pre"]], pops[pr["post"]], connector, synapse,
                                            receptor_type=pr["receptor"], label=pr["name"])
     return pops, projs
+
+
+def _sampling(plain) -> dict:
+    """record()'s sampling_interval where the description sets one (PyNN's default: every step)."""
+    interval = plain.get("sampling_interval")
+    return {} if interval is None else {"sampling_interval": interval}
 
 
 def _connector(sim, pr):

@@ -14,14 +14,18 @@ from __future__ import annotations
 
 import numpy as np
 
-from spikemem.description.features import FEATURES, plasticity_features
+from spikemem.description.features import FEATURES, cell_features, plasticity_features
 from spikemem.description.validation import refractory_steps
+from spikemem.engine.board_weights import board_weight_factor
 from spikemem.errors import UnsupportedFeature, ValidationError
 
 from .simulators import Profile
 
 CELL_PARAMS = ("cm", "tau_m", "tau_syn_E", "tau_syn_I", "v_rest", "v_reset", "v_thresh", "tau_refrac", "i_offset")
 DELTA_PARAMS = ("cm", "tau_m", "v_rest", "v_reset", "v_thresh", "tau_refrac", "i_offset")
+PARAMS = {"IF_curr_exp": CELL_PARAMS, "IF_curr_delta": DELTA_PARAMS, "IF_curr_alpha": CELL_PARAMS,
+          "IF_cond_exp": CELL_PARAMS + ("e_rev_E", "e_rev_I"), "Izhikevich": ("a", "b", "c", "d", "i_offset")}
+GSYN = ("gsyn_exc", "gsyn_inh")
 
 
 def check_features(network, profile: Profile) -> None:
@@ -35,8 +39,8 @@ def check_features(network, profile: Profile) -> None:
     for p in network.populations:
         if p.is_source:
             continue
-        used = {"cell.delta": p.cell.kind == "IF_curr_delta", "cell.no_leak": p.cell.tau_m == float("inf"),
-                "cell.onset": bool(p.cell.onset)}
+        used = {"cell.delta": p.cell.kind == "IF_curr_delta", "cell.no_leak": getattr(p.cell, "tau_m", 1) == float("inf"),
+                "cell.onset": bool(p.cell.onset), **dict.fromkeys(cell_features(p.cell, dt), True)}
         need = sorted(f for f, u in used.items() if u and f in profile.unsupported)
         if need:
             raise UnsupportedFeature(f"{p.name}.cell: {profile.name} cannot express {FEATURES[need[0]]} ({need[0]})")
@@ -64,21 +68,30 @@ def check_scheme(network, profile: Profile, foreign_scheme: bool = False) -> str
 
 def _cell(cell, profile: Profile, dt: float) -> dict:
     p = {k: float(getattr(cell, k)) if np.ndim(getattr(cell, k)) == 0 else [float(v) for v in getattr(cell, k)]
-         for k in (DELTA_PARAMS if cell.kind == "IF_curr_delta" else CELL_PARAMS)}   # per-neuron i_offset: a list
+         for k in PARAMS[cell.kind]}   # per-neuron i_offset: a list
+    if cell.kind == "Izhikevich":
+        scale = profile.izhikevich_current_scale
+        p["i_offset"] = [v * scale for v in p["i_offset"]] if isinstance(p["i_offset"], list) else p["i_offset"] * scale
+        if not cell.delta:             # sPyNNaker's IZK_curr_exp (NEST and Brian2 refuse it by feature)
+            p.update(tau_syn_E=float(cell.tau_syn_E), tau_syn_I=float(cell.tau_syn_I))
+        return p
     steps = refractory_steps(cell.tau_refrac, dt)      # the IR's rule, passed on the grid to every simulator
     p["tau_refrac"] = (steps + profile.refractory_extra_steps) * dt if steps else 0.0
     return p
 
 
-def _stdp(rule, profile: Profile) -> dict:
+def _stdp(rule, profile: Profile, weight_scale: float = 1.0) -> dict:
+    """The rule in the simulator's convention; weight_scale: its weight per description weight
+    (every weight quantity of an additive rule scales with it)."""
     scale = 1.0
     if profile.stdp_amplitude_per_w_max:
         if rule.w_max <= 0 and (rule.A_plus or rule.A_minus):
             raise UnsupportedFeature(f"stdp.w_max={rule.w_max!r}: {profile.name} scales A+- by w_max, "
                                      "so nonzero amplitudes need w_max > 0")
         scale = 1.0 / rule.w_max if rule.w_max > 0 else 1.0
-    return {"tau_plus": rule.tau_plus, "tau_minus": rule.tau_minus, "A_plus": rule.A_plus * scale,
-            "A_minus": rule.A_minus * scale, "w_min": rule.w_min, "w_max": rule.w_max,
+    k = weight_scale
+    return {"tau_plus": rule.tau_plus, "tau_minus": rule.tau_minus, "A_plus": rule.A_plus * scale * k,
+            "A_minus": rule.A_minus * scale * k, "w_min": rule.w_min * k, "w_max": rule.w_max * k,
             "dendritic_delay_fraction": profile.dendritic_delay_fraction}
 
 
@@ -88,24 +101,32 @@ def lower(network, profile: Profile, explicit: bool = False) -> dict:
     (explicit=True: always a list of plain numbers)."""
     check_features(network, profile)
     dt = network.simulation.dt
-    recorded, rec_v = set(network.recorded_spikes), set(network.recording.v)
+    recorded, rec = set(network.recorded_spikes), network.recording
     pops = []
     for p in network.populations:
-        entry = {"name": p.name, "size": p.size, "record_spikes": p.name in recorded, "record_v": p.name in rec_v}
+        entry = {"name": p.name, "size": p.size, "record_spikes": p.name in recorded, "record_v": p.name in rec.v,
+                 "record_gsyn": [g for g in GSYN if p.name in getattr(rec, g)]}
         if p.is_source:
             entry.update(kind="SpikeSourceArray")
         else:
             entry.update(kind=p.cell.kind, params=_cell(p.cell, profile, dt), v_init=float(p.cell.v_start))
+            if p.cell.kind == "Izhikevich":
+                entry["u_init"] = float(p.cell.u_init)
             if p.max_expected_summed_weight is not None:   # sPyNNaker's ring-buffer sizing override
-                entry["max_expected_summed_weight"] = list(p.max_expected_summed_weight)
+                entry["max_expected_summed_weight"] = [
+                    w * _weight_scale(p.cell, r, profile, dt) for w, r in zip(p.max_expected_summed_weight,
+                                                                              ("excitatory", "inhibitory"))]
         pops.append(entry)
     projs = []
     for pr in network.projections:
         n_pre, n_post = network.population(pr.pre).size, network.population(pr.post).size
-        sign = -1.0 if pr.receptor == "inhibitory" and profile.negative_inhibition else 1.0
-        sign *= _delta_weight_scale(network.population(pr.post).cell, profile, dt)
+        post_cell = network.population(pr.post).cell
+        scale = _weight_scale(post_cell, pr.receptor, profile, dt)
+        # (PyNN takes conductances positive, and negates inhibitory ones itself where NEST wants it)
+        negative = pr.receptor == "inhibitory" and profile.negative_inhibition and post_cell.kind != "IF_cond_exp"
+        sign = (-1.0 if negative else 1.0) * scale
         entry = {"name": pr.name, "pre": pr.pre, "post": pr.post, "receptor": pr.receptor,
-                 "stdp": _stdp(pr.plasticity, profile) if pr.plasticity is not None else None}
+                 "stdp": _stdp(pr.plasticity, profile, scale) if pr.plasticity is not None else None}
         kind = None if explicit else _native(pr, profile)
         if kind:
             entry.update(connector=kind, allow_self_connections=pr.connector.kind == "one_to_one"
@@ -121,16 +142,26 @@ def lower(network, profile: Profile, explicit: bool = False) -> dict:
                          delay=float(np.max(d)) if len(d) else float(np.max(pr.delay)), synapses=len(pre))
         projs.append(entry)
     return {"format": "spikemem-pynn/1", "simulator": profile.name, "dt": dt, "name": network.name,
-            "populations": pops, "projections": projs}
+            "populations": pops, "projections": projs,
+            # only a simulator that never shifts the run samples itself (its samples fall on the
+            # description's); the others record every step and are sampled on reading
+            "sampling_interval": rec.sampling_interval if not (profile.own_dynamics_shift or
+                                                               profile.source_min_time_steps) else None}
 
 
-def _delta_weight_scale(cell, profile: Profile, dt: float) -> float:
-    """The description's IFCurrDelta weight is the jump of V in mV, as NEST's and Brian2's. sPyNNaker
+def _weight_scale(cell, receptor: str, profile: Profile, dt: float) -> float:
+    """The simulator's weight per description weight (a magnitude; the sign is the receptor's).
+
+    The description's IFCurrDelta weight is the jump of V in mV, as NEST's and Brian2's. sPyNNaker
     holds a delta weight w as a current w/dt for one step, which moves V by (1 - exp(-dt/tau_m)) R w/dt;
-    its weight is scaled so that the jump is the description's (docs/nir.md, "IFCurrDelta")."""
-    if cell.kind != "IF_curr_delta" or not profile.delta_as_current:
-        return 1.0
-    return dt / (-np.expm1(-dt / cell.tau_m) * cell.tau_m / cell.cm)
+    its weight is scaled so that the jump is the description's (docs/nir.md, "IFCurrDelta").
+    IFCurrAlpha's weight is the peak of its current (PyNN, NEST, Brian2); sPyNNaker's alpha synapse
+    takes the current's charge, e tau_syn times that (docs/cells.md)."""
+    if cell.kind == "IF_curr_delta" and profile.delta_as_current:
+        return dt / (-np.expm1(-dt / cell.tau_m) * cell.tau_m / cell.cm)
+    if cell.kind == "IF_curr_alpha" and profile.alpha_as_charge:
+        return board_weight_factor(cell, receptor)
+    return 1.0
 
 
 def _native(pr, profile: Profile):
@@ -146,7 +177,11 @@ def _native(pr, profile: Profile):
 def _at_rest(p) -> bool:
     """A population that delaying the whole run changes nothing in: a source, or neurons that start
     at rest with no offset current (scalar or per neuron)."""
-    return p.is_source or (not np.any(np.asarray(p.cell.i_offset) != 0) and p.cell.v_start == p.cell.v_rest)
+    if p.is_source:
+        return True
+    if p.cell.kind == "Izhikevich":       # its v and u move on their own from any start
+        return False
+    return not np.any(np.asarray(p.cell.i_offset) != 0) and p.cell.v_start == p.cell.v_rest
 
 
 def starts_at_rest(network) -> bool:

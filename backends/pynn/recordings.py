@@ -16,37 +16,45 @@ import numpy as np
 from spikemem.results import grid_ms
 
 
-def record_trial(pops: dict, spike_names, v_names, dt: float, shift: int, steps: int, trial: int):
-    """(neo Segment of the trial, {pop: (step, neuron)}, {pop: (steps, size) V})."""
+def record_trial(pops: dict, spike_names, analog: dict, dt: float, shift: int, steps: int, trial: int,
+                 every: int = 1, lag: int = 0):
+    """(neo Segment of the trial, {pop: (step, neuron)}, {signal: {pop: (samples, size)}}) where
+    analog maps "v", "gsyn_exc" and "gsyn_inh" to the populations recording them; analog signals
+    are sampled after every `every`-th step (Recording.sampling_interval); lag: the profile's
+    analog_lag_steps."""
     import neo
     import quantities as pq
     seg = neo.Segment(name=f"trial{trial:03d}", index=trial)
-    spikes, vs, trains = {}, {}, []
-    for name in dict.fromkeys(list(spike_names) + list(v_names)):
+    spikes, out, trains = {}, {signal: {} for signal in ANALOG}, []
+    for name in dict.fromkeys(list(spike_names) + [n for names in analog.values() for n in names]):
         pop = pops[name]
-        variables = [v for v, names in (("spikes", spike_names), ("v", v_names)) if name in names]
-        got = pop.get_data(variables, clear=True).segments[0]
+        signals = [signal for signal in ANALOG if name in analog.get(signal, ())]
+        # (not clear=True: pyNN.nest 0.13 then carries one variable's samples past the end into the next)
+        got = pop.get_data((["spikes"] if name in spike_names else []) + signals, clear=False).segments[0]
         if name in spike_names:
             s, i = spike_arrays(got, pop, dt)
             s = s - shift
             keep = (s >= 0) & (s < steps)
             spikes[name] = (s[keep], i[keep])
             trains.append((pop, name, spikes[name]))
-        if name in v_names:
-            sig = got.filter(name="v")[0]
-            vs[name], order = _v_array(sig, pop.size, dt, shift, steps)
+        for signal in signals:
+            sig = got.filter(name=signal)[0]
+            out[signal][name], order = _v_array(sig, pop.size, dt, shift + lag, steps, every=every)
             ann = dict(sig.annotations)
             if len(np.atleast_1d(ann.get("channel_ids", ()))) == pop.size:
                 ann["channel_ids"] = np.asarray(ann["channel_ids"])[order]
             seg.analogsignals.append(neo.AnalogSignal(
-                vs[name], units=sig.units, t_start=0 * pq.ms, sampling_period=dt * pq.ms, name="v", **ann,
-                array_annotations={"channel_index": np.arange(pop.size)}))
+                out[signal][name], units=sig.units, t_start=0 * pq.ms, sampling_period=every * dt * pq.ms,
+                name=signal, **ann, array_annotations={"channel_index": np.arange(pop.size)}))
     if trains:
         seg.spiketrains = _train_list(trains, dt, steps, neo, pq)
         seg.spiketrains.segment = seg
     for x in seg.analogsignals:
         x.segment = seg
-    return seg, spikes, vs
+    return seg, spikes, out
+
+
+ANALOG = ("v", "gsyn_exc", "gsyn_inh")
 
 
 def spike_arrays(segment, pop, dt: float):
@@ -103,16 +111,18 @@ def only_populations(trains, keep: set):
     return [st for st in trains if st.annotations.get("source_population") in keep]
 
 
-def _v_array(sig, size: int, dt: float, shift: int, steps: int, start: int = 0):
-    """(steps - start, size) membrane potential, sampled at the end of each reference step,
-    columns in neuron order; and the order of the signal's channels that gives it."""
+def _v_array(sig, size: int, dt: float, shift: int, steps: int, start: int = 0, every: int = 1):
+    """(samples, size) of an analog signal (V, gsyn) at the end of the reference steps in
+    [start, steps) that are multiples of `every`, columns in neuron order; and the order of the
+    signal's channels that gives it."""
     t = np.asarray(sig.times.rescale("ms").magnitude)
     idx = np.asarray(sig.array_annotations.get("channel_index", np.arange(sig.shape[1])))
+    wanted = np.arange(-(-start // every) * every, steps, every)
     if not len(t):                  # nothing recorded (sPyNNaker on a virtual board)
-        return np.full((steps - start, size), np.nan), np.argsort(idx)
-    rows = np.searchsorted(np.round(t / dt).astype(np.int64), np.arange(start, steps) + shift)
+        return np.full((len(wanted), size), np.nan), np.argsort(idx)
+    rows = np.searchsorted(np.round(t / dt).astype(np.int64), wanted + shift)
     rows = np.minimum(rows, len(t) - 1)
-    out = np.empty((steps - start, size))
+    out = np.empty((len(wanted), size))
     out[:, idx] = np.asarray(sig.magnitude)[rows]
     return out, np.argsort(idx)
 

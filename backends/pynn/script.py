@@ -97,6 +97,12 @@ def _build(plain, stim, simulator) -> str:
     lines = ["def build():", '    """Populations and projections, as spikemem lowered them for this simulator."""',
              "    pops, projs = {}, {}"]
     kinds = {p["name"]: p["kind"] for p in plain["populations"]}
+    if simulator == "brian2" and "IF_cond_exp" in kinds.values():
+        lines += ["    # IF_cond_exp by classic Runge-Kutta, as spikemem's backend runs it (pyNN.brian2 would pick",
+                  "    # forward Euler for its non-linear equations; spikemem docs/cells.md)",
+                  "    import functools",
+                  "    if not isinstance(sim.IF_cond_exp.brian2_model, functools.partial):",
+                  "        sim.IF_cond_exp.brian2_model = functools.partial(sim.IF_cond_exp.brian2_model, method='rk4')"]
     if simulator == "nest" and "IF_curr_delta" in kinds.values():
         lines += ["    # pyNN.nest 0.13 maps no state variable for IF_curr_delta; iaf_psc_delta calls v V_m",
                   "    if not getattr(sim.IF_curr_delta, 'variable_map', None):",
@@ -115,7 +121,8 @@ def _build(plain, stim, simulator) -> str:
             if p.get("max_expected_summed_weight") and simulator == "spinnaker":   # ring-buffer sizing override
                 extra = f",\n        additional_parameters={{'max_expected_summed_weight': {p['max_expected_summed_weight']!r}}}"
             lines.append(f"    pops[{name!r}] = sim.Population({p['size']}, sim.{p['kind']}({args}), label={name!r}{extra})")
-            lines.append(f"    pops[{name!r}].initialize(v={p['v_init']!r})")
+            u = f", u={p['u_init']!r}" if "u_init" in p else ""        # Izhikevich
+            lines.append(f"    pops[{name!r}].initialize(v={p['v_init']!r}{u})")
         if p["record_spikes"]:
             lines.append(f"    pops[{name!r}].record('spikes')")
     for pr in plain["projections"]:
@@ -131,7 +138,8 @@ def _build(plain, stim, simulator) -> str:
                        f"tau_minus={rule['tau_minus']!r}, A_plus={rule['A_plus']!r}, A_minus={rule['A_minus']!r}),\n"
                        f"            weight_dependence=sim.AdditiveWeightDependence(w_min={rule['w_min']!r}, "
                        f"w_max={rule['w_max']!r}),\n            weight=0.0, delay={pr['delay']!r}{ddf})")
-        unit = "mV" if kinds[pr["post"]] == "IF_curr_delta" and simulator != "spinnaker" else "nA"
+        unit = {"IF_curr_delta": "mV" if simulator != "spinnaker" else "nA", "IF_cond_exp": "uS",
+                "Izhikevich": "mV" if simulator != "spinnaker" else "nA"}.get(kinds[pr["post"]], "nA")
         lines.append(f"    # {pr['name']}: (pre, post, weight {unit}, delay ms)")
         lines.append(f"    conn = {_indent(_lit(conn), 11)}")
         lines.append(f"    projs[{pr['name']!r}] = sim.Projection(\n        pops[{pr['pre']!r}], pops[{pr['post']!r}], "

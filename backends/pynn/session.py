@@ -153,18 +153,23 @@ class PyNNSession:
             s, i = s[now], i[now]
             order = np.lexsort((i, s))
             res.spikes[name] = (np.zeros(len(s), dtype=np.int64), s[order], i[order])
-        for name in self.network.recording.v:     # never cleared: pyNN.nest cannot read V again after a clear
-            sig = self.pops[name].get_data("v", clear=False).segments[0].filter(name="v")[0]
-            res.v[name] = _v_array(sig, self.sizes[name], self.dt, self.shift, until, start)[0][None]
+        rec = self.network.recording
+        every = 1 if rec.sampling_interval is None else round(rec.sampling_interval / self.dt)
+        res.sampling = every
+        for signal, names in rec.analog().items():      # never cleared: pyNN.nest cannot read V again after a clear
+            for name in names:
+                sig = self.pops[name].get_data(signal, clear=False).segments[0].filter(name=signal)[0]
+                lag = self.shift + self.backend.profile.analog_lag_steps
+                getattr(res, signal)[name] = _v_array(sig, self.sizes[name], self.dt, lag, until, start, every)[0][None]
         for name in self.network.recording.weights:
             res.weights[name] = read_weights(self.projs, self.network.projection(name), self.network)[None]
         return res
 
     def _clears(self, name) -> bool:
         """Whether reading `name`'s spikes clears its record: on NEST, unless the population also
-        records V (a clear empties the population's whole recorder, and pyNN.nest cannot read V
-        after one); pyNN.brian2 cannot clear."""
-        return self.clears and name not in self.network.recording.v
+        records V or gsyn (a clear empties the population's whole recorder, and pyNN.nest cannot
+        read them after one); pyNN.brian2 cannot clear."""
+        return self.clears and not any(name in names for names in self.network.recording.analog().values())
 
     def _spikes(self, name, clear: bool):
         """(step, neuron) of the spikes recorded since the last read, or of all so far when the

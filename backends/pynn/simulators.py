@@ -37,6 +37,14 @@ class Profile:
     depresses_at_zero: bool = True
     # potentiation is applied at the synapse's next pre spike (deferred_stdp.py)
     defers_potentiation: bool = False
+    # IF_curr_alpha weights are the charge of the current, e tau_syn times its peak (sPyNNaker)
+    alpha_as_charge: bool = False
+    # the simulator's Izhikevich current per description nA: pyNN.nest and pyNN.brian2 take a
+    # 1 pF membrane (1 nA is 1000 mV/ms), spikemem and sPyNNaker 1 nF (docs/cells.md)
+    izhikevich_current_scale: float = 1.0
+    # an analog sample stamped k dt holds the state after step k - 1 - this (pyNN.brian2 prepends
+    # the initial value to signals recorded at the end of each step)
+    analog_lag_steps: int = 0
 
 
 NEST = Profile(
@@ -48,8 +56,11 @@ NEST = Profile(
     unsupported=frozenset({"scheme.spinnaker", "numerics.fixed", "stdp.gate", "stdp.dendritic_delay", "stdp.traces.nearest",
                            "stdp.clamp.per_update", "stdp.transmit.before_update", "stdp.potentiate_at_zero",
                            "stdp.post_history", "stdp.w_min_nonzero",
-                           "stdp.inhibitory", "cell.no_leak", "cell.onset"}),
-    native_connectors=True, own_dynamics_shift=1, depresses_at_zero=False, defers_potentiation=True)
+                           "stdp.inhibitory", "cell.no_leak", "cell.onset",
+                           # NEST's izhikevich has voltage-jump synapses only
+                           "cell.izhikevich.exp"}),
+    native_connectors=True, own_dynamics_shift=1, depresses_at_zero=False, defers_potentiation=True,
+    izhikevich_current_scale=1e-3)
 
 BRIAN2 = Profile(
     "brian2", "pyNN.brian2", "exact", negative_inhibition=True, stdp_amplitude_per_w_max=True,
@@ -63,16 +74,23 @@ BRIAN2 = Profile(
                            "stdp.no_depress_at_zero", "stdp.post_history", "stdp.inhibitory", "cell.no_leak",
                            "cell.onset",
                            # pyNN.brian2's IF_curr_delta adds the weight after the threshold test (seen one
-                           # step late, after one more leak) and during the refractory period (docs/nir.md)
-                           "cell.delta"}))
+                           # step late, after one more leak) and during the refractory period (docs/nir.md);
+                           # its Izhikevich does the same with its voltage jumps and has no exponential synapses
+                           "cell.delta", "cell.izhikevich.delta", "cell.izhikevich.exp",
+                           # pyNN.brian2's IF_curr_alpha integrates its inhibitory current with tau_syn_E
+                           "cell.alpha.distinct_tau_syn"}),
+    izhikevich_current_scale=1e-3, analog_lag_steps=1)
 
 SPINNAKER = Profile(
     "spinnaker", "pyNN.spiNNaker", "spinnaker", negative_inhibition=False, stdp_amplitude_per_w_max=False,
     dendritic_delay_fraction=1.0, refractory_extra_steps=0, source_min_time_steps=0, fixed_dt=1.0,
     unsupported=frozenset({"scheme.exact", "stdp.gate", "stdp.dendritic_delay", "stdp.traces.nearest", "stdp.clamp.per_update",
                            "stdp.transmit.before_update", "stdp.potentiate_at_zero", "stdp.no_depress_at_zero",
-                           "stdp.post_history.not16", "stdp.w_min_nonzero", "cell.no_leak", "cell.onset"}),
-    delta_as_current=True)
+                           "stdp.post_history.not16", "stdp.w_min_nonzero", "cell.no_leak", "cell.onset",
+                           # sPyNNaker's Izhikevich has exponential current synapses only; its alpha synapse
+                           # holds dt / tau_syn^2 in an unsigned fract (docs/cells.md)
+                           "cell.izhikevich.delta", "cell.alpha.short_tau"}),
+    delta_as_current=True, alpha_as_charge=True)
 
 PROFILES = {p.name: p for p in (NEST, BRIAN2, SPINNAKER)}
 

@@ -18,7 +18,7 @@ import numpy as np
 
 from spikemem.engine.array_engine import run_engine
 from spikemem.engine.session import EngineSession
-from spikemem.engine.cell_input import SignedInput, require_single_tau_syn
+from spikemem.engine.cell_input import SignedInput, require_lif, require_single_tau_syn
 from spikemem.errors import UnsupportedFeature, ValidationError
 from spikemem.optional import Extra
 
@@ -33,6 +33,7 @@ class SynapticNeurons:
         import torch
         c, n, const = engine.c, engine.c.n_if, engine.ops.array
         p = c.params
+        require_lif(c, "snntorch")
         require_single_tau_syn(c, "snntorch")
         delta = p["direct"] > 0
         exp_offset = (p["i_offset"] != 0) & ~delta
@@ -64,7 +65,8 @@ class SnnTorchBackend(Extra):
     name = "snntorch"
     requires, extra = ("torch", "snntorch"), "snntorch"
     # spikemem.description.features vocabulary; distinct tau_syn_E/I is refused at run
-    unsupported = frozenset({"cell.i_offset.exp", "numerics.fixed"})
+    unsupported = frozenset({"cell.i_offset.exp", "numerics.fixed", "cell.cond_exp", "cell.alpha", "cell.izhikevich",
+                             "record.gsyn"})
 
     def __init__(self, device: str = "cpu", dtype: str = "float32", **unknown):
         if unknown:

@@ -19,7 +19,7 @@ import numpy as np
 
 from spikemem import Recording, Simulation, get_backend
 from spikemem.engine import fixed_point as fx
-from spikemem.engine.board_weights import max_summed_weights, quantise, ring_buffer_shifts, weight_scale
+from spikemem.engine.board_weights import board_scale, max_summed_weights, quantise, ring_buffer_shifts, weight_scale
 from spikemem.engine.fixed_neurons import membrane_gain, synapse_charge
 
 TYPES = ("excitatory", "inhibitory")
@@ -40,24 +40,30 @@ def static_report(net) -> dict:
     for p in net.populations:
         if p.is_source:
             continue
+        c = p.cell
+        lif = c.kind != "Izhikevich"
+        exp_synapses = c.kind in ("IF_curr_exp", "IF_cond_exp") or (c.kind == "Izhikevich" and not c.delta)
         pops[p.name] = {
             "size": p.size,
+            "cell": c.kind,
             "ring_buffer_shifts": dict(zip(TYPES, shifts[p.name])),
-            "weight_step_nA": {t: 1 / weight_scale(s) for t, s in zip(TYPES, shifts[p.name])},
-            "sized_for_nA": dict(zip(TYPES, sized[p.name])),
+            # in the description's unit of weight (nA, uS for IF_cond_exp), as all values here
+            "weight_step_nA": {t: 1 / (weight_scale(s) * board_scale(c, t)) for t, s in zip(TYPES, shifts[p.name])},
+            "sized_for_nA": {t: w / board_scale(c, t) for t, w in zip(TYPES, sized[p.name])},
             "max_expected_summed_weight": None if p.max_expected_summed_weight is None
             else list(p.max_expected_summed_weight),
-            "membrane_gain": membrane_gain(p.cell, dt),
-            "synapse_charge": {"excitatory": synapse_charge(p.cell.tau_syn_E, dt),
-                               "inhibitory": synapse_charge(p.cell.tau_syn_I, dt)}}
+            "membrane_gain": membrane_gain(c, dt) if lif else None,
+            "synapse_charge": {"excitatory": synapse_charge(c.tau_syn_E, dt),
+                               "inhibitory": synapse_charge(c.tau_syn_I, dt)} if exp_synapses else None}
     projs = {}
     for pr in net.projections:
         _, _, w, _ = pr.connections(net.population(pr.pre).size, net.population(pr.post).size)
         s = shifts[pr.post][TYPES.index(pr.receptor)]
-        scale = weight_scale(s)
+        unit = board_scale(net.population(pr.post).cell, pr.receptor)
+        scale = weight_scale(s) * unit                  # 16-bit units per description weight
         live = w > 0
         raw = np.rint(np.abs(w) * scale)
-        q = quantise(w, s) / scale
+        q = quantise(w, s, unit) / scale
         kept = live & (raw > 0) & (raw <= fx.RING_MAX)
         rel = np.abs(q[kept] - w[kept]) / w[kept]
         total = float(np.abs(w).sum())
@@ -161,8 +167,9 @@ def format_report(r: dict) -> str:
         sh, st, sz = p["ring_buffer_shifts"], p["weight_step_nA"], p["sized_for_nA"]
         sat, sp = p.get("saturations", {}), p.get("spikes", {})
         vr = p.get("v_range_mV")
+        gain = "-" if p["membrane_gain"] is None else f"{p['membrane_gain']:.3f}"
         lines.append(f"{name:<20} {sh['excitatory']:>4}/{sh['inhibitory']:<4} {st['excitatory']:>9.3g}/{st['inhibitory']:<9.3g}"
-                     f" {sz['excitatory']:>9.4g}/{sz['inhibitory']:<9.4g} {p['membrane_gain']:>6.3f} "
+                     f" {sz['excitatory']:>9.4g}/{sz['inhibitory']:<9.4g} {gain:>6} "
                      f"{sat.get('ring_buffer', '-'):>7} {sat.get('accum', '-'):>7} "
                      f"{(f'{vr[0]:.0f}..{vr[1]:.0f}' if vr else '-'):>17} "
                      f"{(str(sp.get('float', '-')) + '/' + str(sp.get('fixed', '-'))):>19} {sp.get('differ', '-'):>6}")

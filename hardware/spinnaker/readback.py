@@ -3,7 +3,9 @@
 After mapping, each population vertex answers get_ring_buffer_shifts() and get_weight_scales();
 connection holders requested before the run are filled during data generation with the
 weights as sPyNNaker encoded them in the synaptic rows (16-bit integers, divided back by the
-weight scale). This is the reference the fixed-point engine is checked against.
+weight scale, which holds the global weight scale of conductance cells), in sPyNNaker's units
+(IF_curr_alpha: the lowering's charge, e tau_syn times the description's weight). This is the
+reference the fixed-point engine is checked against.
 """
 from __future__ import annotations
 
@@ -28,7 +30,7 @@ def board_weights(network, run_folder: RunFolder | None = None, version: int = 5
         sim.run(plain["dt"])
         out = {"populations": {}, "projections": {}}
         for p in plain["populations"]:
-            if p["kind"] != "IF_curr_exp":
+            if p["kind"] == "SpikeSourceArray":
                 continue
             vertex = pops[p["name"]]._vertex
             shifts = [int(s) for s in vertex.get_ring_buffer_shifts()]

@@ -10,13 +10,27 @@ from ..errors import ValidationError
 from . import validation
 
 
-@dataclass(frozen=True)
-class IFCurrExp:
-    """PyNN's IF_curr_exp: LIF with exponential current synapses.
+class _SynapticIF:
+    """Checks and views IF cells with synaptic time constants share (reversal potentials where
+    the cell has them)."""
 
-    After a spike the neuron is held at v_reset for ceil(tau_refrac / dt) steps, as sPyNNaker
-    and NEST do (docs/validation.md, refractory period).
-    """
+    def __post_init__(self):
+        for f in ("cm", "tau_m", "tau_syn_E", "tau_syn_I"):
+            validation.positive(f, getattr(self, f))
+        for f in ("e_rev_E", "e_rev_I"):
+            if hasattr(self, f):
+                validation.finite(f, getattr(self, f))
+        _check_if(self)
+
+    v_start = property(lambda self: self.v_rest if self.v_init is None else self.v_init)
+
+    def to_dict(self) -> dict:
+        return _if_dict(self)
+
+
+@dataclass(frozen=True)
+class _LIFFields(_SynapticIF):
+    """The fields of a LIF cell with synaptic time constants, PyNN's defaults."""
 
     cm: float = 1.0
     tau_m: float = 20.0
@@ -30,17 +44,16 @@ class IFCurrExp:
     v_init: float | None = None  # None: start at v_rest
     onset: float = 0.0            # ms; see _check_if
 
+
+@dataclass(frozen=True)
+class IFCurrExp(_LIFFields):
+    """PyNN's IF_curr_exp: LIF with exponential current synapses.
+
+    After a spike the neuron is held at v_reset for ceil(tau_refrac / dt) steps, as sPyNNaker
+    and NEST do (docs/validation.md, refractory period).
+    """
+
     kind = "IF_curr_exp"
-
-    def __post_init__(self):
-        for f in ("cm", "tau_m", "tau_syn_E", "tau_syn_I"):
-            validation.positive(f, getattr(self, f))
-        _check_if(self)
-
-    v_start = property(lambda self: self.v_rest if self.v_init is None else self.v_init)
-
-    def to_dict(self) -> dict:
-        return _if_dict(self)
 
 
 @dataclass(frozen=True)
@@ -76,12 +89,97 @@ class IFCurrDelta:
         return _if_dict(self)
 
 
+@dataclass(frozen=True)
+class IFCondExp(_LIFFields):
+    """PyNN's IF_cond_exp: LIF with exponentially decaying conductances (uS) that pull V toward
+    the reversal potentials e_rev_E and e_rev_I (mV); weights are conductances in uS.
+
+    Update equations of both schemes and the fixed-point arithmetic: docs/cells.md.
+    """
+
+    e_rev_E: float = 0.0
+    e_rev_I: float = -70.0
+
+    kind = "IF_cond_exp"
+
+
+@dataclass(frozen=True)
+class IFCurrAlpha(_LIFFields):
+    """PyNN's IF_curr_alpha: LIF with alpha-shaped current synapses. A weight w (nA) is the
+    peak of its current, reached tau_syn after the spike arrives: I(t) = w (t/tau) e^(1 - t/tau),
+    as PyNN, NEST and Brian2 define it (sPyNNaker's synapse is scaled to it: docs/cells.md).
+    """
+
+    tau_syn_E: float = 0.5
+    tau_syn_I: float = 0.5
+
+    kind = "IF_curr_alpha"
+
+
+@dataclass(frozen=True)
+class Izhikevich:
+    """PyNN's Izhikevich: dv/dt = 0.04 v^2 + 5 v + 140 - u + I, du/dt = a (b v - u); at
+    v >= 30 mV the neuron spikes, v = c and u += d. Units: a, b /ms; c mV; d, u mV/ms; v mV.
+
+    I is in nA with sPyNNaker's reading (1 nA gives 1 mV/ms; pyNN.nest and pyNN.brian2 read it
+    1000 times stronger, and their lowering divides by 1000). Synapses: tau_syn_E = tau_syn_I =
+    None (the default) are PyNN's standard voltage jumps, a weight in mV (NEST, Brian2);
+    numbers are sPyNNaker's exponential current synapses (IZK_curr_exp), weights in nA.
+    docs/cells.md has the update of both schemes.
+    """
+
+    a: float = 0.02
+    b: float = 0.2
+    c: float = -65.0
+    d: float = 2.0
+    i_offset: float | tuple = 0.0
+    v_init: float = -70.0
+    u_init: float = -14.0
+    tau_syn_E: float | None = None
+    tau_syn_I: float | None = None
+
+    kind = "Izhikevich"
+    v_thresh = 30.0          # mV, fixed (PyNN, NEST and sPyNNaker)
+    tau_refrac = 0.0         # no refractory period
+    onset = 0.0
+
+    def __post_init__(self):
+        for f in ("a", "b", "c", "d", "v_init", "u_init"):
+            validation.finite(f, getattr(self, f))
+        _check_offset(self)
+        if (self.tau_syn_E is None) != (self.tau_syn_I is None):
+            raise ValidationError("tau_syn_I" if self.tau_syn_I is None else "tau_syn_E", None,
+                                  "both tau_syn_E and tau_syn_I are numbers (exponential current synapses) "
+                                  "or both None (voltage jumps)")
+        if self.tau_syn_E is not None:
+            validation.positive("tau_syn_E", self.tau_syn_E)
+            validation.positive("tau_syn_I", self.tau_syn_I)
+
+    v_start = property(lambda self: self.v_init)
+    v_reset = property(lambda self: self.c)
+    delta = property(lambda self: self.tau_syn_E is None)
+
+    def to_dict(self) -> dict:
+        return {"kind": self.kind, **{f.name: getattr(self, f.name) for f in fields(self)}}
+
+
 def _check_if(cell) -> None:
     """The checks IF cells share. i_offset is one value or one per neuron (a sequence, as PyNN
     allows; NIR's per-neuron biases). onset (ms) holds every neuron at its start voltage, unable
     to fire, before that time: how an imported NIR layer keeps its place in time (docs/nir.md)."""
     for f in ("v_rest", "v_reset", "v_thresh"):
         validation.finite(f, getattr(cell, f))
+    _check_offset(cell)
+    validation.non_negative("tau_refrac", cell.tau_refrac)
+    if math.isfinite(cell.tau_m) and not abs(cell.tau_m / cell.cm) < 1e300:
+        raise ValidationError("cm", cell.cm, f"gives a membrane resistance tau_m/cm that overflows (tau_m={cell.tau_m})")
+    validation.non_negative("onset", cell.onset)
+    if cell.v_init is not None:
+        validation.finite("v_init", cell.v_init)
+
+
+def _check_offset(cell) -> None:
+    """i_offset: one finite value, or a sequence of them (one per neuron, stored as a tuple)."""
     if isinstance(cell.i_offset, (list, tuple, np.ndarray)):
         values = cell.i_offset.tolist() if isinstance(cell.i_offset, np.ndarray) else list(cell.i_offset)
         if not isinstance(values, list):
@@ -90,12 +188,6 @@ def _check_if(cell) -> None:
         object.__setattr__(cell, "i_offset", values)
     else:
         validation.finite("i_offset", cell.i_offset)
-    validation.non_negative("tau_refrac", cell.tau_refrac)
-    if math.isfinite(cell.tau_m) and not abs(cell.tau_m / cell.cm) < 1e300:
-        raise ValidationError("cm", cell.cm, f"gives a membrane resistance tau_m/cm that overflows (tau_m={cell.tau_m})")
-    validation.non_negative("onset", cell.onset)
-    if cell.v_init is not None:
-        validation.finite("v_init", cell.v_init)
 
 
 def _if_dict(cell) -> dict:
@@ -125,17 +217,24 @@ class SpikeSourceArray:
         return {"kind": self.kind, "spike_times": [list(r) for r in self.spike_times]}
 
 
-CELL_TYPES = {c.kind: c for c in (IFCurrExp, IFCurrDelta, SpikeSourceArray)}
+NEURON_CELLS = (IFCurrExp, IFCurrDelta, IFCondExp, IFCurrAlpha, Izhikevich)      # cells with a membrane
+CELL_TYPES = {c.kind: c for c in (*NEURON_CELLS, SpikeSourceArray)}
 IF_CELLS = (IFCurrExp, IFCurrDelta)
 
 
-def cell_from_dict(d: dict):
-    validation.mapping("cell", d)
-    kind = validation.choice("cell.kind", d.get("kind"), set(CELL_TYPES))
-    cls = CELL_TYPES[kind]
-    kwargs = {k: v for k, v in d.items() if k != "kind"}
-    known = {f.name for f in fields(cls)}
-    unknown = set(kwargs) - known
-    if unknown:
-        raise ValidationError("cell", sorted(unknown, key=str), f"unknown parameters for {kind}")
-    return cls(**kwargs)
+def cell_from_dict(d: dict, where: str = ""):
+    """A cell from its file entry; `where` (a population name) prefixes the field of a refusal."""
+    try:
+        validation.mapping("cell", d)
+        kind = validation.choice("cell.kind", d.get("kind"), set(CELL_TYPES))
+        cls = CELL_TYPES[kind]
+        kwargs = {k: v for k, v in d.items() if k != "kind"}
+        known = {f.name for f in fields(cls)}
+        unknown = set(kwargs) - known
+        if unknown:
+            raise ValidationError("cell", sorted(unknown, key=str), f"unknown parameters for {kind}")
+        return cls(**kwargs)
+    except ValidationError as e:
+        if not where:
+            raise
+        raise ValidationError(f"{where}.{e.field}", e.value, e.reason) from None

@@ -18,6 +18,15 @@ FEATURES = {
     "cell.delta": "delta-current synapses (IFCurrDelta: input jumps V by the weight in mV)",
     "cell.no_leak": "a membrane without leak (IFCurrDelta with tau_m = inf, NIR's IF)",
     "cell.onset": "a population held at its start voltage until an onset time",
+    "cell.cond_exp": "conductance-based synapses with reversal potentials (IFCondExp)",
+    "cell.alpha": "alpha-shaped current synapses (IFCurrAlpha)",
+    "cell.alpha.distinct_tau_syn": "IFCurrAlpha with tau_syn_I != tau_syn_E",
+    "cell.alpha.short_tau": "IFCurrAlpha with tau_syn^2 <= dt (sPyNNaker's alpha synapse cannot hold dt/tau_syn^2 >= 1)",
+    "cell.izhikevich": "Izhikevich neurons",
+    "cell.izhikevich.delta": "Izhikevich neurons with voltage-jump synapses (PyNN's standard Izhikevich)",
+    "cell.izhikevich.exp": "Izhikevich neurons with exponential current synapses (sPyNNaker's IZK_curr_exp)",
+    "record.gsyn": "recording the synaptic current or conductance (gsyn_exc, gsyn_inh)",
+    "record.sampling_interval": "analog recordings at a sampling interval",
     "connector.from_list": "explicit connection lists",
     "delay.heterogeneous": "different delays within one projection",
     "stdp": "STDP",
@@ -56,6 +65,18 @@ def plasticity_features(pr) -> set:
     return {"stdp"} | {k for k, used in checks.items() if used}
 
 
+def cell_features(cell, dt: float) -> set:
+    """What a cell model needs beyond the LIF cells every backend runs."""
+    if cell.kind == "IF_cond_exp":
+        return {"cell.cond_exp"}
+    if cell.kind == "IF_curr_alpha":
+        return {"cell.alpha"} | ({"cell.alpha.distinct_tau_syn"} if cell.tau_syn_E != cell.tau_syn_I else set()) | \
+            ({"cell.alpha.short_tau"} if min(cell.tau_syn_E, cell.tau_syn_I) ** 2 <= dt else set())
+    if cell.kind == "Izhikevich":
+        return {"cell.izhikevich", "cell.izhikevich.delta" if cell.delta else "cell.izhikevich.exp"}
+    return set()
+
+
 def required_features(net) -> set:
     f = {f"scheme.{net.simulation.scheme}"}
     if net.simulation.numerics == "fixed":
@@ -66,7 +87,7 @@ def required_features(net) -> set:
                 f.add("cell.i_offset")
                 if p.cell.kind == "IF_curr_exp":
                     f.add("cell.i_offset.exp")
-            if p.cell.v_init is not None and p.cell.v_init != p.cell.v_rest:
+            if p.cell.kind != "Izhikevich" and p.cell.v_init is not None and p.cell.v_init != p.cell.v_rest:
                 f.add("cell.v_init")
             if p.cell.kind == "IF_curr_delta":
                 f.add("cell.delta")
@@ -74,6 +95,11 @@ def required_features(net) -> set:
                     f.add("cell.no_leak")
             if p.cell.onset:
                 f.add("cell.onset")
+            f |= cell_features(p.cell, net.simulation.dt)
+    if net.recording.gsyn_exc or net.recording.gsyn_inh:
+        f.add("record.gsyn")
+    if net.recording.sampling_interval is not None and net.recording.analog():
+        f.add("record.sampling_interval")
     for pr in net.projections:
         if pr.connector.kind == "from_list":
             f.add("connector.from_list")

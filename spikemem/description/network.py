@@ -12,7 +12,7 @@ import numpy as np
 
 from ..errors import ValidationError
 from . import validation
-from .cells import IF_CELLS, IFCurrDelta, IFCurrExp, SpikeSourceArray
+from .cells import NEURON_CELLS, IFCondExp, IFCurrAlpha, IFCurrDelta, IFCurrExp, Izhikevich, SpikeSourceArray
 from .connectors import AllToAllConnector, FromListConnector, OneToOneConnector
 from .plasticity import STDP
 
@@ -29,14 +29,16 @@ class Population:
 
     name: str
     size: int
-    cell: IFCurrExp | IFCurrDelta | SpikeSourceArray = field(default_factory=IFCurrExp)
+    cell: IFCurrExp | IFCurrDelta | IFCondExp | IFCurrAlpha | Izhikevich | SpikeSourceArray = field(
+        default_factory=IFCurrExp)
     max_expected_summed_weight: tuple | None = None
 
     def __post_init__(self):
         validation.name("population.name", self.name)
         validation.count(f"{self.name}.size", self.size)
-        if not isinstance(self.cell, (*IF_CELLS, SpikeSourceArray)):
-            raise ValidationError(f"{self.name}.cell", self.cell, "must be IFCurrExp, IFCurrDelta or SpikeSourceArray")
+        if not isinstance(self.cell, (*NEURON_CELLS, SpikeSourceArray)):
+            raise ValidationError(f"{self.name}.cell", self.cell, "must be IFCurrExp, IFCurrDelta, IFCondExp, "
+                                                                  "IFCurrAlpha, Izhikevich or SpikeSourceArray")
         if isinstance(getattr(self.cell, "i_offset", None), tuple) and len(self.cell.i_offset) != self.size:
             raise ValidationError(f"{self.name}.i_offset", len(self.cell.i_offset),
                                   f"must be one value or one per neuron ({self.size})")
@@ -174,19 +176,35 @@ class Simulation:
 
 @dataclass(frozen=True)
 class Recording:
-    """What to record. spikes=None means every population."""
+    """What to record. spikes=None means every population. v, gsyn_exc and gsyn_inh name
+    populations whose membrane potential (mV) and synaptic input are recorded: gsyn is the
+    current in nA for current-based cells, the conductance in uS for IFCondExp (Izhikevich cells
+    with voltage-jump synapses have none). sampling_interval (ms, a multiple of dt; None: every
+    step) samples these analog signals at steps 0, k, 2k, ... as PyNN's record(sampling_interval=)
+    does."""
 
     spikes: tuple | None = None
     v: tuple = ()
     weights: tuple = ()
+    gsyn_exc: tuple = ()
+    gsyn_inh: tuple = ()
+    sampling_interval: float | None = None
+
+    ANALOG = ("v", "gsyn_exc", "gsyn_inh")
 
     def __post_init__(self):
-        for f in ("spikes", "v", "weights"):
+        for f in ("spikes", "v", "weights", "gsyn_exc", "gsyn_inh"):
             val = getattr(self, f)
             if val is not None or f != "spikes":
                 if not isinstance(val, (list, tuple)):
                     raise ValidationError(f"recording.{f}", val, "must be a list of names")
                 object.__setattr__(self, f, tuple(validation.name(f"recording.{f}", v) for v in val))
+        if self.sampling_interval is not None:
+            validation.positive("recording.sampling_interval", self.sampling_interval)
+
+    def analog(self) -> dict:
+        """{signal: populations} of the analog signals recorded (v, gsyn_exc, gsyn_inh)."""
+        return {k: getattr(self, k) for k in self.ANALOG if getattr(self, k)}
 
 
 def _check_shapes(pr: Projection, n_pre: int, n_post: int) -> None:
@@ -251,13 +269,22 @@ class Network:
                     raise ValidationError(f"{pr.name}.plasticity.gate", rule.gate, "must name a spike source of size 1")
         rec = self.recording
         for f, known, kind in (("spikes", pops, "population"), ("v", pops, "population"),
-                               ("weights", names, "projection")):
+                               ("weights", names, "projection"), ("gsyn_exc", pops, "population"),
+                               ("gsyn_inh", pops, "population")):
             for ref in getattr(rec, f) or ():
                 if ref not in known:
                     raise ValidationError(f"recording.{f}", ref, f"unknown {kind} (known: {sorted(known)})")
         for ref in rec.v:
             if pops[ref].is_source:
                 raise ValidationError("recording.v", ref, "a spike source has no membrane potential")
+        for f in ("gsyn_exc", "gsyn_inh"):
+            for ref in getattr(rec, f):
+                cell = pops[ref].cell
+                if pops[ref].is_source or getattr(cell, "delta", False) or cell.kind == "IF_curr_delta":
+                    raise ValidationError(f"recording.{f}", ref, "has no synaptic current or conductance to record "
+                                                                 "(a spike source, or voltage-jump synapses)")
+        if rec.sampling_interval is not None:
+            validation.steps("recording.sampling_interval", rec.sampling_interval, dt)
         plastic = {pr.name for pr in self.projections if pr.plasticity is not None}
         for ref in rec.weights:
             if ref not in plastic:

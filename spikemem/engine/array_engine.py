@@ -27,11 +27,15 @@ from collections import deque
 import numpy as np
 
 from ..description import validation
+from ..errors import ValidationError
 from ..progress import Progress
 from . import budget
 from .flatten import FlatNetwork, flatten
 from .inputs import resolve_inputs
+from .model_params import columns
+from .neuron_models import FLOAT_MODELS, ModelSet, NeuronModel
 from .numpy_ops import NumpyOps
+from .recorder import AnalogRecorder
 from .spike_log import assemble_result, merge_sources
 from .stdp import make_stdp, see_post_spikes
 
@@ -40,15 +44,23 @@ MONITOR_EVERY = 256   # steps between two calls of Engine.monitor
 PROGRESS_WORK = 2e8   # neuron-steps x trials above which a run shows progress on a terminal
 
 
-class IFNeurons:
-    """IF_curr_exp updated in place, both schemes; the default membrane of the engine."""
+class IFNeurons(NeuronModel):
+    """IF_curr_exp (and IF_curr_delta) updated in place, both schemes; the default membrane of
+    the engine, on all its neurons or (beside other models) on the slice of the LIF cells."""
 
     STATE = ("I",)     # what a step carries to the next (the session saves and restores these)
 
-    def __init__(self, e):
+    def __init__(self, e, m=None):
         c, ops, p = e.c, e.ops, e.c.params
-        n, w = c.n_if, e.width
-        self.n, self.spinnaker, self.merged = n, c.scheme == "spinnaker", e.merged
+        lo, hi = (0, c.n_if) if m is None else (m.lo, m.hi)
+        self.whole = lo == 0 and hi == c.n_if          # every neuron: no slicing at all
+        if not self.whole:
+            self._slice(e, lo, hi)
+            p = {k: v[lo:hi] if np.shape(v) == (c.n_if,) else columns(v, lo, hi, c.n_if) for k, v in p.items()
+                 if k in ("init", "decay", "p21", "R", "alpha", "v_rest", "i_offset", "direct", "drift", "drift_gain")}
+        n = hi - lo
+        w = e.width if self.whole else 2 * n
+        self.n, self.spinnaker, self.merged, self.keep = n, c.scheme == "spinnaker", e.merged, c.gsyn
         self.I = ops.zeros((e.B, w))                                  # synaptic currents, nA
         self.a, self.b = ops.zeros((e.B, n)), ops.zeros((e.B, n))     # scratch
         self.init, self.decay = ops.array(p["init"][:w]), ops.array(p["decay"][:w])
@@ -60,10 +72,18 @@ class IFNeurons:
         self.direct = ops.array(p["direct"]) if p["direct"].any() else None
         self.drift = ops.array(p["drift"]) if p["drift"].any() else None
         self.jump = ops.zeros((e.B, n)) if self.direct is not None else None
+        # the injected-current hook (NeuronModel.inject) enters where i_offset does: R (1 - alpha)
+        # under exact, R under spinnaker, dt / cm a step without leak (the drift's gain)
+        self.inject_gain = ops.array(p["R"] if self.spinnaker else p["R"] * (1.0 - p["alpha"]))
+        self.inject_drift = ops.array(p["drift_gain"])
 
     def membrane(self, e, arrived):
         """V of every neuron after this step, before the refractory hold and the threshold."""
-        ops, n, V, I, a, b = e.ops, self.n, e.V, self.I, self.a, self.b
+        ops, n, I, a, b = e.ops, self.n, self.I, self.a, self.b
+        if self.whole:
+            V = e.V
+        else:
+            V, arrived = e.V[:, self.lo:self.hi], arrived[:, self.cols]
         if self.direct is not None:
             self._jumps(e, arrived)
         if self.spinnaker:
@@ -75,9 +95,13 @@ class IFNeurons:
                 ops.sub(I[:, :n], I[:, n:], a)
                 a *= self.R
             a += self.offset                                          # a = v_rest + (I_E - I_I + i_offset) R
+            if self.inject is not None:
+                a += self.inject * self.inject_gain
             ops.sub(a, V, b)
             b *= self.alpha
             ops.sub(a, b, V)                                          # V = a - exp(-dt/tau_m) (a - V)
+            if self.keep:
+                self.syn_now = ops.copy(I)
             I *= self.decay
         else:
             V -= self.v_rest
@@ -88,9 +112,12 @@ class IFNeurons:
                 ops.mul(I[:, n:], self.p21_i, b)
                 a -= b
             a += self.leak_offset
+            if self.inject is not None:
+                a += self.inject * self.inject_gain
             V += a
             I *= self.decay
             I += arrived
+            self.syn_now = I
         if self.jump is not None:
             V += self.jump
         return V
@@ -105,6 +132,8 @@ class IFNeurons:
             j *= self.direct
         if self.drift is not None:
             j += self.drift
+        if self.inject is not None:
+            j += self.inject * self.inject_drift
 
 
 class Engine:
@@ -120,7 +149,10 @@ class Engine:
         p, n = c.params, c.n_if
         # Where every neuron's exc and inh synapses share tau_syn, one signed current does the
         # work of two (half the memory traffic of the hot loop); otherwise columns are exc | inh.
-        self.merged = neurons is None and all(np.array_equal(p[k][:n], p[k][n:]) for k in ("decay", "init", "p21"))
+        # (not beside other models, nor where gsyn is recorded: that reads exc and inh apart)
+        self.lif_only = not c.models or (len(c.models) == 1 and c.models[0].kind == "lif")
+        self.merged = neurons is None and self.lif_only and not c.gsyn and \
+            all(np.array_equal(p[k][:n], p[k][n:]) for k in ("decay", "init", "p21"))
         self.width = n if self.merged else 2 * n
         self.csr, self.cols = self._synapse_tables(c)
         self.has_csr = bool(len(c.csr[1]))
@@ -137,7 +169,13 @@ class Engine:
         self.uniform_ref = n == 0 or bool(np.all(p["refrac"] == self.max_ref))
         keep = max([self.max_ref] + [b.dendritic + 1 for b in c.plastic])
         self.recent = deque(maxlen=max(keep, 1))       # (step, trials, neurons) of the last steps with IF spikes
-        self.neurons = (neurons or IFNeurons)(self)
+        if neurons is not None:
+            self.neurons = neurons(self)
+        elif self.lif_only:
+            self.neurons = IFNeurons(self)
+        else:
+            self.neurons = ModelSet(self, dict(FLOAT_MODELS, lif=IFNeurons))
+        self.on_spike = getattr(self.neurons, "spiked", None)     # models that change more at a spike
         onset = p.get("onset", np.zeros(n, np.int64))
         self.onset, self.onset_max = onset, int(onset.max()) if n else 0
         self.v_start = ops.array(p["v_start"])
@@ -190,6 +228,8 @@ class Engine:
         bs, ns, fb, fi = ops.step_spikes(self.fired, src_trials, src_neurons)
         if len(fb):
             V[fb, fi] = self.v_reset[fi]
+            if self.on_spike is not None:
+                self.on_spike(fb, fi)
             self.recent.append((t, fb, fi))
         if self.plastic:
             gates = self._gates(bs, ns) if self.gated else {}
@@ -278,41 +318,64 @@ class Engine:
         self.ring[slot][trials, cols] += sums
 
     # -- the run --------------------------------------------------------------------------
-    def run(self, steps: int, source_events: dict, record_v) -> tuple:
-        """One run from step 0: ((trial, step, neuron) of every spike as numpy arrays, recorded V
-        (batch, steps, n) or None)."""
+    def run(self, steps: int, source_events: dict, record=()) -> tuple:
+        """One run from step 0: ((trial, step, neuron) of every spike as numpy arrays, the analog
+        recordings of AnalogRecorder.result)."""
         self.queue.add(source_events, self.t)
-        return self.advance(steps, record_v)
+        return self.advance(steps, record)
 
-    def advance(self, until: int, record_v=()) -> tuple:
+    def advance(self, until: int, record=()) -> tuple:
         """Simulate steps [t, until) with the queued source events that fall in them; the spike log
-        uses absolute steps and V covers the window only."""
-        c, ops = self.c, self.ops
+        uses absolute steps and the analog recordings (a Recording, or the populations whose V
+        is recorded) cover the window only."""
+        ops = self.ops
         trial, step, neuron = self.queue.take(until)
         bounds = np.searchsorted(step, np.arange(self.t, until + 1))
         repeats = repeat_ranks(trial, step, neuron)
         repeated = set(step[repeats > 0].tolist())        # steps where a source lists a time twice
         trial, neuron = ops.index(trial), ops.index(neuron)
-        v_idx = ops.index(np.concatenate([np.arange(c.offsets[p], c.offsets[p] + c.sizes[p]) for p in record_v])) \
-            if record_v else None
-        log, vs = [], []
+        recorder = AnalogRecorder(self, record)
+        log = []
         with ops.no_grad():
             for k, t in enumerate(range(self.t, until)):
                 lo, hi = bounds[k], bounds[k + 1]
                 bs, ns = self.step(t, trial[lo:hi], neuron[lo:hi], repeats[lo:hi] if t in repeated else None)
-                if v_idx is not None:
-                    vs.append(ops.copy(self.V[:, v_idx]))
+                if recorder:
+                    recorder.sample(t)
                 if len(bs):
                     log.append((t, ops.compact(bs), ops.compact(ns)))
-                if self.monitor is not None and t % MONITOR_EVERY == MONITOR_EVERY - 1:
-                    self.monitor(t + 1, log)
+                if t % MONITOR_EVERY == MONITOR_EVERY - 1:
+                    if self.monitor is not None:
+                        self.monitor(t + 1, log)
+                    self._check_finite(t)
+            self._check_finite(until - 1)
             self.t = max(self.t, until)
             for s in self.plastic:
                 s.t_end = self.t
-            v = ops.numpy(ops.stack(vs, 1)) if vs else None
-            if v is None and v_idx is not None:          # an empty window still records its (batch, 0, n) V
-                v = np.zeros((self.B, 0, len(v_idx)), dtype=ops.numpy(self.V[:, :0]).dtype)
-        return self._flat_log(log), v
+            analog = recorder.result()
+        return self._flat_log(log), analog
+
+    def _check_finite(self, t: int) -> None:
+        """The models beyond LIF (Izhikevich's v^2, a conductance's pull) can leave the float range
+        under extreme parameters or inputs, and a NaN V never fires: refuse the run instead,
+        naming the population. LIF-only networks cannot (their parameters are checked by flatten)."""
+        if self.lif_only or self.c.numerics != "float":
+            return
+        bad = ~np.isfinite(self.ops.numpy(self.V)).all(axis=0)
+        if bad.any():
+            first = int(np.argmax(bad))
+            pop = next(name for name, off in self.c.offsets.items() if off <= first < off + self.c.sizes[name])
+            raise ValidationError(f"{pop}.cell", pop, f"its V left the float range by step {t}: a parameter, "
+                                                      "i_offset or input weight too extreme for the model")
+
+    def model_of(self, pop: str) -> tuple:
+        """(the neuron model that updates population `pop`, the population's first index in it)."""
+        start = self.c.offsets[pop]
+        if isinstance(self.neurons, ModelSet):
+            for m, s in zip(self.neurons.models, self.c.models):
+                if pop in s.populations:
+                    return m, start - s.lo
+        return self.neurons, start
 
     def _flat_log(self, log) -> tuple:
         if not log:
@@ -447,19 +510,19 @@ def run_engine(network, duration_ms: float, inputs, batch, label: str, ops=None,
     with Progress(steps, label, enabled=None if steps * batch * c.n_all > PROGRESS_WORK else False) as bar, \
             budget.allocating(f"running {batch} trial(s) x {steps} steps (spikes, recorded V)", est):
         engine.monitor = budget.SpikeGuard(est, lim, bar if bar.enabled else None)
-        log, v = engine.run(steps, events, network.recording.v)
+        log, analog = engine.run(steps, events, network.recording)
         bar.update(steps - bar.n)
-    with budget.allocating("assembling the result (spikes by population, V, weights)", est):
-        res = engine_result(network, c, engine, 0, log, v, label)
+    with budget.allocating("assembling the result (spikes by population, analog recordings, weights)", est):
+        res = engine_result(network, c, engine, 0, log, analog, label)
     if c.numerics == "fixed":
         res.saturations = engine.saturations()
     return res
 
 
-def engine_result(network, c, engine, start: int, log, v, label: str):
-    """The Result of the steps [start, engine.t) that `log` and `v` hold."""
+def engine_result(network, c, engine, start: int, log, analog, label: str):
+    """The Result of the steps [start, engine.t) that `log` and `analog` (AnalogRecorder.result) hold."""
     rec = network.recording
     rec = type(rec)(spikes=network.recorded_spikes, v=rec.v, weights=rec.weights)
-    res = assemble_result(c, engine.B, engine.t, log, v, engine.plastic, rec, label)
+    res = assemble_result(c, engine.B, engine.t, log, analog, engine.plastic, rec, label)
     res.start = start
     return res

@@ -19,6 +19,27 @@ SPIKES_PER_SECOND = 30.0          # spynnaker.cfg [Simulation] spikes_per_second
 RING_BUFFER_SIGMA = 5.0           # spynnaker.cfg [Simulation] ring_buffer_sigma
 POISSON_SIGMA_SUMMATION_LIMIT = 3.0   # spynnaker/pyNN/utilities/constants.py
 SYNAPSE_TYPES = ("excitatory", "inhibitory")
+# input_type_conductance.py (get_global_weight_scale): conductances are written 1024 times larger
+# and the core shifts them down by 10 bits (input_type_conductance.h)
+GLOBAL_WEIGHT_SCALE = {"IF_cond_exp": 1024.0}
+
+
+def global_weight_scale(cell) -> float:
+    """sPyNNaker's global weight scale of a cell type (1024 for conductances, else 1)."""
+    return GLOBAL_WEIGHT_SCALE.get(cell.kind, 1.0)
+
+
+def board_weight_factor(cell, receptor: str) -> float:
+    """sPyNNaker's weight per description weight: IF_curr_alpha's synapse takes the charge of
+    its current, e tau_syn times the peak the description gives (docs/cells.md); else 1."""
+    if cell.kind == "IF_curr_alpha":
+        return math.e * (cell.tau_syn_E if receptor == "excitatory" else cell.tau_syn_I)
+    return 1.0
+
+
+def board_scale(cell, receptor: str) -> float:
+    """16-bit units per description weight, before the shift: the two factors above together."""
+    return board_weight_factor(cell, receptor) * global_weight_scale(cell)
 
 
 @dataclass(frozen=True)
@@ -66,12 +87,13 @@ def projection_stats(net) -> list:
         _, post, w, d = pr.connections(pre_size, post_size)
         if not len(post):
             continue
-        w = np.abs(w)
+        factor = board_weight_factor(net.population(pr.post).cell, pr.receptor)    # the weights sPyNNaker gets
+        w = np.abs(w) * factor
         n_conns = int(np.bincount(post).max())
         if pr.plasticity is None:
             w_mean, w_var, w_max = float(np.mean(w)), float(np.var(w)), float(np.max(w))
         else:   # STDP may drive every weight to w_max: sPyNNaker sizes for that (synapse_dynamics_stdp.py)
-            w_max = max(float(np.max(w)), float(pr.plasticity.w_max))
+            w_max = max(float(np.max(w)), float(pr.plasticity.w_max) * factor)
             w_mean, w_var = w_max, 0.0
         out.append(ProjectionStats(pr.name, pr.pre, pr.post, pr.receptor, n_conns, w_mean, w_var, w_max,
                                    float(np.var(d))))
@@ -105,7 +127,9 @@ def _upper_bound(mean: float, std: float, rate: float, n: int, sigma: float, ste
 
 
 def max_summed_weights(net, stats=None) -> dict:
-    """{population: [exc, inh]}: the largest input per step each ring buffer is sized for (nA)."""
+    """{population: [exc, inh]}: the largest input per step each ring buffer is sized for, in
+    sPyNNaker's units (nA; conductances x 1024 as its global weight scale; population_vertex.py
+    _Stats: the sum over projections is not scaled, the mean, spread and largest weight are)."""
     dt = net.simulation.dt
     steps_per_s = 1_000_000 / round(dt * 1000)
     spikes_per_tick = max(1.0, SPIKES_PER_SECOND / steps_per_s)
@@ -114,9 +138,10 @@ def max_summed_weights(net, stats=None) -> dict:
     for pop in net.populations:
         if pop.is_source:
             continue
+        gws = global_weight_scale(pop.cell)
         override = pop.max_expected_summed_weight
         if override is not None:
-            out[pop.name] = [float(x) for x in override]
+            out[pop.name] = [float(x) * board_weight_factor(pop.cell, r) * gws for x, r in zip(override, SYNAPSE_TYPES)]
             continue
         maxes = []
         for receptor in SYNAPSE_TYPES:
@@ -124,11 +149,11 @@ def max_summed_weights(net, stats=None) -> dict:
             totals, delays, rates = _RunningStats(), _RunningStats(), _RunningStats()
             total, biggest = 0.0, 0.0
             for s in mine:
-                totals.add(s.w_mean, s.w_var, s.n_conns)
+                totals.add(s.w_mean * gws, s.w_var * gws ** 2, s.n_conns)
                 delays.add(0.0, s.d_var, s.n_conns)
                 rates.add(SPIKES_PER_SECOND, 0.0, s.n_conns)
-                biggest = max(biggest, s.w_max)
-                total += spikes_per_tick * (s.w_max * s.n_conns)
+                biggest = max(biggest, s.w_max * gws)
+                total += spikes_per_tick * (s.w_max * s.n_conns)    # not scaled: sPyNNaker 7.4's _Stats sums it so
             if delays.variance == 0.0:
                 maxes.append(max(total, biggest))
                 continue
@@ -157,7 +182,8 @@ def weight_scale(shift: int) -> float:
     return float(2.0 ** (16 - (shift + 1)))
 
 
-def quantise(weights, shift) -> np.ndarray:
-    """The 16-bit integers sPyNNaker writes for |weights| (rint of the scaled value, wrapped to 16 bits)."""
-    scale = np.power(2.0, 15 - np.asarray(shift, dtype=np.int64))
-    return np.rint(np.abs(np.asarray(weights, dtype=float)) * scale).astype(np.int64) & 0xFFFF
+def quantise(weights, shift, scale=1.0) -> np.ndarray:
+    """The 16-bit integers sPyNNaker writes for |weights| x scale (board_scale; rint of the
+    scaled value, wrapped to 16 bits)."""
+    step = np.power(2.0, 15 - np.asarray(shift, dtype=np.int64))
+    return np.rint(np.abs(np.asarray(weights, dtype=float)) * scale * step).astype(np.int64) & 0xFFFF

@@ -35,6 +35,7 @@ EVENT = 72                    # bytes per input spike event (events, merged, ind
 PYNN_SYNAPSE = 400           # bytes per synapse lowered to PyNN lists plus the simulator's own copy
 PER_NEURON = 160              # parameters and per-neuron tables of the flat network
 _limit_override: list = []    # innermost memory_limit() value
+LIF_KINDS = ("IF_curr_exp", "IF_curr_delta")
 NO_FIT = "the network does not fit at any batch or duration: use fewer or smaller populations, or sparser connectors"
 
 
@@ -125,6 +126,9 @@ def estimate(network, batch: int, steps: int, n_events: int = 0, *, events_per_t
         max_delay = max(max_delay, math.floor(top / dt + 0.5))
     width = 2 * n_if
     n_v = sum(network.population(p).size for p in network.recording.v)
+    n_v += sum(network.population(p).size for p in network.recording.gsyn_exc + network.recording.gsyn_inh)
+    # the other neuron models' state and step temporaries (neuron_models.py): at most 12 values each
+    n_other = sum(p.size for p in network.populations if not p.is_source and p.cell.kind not in LIF_KINDS)
     recorded_w = set(network.recording.weights)
     plastic_trial, plastic_fixed = 0, 0
     for (n_pre, n_post, hist, per_update, n), pr in zip(blocks, [p for p in network.projections if p.plasticity]):
@@ -136,9 +140,10 @@ def estimate(network, batch: int, steps: int, n_events: int = 0, *, events_per_t
     est = Estimate(batch, steps)
     est.fixed = {"network tables": PER_NEURON * n_all + 8 * (n_all + 1), "synapses": synapse_kept * static,
                  "plastic matrices": plastic_fixed, "input events": EVENT * n_events}
-    est.per_trial = {"neuron state": 8 * (4 * n_if + width) + n_if, "ring buffer": 8 * (max_delay + 1) * width,
+    est.per_trial = {"neuron state": 8 * (4 * n_if + width + 12 * n_other) + n_if,
+                     "ring buffer": 8 * (max_delay + 1) * width,
                      "plastic matrices": plastic_trial}
-    est.per_trial_step = {"recorded V": 2 * 8 * n_v, "spikes (assumed rate)": SPIKE * rate * n_if,
+    est.per_trial_step = {"recorded V and gsyn": 2 * 8 * n_v, "spikes (assumed rate)": SPIKE * rate * n_if,
                           "input events": EVENT * events_per_trial_step}
     est.peak_build = synapse_build * static + plastic_fixed + est.fixed["network tables"]
     est.synapses = static

@@ -10,6 +10,16 @@ import numpy as np
 from ..errors import UnsupportedFeature
 
 
+def require_lif(c, library: str) -> None:
+    """A library cell is a LIF: refuse the other neuron models by name (their feature)."""
+    from ..description.features import FEATURES
+    feature = {"cond": "cell.cond_exp", "alpha": "cell.alpha", "izh": "cell.izhikevich"}
+    for m in c.models or ():
+        if m.kind != "lif":
+            raise UnsupportedFeature(f"{m.populations[0]}.cell: the {library} cell is a LIF with current synapses; "
+                                     f"it has no {FEATURES[feature[m.kind]]} ({feature[m.kind]})")
+
+
 def require_single_tau_syn(c, library: str) -> None:
     n = c.n_if
     if not np.allclose(c.params["decay"][:n], c.params["decay"][n:], rtol=1e-12, atol=0):

@@ -21,7 +21,7 @@ from ..errors import UnsupportedFeature
 from . import fixed_point as fx
 from .array_engine import Engine
 from .board_weights import quantise
-from .fixed_neurons import FixedIFNeurons
+from .fixed_models import fixed_neurons
 from .fixed_stdp import check_block, make_fixed_stdp
 from .numpy_ops import NumpyOps
 
@@ -35,7 +35,7 @@ class FixedEngine(Engine):
         for b in c.plastic:
             check_block(b)
         ops = ops or NumpyOps()
-        super().__init__(c, batch, ops, FixedIFNeurons)
+        super().__init__(c, batch, ops, fixed_neurons)
         p = c.params
         self.V = ops.ints(np.repeat(p["fx_v_start"][None], batch, axis=0))
         self.v_thresh, self.v_reset = ops.ints(p["fx_v_thresh"]), ops.ints(p["fx_v_reset"])
@@ -52,7 +52,7 @@ class FixedEngine(Engine):
         indptr, col, w, d = c.csr
         ops = self.ops
         cols = [(slice(b.col_off, b.col_off + b.n_post), 1.0) for b in c.plastic]
-        w16 = quantise(w, c.params["fx_shift"][col])
+        w16 = quantise(w, c.params["fx_shift"][col], c.params["fx_wscale"][col])
         return (ops.index(indptr), ops.index(col), ops.ints(w16), ops.index(d)), cols
 
     # -- 16-bit ring buffer ------------------------------------------------------------------
@@ -108,15 +108,23 @@ class FixedEngine(Engine):
         return {name: {"ring_buffer": self.ring_saturations[:, k].copy(), "accum": acc[:, k].copy()}
                 for k, name in enumerate(self.c.params["fx_populations"])}
 
-    def run(self, steps: int, source_events: dict, record_v) -> tuple:
-        log, v = super().run(steps, source_events, record_v)
+    def run(self, steps: int, source_events: dict, record=()) -> tuple:
+        log, analog = super().run(steps, source_events, record)
         for s in self.plastic:         # the deferred potentiation, into the weights this run reports
             if hasattr(s, "flush"):
                 s.flush(steps)
         for t in range(steps, steps + self.c.ring_len - 1):   # input still in flight is counted too
             self._settle(t)
             self._log.append([])
-        return log, (None if v is None else v / fx.ONE)       # recorded V in mV
+        return log, to_units(analog)
+
+
+def to_units(analog: dict) -> dict:
+    """Recorded accum bits as mV, nA or uS."""
+    out = dict(analog, v=None if analog["v"] is None else analog["v"] / fx.ONE)
+    for signal in ("gsyn_exc", "gsyn_inh"):
+        out[signal] = {pop: a / fx.ONE for pop, a in analog[signal].items()}
+    return out
 
 
 def _group_cumsum(values, start):

@@ -18,58 +18,105 @@ import math
 
 import numpy as np
 
-from ..description import validation
-from ..errors import UnsupportedFeature
+from ..description.validation import refractory_steps
+from ..errors import UnsupportedFeature, ValidationError
 from . import fixed_point as fx
-from .board_weights import ring_buffer_shifts
+from .board_weights import board_scale, ring_buffer_shifts
 
 
 def chip_params(net, if_pops) -> dict:
     """The per-neuron and per-current-column integers a core derives at start-up, for flatten().
 
     Cell values are taken as the spinnaker lowering sends them (tau_refrac as ceil(tau_refrac / dt)
-    whole steps), so a fixed run predicts the board spikemem deploys to.
+    whole steps), so a fixed run predicts the board spikemem deploys to. IF_curr_exp,
+    IF_cond_exp and IF_curr_alpha share the LIF constants; Izhikevich has its own (fx_a, fx_b,
+    fx_d, fx_u_start; docs/fixed_point.md). fx_wscale is a column's 16-bit units per
+    description weight before the shift (board_weights.board_scale).
     """
     dt = net.simulation.dt
     shifts = ring_buffer_shifts(net)
-    neuron, column = {}, {k: [] for k in ("fx_decay", "fx_init", "fx_shift")}
-    keys = ("fx_v_rest", "fx_v_reset", "fx_v_thresh", "fx_i_offset", "fx_v_start", "fx_R", "fx_exp_tc", "refrac")
-    for k in keys:
-        neuron[k] = []
+    keys = ("fx_v_rest", "fx_v_reset", "fx_v_thresh", "fx_i_offset", "fx_v_start", "fx_R", "fx_exp_tc", "refrac",
+            "fx_a", "fx_b", "fx_d", "fx_u_start")
+    neuron = {k: [] for k in keys}
+    column = {k: [] for k in ("fx_decay", "fx_init", "fx_shift", "fx_e_rev")}
+    scales = []
     for p in if_pops:
         c = p.cell
-        if c.kind != "IF_curr_exp":
-            raise UnsupportedFeature(f"{p.name}.cell: numerics='fixed' models sPyNNaker's IF_curr_exp; "
-                                     f"{c.kind} has no fixed-point model here (cell.delta)")
-        if c.onset:
-            raise UnsupportedFeature(f"{p.name}.cell.onset={c.onset!r}: a SpiNNaker core has no onset hold (cell.onset)")
-        r, exp_tc, t_refract = _lif_constants(c, dt)
+        _check_cell(p, dt)
         offsets = np.broadcast_to(np.asarray(c.i_offset, dtype=float), (p.size,))
         uniq, inv = np.unique(offsets, return_inverse=True)     # one value or one per neuron
-        values = (fx.s1615(c.v_rest, f"{p.name}.v_rest"), fx.s1615(c.v_reset, f"{p.name}.v_reset"),
-                  fx.s1615(c.v_thresh, f"{p.name}.v_thresh"),
-                  np.array([fx.s1615(x, f"{p.name}.i_offset") for x in uniq], dtype=np.int64)[inv.ravel()],
-                  fx.s1615(c.v_start, f"{p.name}.v_init"), r, exp_tc, t_refract)
+        i_offset = np.array([fx.s1615(x, f"{p.name}.i_offset") for x in uniq], dtype=np.int64)[inv.ravel()]
+        if c.kind == "Izhikevich":
+            values = (0, fx.s1615(c.c, f"{p.name}.c"), fx.s1615(c.v_thresh, f"{p.name}.v_thresh"), i_offset,
+                      fx.s1615(c.v_start, f"{p.name}.v_init"), 0, 0, 0, fx.s1615(c.a, f"{p.name}.a"),
+                      fx.s1615(c.b, f"{p.name}.b"), fx.s1615(c.d, f"{p.name}.d"), fx.s1615(c.u_init, f"{p.name}.u_init"))
+        else:
+            r, exp_tc, t_refract = _lif_constants(c, dt, p.name)
+            values = (fx.s1615(c.v_rest, f"{p.name}.v_rest"), fx.s1615(c.v_reset, f"{p.name}.v_reset"),
+                      fx.s1615(c.v_thresh, f"{p.name}.v_thresh"), i_offset,
+                      fx.s1615(c.v_start, f"{p.name}.v_init"), r, exp_tc, t_refract, 0, 0, 0, 0)
         for k, v in zip(keys, values):
             neuron[k].append(np.broadcast_to(np.asarray(v, dtype=np.int64), (p.size,)).copy())
-    for receptor, tau_of in ((0, lambda c: c.tau_syn_E), (1, lambda c: c.tau_syn_I)):
+    for receptor, (kind, tau_field, rev_field) in enumerate((("excitatory", "tau_syn_E", "e_rev_E"),
+                                                             ("inhibitory", "tau_syn_I", "e_rev_I"))):
         for p in if_pops:
-            decay, init = fx.synapse_decay_init(tau_of(p.cell), dt)
-            for k, v in (("fx_decay", decay), ("fx_init", init), ("fx_shift", shifts[p.name][receptor])):
+            c = p.cell
+            tau = getattr(c, tau_field)
+            make = fx.alpha_decay_init if c.kind == "IF_curr_alpha" else fx.synapse_decay_init
+            decay, init = _named(f"{p.name}.{tau_field}", make, tau, dt)
+            rev = fx.s1615(getattr(c, rev_field), f"{p.name}.{rev_field}") if hasattr(c, rev_field) else 0
+            for k, v in (("fx_decay", decay), ("fx_init", init), ("fx_shift", shifts[p.name][receptor]),
+                         ("fx_e_rev", rev)):
                 column[k].append(np.full(p.size, v, dtype=np.int64))
-    cat = (lambda parts: np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64))
+            scales.append(np.full(p.size, board_scale(c, kind)))
+    cat = (lambda parts, dtype=np.int64: np.concatenate(parts) if parts else np.zeros(0, dtype=dtype))
     out = {k: cat(v) for k, v in {**neuron, **column}.items()}
+    out["fx_wscale"] = cat(scales, float)
     out["fx_pop"] = cat([np.full(p.size, k, dtype=np.int64) for k, p in enumerate(if_pops)])
     out["fx_populations"] = [p.name for p in if_pops]
     return out
 
 
-def _lif_constants(cell, dt: float) -> tuple:
+def _check_cell(p, dt: float) -> None:
+    """Refuse, by name, what sPyNNaker 7.4 has no fixed-point model for."""
+    c = p.cell
+    if c.kind == "IF_curr_delta":
+        raise UnsupportedFeature(f"{p.name}.cell: numerics='fixed' models sPyNNaker's IF_curr_exp, IF_cond_exp, "
+                                 f"IF_curr_alpha and Izhikevich; {c.kind} has no fixed-point model here (cell.delta)")
+    if c.kind == "Izhikevich" and c.delta:
+        raise UnsupportedFeature(f"{p.name}.cell: sPyNNaker's Izhikevich has exponential current synapses; one with "
+                                 "voltage jumps (tau_syn_E = tau_syn_I = None) has no fixed-point model "
+                                 "(cell.izhikevich.delta)")
+    if c.onset:
+        raise UnsupportedFeature(f"{p.name}.cell.onset={c.onset!r}: a SpiNNaker core has no onset hold (cell.onset)")
+    if c.kind == "IF_curr_alpha":
+        for f in ("tau_syn_E", "tau_syn_I"):
+            if _named(f"{p.name}.{f}", fx.alpha_decay_init, getattr(c, f), dt)[1] >= fx.ONE:
+                raise UnsupportedFeature(alpha_wrap_message(p.name, f, getattr(c, f), dt))
+
+
+def alpha_wrap_message(pop: str, field: str, tau: float, dt: float) -> str:
+    return (f"{pop}.cell.{field}={tau!r}: sPyNNaker's alpha synapse keeps dt/tau^2 = {dt / tau ** 2:.3g} in an unsigned "
+            f"fract, which holds values below 1 only (synapse_types_alpha_impl.h); a board would apply a wrapped "
+            f"fraction of every input. Use tau_syn > {math.sqrt(dt):.3g} ms at dt = {dt:g} ms (cell.alpha.short_tau)")
+
+
+def _lif_constants(cell, dt: float, pop: str = "") -> tuple:
     """fx.lif_constants of `cell` with tau_refrac as the spinnaker lowering sends it: whole steps,
-    ceil(tau_refrac / dt) of them (validation.refractory_steps), as the float engine holds and a
-    core computes from an off-grid value (PyNN's default 0.1 ms at dt = 1 ms is one step)."""
-    steps = validation.refractory_steps(cell.tau_refrac, dt)
-    return fx.lif_constants(cell.tau_m, cell.cm, steps * dt, dt)
+    ceil(tau_refrac / dt) (validation.refractory_steps; a core takes the same ceiling of what it
+    is sent)."""
+    steps = refractory_steps(cell.tau_refrac, dt)
+    return _named(pop, fx.lif_constants, cell.tau_m, cell.cm, steps * dt if steps else 0.0, dt)
+
+
+def _named(where: str, fn, *args):
+    """fn(*args) with a refusal's field named from `where`: a population (its field is then
+    prefixed) or a population's field (which replaces it); a core's start-up constants."""
+    try:
+        return fn(*args)
+    except ValidationError as e:
+        field = where if "." in where else f"{where}.{e.field}"
+        raise ValidationError(field, e.value, e.reason) from None
 
 
 class FixedIFNeurons:
@@ -94,6 +141,7 @@ class FixedIFNeurons:
         self.v_large = False          # a clamped step left |V| >= _SAFE: stay on the clamping path
         self.pop_of, self.ops = p["fx_pop"], ops
         self.accum_saturations = np.zeros((e.B, len(p["fx_populations"])), dtype=np.int64)
+        self.keep, self.syn_now = c.gsyn, None       # gsyn: the currents with this step's input
 
     def membrane(self, e, arrived):
         """The step on unclamped int64 when no clamp of _saturating could act (then both give
@@ -115,6 +163,8 @@ class FixedIFNeurons:
         top = int(I.max())
         if top > _LIMIT:
             return self._saturating(e, arrived)
+        if self.keep:
+            self.syn_now = self.ops.copy(I)
         v = I[:, :n] - I[:, n:]
         if self.offset:
             v += self.i_offset
@@ -142,6 +192,8 @@ class FixedIFNeurons:
         self._rail(inp, both_halves=True)
         I += fx.decay_s1615(inp, self.init)
         self._rail(I, both_halves=True)
+        if self.keep:
+            self.syn_now = self.ops.copy(I)
         total = I[:, :n] - I[:, n:]
         total += self.i_offset
         self._rail(total)

@@ -44,6 +44,14 @@ def s1615(value, field: str = "value") -> int:
     return int(round(Decimal(str(v)) * ONE))
 
 
+def positive_s1615(value, field: str = "value") -> int:
+    """s1615() of a value a core divides by: refused when it rounds to 0 there."""
+    bits = s1615(value, field)
+    if bits <= 0:
+        raise ValidationError(field, float(value), "rounds to 0 in s16.15 (steps of 2^-15), and a core divides by it")
+    return bits
+
+
 # -- start-up maths (exact integers) --------------------------------------------------------
 def kdivk(a: int, b: int) -> int:
     """a / b of two positive accums, truncated: neural_modelling/src/common/maths-util.h (kdivk)."""
@@ -125,20 +133,34 @@ def synapse_decay_init(tau_ms: float, dt_ms: float) -> tuple:
     """(decay, init) u0.32 bits of an exponential synapse, as the core computes them at start-up:
     neural_modelling/src/neuron/synapse_types/exp_synapse_utils.h (decay_and_init) with
     decay.h (decay_s1615_to_u032). decay = exp(-ts/tau), init = (tau/ts)(1 - decay)."""
-    tau, ts = s1615(tau_ms, "tau_syn"), s1615(dt_ms, "dt")
+    tau, ts = positive_s1615(tau_ms, "tau_syn"), positive_s1615(dt_ms, "dt")
     decay = expulr(-kdivk(ts, tau))
     inv_decay = U032_MAX - decay
     init = ((kdivk(tau, ts) * inv_decay) >> FRAC_BITS) & 0xFFFFFFFF
     return decay, init
 
 
+def alpha_decay_init(tau_ms: float, dt_ms: float) -> tuple:
+    """(decay u0.32 bits, dt/tau^2 accum bits) of an alpha synapse, as the core computes them:
+    neural_modelling/src/neuron/synapse_types/synapse_types_alpha_impl.h (get_alpha_state):
+    decay = expulr(-ts/tau), init = kdivk(ts, tau * tau) with tau * tau GCC's truncating product.
+    init passes through a decay_t (unsigned long fract) there, which keeps its fraction only: the
+    caller refuses init >= 1.0 (a board would receive a wrapped increment)."""
+    tau, ts = positive_s1615(tau_ms, "tau_syn"), positive_s1615(dt_ms, "dt")
+    decay = expulr(-kdivk(ts, tau))
+    square = (tau * tau) >> FRAC_BITS
+    if square <= 0:
+        raise ValidationError("tau_syn", tau_ms, "squares to 0 in s16.15: too short for sPyNNaker's alpha synapse")
+    return decay, kdivk(ts, square)
+
+
 def lif_constants(tau_m: float, cm: float, tau_refrac: float, dt_ms: float) -> tuple:
     """(R_membrane bits, exp_TC bits, refractory steps) as neuron_model_lif_impl.h
     (neuron_model_initialise) computes them: R = tau_m / cm, exp_TC = expk(-ts / tau_m),
     T_refract = ceil(tau_refrac / ts) on the accum bits (lif_ceil_accum)."""
-    ts = s1615(dt_ms, "dt")
-    tm = s1615(tau_m, "tau_m")
-    r = kdivk(tm, s1615(cm, "cm"))
+    ts = positive_s1615(dt_ms, "dt")
+    tm = positive_s1615(tau_m, "tau_m")
+    r = kdivk(tm, positive_s1615(cm, "cm"))
     exp_tc = expk(-kdivk(ts, tm))
     q = kdivk(s1615(tau_refrac, "tau_refrac"), ts)
     steps = (q >> FRAC_BITS) + (1 if q & (ONE - 1) else 0)

@@ -63,11 +63,14 @@ class _FixedArithmetic:
         r = block.rule
         self.ops, self.block, self.rule, self.B = ops, block, r, batch
         self.shift = int(c.params["fx_shift"][block.col_off])
-        self.a_plus, self.a_minus = fx.s1615(r.A_plus, "A_plus"), fx.s1615(r.A_minus, "A_minus")
-        self.w_min, self.w_max = fx.s1615(r.w_min, "w_min"), fx.s1615(r.w_max, "w_max")
+        # board units: sPyNNaker writes A, w_min and w_max times its weight scale (conductances:
+        # 1024; weight_dependence_additive.py) and gets IF_curr_alpha's weights scaled to charge
+        self.scale = k = float(c.params["fx_wscale"][block.col_off])
+        self.a_plus, self.a_minus = fx.s1615(r.A_plus * k, "A_plus"), fx.s1615(r.A_minus * k, "A_minus")
+        self.w_min, self.w_max = fx.s1615(r.w_min * k, "w_min"), fx.s1615(r.w_max * k, "w_max")
         self.lut_plus = ops.ints(np.append(fx.exp_lut(c.dt, r.tau_plus), 0))
         self.lut_minus = ops.ints(np.append(fx.exp_lut(c.dt, r.tau_minus), 0))
-        w16 = quantise(block.w0, self.shift)
+        w16 = quantise(block.w0, self.shift, self.scale)
         self.W = ops.ints(np.repeat((w16 << self.shift)[None], batch, axis=0))   # accum bits
         self.mask = None if block.mask is None else ops.ints(block.mask) != 0
         self.x_last = ops.zeros_int((batch, block.n_pre))      # pre trace right after the last pre spike
@@ -115,7 +118,7 @@ class _FixedArithmetic:
 
     def weights(self) -> np.ndarray:
         """The 16-bit weights in nA (what a core would store now); absent synapses are NaN."""
-        W = self.ops.numpy(self.W >> self.shift) * 2.0 ** (self.shift - fx.FRAC_BITS)
+        W = self.ops.numpy(self.W >> self.shift) * 2.0 ** (self.shift - fx.FRAC_BITS) / self.scale
         if self.block.mask is not None:
             W[:, self.block.mask == 0] = np.nan
         return W

@@ -20,6 +20,7 @@ from ..description import validation
 from ..description.propagators import exact_current_gain as _exact_current_gain
 from ..description.propagators import spinnaker_init
 from ..errors import ValidationError
+from .model_params import by_model, model_slices
 
 
 @dataclass
@@ -67,6 +68,8 @@ class FlatNetwork:
     ring_len: int
     numerics: str = "float"
     structured: list = None
+    models: list = None       # ModelSlice per neuron model, in index order (spikemem.engine.model_params)
+    gsyn: bool = False        # the network records gsyn_exc or gsyn_inh
 
 
 STRUCTURED_MIN = 1 << 16      # synapses; measured: at 100 x 100 the table is as fast with numpy and faster with torch
@@ -122,7 +125,7 @@ def _plastic_start(pr, pre_pop, post_pop):
 def flatten(net, structured: str = "auto") -> FlatNetwork:
     structured = delivery_mode(net, validation.choice("structured", structured, STRUCTURED))
     dt = net.simulation.dt
-    if_pops = [p for p in net.populations if not p.is_source]
+    if_pops = by_model([p for p in net.populations if not p.is_source])     # each model a contiguous slice
     src_pops = [p for p in net.populations if p.is_source]
     offsets, off = {}, 0
     for p in if_pops + src_pops:
@@ -134,24 +137,26 @@ def flatten(net, structured: str = "auto") -> FlatNetwork:
     def per_neuron(fn):
         return np.concatenate([np.full(p.size, fn(p.cell), dtype=float) for p in if_pops]) if if_pops else np.zeros(0)
 
+    # Cells without a leak (Izhikevich) or a synaptic time constant get placeholders of 1 for the
+    # LIF constants here; only their own model (model_params) reads their slice.
     params = dict(
-        alpha=per_neuron(lambda c: np.exp(-dt / c.tau_m)), R=per_neuron(lambda c: c.tau_m / c.cm),
-        v_rest=per_neuron(lambda c: c.v_rest), v_reset=per_neuron(lambda c: c.v_reset),
+        alpha=per_neuron(lambda c: np.exp(-dt / _get(c, "tau_m"))), R=per_neuron(lambda c: _get(c, "tau_m") / _get(c, "cm")),
+        v_rest=per_neuron(lambda c: _get(c, "v_rest", 0.0)), v_reset=per_neuron(lambda c: c.v_reset),
         v_thresh=per_neuron(lambda c: c.v_thresh), i_offset=per_neuron(lambda c: c.i_offset),
         v_start=per_neuron(lambda c: c.v_start),
         refrac=per_neuron(lambda c: validation.refractory_steps(c.tau_refrac, dt)).astype(np.int64),
     )
-    tau_syn = np.concatenate([per_neuron(lambda c: getattr(c, "tau_syn_E", 1.0)),
-                              per_neuron(lambda c: getattr(c, "tau_syn_I", 1.0))])
+    tau_syn = np.concatenate([per_neuron(lambda c: _get(c, "tau_syn_E")), per_neuron(lambda c: _get(c, "tau_syn_I"))])
     params["decay"] = np.exp(-dt / tau_syn)
     # sPyNNaker scales an arriving weight by init so that a step holds the mean current.
     params["init"] = spinnaker_init(tau_syn, dt)
-    tau_m, cm = per_neuron(lambda c: c.tau_m), per_neuron(lambda c: c.cm)
+    tau_m, cm = per_neuron(lambda c: _get(c, "tau_m")), per_neuron(lambda c: _get(c, "cm"))
     params["p21"] = _exact_current_gain(np.tile(np.where(np.isinf(tau_m), 1.0, tau_m), 2), tau_syn, np.tile(cm, 2), dt)
     _delta_cells(params, per_neuron(lambda c: c.kind == "IF_curr_delta") > 0, cm, dt)
     params["onset"] = np.concatenate([np.full(p.size, validation.steps(f"{p.name}.cell.onset", p.cell.onset, dt))
                                       for p in if_pops]).astype(np.int64) if if_pops else np.zeros(0, np.int64)
-    _check_finite(params, if_pops, net.simulation.scheme)
+    models = model_slices(if_pops)
+    _check_finite(params, if_pops, net.simulation.scheme, models)
     if net.simulation.numerics == "fixed":     # a core's integers (docs/fixed_point.md); overrides refrac
         from .fixed_neurons import chip_params
         params.update(chip_params(net, if_pops))
@@ -191,11 +196,19 @@ def flatten(net, structured: str = "auto") -> FlatNetwork:
     np.cumsum(np.bincount(pre, minlength=off), out=indptr[1:])
     max_d = max([int(d.max()) if len(d) else 0] + [b.delay for b in plastic]
                 + [b.delay for b in blocks])
+    rec = net.recording
     return FlatNetwork(dt, net.simulation.scheme, n_if, off, offsets, sizes, params,
-                       (indptr, col, w, d), plastic, max_d + 1, net.simulation.numerics, blocks)
+                       (indptr, col, w, d), plastic, max_d + 1, net.simulation.numerics, blocks, models,
+                       bool(rec.gsyn_exc or rec.gsyn_inh))
 
 
-def _check_finite(params, if_pops, scheme) -> None:
+def _get(cell, name: str, default: float = 1.0) -> float:
+    """A cell's parameter, or `default` where its model has none (module comment in flatten)."""
+    value = getattr(cell, name, None)
+    return default if value is None else value
+
+
+def _check_finite(params, if_pops, scheme, models=()) -> None:
     """Cell parameters whose update factors overflow (an extreme tau_m/cm, say) would give
     silently wrong spikes: refused, naming the first population concerned."""
     n = sum(p.size for p in if_pops)
@@ -206,6 +219,10 @@ def _check_finite(params, if_pops, scheme) -> None:
             bad |= ~np.isfinite(v)
         elif v.shape == (2 * n,):
             bad |= ~np.isfinite(v[:n]) | ~np.isfinite(v[n:])
+    for m in (m for m in models if m.size):
+        for v in m.params.values():
+            v = np.asarray(v, dtype=float)
+            bad[m.lo:m.hi] |= (~np.isfinite(v)).reshape(-1, m.hi - m.lo).any(axis=0)
     if bad.any():
         first, start = int(np.argmax(bad)), 0
         for p in if_pops:
@@ -220,6 +237,7 @@ def _delta_cells(params, delta, cm, dt):
     i_offset adds dt/cm per step instead (`drift`). Semantics: docs/nir.md, "IFCurrDelta"."""
     params["direct"] = delta.astype(float)
     no_leak = delta & np.isinf(params["R"])
+    params["drift_gain"] = np.where(no_leak, dt / cm, 0.0)          # mV per nA of constant current a step
     params["drift"] = np.where(no_leak, dt * params["i_offset"] / cm, 0.0)
     params["R"] = np.where(no_leak, 0.0, params["R"])
     both = np.tile(delta, 2)

@@ -87,8 +87,8 @@ class EngineSession:
         start = e.t
         e.queue.add(events, e.t)
         with budget.allocating(f"running {self.batch} trial(s) x {until - start} steps of a session", est):
-            log, v = e.advance(until, self.network.recording.v)
-            return engine_result(self.network, self.c, e, start, log, v, self.label)
+            log, analog = e.advance(until, self.network.recording)
+            return engine_result(self.network, self.c, e, start, log, analog, self.label)
 
     def reset(self) -> None:
         """Back to time 0 and the description's initial state; the sources' own spike_times are queued."""

@@ -43,15 +43,18 @@ def split_log(c: FlatNetwork, batch: int, log, names) -> dict:
     return out
 
 
-def assemble_result(c: FlatNetwork, batch: int, steps: int, log, v, plastic, recording, backend: str) -> Result:
-    """log: flat (trial, step, neuron) arrays; v: (batch, steps, recorded neurons) or None;
-    plastic: objects with .block.name and .weights()."""
+def assemble_result(c: FlatNetwork, batch: int, steps: int, log, analog, plastic, recording, backend: str) -> Result:
+    """log: flat (trial, step, neuron) arrays; analog: AnalogRecorder.result() (v of the populations
+    in recording.v, gsyn per population, the sampling step); plastic: objects with .block.name
+    and .weights()."""
     res = Result(dt=c.dt, steps=steps, batch=batch, sizes=dict(c.sizes),
                  spikes=split_log(c, batch, log, recording.spikes), backend=backend)
-    k = 0
+    k, v = 0, analog["v"]
     for name in recording.v:
         res.v[name] = v[:, :, k:k + c.sizes[name]]
         k += c.sizes[name]
+    res.gsyn_exc, res.gsyn_inh, res.sampling = dict(analog["gsyn_exc"]), dict(analog["gsyn_inh"]), analog["every"]
+    res.gsyn_units = {pop: "uS" for m in c.models or () if m.kind == "cond" for pop in m.populations}
     by_name = {s.block.name: s for s in plastic}
     for name in recording.weights:
         res.weights[name] = by_name[name].weights()

@@ -1,7 +1,10 @@
 """Versioned JSON for Networks. A file of another major version or with a missing field is refused.
 
 1.1 adds simulation.numerics and populations[].max_expected_summed_weight; 1.0 files (which
-have neither) still load, as numerics="float" and no override.
+have neither) still load, as numerics="float" and no override. The cell kinds IF_cond_exp,
+IF_curr_alpha and Izhikevich, and the optional recording entries gsyn_exc, gsyn_inh and
+sampling_interval (written only when used, so other files stay as they were) are additions
+for the next minor version.
 """
 from __future__ import annotations
 
@@ -32,8 +35,7 @@ def network_to_dict(net) -> dict:
         "name": net.name,
         "simulation": {"dt": net.simulation.dt, "scheme": net.simulation.scheme,
                        "numerics": net.simulation.numerics},
-        "recording": {"spikes": None if net.recording.spikes is None else list(net.recording.spikes),
-                      "v": list(net.recording.v), "weights": list(net.recording.weights)},
+        "recording": _recording_to_dict(net.recording),
         "populations": [{"name": p.name, "size": p.size, "cell": p.cell.to_dict(),
                          "max_expected_summed_weight": None if p.max_expected_summed_weight is None
                          else list(p.max_expected_summed_weight)} for p in net.populations],
@@ -43,6 +45,18 @@ def network_to_dict(net) -> dict:
             "plasticity": None if pr.plasticity is None else pr.plasticity.to_dict(),
         } for pr in net.projections],
     }
+
+
+def _recording_to_dict(rec) -> dict:
+    out = {"spikes": None if rec.spikes is None else list(rec.spikes), "v": list(rec.v), "weights": list(rec.weights)}
+    for key in OPTIONAL_RECORDING:            # only when used: files without them stay as they were
+        value = getattr(rec, key)
+        if value:
+            out[key] = list(value) if isinstance(value, tuple) else value
+    return out
+
+
+OPTIONAL_RECORDING = ("gsyn_exc", "gsyn_inh", "sampling_interval")
 
 
 def _get(d: dict, key: str, where: str):
@@ -107,7 +121,8 @@ def network_from_dict(d: dict, source: str = "network"):
         simulation=Simulation(dt=_get(sim, "dt", "simulation."), scheme=_get(sim, "scheme", "simulation."),
                               numerics=since_1_1(sim, "numerics", "simulation.", "float")),
         recording=Recording(spikes=_get(rec, "spikes", "recording."), v=_get(rec, "v", "recording."),
-                            weights=_get(rec, "weights", "recording.")))
+                            weights=_get(rec, "weights", "recording."),
+                            **{k: rec[k] for k in OPTIONAL_RECORDING if k in rec}))
 
 
 def save_network(net, path) -> None:

@@ -8,6 +8,7 @@ import math
 import numpy as np
 
 from ..errors import UnsupportedFeature, ValidationError
+from ..description.features import cell_features
 from ..description.propagators import exact_current_gain, spinnaker_init
 from .nir_semantics import MS, SNNTORCH_DT_S, next_down
 
@@ -60,6 +61,9 @@ def _check_exportable(network) -> None:
     for p in network.populations:
         if p.size == 0:
             raise UnsupportedFeature(f"population '{p.name}' has no neurons: a NIR node has at least one")
+        if not p.is_source and p.cell.kind not in ("IF_curr_exp", "IF_curr_delta"):   # NIR: LIF, CubaLIF, IF
+            feature = sorted(cell_features(p.cell, network.simulation.dt))[0]
+            raise UnsupportedFeature(f"population '{p.name}': NIR has no node for {p.cell.kind} ({feature})")
 
 
 def _check_typable(network, nodes, edges) -> None:
