@@ -224,8 +224,8 @@ def _replay(args) -> int:
     logger.info("replayed %s for %g ms: %d spikes -> %s", args.model, record.get("simTime_ms", 0), n, args.out)
     if diffs is not None:
         extra, missing = sum(d[0] for d in diffs.values()), sum(d[1] for d in diffs.values())
-        print(f"against the recording: {extra} extra and {missing} missing spikes in "
-              f"{', '.join(diffs)}" + ("" if extra or missing else " (spike for spike)"))
+        logger.info("against the recording: %d extra and %d missing spikes in %s%s", extra, missing, ", ".join(diffs),
+                    "" if extra or missing else " (spike for spike)")
     return 0
 
 
