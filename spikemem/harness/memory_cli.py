@@ -221,11 +221,13 @@ def _replay(args) -> int:
     from ..files import atomic_write_text
     atomic_write_text(args.out, json.dumps(record, indent=1, allow_nan=False))
     n = sum(len(v["spikes_t_ms_neuron"]) for v in record["recorded_spikes"].values())
-    logger.info("replayed %s for %g ms: %d spikes -> %s", args.model, record.get("simTime_ms", 0), n, args.out)
+    versus = ""
     if diffs is not None:
         extra, missing = sum(d[0] for d in diffs.values()), sum(d[1] for d in diffs.values())
-        logger.info("against the recording: %d extra and %d missing spikes in %s%s", extra, missing, ", ".join(diffs),
-                    "" if extra or missing else " (spike for spike)")
+        versus = (f"; against the recording: {extra} extra and {missing} missing spikes in "
+                  f"{', '.join(p for p, d in diffs.items() if d[0] or d[1])}"
+                  if extra or missing else "; against the recording: spike for spike")
+    logger.info("replayed %s for %g ms: %d spikes -> %s%s", args.model, record.get("simTime_ms", 0), n, args.out, versus)
     return 0
 
 
