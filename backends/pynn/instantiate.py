@@ -8,7 +8,10 @@ def build(sim, plain, stimulus):
     """Populations and projections in the current PyNN simulator; stimulus maps source -> trains."""
     pops = {}
     for p in plain["populations"]:
-        if p["kind"] == "SpikeSourceArray":
+        if p["kind"] == "SpikeSourcePoisson":          # poisson="native": the simulator draws
+            extra = {"additional_parameters": {"seed": p["trial_seed"]}} if sim.__name__.endswith("spiNNaker") else {}
+            pop = sim.Population(p["size"], sim.SpikeSourcePoisson(**p["params"]), label=p["name"], **extra)
+        elif p["kind"] == "SpikeSourceArray":
             trains = stimulus.get(p["name"]) or []
             if not any(len(t) for t in trains):
                 trains = []   # sPyNNaker 7.4 fails on a list of only empty trains

@@ -14,12 +14,18 @@ from __future__ import annotations
 
 import numpy as np
 
+from spikemem.description import realisation
 from spikemem.description.features import FEATURES, plasticity_features
+from spikemem.description.random import RandomDistribution
 from spikemem.description.validation import refractory_steps
 from spikemem.errors import UnsupportedFeature, ValidationError
 
+from spikemem.engine.poisson import mix
+
 from .simulators import Profile
 
+POISSON = ("arrays", "native")
+NATIVE_FOREVER = 1e10          # ms: PyNN's default duration of a SpikeSourcePoisson (the description's inf)
 CELL_PARAMS = ("cm", "tau_m", "tau_syn_E", "tau_syn_I", "v_rest", "v_reset", "v_thresh", "tau_refrac", "i_offset")
 DELTA_PARAMS = ("cm", "tau_m", "v_rest", "v_reset", "v_thresh", "tau_refrac", "i_offset")
 
@@ -62,12 +68,22 @@ def check_scheme(network, profile: Profile, foreign_scheme: bool = False) -> str
     return msg
 
 
-def _cell(cell, profile: Profile, dt: float) -> dict:
-    p = {k: float(getattr(cell, k)) if np.ndim(getattr(cell, k)) == 0 else [float(v) for v in getattr(cell, k)]
-         for k in (DELTA_PARAMS if cell.kind == "IF_curr_delta" else CELL_PARAMS)}   # per-neuron i_offset: a list
-    steps = refractory_steps(cell.tau_refrac, dt)      # the IR's rule, passed on the grid to every simulator
-    p["tau_refrac"] = (steps + profile.refractory_extra_steps) * dt if steps else 0.0
-    return p
+def _cell(pop, profile: Profile, dt: float) -> dict:
+    """PyNN parameters: one number where every neuron has the same value, else a list (per-neuron
+    tuples and distributions as realised by spikemem.description.realisation)."""
+    c = realisation.cell_arrays(pop)
+    names = DELTA_PARAMS if pop.cell.kind == "IF_curr_delta" else CELL_PARAMS
+    steps = refractory_steps(c.tau_refrac, dt)      # the IR's rule, passed on the grid to every simulator
+    values = {k: getattr(c, k) for k in names}
+    values["tau_refrac"] = np.where(steps > 0, (steps + profile.refractory_extra_steps) * dt, 0.0)
+    return {k: _one_or_list(v, getattr(pop.cell, k)) for k, v in values.items()}
+
+
+def _one_or_list(values: np.ndarray, empty=0.0):
+    """One float where all values agree (`empty`'s for no neuron at all), else a list."""
+    if not len(values):
+        return float(empty) if isinstance(empty, (int, float)) else 0.0
+    return float(values[0]) if np.all(values == values[0]) else [float(x) for x in values]
 
 
 def _stdp(rule, profile: Profile) -> dict:
@@ -82,20 +98,28 @@ def _stdp(rule, profile: Profile) -> dict:
             "dendritic_delay_fraction": profile.dendritic_delay_fraction}
 
 
-def lower(network, profile: Profile, explicit: bool = False) -> dict:
+def lower(network, profile: Profile, explicit: bool = False, poisson: str = "arrays") -> dict:
     """The plain description in PyNN units: populations, and per projection either the
     simulator's own connector (native_connectors, module docstring) or a connection array
-    (explicit=True: always a list of plain numbers)."""
+    (explicit=True: always a list of plain numbers). A SpikeSourcePoisson becomes a
+    SpikeSourceArray of the trains the engines draw (poisson_events), or with poisson="native" the
+    simulator's own SpikeSourcePoisson (statistically equal, not the same spikes; docs/sources.md)."""
+    check_option("poisson", poisson, POISSON)
     check_features(network, profile)
     dt = network.simulation.dt
     recorded, rec_v = set(network.recorded_spikes), set(network.recording.v)
     pops = []
     for p in network.populations:
         entry = {"name": p.name, "size": p.size, "record_spikes": p.name in recorded, "record_v": p.name in rec_v}
-        if p.is_source:
+        if p.cell.kind == "SpikeSourcePoisson" and poisson == "native":
+            entry.update(kind="SpikeSourcePoisson", seed=p.cell.seed, params={
+                k: _one_or_list(np.minimum(realisation.neuron_values(p, k), NATIVE_FOREVER))
+                for k in ("rate", "start", "duration")})
+        elif p.is_source:
             entry.update(kind="SpikeSourceArray")
         else:
-            entry.update(kind=p.cell.kind, params=_cell(p.cell, profile, dt), v_init=float(p.cell.v_start))
+            entry.update(kind=p.cell.kind, params=_cell(p, profile, dt),
+                         v_init=_one_or_list(realisation.neuron_values(p, "v_init")))
             if p.max_expected_summed_weight is not None:   # sPyNNaker's ring-buffer sizing override
                 entry["max_expected_summed_weight"] = list(p.max_expected_summed_weight)
         pops.append(entry)
@@ -113,12 +137,13 @@ def lower(network, profile: Profile, explicit: bool = False) -> dict:
                          delay=float(pr.delay), synapses=n_pre if kind == "one_to_one" else
                          n_pre * n_post - (0 if pr.connector.allow_self_connections else n_pre))
         else:
-            pre, post, w, d = pr.connections(n_pre, n_post)
+            pre, post, w, d = pr.connections(n_pre, n_post, dt)
             conn = np.column_stack([pre, post, sign * w, d])
             if explicit:       # plain Python numbers, for a script's literal lists
                 conn = [[int(a), int(b), c, e] for a, b, c, e in conn.tolist()]
-            entry.update(connector="from_list", connections=conn,
-                         delay=float(np.max(d)) if len(d) else float(np.max(pr.delay)), synapses=len(pre))
+            entry.update(connector="from_list", connections=conn, synapses=len(pre),
+                         delay=float(np.max(d)) if len(d) else float(np.max(pr.delay)) if not isinstance(
+                             pr.delay, RandomDistribution) else dt)
         projs.append(entry)
     return {"format": "spikemem-pynn/1", "simulator": profile.name, "dt": dt, "name": network.name,
             "populations": pops, "projections": projs}
@@ -135,7 +160,7 @@ def _delta_weight_scale(cell, profile: Profile, dt: float) -> float:
 
 def _native(pr, profile: Profile):
     """'one_to_one' or 'all_to_all' where the simulator's own connector means the same, else None."""
-    if not profile.native_connectors or np.ndim(pr.weight) or np.ndim(pr.delay):
+    if not profile.native_connectors or not (realisation.is_scalar(pr.weight) and realisation.is_scalar(pr.delay)):
         return None
     kind = pr.connector.kind
     if kind == "one_to_one" or (kind == "all_to_all" and (pr.connector.allow_self_connections or pr.pre == pr.post)):
@@ -146,7 +171,10 @@ def _native(pr, profile: Profile):
 def _at_rest(p) -> bool:
     """A population that delaying the whole run changes nothing in: a source, or neurons that start
     at rest with no offset current (scalar or per neuron)."""
-    return p.is_source or (not np.any(np.asarray(p.cell.i_offset) != 0) and p.cell.v_start == p.cell.v_rest)
+    if p.is_source:
+        return True
+    c = realisation.cell_arrays(p)
+    return not np.any(c.i_offset != 0) and np.all(c.v_start == c.v_rest)
 
 
 def starts_at_rest(network) -> bool:
@@ -173,6 +201,19 @@ def shift_steps(events: dict, profile: Profile, network) -> int:
             f"would change a neuron that does not start at rest (i_offset={p.cell.i_offset}, "
             f"v_init={p.cell.v_init}); start stimuli at >= {(need - shift) * network.simulation.dt:g} ms")
     return shift
+
+
+def native_poisson(plain, shift: int, trial: int) -> dict:
+    """The plain description for one trial with the simulator's own Poisson sources (poisson="native"):
+    they start `shift` steps late with the rest of the stimulus, and each trial has its own seed."""
+    pops = []
+    for p in plain["populations"]:
+        if p["kind"] == "SpikeSourcePoisson":
+            start = np.asarray(p["params"]["start"], dtype=float) + shift * plain["dt"]
+            p = dict(p, params=dict(p["params"], start=start.tolist() if start.ndim else float(start)),
+                     trial_seed=int(mix(mix(p["seed"] & 0xFFFFFFFF) ^ trial) % (2**31 - 2)) + 1)
+        pops.append(p)
+    return dict(plain, populations=pops)
 
 
 def stimulus(events: dict, sizes: dict, trial: int, dt: float, shift: int) -> dict:

@@ -12,10 +12,12 @@ against s16.15; for a memory or a classifier, the score in each. Then a one-line
 from __future__ import annotations
 
 from dataclasses import replace
+from types import SimpleNamespace
 
 import numpy as np
 
 from spikemem import Recording, Simulation, get_backend
+from spikemem.description import realisation
 from spikemem.engine import fixed_point as fx
 from spikemem.engine.board_weights import max_summed_weights, quantise, ring_buffer_shifts, weight_scale
 from spikemem.engine.fixed_neurons import membrane_gain, synapse_charge
@@ -37,6 +39,7 @@ def static_report(net) -> dict:
     for p in net.populations:
         if p.is_source:
             continue
+        cells = realisation.cell_arrays(p)
         pops[p.name] = {
             "size": p.size,
             "ring_buffer_shifts": dict(zip(TYPES, shifts[p.name])),
@@ -44,12 +47,13 @@ def static_report(net) -> dict:
             "sized_for_nA": dict(zip(TYPES, sized[p.name])),
             "max_expected_summed_weight": None if p.max_expected_summed_weight is None
             else list(p.max_expected_summed_weight),
-            "membrane_gain": membrane_gain(p.cell, dt),
-            "synapse_charge": {"excitatory": synapse_charge(p.cell.tau_syn_E, dt),
-                               "inhibitory": synapse_charge(p.cell.tau_syn_I, dt)}}
+            "membrane_gain": _worst(membrane_gain(SimpleNamespace(tau_m=m, cm=c, tau_refrac=r), dt)
+                                    for m, c, r in _distinct(cells.tau_m, cells.cm, cells.tau_refrac)),
+            "synapse_charge": {"excitatory": _worst(synapse_charge(t, dt) for (t,) in _distinct(cells.tau_syn_E)),
+                               "inhibitory": _worst(synapse_charge(t, dt) for (t,) in _distinct(cells.tau_syn_I))}}
     projs = {}
     for pr in net.projections:
-        _, _, w, _ = pr.connections(net.population(pr.pre).size, net.population(pr.post).size)
+        _, _, w, _ = pr.connections(net.population(pr.pre).size, net.population(pr.post).size, dt)
         s = shifts[pr.post][TYPES.index(pr.receptor)]
         scale = weight_scale(s)
         live = w > 0
@@ -73,6 +77,17 @@ def static_report(net) -> dict:
         projs[pr.name] = entry
     return {"network": net.name, "dt": dt, "scheme": "spinnaker", "file_scheme": net.simulation.scheme,
             "populations": pops, "projections": projs}
+
+
+def _distinct(*values) -> list:
+    """The distinct rows of per-neuron values (one in a population with one value each)."""
+    rows = np.stack(values, axis=1)
+    return [tuple(r) for r in np.unique(rows, axis=0)] if len(rows) else [tuple(np.ones(len(values)))]
+
+
+def _worst(ratios) -> float:
+    """The ratio farthest from 1 (a population whose neurons differ reports its worst neuron)."""
+    return max(ratios, key=lambda x: abs(x - 1.0))
 
 
 def _keys(res, pop):
@@ -181,7 +196,8 @@ def check_network(net, inputs=None, duration_ms=None, stimulus: str | None = Non
     """A saved network: its SpikeSourceArray spike times are the stimulus unless inputs are given."""
     report = static_report(net)
     if duration_ms is None:
-        last = max((t for p in net.populations if p.is_source for row in p.cell.spike_times for t in row), default=0.0)
+        last = max((t for p in net.populations if p.cell.kind == "SpikeSourceArray" for row in p.cell.spike_times
+                    for t in row), default=0.0)
         duration_ms = last + 100.0
     dynamic_report(net, inputs, duration_ms, report)
     report["stimulus"] = stimulus or ("the network's spike-source times" if inputs is None else "the given stimulus")

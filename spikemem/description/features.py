@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import realisation
+from .random import RandomDistribution
+
 # name -> what it means (for error messages)
 FEATURES = {
     "scheme.spinnaker": "sPyNNaker's discrete update (Simulation scheme='spinnaker')",
@@ -19,6 +22,12 @@ FEATURES = {
     "cell.no_leak": "a membrane without leak (IFCurrDelta with tau_m = inf, NIR's IF)",
     "cell.onset": "a population held at its start voltage until an onset time",
     "connector.from_list": "explicit connection lists",
+    "connector.convolution": "convolution and pooled dense connectors kept as structure (ConvolutionConnector, "
+                             "PoolDenseConnector)",
+    "connector.convolution.fixed": "convolution connectors in a SpiNNaker core's fixed point (sPyNNaker's local-only "
+                                   "synapses, int16 kernels)",
+    "source.poisson": "Poisson spike sources (SpikeSourcePoisson)",
+    "stdp.multiplicative": "multiplicative weight dependence (PyNN's MultiplicativeWeightDependence)",
     "delay.heterogeneous": "different delays within one projection",
     "stdp": "STDP",
     "stdp.gate": "a third-factor gate on plasticity",
@@ -53,6 +62,7 @@ def plasticity_features(pr) -> set:
         "stdp.w_min_nonzero": r.w_min != 0.0,
         "stdp.inhibitory": pr.receptor == "inhibitory",
     }
+    checks["stdp.multiplicative"] = getattr(r, "weight_dependence", "additive") == "multiplicative"
     return {"stdp"} | {k for k, used in checks.items() if used}
 
 
@@ -61,12 +71,15 @@ def required_features(net) -> set:
     if net.simulation.numerics == "fixed":
         f.add("numerics.fixed")
     for p in net.populations:
+        if p.cell.kind == "SpikeSourcePoisson":
+            f.add("source.poisson")
         if not p.is_source:
-            if np.any(np.asarray(p.cell.i_offset) != 0):
+            c = realisation.cell_arrays(p)
+            if np.any(c.i_offset != 0):
                 f.add("cell.i_offset")
                 if p.cell.kind == "IF_curr_exp":
                     f.add("cell.i_offset.exp")
-            if p.cell.v_init is not None and p.cell.v_init != p.cell.v_rest:
+            if np.any(c.v_start != c.v_rest):
                 f.add("cell.v_init")
             if p.cell.kind == "IF_curr_delta":
                 f.add("cell.delta")
@@ -77,7 +90,11 @@ def required_features(net) -> set:
     for pr in net.projections:
         if pr.connector.kind == "from_list":
             f.add("connector.from_list")
-        if np.ndim(pr.delay) and len(np.unique(pr.delay)) > 1:
+        if pr.connector.kind in ("convolution", "pool_dense"):
+            f.add("connector.convolution")
+            if net.simulation.numerics == "fixed":
+                f.add("connector.convolution.fixed")
+        if isinstance(pr.delay, RandomDistribution) or (np.ndim(pr.delay) and len(np.unique(pr.delay)) > 1):
             f.add("delay.heterogeneous")
         f |= plasticity_features(pr)
     return f

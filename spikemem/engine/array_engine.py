@@ -32,6 +32,7 @@ from . import budget
 from .flatten import FlatNetwork, flatten
 from .inputs import resolve_inputs
 from .numpy_ops import NumpyOps
+from .poisson import PoissonSources
 from .spike_log import assemble_result, merge_sources
 from .stdp import make_stdp, see_post_spikes
 
@@ -141,6 +142,7 @@ class Engine:
         onset = p.get("onset", np.zeros(n, np.int64))
         self.onset, self.onset_max = onset, int(onset.max()) if n else 0
         self.v_start = ops.array(p["v_start"])
+        self.poisson = PoissonSources(c.poisson, batch, ops) if c.poisson else None
         self.monitor = None     # monitor(t, log) every MONITOR_EVERY steps: progress, the spike guard
 
     def _make_plastic(self, c, batch: int) -> list:
@@ -281,7 +283,12 @@ class Engine:
         with ops.no_grad():
             for k, t in enumerate(range(self.t, until)):
                 lo, hi = bounds[k], bounds[k + 1]
-                bs, ns = self.step(t, trial[lo:hi], neuron[lo:hi])
+                st, sn = trial[lo:hi], neuron[lo:hi]
+                if self.poisson is not None:        # drawn now, after the queued sources of the step
+                    pt, pn = self.poisson.draw(t)
+                    if len(pt):
+                        st, sn = ops.cat([st, pt]), ops.cat([sn, pn])
+                bs, ns = self.step(t, st, sn)
                 if v_idx is not None:
                     vs.append(ops.copy(self.V[:, v_idx]))
                 if len(bs):

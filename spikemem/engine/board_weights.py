@@ -63,7 +63,7 @@ def projection_stats(net) -> list:
     out = []
     for pr in net.projections:
         pre_size, post_size = net.population(pr.pre).size, net.population(pr.post).size
-        _, post, w, d = pr.connections(pre_size, post_size)
+        _, post, w, d = pr.connections(pre_size, post_size, net.simulation.dt)
         if not len(post):
             continue
         w = np.abs(w)

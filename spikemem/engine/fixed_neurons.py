@@ -15,9 +15,11 @@ counted per population as accum saturations, and a run that has any cannot be tr
 from __future__ import annotations
 
 import math
+from types import SimpleNamespace
 
 import numpy as np
 
+from ..description import realisation
 from ..errors import UnsupportedFeature
 from . import fixed_point as fx
 from .board_weights import ring_buffer_shifts
@@ -42,25 +44,34 @@ def chip_params(net, if_pops) -> dict:
                                      f"{c.kind} has no fixed-point model here (cell.delta)")
         if c.onset:
             raise UnsupportedFeature(f"{p.name}.cell.onset={c.onset!r}: a SpiNNaker core has no onset hold (cell.onset)")
-        r, exp_tc, t_refract = _lif_constants(c, dt)
-        offsets = np.broadcast_to(np.asarray(c.i_offset, dtype=float), (p.size,))
-        uniq, inv = np.unique(offsets, return_inverse=True)     # one value or one per neuron
-        values = (fx.s1615(c.v_rest, f"{p.name}.v_rest"), fx.s1615(c.v_reset, f"{p.name}.v_reset"),
-                  fx.s1615(c.v_thresh, f"{p.name}.v_thresh"),
-                  np.array([fx.s1615(x, f"{p.name}.i_offset") for x in uniq], dtype=np.int64)[inv.ravel()],
-                  fx.s1615(c.v_start, f"{p.name}.v_init"), r, exp_tc, t_refract)
+        a = realisation.cell_arrays(p)             # a value per neuron (the same in most populations)
+        lif = _per_unique(np.stack([a.tau_m, a.cm, a.tau_refrac], axis=1),
+                          lambda row: _lif_constants(SimpleNamespace(tau_m=row[0], cm=row[1], tau_refrac=row[2]), dt))
+        words = [_per_unique(getattr(a, f)[:, None], lambda row, f=f: (fx.s1615(row[0], f"{p.name}.{f}"),))[:, 0]
+                 for f in ("v_rest", "v_reset", "v_thresh", "i_offset")]
+        values = (*words, _per_unique(a.v_start[:, None], lambda row: (fx.s1615(row[0], f"{p.name}.v_init"),))[:, 0],
+                  lif[:, 0], lif[:, 1], lif[:, 2])
         for k, v in zip(keys, values):
             neuron[k].append(np.broadcast_to(np.asarray(v, dtype=np.int64), (p.size,)).copy())
-    for receptor, tau_of in ((0, lambda c: c.tau_syn_E), (1, lambda c: c.tau_syn_I)):
+    for receptor, tau_of in ((0, lambda a: a.tau_syn_E), (1, lambda a: a.tau_syn_I)):
         for p in if_pops:
-            decay, init = fx.synapse_decay_init(tau_of(p.cell), dt)
-            for k, v in (("fx_decay", decay), ("fx_init", init), ("fx_shift", shifts[p.name][receptor])):
-                column[k].append(np.full(p.size, v, dtype=np.int64))
+            tau = tau_of(realisation.cell_arrays(p))
+            di = _per_unique(tau[:, None], lambda row: fx.synapse_decay_init(row[0], dt))
+            for k, v in (("fx_decay", di[:, 0]), ("fx_init", di[:, 1]), ("fx_shift", shifts[p.name][receptor])):
+                column[k].append(np.broadcast_to(np.asarray(v, dtype=np.int64), (p.size,)).copy())
     cat = (lambda parts: np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64))
     out = {k: cat(v) for k, v in {**neuron, **column}.items()}
     out["fx_pop"] = cat([np.full(p.size, k, dtype=np.int64) for k, p in enumerate(if_pops)])
     out["fx_populations"] = [p.name for p in if_pops]
     return out
+
+
+def _per_unique(rows: np.ndarray, fn) -> np.ndarray:
+    """fn(row) (a tuple of ints) for every row, computed once per distinct row: (n, k) int64."""
+    if not len(rows):
+        return np.zeros((0, 3), dtype=np.int64)
+    uniq, inv = np.unique(rows, axis=0, return_inverse=True)
+    return np.array([fn(row) for row in uniq], dtype=np.int64).reshape(len(uniq), -1)[inv.ravel()]
 
 
 def _lif_constants(cell, dt: float) -> tuple:

@@ -16,10 +16,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..description import validation
+from ..description import realisation, validation
 from ..description.propagators import exact_current_gain as _exact_current_gain
 from ..description.propagators import spinnaker_init
+from ..description.realisation import is_scalar
 from ..errors import ValidationError
+from .poisson import block as poisson_block
 
 
 @dataclass
@@ -67,6 +69,7 @@ class FlatNetwork:
     ring_len: int
     numerics: str = "float"
     structured: list = None
+    poisson: list = None  # PoissonBlocks of the SpikeSourcePoisson populations (spikemem.engine.poisson)
 
 
 STRUCTURED_MIN = 1 << 16      # synapses; measured: at 100 x 100 the table is as fast with numpy and faster with torch
@@ -82,19 +85,19 @@ def delivery_mode(net, structured: str = "auto") -> str:
 def is_structured(pr, n_pre: int, n_post: int, mode: str = "auto") -> bool:
     """Whether a static projection is delivered without a synapse table."""
     big = mode == "always" or (mode == "auto" and n_pre * n_post >= STRUCTURED_MIN)
-    return pr.connector.kind == "all_to_all" and np.ndim(pr.weight) == 0 and np.ndim(pr.delay) == 0 and big
+    return pr.connector.kind == "all_to_all" and is_scalar(pr.weight) and is_scalar(pr.delay) and big
 
 
 def table_synapses(pr, n_pre: int, n_post: int, mode: str = "auto") -> int:
     """The synapse-table entries a static projection takes (a structured one: its i -> i pairs)."""
     if is_structured(pr, n_pre, n_post, mode):
         return 0 if pr.connector.allow_self_connections else min(n_pre, n_post)
-    return pr.connector.n_synapses(n_pre, n_post)
+    return realisation.n_synapses(pr, n_pre, n_post)
 
 
 def uniform_start(pr) -> bool:
     """A plastic all-to-all projection with one initial weight: its start is filled, not built."""
-    return pr.connector.kind == "all_to_all" and pr.connector.allow_self_connections and np.ndim(pr.weight) == 0
+    return pr.connector.kind == "all_to_all" and pr.connector.allow_self_connections and is_scalar(pr.weight)
 
 
 def _structured(pr, pre_pop, post_pop, col_off, dt, mode):
@@ -110,6 +113,9 @@ def _plastic_start(pr, pre_pop, post_pop):
     if uniform_start(pr):
         return np.broadcast_to(float(pr.weight), shape), None
     pre, post, w, _ = pr.connections(*shape)
+    if len(pre) and np.any(np.bincount(pre * shape[1] + post) > 1):
+        raise ValidationError(f"{pr.name}.connector", pr.connector, "repeats a (pre, post) pair, which a plastic "
+                                                                    "projection cannot hold (with_replacement=False)")
     w0 = np.zeros(shape)
     w0[pre, post] = w
     mask = None
@@ -131,8 +137,10 @@ def flatten(net, structured: str = "auto") -> FlatNetwork:
     n_if = sum(p.size for p in if_pops)
     sizes = {p.name: p.size for p in net.populations}
 
+    cells = {p.name: realisation.cell_arrays(p) for p in if_pops}     # every value as a (size,) array
+
     def per_neuron(fn):
-        return np.concatenate([np.full(p.size, fn(p.cell), dtype=float) for p in if_pops]) if if_pops else np.zeros(0)
+        return np.concatenate([np.full(p.size, fn(cells[p.name]), dtype=float) for p in if_pops]) if if_pops else np.zeros(0)
 
     params = dict(
         alpha=per_neuron(lambda c: np.exp(-dt / c.tau_m)), R=per_neuron(lambda c: c.tau_m / c.cm),
@@ -169,7 +177,7 @@ def flatten(net, structured: str = "auto") -> FlatNetwork:
                 pre = post = np.arange(min(pre_pop.size, post_pop.size))    # take the i -> i pairs back
                 w, d = np.full(len(pre), -block.weight), np.full(len(pre), float(pr.delay))
             else:
-                pre, post, w, d = pr.connections(pre_pop.size, post_pop.size)
+                pre, post, w, d = pr.connections(pre_pop.size, post_pop.size, dt)
             pre_l.append(pre + offsets[pr.pre])
             col_l.append(post + col_off)
             w_l.append(w)
@@ -191,8 +199,9 @@ def flatten(net, structured: str = "auto") -> FlatNetwork:
     np.cumsum(np.bincount(pre, minlength=off), out=indptr[1:])
     max_d = max([int(d.max()) if len(d) else 0] + [b.delay for b in plastic]
                 + [b.delay for b in blocks])
+    poisson = [poisson_block(p, offsets[p.name], dt) for p in src_pops if p.cell.kind == "SpikeSourcePoisson"]
     return FlatNetwork(dt, net.simulation.scheme, n_if, off, offsets, sizes, params,
-                       (indptr, col, w, d), plastic, max_d + 1, net.simulation.numerics, blocks)
+                       (indptr, col, w, d), plastic, max_d + 1, net.simulation.numerics, blocks, poisson)
 
 
 def _check_finite(params, if_pops, scheme) -> None:

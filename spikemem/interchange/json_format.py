@@ -2,6 +2,10 @@
 
 1.1 adds simulation.numerics and populations[].max_expected_summed_weight; 1.0 files (which
 have neither) still load, as numerics="float" and no override.
+1.2 adds the random connectors (their rule and seed, never the realised lists), random
+distributions (a dict with "distribution", "parameters" and "seed") as weights, delays and cell
+values, per-neuron lists for every cell value, SpikeSourcePoisson, multiplicative STDP
+("stdp_pair_multiplicative") and the convolution connectors; 1.0 and 1.1 files read as before.
 """
 from __future__ import annotations
 
@@ -13,15 +17,23 @@ from ..description import validation
 from ..description.cells import cell_from_dict
 from ..description.connectors import connector_from_dict
 from ..description.plasticity import STDP
+from ..description.random import RandomDistribution
 from ..errors import FormatError
 from ..files import atomic_write_text, read_json
 
 FORMAT = "spikemem.network"
-VERSION = "1.1"
+VERSION = "1.2"
 
 
 def _value(v):
+    if isinstance(v, RandomDistribution):
+        return v.to_dict()
     return v.tolist() if isinstance(v, np.ndarray) else v
+
+
+def _read_value(v, field: str):
+    """A weight or delay as the file holds it: a number, nested lists, or a distribution's dict."""
+    return RandomDistribution.from_dict(v, field) if isinstance(v, dict) else v
 
 
 def network_to_dict(net) -> dict:
@@ -81,8 +93,9 @@ def network_from_dict(d: dict):
         plast = _get(pr, "plasticity", w)
         projs.append(Projection(
             name=_get(pr, "name", w), pre=_get(pr, "pre", w), post=_get(pr, "post", w),
-            connector=connector_from_dict(_get(pr, "connector", w)), weight=_get(pr, "weight", w),
-            delay=_get(pr, "delay", w), receptor=_get(pr, "receptor", w),
+            connector=connector_from_dict(_get(pr, "connector", w)),
+            weight=_read_value(_get(pr, "weight", w), "weight"), delay=_read_value(_get(pr, "delay", w), "delay"),
+            receptor=_get(pr, "receptor", w),
             plasticity=None if plast is None else STDP.from_dict(plast)))
     return Network(
         populations=pops, projections=projs, name=_get(d, "name", ""),
