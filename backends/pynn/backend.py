@@ -16,7 +16,7 @@ import numpy as np
 from spikemem.description import validation
 from spikemem.engine import budget, poisson
 from spikemem.engine.inputs import resolve_inputs
-from spikemem.errors import ValidationError
+from spikemem.errors import UnsupportedFeature, ValidationError
 from spikemem.log import get_logger
 from spikemem.optional import Extra, require
 from spikemem.results import Result
@@ -205,6 +205,7 @@ class PyNNBackend(Extra):
         pops, projs = instantiate.build(sim, plain, stim)
         if self.profile.name == "brian2":
             _brian2_stdp_timing(plain, projs)
+            brian2_multiplicative(plain, projs)
         return pops, projs
 
     def _simulate(self, duration):
@@ -224,6 +225,24 @@ class PyNNBackend(Extra):
             self.sim.end()
         except Exception:
             pass
+
+
+def brian2_multiplicative(plain, projs):
+    """pyNN.brian2 0.13 writes additive STDP equations for every weight dependence (weight += w_max *
+    trace, its amplitudes divided by w_max); the multiplicative rule's steps scale with the room
+    left instead: w += (w_max - w) P on a post event, w += (w - w_min) M on a pre spike (M < 0)."""
+    for pr in plain["projections"]:
+        rule = pr["stdp"]
+        if rule is None or rule["weight_dependence"] != "multiplicative" or pr["name"] not in projs:
+            continue
+        for row in projs[pr["name"]]._brian2_synapses.values():
+            for syn in row.values():
+                for path, old, new in ((syn.pre, "weight + w_max * M", "weight + (weight - w_min) * M"),
+                                       (syn.post, "weight + w_max * P", "weight + (w_max - weight) * P")):
+                    if old not in path.code:
+                        raise UnsupportedFeature(f"{pr['name']}: pyNN.brian2's STDP equations are not the ones "
+                                                 "spikemem rewrites for multiplicative weights (a PyNN version change)")
+                    path.code = path.code.replace(old, new)
 
 
 def _brian2_stdp_timing(plain, projs):

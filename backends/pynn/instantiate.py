@@ -39,11 +39,19 @@ def build(sim, plain, stimulus):
             synapse = sim.STDPMechanism(
                 timing_dependence=sim.SpikePairRule(tau_plus=rule["tau_plus"], tau_minus=rule["tau_minus"],
                                                     A_plus=rule["A_plus"], A_minus=rule["A_minus"]),
-                weight_dependence=sim.AdditiveWeightDependence(w_min=rule["w_min"], w_max=rule["w_max"]),
+                weight_dependence=_weight_dependence(sim, rule)(w_min=rule["w_min"], w_max=rule["w_max"]),
                 weight=weight, delay=pr["delay"], **_ddf(sim, rule))
         projs[pr["name"]] = sim.Projection(pops[pr["pre"]], pops[pr["post"]], connector, synapse,
                                            receptor_type=pr["receptor"], label=pr["name"])
     return pops, projs
+
+
+def _weight_dependence(sim, rule):
+    """PyNN's class of the rule's weight dependence (pyNN.brian2's is additive whatever the class:
+    brian2_multiplicative rewrites its equations after the build)."""
+    if rule.get("weight_dependence", "additive") == "multiplicative":
+        return sim.MultiplicativeWeightDependence
+    return sim.AdditiveWeightDependence
 
 
 def _connector(sim, pr):

@@ -88,14 +88,19 @@ def _one_or_list(values: np.ndarray, empty=0.0):
 
 def _stdp(rule, profile: Profile) -> dict:
     scale = 1.0
-    if profile.stdp_amplitude_per_w_max:
+    multiplicative = rule.weight_dependence == "multiplicative"
+    if profile.stdp_amplitude_per_w_max and not multiplicative:    # multiplicative amplitudes have no unit
         if rule.w_max <= 0 and (rule.A_plus or rule.A_minus):
             raise UnsupportedFeature(f"stdp.w_max={rule.w_max!r}: {profile.name} scales A+- by w_max, "
                                      "so nonzero amplitudes need w_max > 0")
         scale = 1.0 / rule.w_max if rule.w_max > 0 else 1.0
+    if multiplicative and profile.name == "nest" and rule.A_minus and not rule.A_plus:
+        raise UnsupportedFeature("stdp.A_plus=0: NEST's stdp_synapse scales depression by lambda = A_plus, so "
+                                 "multiplicative STDP without potentiation would not depress there either")
     return {"tau_plus": rule.tau_plus, "tau_minus": rule.tau_minus, "A_plus": rule.A_plus * scale,
             "A_minus": rule.A_minus * scale, "w_min": rule.w_min, "w_max": rule.w_max,
-            "dendritic_delay_fraction": profile.dendritic_delay_fraction}
+            "dendritic_delay_fraction": profile.dendritic_delay_fraction,
+            "weight_dependence": rule.weight_dependence}
 
 
 def lower(network, profile: Profile, explicit: bool = False, poisson: str = "arrays") -> dict:

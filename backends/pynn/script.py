@@ -13,7 +13,8 @@ from __future__ import annotations
 import json
 from pprint import pformat
 
-from spikemem.engine.inputs import resolve_inputs
+from spikemem.engine import poisson
+from spikemem.engine.inputs import SpikeEvents, resolve_inputs
 
 from .lowering import check_scheme, lower, shift_steps, stimulus
 from .simulators import PROFILES, setup_options
@@ -40,6 +41,9 @@ def pynn_script(network, simulator: str, duration_ms: float, inputs=None, trial:
     dt = plain["dt"]
     steps = round(duration_ms / dt)
     _, events = resolve_inputs(network, inputs)
+    drawn = poisson.events(network, 1, steps, trials=[trial])    # trial `trial`'s Poisson trains, at index 0
+    events = {**{k: _only_trial(v, trial) for k, v in events.items()}, **drawn}
+    trial = 0
     shift = shift_steps(events, profile, network)
     sizes = {p.name: p.size for p in network.populations}
     stim = stimulus(events, sizes, trial, dt, shift)
@@ -51,6 +55,12 @@ def pynn_script(network, simulator: str, duration_ms: float, inputs=None, trial:
         parts.append(_brian2_timing(plain))
     parts.append(_main(simulator, setup, codegen))
     return "\n\n\n".join(parts) + "\n"
+
+
+def _only_trial(ev, trial: int):
+    """The events of one trial, as trial 0."""
+    keep = ev.trial == trial
+    return SpikeEvents(ev.trial[keep] * 0, ev.step[keep], ev.neuron[keep])
 
 
 def _header(network, simulator: str, duration: float) -> str:
@@ -124,7 +134,8 @@ def _build(plain, stim, simulator) -> str:
             ddf = "" if simulator == "spinnaker" else f", dendritic_delay_fraction={rule['dendritic_delay_fraction']!r}"
             synapse = (f"sim.STDPMechanism(\n            timing_dependence=sim.SpikePairRule(tau_plus={rule['tau_plus']!r}, "
                        f"tau_minus={rule['tau_minus']!r}, A_plus={rule['A_plus']!r}, A_minus={rule['A_minus']!r}),\n"
-                       f"            weight_dependence=sim.AdditiveWeightDependence(w_min={rule['w_min']!r}, "
+                       f"            weight_dependence=sim.{rule['weight_dependence'].capitalize()}WeightDependence("
+                       f"w_min={rule['w_min']!r}, "
                        f"w_max={rule['w_max']!r}),\n            weight=0.0, delay={pr['delay']!r}{ddf})")
         unit = "mV" if kinds[pr["post"]] == "IF_curr_delta" and simulator != "spinnaker" else "nA"
         lines.append(f"    # {pr['name']}: (pre, post, weight {unit}, delay ms)")
@@ -142,7 +153,10 @@ def _indent(text: str, n: int) -> str:
 
 def _brian2_timing(plain) -> str:
     plastic = [(pr["name"], pr["delay"]) for pr in plain["projections"] if pr["stdp"] is not None and pr["connections"]]
-    return (f"PLASTIC_DELAYS = {plastic!r}  # (projection, delay ms)\n\n\n"
+    multiplicative = [pr["name"] for pr in plain["projections"] if pr["stdp"] is not None and pr["connections"]
+                      and pr["stdp"]["weight_dependence"] == "multiplicative"]
+    return (f"PLASTIC_DELAYS = {plastic!r}  # (projection, delay ms)\n"
+            f"MULTIPLICATIVE = {multiplicative!r}  # pyNN.brian2 writes additive equations for every rule\n\n\n"
             "def brian2_stdp_timing(projs):\n"
             '    """STDP sees a post spike one delay after it fires and a same-time post before the pre:\n'
             "    pyNN.brian2 sees a pre spike on arrival (after the delay d), so the post pathway is delayed\n"
@@ -152,7 +166,10 @@ def _brian2_timing(plain) -> str:
             "        for row in projs[name]._brian2_synapses.values():\n"
             "            for syn in row.values():\n"
             "                syn.post.delay = 2 * delay * brian2.ms\n"
-            "                syn.post.order = syn.pre.order - 1")
+            "                syn.post.order = syn.pre.order - 1\n"
+            "                if name in MULTIPLICATIVE:     # steps scale with the room left (spikemem docs/stdp.md)\n"
+            "                    syn.pre.code = syn.pre.code.replace('weight + w_max * M', 'weight + (weight - w_min) * M')\n"
+            "                    syn.post.code = syn.post.code.replace('weight + w_max * P', 'weight + (w_max - weight) * P')")
 
 
 def _main(simulator: str, setup: dict, codegen: str) -> str:

@@ -145,13 +145,27 @@ def expected_spikes_per_step(pop, dt: float) -> float:
     return float(np.minimum(rate * dt / 1000.0, 1.0).sum())
 
 
-def events(network, batch: int, steps: int) -> dict:
-    """{population: SpikeEvents} of every SpikeSourcePoisson over `steps` steps of `batch` trials:
-    the trains the engines draw, for backends that take spike arrays (the PyNN simulators)."""
+def events(network, batch: int, steps: int | None, trials=None) -> dict:
+    """{population: SpikeEvents} of every SpikeSourcePoisson over `steps` steps (None: to the end of
+    every source's duration, which must be finite) of `batch` trials, or of the given trial indices
+    (numbered 0.. in the events): the trains the engines draw, for backends that take spike arrays
+    (the PyNN simulators)."""
+    from ..errors import UnsupportedFeature
     from .inputs import SpikeEvents
     dt, out = network.simulation.dt, {}
+    trials = np.arange(batch) if trials is None else np.asarray(trials, dtype=np.int64)
     for p in network.populations:
-        if p.cell.kind == "SpikeSourcePoisson":
-            trial, step, neuron = trains(block(p, 0, dt), np.arange(batch), steps)
-            out[p.name] = SpikeEvents.from_arrays(trial, step, neuron, p.size, batch, f"{p.name}.poisson")
+        if p.cell.kind != "SpikeSourcePoisson":
+            continue
+        b = block(p, 0, dt)
+        n = steps
+        if n is None:
+            if b.size and b.stop.max() > validation.MAX_STEPS:
+                raise UnsupportedFeature(f"{p.name}: a SpikeSourcePoisson without an end (duration=inf) cannot be "
+                                         "drawn ahead of an open-ended session; give it a duration")
+            n = int(b.stop.max()) if b.size else 0
+        trial, step, neuron = trains(b, trials, n)
+        index = np.searchsorted(trials, trial) if len(trials) and np.all(np.diff(trials) > 0) else \
+            np.array([int(np.flatnonzero(trials == t)[0]) for t in trial], dtype=np.int64)
+        out[p.name] = SpikeEvents.from_arrays(index, step, neuron, p.size, len(trials), f"{p.name}.poisson")
     return out
