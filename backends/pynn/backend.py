@@ -118,7 +118,7 @@ class PyNNBackend(Extra):
         recorded = zero_pairs.recording_for(network, watch + owed)
         plain = lower(recorded, self.profile, poisson=self.poisson)
         self._announce(network)
-        shift = shift_steps(events, self.profile, network)
+        shift = shift_steps(events, self.profile, network, self.poisson)
         sizes = {p.name: p.size for p in network.populations}
         spinnaker = self.profile.name == "spinnaker"
         self.run_folder = RunFolder.create(self.run_base, self.profile.name,
@@ -150,7 +150,7 @@ class PyNNBackend(Extra):
         for trial in range(batch):
             stim = stimulus(events, sizes, trial, dt, shift)
             try:
-                pops, projs = self._run_one(native_poisson(plain, shift, trial), stim, (steps + shift) * dt)
+                pops, projs = self._run_one(native_poisson(plain, shift, trial, self.profile), stim, (steps + shift) * dt)
                 seg, trial_spikes, trial_v = record_trial(pops, spike_names, v_names, dt, shift, steps, trial)
                 for name in weights:
                     pr = network.projection(name)

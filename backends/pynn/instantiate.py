@@ -11,6 +11,9 @@ def build(sim, plain, stimulus):
         if p["kind"] == "SpikeSourcePoisson":          # poisson="native": the simulator draws
             extra = {"additional_parameters": {"seed": p["trial_seed"]}} if sim.__name__.endswith("spiNNaker") else {}
             pop = sim.Population(p["size"], sim.SpikeSourcePoisson(**p["params"]), label=p["name"], **extra)
+            if hasattr(pop, "node_collection_source"):   # pyNN.nest starts its generators 1 ms late (origin)
+                import nest
+                nest.SetStatus(pop.node_collection_source, {"origin": 0.0})
         elif p["kind"] == "SpikeSourceArray":
             trains = stimulus.get(p["name"]) or []
             if not any(len(t) for t in trains):

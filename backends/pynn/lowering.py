@@ -20,6 +20,7 @@ from spikemem.description.random import RandomDistribution
 from spikemem.description.validation import refractory_steps
 from spikemem.errors import UnsupportedFeature, ValidationError
 
+from spikemem.engine.poisson import block as poisson_block
 from spikemem.engine.poisson import mix
 
 from .simulators import Profile
@@ -186,36 +187,46 @@ def starts_at_rest(network) -> bool:
     return all(_at_rest(p) for p in network.populations)
 
 
-def shift_steps(events: dict, profile: Profile, network) -> int:
+def shift_steps(events: dict, profile: Profile, network, poisson: str = "arrays") -> int:
     """Steps to delay the whole run by in the simulator (spikes are moved back).
 
     Where every neuron starts at rest with no offset current, any delay changes nothing: the
     stimulus is delayed just enough that no source spike falls where the simulator refuses it.
     Otherwise the delay is the profile's `own_dynamics_shift`, the one that reproduces the
-    description's first steps, and a stimulus that would need more is refused.
+    description's first steps, and a stimulus that would need more is refused. The simulator's own
+    Poisson generators (poisson="native") must be able to start native_poisson_lag steps early.
     """
     need = profile.source_min_time_steps
     first = min((int(ev.step.min()) for ev in events.values() if len(ev)), default=need)
+    if poisson == "native":
+        starts = [int(poisson_block(p, 0, network.simulation.dt).first.min()) for p in network.populations
+                  if p.cell.kind == "SpikeSourcePoisson" and p.size]
+        first = min([first] + [s - profile.native_poisson_lag + need for s in starts])
     if starts_at_rest(network):
         return max(need - first, 0)
     shift = profile.own_dynamics_shift
     if first + shift < need:
         p = next(p for p in network.populations if not _at_rest(p))
         raise UnsupportedFeature(
-            f"{p.name}: {profile.name} refuses source spikes before {need} steps, and shifting the stimulus "
-            f"would change a neuron that does not start at rest (i_offset={p.cell.i_offset}, "
-            f"v_init={p.cell.v_init}); start stimuli at >= {(need - shift) * network.simulation.dt:g} ms")
+            f"{p.name}: {profile.name} refuses source spikes before {need} steps (its own Poisson generators start "
+            f"{profile.native_poisson_lag} steps late), and shifting the stimulus would change a neuron that does not "
+            f"start at rest (i_offset={p.cell.i_offset}, v_init={p.cell.v_init}); start stimuli at >= "
+            f"{(need - shift) * network.simulation.dt:g} ms")
     return shift
 
 
-def native_poisson(plain, shift: int, trial: int) -> dict:
+def native_poisson(plain, shift: int, trial: int, profile: Profile) -> dict:
     """The plain description for one trial with the simulator's own Poisson sources (poisson="native"):
-    they start `shift` steps late with the rest of the stimulus, and each trial has its own seed."""
-    pops = []
+    they start `shift` steps late with the rest of the stimulus, less the steps the simulator's
+    generators lag behind their start (native_poisson_lag), end one half step early where the
+    simulator counts the last step in (native_poisson_closed), and each trial has its own seed."""
+    dt, pops = plain["dt"], []
     for p in plain["populations"]:
         if p["kind"] == "SpikeSourcePoisson":
-            start = np.asarray(p["params"]["start"], dtype=float) + shift * plain["dt"]
-            p = dict(p, params=dict(p["params"], start=start.tolist() if start.ndim else float(start)),
+            start = np.asarray(p["params"]["start"], dtype=float) + (shift - profile.native_poisson_lag) * dt
+            duration = np.asarray(p["params"]["duration"], dtype=float) - (dt / 2 if profile.native_poisson_closed else 0)
+            p = dict(p, params=dict(p["params"], start=_one_or_list(np.atleast_1d(start)),
+                                    duration=_one_or_list(np.atleast_1d(np.maximum(duration, 0.0)))),
                      trial_seed=int(mix(mix(p["seed"] & 0xFFFFFFFF) ^ trial) % (2**31 - 2)) + 1)
         pops.append(p)
     return dict(plain, populations=pops)

@@ -20,7 +20,7 @@ from spikemem.errors import UnsupportedFeature, ValidationError
 from spikemem.results import Result
 
 from . import deferred_stdp, zero_pairs
-from .lowering import lower, native_poisson, starts_at_rest, stimulus
+from .lowering import lower, native_poisson, shift_steps, starts_at_rest, stimulus
 from .recordings import _v_array, read_weights
 from .run_folder import RunFolder
 from .simulator_output import captured
@@ -68,6 +68,8 @@ class PyNNSession:
         # in the simulator where that changes nothing (every neuron at rest, no offset current),
         # else by the one step that reproduces the neurons' own first steps (lowering.shift_steps).
         self.shift = backend.profile.source_min_time_steps if starts_at_rest(network) else backend.profile.own_dynamics_shift
+        if backend.poisson == "native":      # the simulator's own generators may need more
+            self.shift = max(self.shift, shift_steps({}, backend.profile, network, "native"))
         self.sizes = {p.name: p.size for p in network.populations}
         # under MPI only rank 0 holds every neuron's spikes: it alone checks
         checks = self.watch and backend.sim.rank() == 0
@@ -93,7 +95,8 @@ class PyNNSession:
             import brian2     # a source's past spikes stay in its generator: Brian2 skips them, as it should
             brian2.BrianLogger.suppress_name("ignored_spikes")
         with captured(self.folder.log):
-            self.pops, self.projs = self.backend._build(native_poisson(self.plain, self.shift, 0), self.trains)
+            self.pops, self.projs = self.backend._build(native_poisson(self.plain, self.shift, 0, self.backend.profile),
+                                                        self.trains)
         self.t = 0
         self.held = {}         # cleared records: spikes read past the window's end, for the next one
         self.returned = {}     # uncleared records: step * size + neuron of every spike returned so far

@@ -37,6 +37,11 @@ class Profile:
     depresses_at_zero: bool = True
     # potentiation is applied at the synapse's next pre spike (deferred_stdp.py)
     defers_potentiation: bool = False
+    # poisson="native": steps between a generator's start and its first recorded spike (NEST: its
+    # exclusive start, the parrot neuron's delay and the end-of-step stamp), and whether it also
+    # fires in the step at start + duration (pyNN.brian2's PoissonGroup)
+    native_poisson_lag: int = 0
+    native_poisson_closed: bool = False
 
 
 NEST = Profile(
@@ -49,7 +54,8 @@ NEST = Profile(
                            "stdp.clamp.per_update", "stdp.transmit.before_update", "stdp.potentiate_at_zero",
                            "stdp.post_history", "stdp.w_min_nonzero",
                            "stdp.inhibitory", "cell.no_leak", "cell.onset"}),
-    native_connectors=True, own_dynamics_shift=1, depresses_at_zero=False, defers_potentiation=True)
+    native_connectors=True, own_dynamics_shift=1, depresses_at_zero=False, defers_potentiation=True,
+    native_poisson_lag=3)
 
 BRIAN2 = Profile(
     "brian2", "pyNN.brian2", "exact", negative_inhibition=True, stdp_amplitude_per_w_max=True,
@@ -64,7 +70,7 @@ BRIAN2 = Profile(
                            "cell.onset",
                            # pyNN.brian2's IF_curr_delta adds the weight after the threshold test (seen one
                            # step late, after one more leak) and during the refractory period (docs/nir.md)
-                           "cell.delta"}))
+                           "cell.delta"}), native_poisson_closed=True)
 
 SPINNAKER = Profile(
     "spinnaker", "pyNN.spiNNaker", "spinnaker", negative_inhibition=False, stdp_amplitude_per_w_max=False,
