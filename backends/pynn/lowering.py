@@ -145,14 +145,34 @@ def lower(network, profile: Profile, explicit: bool = False, poisson: str = "arr
         else:
             pre, post, w, d = pr.connections(n_pre, n_post, dt)
             conn = np.column_stack([pre, post, sign * w, d])
-            if explicit:       # plain Python numbers, for a script's literal lists
-                conn = [[int(a), int(b), c, e] for a, b, c, e in conn.tolist()]
-            entry.update(connector="from_list", connections=conn, synapses=len(pre),
-                         delay=float(np.max(d)) if len(d) else float(np.max(pr.delay)) if not isinstance(
-                             pr.delay, RandomDistribution) else dt)
+            for k, layer in enumerate(_layers(conn, n_post) if profile.one_synapse_per_pair else [conn]):
+                if explicit:       # plain Python numbers, for a script's literal lists
+                    layer = [[int(a), int(b), c, e] for a, b, c, e in layer.tolist()]
+                projs.append(dict(entry, name=pr.name if not k else f"{pr.name}~{k}", connector="from_list",
+                                  connections=layer, synapses=len(layer), delay=_list_delay(layer, pr, dt)))
+            continue
         projs.append(entry)
     return {"format": "spikemem-pynn/1", "simulator": profile.name, "dt": dt, "name": network.name,
             "populations": pops, "projections": projs}
+
+
+def _layers(conn: np.ndarray, n_post: int) -> list:
+    """Connection rows split so that no (pre, post) pair repeats within one: the k-th layer holds the
+    k-th synapse of every pair (a multapse of a random connector drawn with replacement), for
+    simulators that keep one synapse per pair in a projection (one_synapse_per_pair)."""
+    code = conn[:, 0].astype(np.int64) * n_post + conn[:, 1].astype(np.int64)
+    order = np.argsort(code, kind="stable")
+    start = np.r_[True, code[order][1:] != code[order][:-1]]
+    rank = np.empty(len(code), dtype=np.int64)
+    rank[order] = np.arange(len(code)) - np.maximum.accumulate(np.where(start, np.arange(len(code)), 0))
+    return [conn[rank == k] for k in range(int(rank.max()) + 1)] if len(code) else [conn]
+
+
+def _list_delay(rows, pr, dt: float) -> float:
+    """The delay PyNN's synapse type is built with (the rows carry their own)."""
+    if len(rows):
+        return float(np.max(np.asarray(rows, dtype=float)[:, 3]))
+    return dt if isinstance(pr.delay, RandomDistribution) else float(np.max(pr.delay))
 
 
 def _delta_weight_scale(cell, profile: Profile, dt: float) -> float:

@@ -42,6 +42,9 @@ class Profile:
     # fires in the step at start + duration (pyNN.brian2's PoissonGroup)
     native_poisson_lag: int = 0
     native_poisson_closed: bool = False
+    # a projection keeps one synapse per (pre, post) pair (pyNN.brian2 sets weights by pair, so a
+    # repeated pair would share one weight): repeats are lowered as extra projections
+    one_synapse_per_pair: bool = False
 
 
 NEST = Profile(
@@ -70,7 +73,7 @@ BRIAN2 = Profile(
                            "cell.onset",
                            # pyNN.brian2's IF_curr_delta adds the weight after the threshold test (seen one
                            # step late, after one more leak) and during the refractory period (docs/nir.md)
-                           "cell.delta"}), native_poisson_closed=True)
+                           "cell.delta"}), native_poisson_closed=True, one_synapse_per_pair=True)
 
 SPINNAKER = Profile(
     "spinnaker", "pyNN.spiNNaker", "spinnaker", negative_inhibition=False, stdp_amplitude_per_w_max=False,
