@@ -23,6 +23,7 @@ from spikemem.errors import UnsupportedFeature, ValidationError
 from spikemem.engine.poisson import block as poisson_block
 from spikemem.engine.poisson import mix
 
+from . import local_only
 from .simulators import Profile
 
 POISSON = ("arrays", "native")
@@ -129,9 +130,13 @@ def lower(network, profile: Profile, explicit: bool = False, poisson: str = "arr
             if p.max_expected_summed_weight is not None:   # sPyNNaker's ring-buffer sizing override
                 entry["max_expected_summed_weight"] = list(p.max_expected_summed_weight)
         pops.append(entry)
+    layers, shapes = local_only.native_layers(network) if profile.local_only_layers else ({}, {})
     projs = []
     for pr in network.projections:
         n_pre, n_post = network.population(pr.pre).size, network.population(pr.post).size
+        if pr.name in layers:          # sPyNNaker's own connector: local_only.split writes it
+            projs.append({"name": pr.name, "pre": pr.pre, "post": pr.post, "receptor": pr.receptor, "stdp": None})
+            continue
         sign = -1.0 if pr.receptor == "inhibitory" and profile.negative_inhibition else 1.0
         sign *= _delta_weight_scale(network.population(pr.post).cell, profile, dt)
         entry = {"name": pr.name, "pre": pr.pre, "post": pr.post, "receptor": pr.receptor,
@@ -152,8 +157,9 @@ def lower(network, profile: Profile, explicit: bool = False, poisson: str = "arr
                                   connections=layer, synapses=len(layer), delay=_list_delay(layer, pr, dt)))
             continue
         projs.append(entry)
-    return {"format": "spikemem-pynn/1", "simulator": profile.name, "dt": dt, "name": network.name,
-            "populations": pops, "projections": projs}
+    plain = {"format": "spikemem-pynn/1", "simulator": profile.name, "dt": dt, "name": network.name,
+             "populations": pops, "projections": projs}
+    return local_only.split(plain, network, layers, shapes) if layers else plain
 
 
 def _layers(conn: np.ndarray, n_post: int) -> list:

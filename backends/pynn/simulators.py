@@ -45,6 +45,9 @@ class Profile:
     # a projection keeps one synapse per (pre, post) pair (pyNN.brian2 sets weights by pair, so a
     # repeated pair would share one weight): repeats are lowered as extra projections
     one_synapse_per_pair: bool = False
+    # convolution and pooled dense layers go to the simulator's own local-only connectors where it
+    # can express them (local_only.py); elsewhere they are lists
+    local_only_layers: bool = False
 
 
 NEST = Profile(
@@ -81,7 +84,7 @@ SPINNAKER = Profile(
     unsupported=frozenset({"scheme.exact", "stdp.gate", "stdp.dendritic_delay", "stdp.traces.nearest", "stdp.clamp.per_update",
                            "stdp.transmit.before_update", "stdp.potentiate_at_zero", "stdp.no_depress_at_zero",
                            "stdp.post_history.not16", "stdp.w_min_nonzero", "cell.no_leak", "cell.onset"}),
-    delta_as_current=True)
+    delta_as_current=True, local_only_layers=True)
 
 PROFILES = {p.name: p for p in (NEST, BRIAN2, SPINNAKER)}
 

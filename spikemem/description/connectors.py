@@ -8,6 +8,7 @@ import numpy as np
 
 from ..errors import ValidationError
 from . import validation
+from .layers import LAYER_CONNECTORS, layer_from_dict
 
 
 @dataclass(frozen=True)
@@ -322,7 +323,8 @@ def _per_row(rng, rows: int, cols: int, n: int, replace: bool, no_self: bool, ch
 
 
 CONNECTORS = {c.kind: c for c in (OneToOneConnector, AllToAllConnector, FromListConnector, FixedProbabilityConnector,
-                                  FixedNumberPreConnector, FixedNumberPostConnector, FixedTotalNumberConnector)}
+                                  FixedNumberPreConnector, FixedNumberPostConnector, FixedTotalNumberConnector,
+                                  *LAYER_CONNECTORS)}
 RANDOM_CONNECTORS = (FixedProbabilityConnector, FixedNumberPreConnector, FixedNumberPostConnector,
                      FixedTotalNumberConnector)
 
@@ -344,4 +346,6 @@ def connector_from_dict(d: dict):
         raise ValidationError("connector", sorted(set(kwargs) - known, key=str), f"unknown parameters for {kind}")
     if "conn_list" in kwargs:
         kwargs["conn_list"] = tuple(validation.sequence("connector.conn_list", kwargs["conn_list"]))
+    if cls in LAYER_CONNECTORS:
+        return layer_from_dict(cls, kwargs)
     return CONNECTORS[kind](**kwargs)

@@ -115,6 +115,15 @@ class Projection:
             d = np.asarray(self.delay)
             if not np.all(np.isfinite(d)) or np.any(d <= 0):
                 raise ValidationError(f"{self.name}.delay", _short(self.delay), "must be > 0 ms")
+        if hasattr(self.connector, "synapses"):         # a layer: its kernel holds the weights
+            for what in ("weight", "delay"):
+                if not realisation.is_scalar(getattr(self, what)):
+                    raise ValidationError(f"{self.name}.{what}", _short(getattr(self, what)),
+                                          f"must be one number for a {self.connector.kind} connector (the weight: a gain "
+                                          "on its kernel)")
+            if self.plasticity is not None:
+                raise ValidationError(f"{self.name}.plasticity", self.plasticity,
+                                      f"a {self.connector.kind} connector is static (its kernel is shared)")
         if self.plasticity is not None:
             if not isinstance(self.plasticity, STDP):
                 raise ValidationError(f"{self.name}.plasticity", self.plasticity, "must be STDP or None")

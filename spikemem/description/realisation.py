@@ -78,7 +78,11 @@ def delays_on_grid(values_ms, dt: float | None, field: str) -> np.ndarray:
 
 
 def connections(pr, n_pre: int, n_post: int, dt: float | None = None):
-    """(pre, post, weight, delay) arrays, one entry per synapse."""
+    """(pre, post, weight, delay) arrays, one entry per synapse (a layer connector's weights are its
+    kernel's times the projection's gain)."""
+    if hasattr(pr.connector, "synapses"):
+        pre, post, w = pr.connector.synapses(n_pre, n_post)
+        return pre, post, w * float(pr.weight), np.full(len(pre), float(pr.delay))
     pre, post = pairs(pr, n_pre, n_post)
     return (pre, post, synapse_values(pr, "weight", pre, post, n_pre, n_post, dt),
             synapse_values(pr, "delay", pre, post, n_pre, n_post, dt))

@@ -31,6 +31,8 @@ from ..progress import Progress
 from . import budget
 from .flatten import FlatNetwork, flatten
 from .inputs import resolve_inputs
+from .layers import LayerDelivery
+from .layers import deliver as deliver_layers
 from .numpy_ops import NumpyOps
 from .poisson import PoissonSources
 from .spike_log import assemble_result, merge_sources
@@ -126,6 +128,7 @@ class Engine:
         self.csr, self.cols = self._synapse_tables(c)
         self.has_csr = bool(len(c.csr[1]))
         self.blocks, self.rank, self.n_pops = self._blocks(c)
+        self.layers = [LayerDelivery(b, ops, *self._column(b.col_off)) for b in c.layers or ()]
         self.V = ops.array(np.repeat(p["v_start"][None], batch, axis=0))
         self.v_thresh, self.v_reset = ops.array(p["v_thresh"]), ops.array(p["v_reset"])
         self.refrac = ops.index(p["refrac"])
@@ -159,6 +162,12 @@ class Engine:
             inh = col >= n
             col, w = np.where(inh, col - n, col), np.where(inh, -w, w)
         return (ops.index(indptr), ops.index(col), ops.array(w), ops.index(d)), cols
+
+    def _column(self, col_off: int) -> tuple:
+        """(sign, column) of a post population's first current column (merged: one signed column)."""
+        if self.merged and col_off >= self.c.n_if:
+            return -1.0, col_off - self.c.n_if
+        return 1.0, col_off
 
     def _blocks(self, c):
         """StructuredBlocks as (population rank, column start, signed weight, delay, n_post), and
@@ -202,6 +211,8 @@ class Engine:
                 self._deliver_static(bs, ns, t)
             if self.blocks:
                 self._deliver_structured(bs, ns, t)
+            if self.layers:
+                deliver_layers(self, bs, ns, t)
         return bs, ns
 
     def _hold_refractory(self, t):

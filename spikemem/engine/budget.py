@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 from ..description import realisation
 from ..description.random import RandomDistribution
 from ..errors import ResourceError, ValidationError
-from .flatten import delivery_mode, table_synapses, uniform_start
+from .flatten import delivery_mode, is_layer, table_synapses, uniform_start
+from .layers import per_trial_bytes as layer_bytes
 from .poisson import expected_spikes_per_step
 
 ENV = "SPIKEMEM_MEMORY_LIMIT"
@@ -138,11 +139,16 @@ def estimate(network, batch: int, steps: int, n_events: int = 0, *, events_per_t
         plastic_fixed += 0 if uniform else 2 * 8 * cells + 6 * 8 * n   # w0 and mask; the pairs that filled them
         copies = (1 if uniform else 2) + per_update + (pr.name in recorded_w)   # W, its build copy, pending, the result
         plastic_trial += 8 * (copies * cells + 3 * (n_pre + n_post) + 2 * hist * n_post)
+    mode = delivery_mode(network)
+    layers = [pr.connector for pr in network.projections if is_layer(pr, mode)]     # delivered from structure
     est = Estimate(batch, steps)
     est.fixed = {"network tables": PER_NEURON * n_all + 8 * (n_all + 1), "synapses": synapse_kept * static,
+                 "layer weights": sum(2 * 8 * (c.kernel_weights.size if c.kind == "convolution" else c.weights.size)
+                                      for c in layers),
                  "plastic matrices": plastic_fixed, "input events": EVENT * n_events}
     est.per_trial = {"neuron state": 8 * (4 * n_if + width) + n_if, "ring buffer": 8 * (max_delay + 1) * width,
-                     "plastic matrices": plastic_trial}
+                     "plastic matrices": plastic_trial,
+                     "layer delivery": max((layer_bytes(c) for c in layers), default=0)}
     est.per_trial_step = {"recorded V": 2 * 8 * n_v, "spikes (assumed rate)": SPIKE * rate * n_if,
                           "input events": EVENT * events_per_trial_step, "Poisson spikes": SPIKE * poisson}
     est.peak_build = synapse_build * static + plastic_fixed + est.fixed["network tables"]

@@ -20,7 +20,8 @@ from ..description import realisation, validation
 from ..description.propagators import exact_current_gain as _exact_current_gain
 from ..description.propagators import spinnaker_init
 from ..description.realisation import is_scalar
-from ..errors import ValidationError
+from ..errors import UnsupportedFeature, ValidationError
+from .layers import LayerBlock
 from .poisson import block as poisson_block
 
 
@@ -70,6 +71,7 @@ class FlatNetwork:
     numerics: str = "float"
     structured: list = None
     poisson: list = None  # PoissonBlocks of the SpikeSourcePoisson populations (spikemem.engine.poisson)
+    layers: list = None   # LayerBlocks: convolution and pooled dense projections (spikemem.engine.layers)
 
 
 STRUCTURED_MIN = 1 << 16      # synapses; measured: at 100 x 100 the table is as fast with numpy and faster with torch
@@ -88,8 +90,16 @@ def is_structured(pr, n_pre: int, n_post: int, mode: str = "auto") -> bool:
     return pr.connector.kind == "all_to_all" and is_scalar(pr.weight) and is_scalar(pr.delay) and big
 
 
+def is_layer(pr, mode: str = "auto") -> bool:
+    """A convolution or pooled dense projection delivered from its structure (any size, except with
+    structured="never", which the tests use to compare it with the table)."""
+    return hasattr(pr.connector, "synapses") and mode != "never"
+
+
 def table_synapses(pr, n_pre: int, n_post: int, mode: str = "auto") -> int:
     """The synapse-table entries a static projection takes (a structured one: its i -> i pairs)."""
+    if is_layer(pr, mode):
+        return 0
     if is_structured(pr, n_pre, n_post, mode):
         return 0 if pr.connector.allow_self_connections else min(n_pre, n_post)
     return realisation.n_synapses(pr, n_pre, n_post)
@@ -164,10 +174,17 @@ def flatten(net, structured: str = "auto") -> FlatNetwork:
         from .fixed_neurons import chip_params
         params.update(chip_params(net, if_pops))
 
-    pre_l, col_l, w_l, d_l, plastic, blocks = [], [], [], [], [], []
+    pre_l, col_l, w_l, d_l, plastic, blocks, layers = [], [], [], [], [], [], []
     for pr in net.projections:
         pre_pop, post_pop = net.population(pr.pre), net.population(pr.post)
         col_off = offsets[pr.post] + (n_if if pr.receptor == "inhibitory" else 0)
+        if hasattr(pr.connector, "synapses") and net.simulation.numerics == "fixed":
+            raise UnsupportedFeature(f"{pr.name}.connector: numerics='fixed' does not model sPyNNaker's local-only "
+                                     f"{pr.connector.kind} synapses (int16 kernels; connector.convolution.fixed)")
+        if is_layer(pr, structured):
+            layers.append(LayerBlock(pr.name, pr.pre, offsets[pr.pre], pr.connector, col_off, post_pop.size,
+                                     float(pr.weight), round(float(pr.delay) / dt)))
+            continue
         if pr.plasticity is None:
             block = _structured(pr, pre_pop, post_pop, col_off, dt, structured)
             if block is not None:
@@ -198,10 +215,10 @@ def flatten(net, structured: str = "auto") -> FlatNetwork:
     indptr = np.zeros(off + 1, dtype=np.int64)
     np.cumsum(np.bincount(pre, minlength=off), out=indptr[1:])
     max_d = max([int(d.max()) if len(d) else 0] + [b.delay for b in plastic]
-                + [b.delay for b in blocks])
+                + [b.delay for b in blocks] + [b.delay for b in layers])
     poisson = [poisson_block(p, offsets[p.name], dt) for p in src_pops if p.cell.kind == "SpikeSourcePoisson"]
     return FlatNetwork(dt, net.simulation.scheme, n_if, off, offsets, sizes, params,
-                       (indptr, col, w, d), plastic, max_d + 1, net.simulation.numerics, blocks, poisson)
+                       (indptr, col, w, d), plastic, max_d + 1, net.simulation.numerics, blocks, poisson, layers)
 
 
 def _check_finite(params, if_pops, scheme) -> None:
