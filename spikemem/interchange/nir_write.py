@@ -4,6 +4,7 @@ derivation: docs/nir.md."""
 from __future__ import annotations
 
 import math
+from dataclasses import fields
 
 import numpy as np
 
@@ -18,6 +19,7 @@ def write(network, target: str, freeze: bool, weights: dict | None):
     import nir
     if target not in TARGETS:
         raise ValidationError("target", target, f"must be one of {list(TARGETS)}")
+    _check_values(network)
     conns = _connections(network, freeze, dict(weights or {}))
     if target == "generic":
         nodes, edges = _generic(nir, network, conns)
@@ -37,6 +39,22 @@ def write(network, target: str, freeze: bool, weights: dict | None):
     return nir.NIRGraph(nodes=nodes, edges=edges, metadata=meta)
 
 
+def _check_values(network) -> None:
+    """NIR nodes here take one value per population for everything but i_offset, and NIR has no
+    Poisson source: refuse the rest by name."""
+    for p in network.populations:
+        if p.cell.kind == "SpikeSourcePoisson":
+            raise UnsupportedFeature(f"population '{p.name}': a SpikeSourcePoisson has no NIR node (source.poisson); "
+                                     "give the graph its spikes as input")
+        if p.is_source:
+            continue
+        for name in (f.name for f in fields(p.cell)):
+            value = getattr(p.cell, name)
+            if name != "i_offset" and value is not None and not isinstance(value, (int, float)):
+                raise UnsupportedFeature(f"population '{p.name}': {name} is given per neuron, which the NIR export "
+                                         "writes as one value per population (only i_offset is per neuron)")
+
+
 def _connections(network, freeze, weights):
     """Per projection: (projection, dense signed W (n_post, n_pre) per delay, delays in ms)."""
     for name in weights:
@@ -48,7 +66,7 @@ def _connections(network, freeze, weights):
             raise UnsupportedFeature(f"projection '{pr.name}' is plastic (STDP) and NIR holds static weights: "
                                      "pass freeze=True to export its weights as they are")
         n_pre, n_post = network.population(pr.pre).size, network.population(pr.post).size
-        pre, post, w, d = pr.connections(n_pre, n_post)
+        pre, post, w, d = pr.connections(n_pre, n_post, network.simulation.dt)
         if pr.name in weights:
             learned = np.asarray(weights[pr.name], dtype=float)
             if learned.shape != (n_pre, n_post):
