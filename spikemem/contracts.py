@@ -80,7 +80,10 @@ class ArrayOps(Protocol):
     really write in place: the engine keeps references to its state arrays. `step_spikes`
     returns the (trial, neuron) indices of a step's spikes, IF spikes first, then the sources';
     `trial_sums` sums plastic weight rows per trial in row order (the order matters for float
-    rounding: keep it and float64 runs agree with numpy spike for spike). `select(mask, *arrays)`
+    rounding: keep it and float64 runs agree with numpy spike for spike). Layer connectors
+    (spikemem.engine.layers) use the arrays' own `@`, `reshape`, `sum(axis)`, strided slicing
+    and `.T`; Poisson sources (spikemem.engine.poisson) the integer operators ^ >> & * < on
+    `ints` arrays, which must wrap nowhere below 2^63. `select(mask, *arrays)`
     keeps the entries where mask holds; `no_grad()` is a context for the whole run. `ints` and
     `zeros_int` make int64 arrays: numerics='fixed' (spikemem.engine.fixed_engine) keeps a
     SpiNNaker core's raw bits in them and uses only operators on them (+ - * >> << & clip)."""

@@ -5,7 +5,7 @@ per channel, on a virtual board."""
 import numpy as np
 import pytest
 
-from spikemem import (AllToAllConnector, FromListConnector, IFCurrExp, Network, Population, Projection, Recording,
+from spikemem import (FromListConnector, IFCurrExp, Network, Population, Projection, Recording,
                       Simulation, SpikeSourceArray, SpikeSourcePoisson, UnsupportedFeature, ValidationError,
                       get_backend)
 from spikemem.description.layers import ConvolutionConnector, PoolDenseConnector

@@ -337,3 +337,11 @@ def test_one_to_one_with_random_weights():
     pr = proj(OneToOneConnector(), weight=rd("exponential", beta=1.0, seed=9))
     pre, post, w, d = pr.connections(5, 5)
     assert np.array_equal(pre, post) and np.array_equal(w, rd("exponential", beta=1.0, seed=9).draw(5, "weight", "p"))
+
+
+def test_a_tiny_probability_ends_with_no_synapse():
+    """Found by the fuzz tests: a p_connect near the smallest float drew gaps near 2**63 whose sum
+    overflowed, and the realisation never ended (growing without bound)."""
+    for p in (5e-324, 1e-300):
+        pre, _ = pairs_of(FixedProbabilityConnector(p, seed=1), 300, 300)
+        assert len(pre) == 0

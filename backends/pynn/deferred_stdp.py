@@ -6,7 +6,8 @@ events after each synapse's last pre spike. The description applies it at the po
 (docs/stdp.md, section 2). With additive steps and an upper bound only, per-event clipping of
 those potentiations equals one clip of their sum, so the owed part is, per synapse i -> j,
 min(w + A_plus K_i sum_T exp(-(T - L_i) / tau_plus), w_max) over the post events T of j with
-L_i < T < steps, where L_i is i's last pre spike and K_i its pre trace just after it.
+L_i < T < steps, where L_i is i's last pre spike and K_i its pre trace just after it. Multiplicative
+steps complete as w_max - (w_max - w) prod(1 - A_plus K_i exp(...)) (_multiplicative).
 """
 from __future__ import annotations
 

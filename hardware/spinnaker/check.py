@@ -20,6 +20,7 @@ from spikemem import Recording, Simulation, get_backend
 from spikemem.description import realisation
 from spikemem.engine import fixed_point as fx
 from spikemem.engine.board_weights import max_summed_weights, quantise, ring_buffer_shifts, weight_scale
+from spikemem.engine.flatten import refuse_fixed_layers
 from spikemem.engine.fixed_neurons import membrane_gain, synapse_charge
 
 TYPES = ("excitatory", "inhibitory")
@@ -32,6 +33,7 @@ def board_version(net, numerics: str):
 
 
 def static_report(net) -> dict:
+    refuse_fixed_layers(net)
     board = board_version(net, "fixed")
     shifts, sized = ring_buffer_shifts(board), max_summed_weights(board)
     dt = net.simulation.dt

@@ -175,7 +175,8 @@ class FixedProbabilityConnector(_RandomConnector):
         rng, flat, at = self._stream(key), [], -1
         while True:
             want = int((n - at) * p * 1.05) + 64
-            pos = at + np.cumsum(rng.geometric(p, want))
+            # a gap past the end is as good as any larger one (and a tiny p draws gaps near 2**63)
+            pos = at + np.cumsum(np.minimum(rng.geometric(p, want), n + 1))
             flat.append(pos[pos < n])
             if pos[-1] >= n:
                 break

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import realisation
 from .random import RandomDistribution
 
 # name -> what it means (for error messages)
@@ -74,12 +73,11 @@ def required_features(net) -> set:
         if p.cell.kind == "SpikeSourcePoisson":
             f.add("source.poisson")
         if not p.is_source:
-            c = realisation.cell_arrays(p)
-            if np.any(c.i_offset != 0):
+            if _may_differ(p.cell.i_offset, 0.0):
                 f.add("cell.i_offset")
                 if p.cell.kind == "IF_curr_exp":
                     f.add("cell.i_offset.exp")
-            if np.any(c.v_start != c.v_rest):
+            if p.cell.v_init is not None and _may_differ(p.cell.v_init, p.cell.v_rest):
                 f.add("cell.v_init")
             if p.cell.kind == "IF_curr_delta":
                 f.add("cell.delta")
@@ -98,6 +96,15 @@ def required_features(net) -> set:
             f.add("delay.heterogeneous")
         f |= plasticity_features(pr)
     return f
+
+
+def _may_differ(a, b) -> bool:
+    """Whether per-neuron values a and b (numbers, tuples or distributions) can differ somewhere,
+    without drawing them: a distribution that is not a single point may."""
+    if isinstance(a, RandomDistribution) or isinstance(b, RandomDistribution):
+        lo, hi = a.support if isinstance(a, RandomDistribution) else (a, a)
+        return not (lo == hi and not isinstance(b, RandomDistribution) and np.all(np.asarray(b) == lo))
+    return bool(np.any(np.asarray(a, dtype=float) != np.asarray(b, dtype=float)))
 
 
 def missing_features(backend, net) -> list:

@@ -243,11 +243,12 @@ class Network:
             pops[p.name] = p
         dt = self.simulation.dt
         for p in self.populations:
-            if isinstance(p.cell, SpikeSourcePoisson):     # one spike a step at most
-                rate = realisation.neuron_values(p, "rate")
-                if rate.size and rate.max() * dt / 1000.0 > 1.0:
-                    raise ValidationError(f"{p.name}.rate", float(rate.max()), f"must be <= {1000.0 / dt:g} Hz at "
-                                                                               f"dt={dt:g} ms (at most one spike a step)")
+            if isinstance(p.cell, SpikeSourcePoisson) and p.size:     # one spike a step at most
+                rate = p.cell.rate
+                top = rate.support[1] if isinstance(rate, RandomDistribution) else float(np.max(rate))
+                if top * dt / 1000.0 > 1.0:
+                    raise ValidationError(f"{p.name}.rate", rate if isinstance(rate, RandomDistribution) else top,
+                                          f"must be <= {1000.0 / dt:g} Hz at dt={dt:g} ms (at most one spike a step)")
         names = set()
         for pr in self.projections:
             if not isinstance(pr, Projection):

@@ -148,7 +148,10 @@ def estimate(network, batch: int, steps: int, n_events: int = 0, *, events_per_t
                  "plastic matrices": plastic_fixed, "input events": EVENT * n_events}
     est.per_trial = {"neuron state": 8 * (4 * n_if + width) + n_if, "ring buffer": 8 * (max_delay + 1) * width,
                      "plastic matrices": plastic_trial,
-                     "layer delivery": max((layer_bytes(c) for c in layers), default=0)}
+                     "layer delivery": max((layer_bytes(c) for c in layers), default=0),
+                     # the generator's words per Poisson neuron and a step's temporaries (engine/poisson.py)
+                     "Poisson generator": 48 * sum(p.size for p in network.populations
+                                                   if p.cell.kind == "SpikeSourcePoisson")}
     est.per_trial_step = {"recorded V": 2 * 8 * n_v, "spikes (assumed rate)": SPIKE * rate * n_if,
                           "input events": EVENT * events_per_trial_step, "Poisson spikes": SPIKE * poisson}
     est.peak_build = synapse_build * static + plastic_fixed + est.fixed["network tables"]

@@ -171,6 +171,7 @@ def flatten(net, structured: str = "auto") -> FlatNetwork:
                                       for p in if_pops]).astype(np.int64) if if_pops else np.zeros(0, np.int64)
     _check_finite(params, if_pops, net.simulation.scheme)
     if net.simulation.numerics == "fixed":     # a core's integers (docs/fixed_point.md); overrides refrac
+        refuse_fixed_layers(net)
         from .fixed_neurons import chip_params
         params.update(chip_params(net, if_pops))
 
@@ -178,9 +179,6 @@ def flatten(net, structured: str = "auto") -> FlatNetwork:
     for pr in net.projections:
         pre_pop, post_pop = net.population(pr.pre), net.population(pr.post)
         col_off = offsets[pr.post] + (n_if if pr.receptor == "inhibitory" else 0)
-        if hasattr(pr.connector, "synapses") and net.simulation.numerics == "fixed":
-            raise UnsupportedFeature(f"{pr.name}.connector: numerics='fixed' does not model sPyNNaker's local-only "
-                                     f"{pr.connector.kind} synapses (int16 kernels; connector.convolution.fixed)")
         if is_layer(pr, structured):
             layers.append(LayerBlock(pr.name, pr.pre, offsets[pr.pre], pr.connector, col_off, post_pop.size,
                                      float(pr.weight), round(float(pr.delay) / dt)))
@@ -219,6 +217,15 @@ def flatten(net, structured: str = "auto") -> FlatNetwork:
     poisson = [poisson_block(p, offsets[p.name], dt) for p in src_pops if p.cell.kind == "SpikeSourcePoisson"]
     return FlatNetwork(dt, net.simulation.scheme, n_if, off, offsets, sizes, params,
                        (indptr, col, w, d), plastic, max_d + 1, net.simulation.numerics, blocks, poisson, layers)
+
+
+def refuse_fixed_layers(net) -> None:
+    """numerics='fixed' does not model sPyNNaker's local-only layers: refused by name, before any
+    statistic lists their synapses."""
+    for pr in net.projections:
+        if hasattr(pr.connector, "synapses"):
+            raise UnsupportedFeature(f"{pr.name}.connector: numerics='fixed' does not model sPyNNaker's local-only "
+                                     f"{pr.connector.kind} synapses (int16 kernels; connector.convolution.fixed)")
 
 
 def _check_finite(params, if_pops, scheme) -> None:

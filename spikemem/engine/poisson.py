@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..description import realisation, validation
+from ..description.random import RandomDistribution
 
 M32 = 0xFFFFFFFF
 STEP_KEY, OUT_KEY, SEED_KEY = 0x9E3779B9, 0x85EBCA6B, 0x27D4EB2F
@@ -140,9 +141,13 @@ def trains(b: PoissonBlock, trials, steps: int, chunk: int = 1 << 22) -> tuple:
 
 
 def expected_spikes_per_step(pop, dt: float) -> float:
-    """The mean number of spikes a Poisson population fires per step and trial, while active."""
-    rate = realisation.neuron_values(pop, "rate")
-    return float(np.minimum(rate * dt / 1000.0, 1.0).sum())
+    """At most the mean number of spikes a Poisson population fires per step and trial, while
+    active, without drawing its rates (a distribution counts at its highest rate)."""
+    rate = pop.cell.rate
+    if isinstance(rate, RandomDistribution):
+        return pop.size * min(rate.support[1] * dt / 1000.0, 1.0)
+    p = np.minimum(np.asarray(rate, dtype=float) * dt / 1000.0, 1.0)
+    return float(p.sum()) if p.ndim else float(p) * pop.size
 
 
 def events(network, batch: int, steps: int | None, trials=None) -> dict:
