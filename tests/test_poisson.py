@@ -173,3 +173,20 @@ def test_pynn_sessions_queue_the_trains():
     finally:
         s.close()
     assert sorted(x for w in windows for x in w.spike_list("a")) == ref.spike_list("a")
+
+
+@pytest.mark.gpu
+def test_cuda_draws_the_same_trains_and_layers():
+    """On a GPU: the same Poisson trains, and layer input equal to rounding."""
+    import sys
+    from pathlib import Path
+    sys.path.insert(0, str(Path(__file__).parent))
+    from test_layers import layer_net
+    net = source_net(rate=(5.0, 50.0, 200.0, 0.0) * 25, size=100, seed=9)
+    ref = get_backend("reference").run(net, 300.0, batch=3)
+    assert np.array_equal(keys(get_backend("torch", device="cuda", dtype="float64").run(net, 300.0, batch=3)), keys(ref))
+    net = layer_net(3)
+    a = get_backend("reference").run(net, 60.0, batch=2)
+    b = get_backend("torch", device="cuda", dtype="float64").run(net, 60.0, batch=2)
+    assert a.spike_list("c", trial=1) == b.spike_list("c", trial=1)
+    np.testing.assert_allclose(a.v["o"], b.v["o"], atol=1e-9)

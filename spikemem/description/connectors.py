@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, fields
+from dataclasses import MISSING, dataclass, fields
 
 import numpy as np
 
@@ -345,6 +345,10 @@ def connector_from_dict(d: dict):
         {f.name for f in fields(cls)}
     if set(kwargs) - known:
         raise ValidationError("connector", sorted(set(kwargs) - known, key=str), f"unknown parameters for {kind}")
+    required = [f.name for f in fields(cls) if f.default is MISSING and f.default_factory is MISSING]
+    missing = [f for f in required if f not in kwargs]
+    if missing:
+        raise ValidationError(f"connector.{missing[0]}", None, f"is missing (a {kind} connector needs {required})")
     if "conn_list" in kwargs:
         kwargs["conn_list"] = tuple(validation.sequence("connector.conn_list", kwargs["conn_list"]))
     if cls in LAYER_CONNECTORS:
