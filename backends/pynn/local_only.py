@@ -81,9 +81,9 @@ def split(plain: dict, net, chosen: dict, shapes: dict) -> dict:
             part = dict(p, name=channel(p["name"], k), size=h * w, grid=[h, w], channel_of=[p["name"], k, h * w])
             if "seed" in part:                 # a native Poisson source: a stream per channel
                 part["seed"] = part["seed"] + k
-            for key in ("params",):
-                if key in part:
-                    part[key] = {n: v[k * h * w:(k + 1) * h * w] if isinstance(v, list) else v for n, v in part[key].items()}
+            if "params" in part:
+                part["params"] = {n: v[k * h * w:(k + 1) * h * w] if isinstance(v, list) else v
+                                  for n, v in part["params"].items()}
             if isinstance(part.get("v_init"), list):
                 part["v_init"] = part["v_init"][k * h * w:(k + 1) * h * w]
             pops.append(part)

@@ -18,10 +18,9 @@ from spikemem.description import realisation
 from spikemem.description.features import FEATURES, plasticity_features
 from spikemem.description.random import RandomDistribution
 from spikemem.description.validation import refractory_steps
-from spikemem.errors import UnsupportedFeature, ValidationError
-
 from spikemem.engine.poisson import block as poisson_block
 from spikemem.engine.poisson import mix
+from spikemem.errors import UnsupportedFeature, ValidationError
 
 from . import local_only
 from .simulators import Profile
@@ -109,7 +108,7 @@ def lower(network, profile: Profile, explicit: bool = False, poisson: str = "arr
     """The plain description in PyNN units: populations, and per projection either the
     simulator's own connector (native_connectors, module docstring) or a connection array
     (explicit=True: always a list of plain numbers). A SpikeSourcePoisson becomes a
-    SpikeSourceArray of the trains the engines draw (poisson_events), or with poisson="native" the
+    SpikeSourceArray of the trains the engines draw (spikemem.engine.poisson.events), or with poisson="native" the
     simulator's own SpikeSourcePoisson (statistically equal, not the same spikes; docs/sources.md)."""
     check_option("poisson", poisson, POISSON)
     check_features(network, profile)
@@ -150,11 +149,11 @@ def lower(network, profile: Profile, explicit: bool = False, poisson: str = "arr
         else:
             pre, post, w, d = pr.connections(n_pre, n_post, dt)
             conn = np.column_stack([pre, post, sign * w, d])
-            for k, layer in enumerate(_layers(conn, n_post) if profile.one_synapse_per_pair else [conn]):
+            for k, part in enumerate(_one_per_pair(conn, n_post) if profile.one_synapse_per_pair else [conn]):
                 if explicit:       # plain Python numbers, for a script's literal lists
-                    layer = [[int(a), int(b), c, e] for a, b, c, e in layer.tolist()]
+                    part = [[int(a), int(b), c, e] for a, b, c, e in part.tolist()]
                 projs.append(dict(entry, name=pr.name if not k else f"{pr.name}~{k}", connector="from_list",
-                                  connections=layer, synapses=len(layer), delay=_list_delay(layer, pr, dt)))
+                                  connections=part, synapses=len(part), delay=_list_delay(part, pr, dt)))
             continue
         projs.append(entry)
     plain = {"format": "spikemem-pynn/1", "simulator": profile.name, "dt": dt, "name": network.name,
@@ -162,8 +161,8 @@ def lower(network, profile: Profile, explicit: bool = False, poisson: str = "arr
     return local_only.split(plain, network, layers, shapes) if layers else plain
 
 
-def _layers(conn: np.ndarray, n_post: int) -> list:
-    """Connection rows split so that no (pre, post) pair repeats within one: the k-th layer holds the
+def _one_per_pair(conn: np.ndarray, n_post: int) -> list:
+    """Connection rows split so that no (pre, post) pair repeats within one: the k-th part holds the
     k-th synapse of every pair (a multapse of a random connector drawn with replacement), for
     simulators that keep one synapse per pair in a projection (one_synapse_per_pair)."""
     code = conn[:, 0].astype(np.int64) * n_post + conn[:, 1].astype(np.int64)
@@ -234,9 +233,10 @@ def shift_steps(events: dict, profile: Profile, network, poisson: str = "arrays"
     if first + shift < need:
         p = next(p for p in network.populations if not _at_rest(p))
         raise UnsupportedFeature(
-            f"{p.name}: {profile.name} refuses source spikes before {need} steps (its own Poisson generators start "
-            f"{profile.native_poisson_lag} steps late), and shifting the stimulus would change a neuron that does not "
-            f"start at rest (i_offset={p.cell.i_offset}, v_init={p.cell.v_init}); start stimuli at >= "
+            f"{p.name}: {profile.name} refuses source spikes before {need} steps" + (
+                f" (its own Poisson generators start {profile.native_poisson_lag} steps early)" if poisson == "native"
+                else "") + ", and shifting the stimulus would change a neuron that does not start at rest "
+            f"(i_offset={p.cell.i_offset}, v_init={p.cell.v_init}); start stimuli at >= "
             f"{(need - shift) * network.simulation.dt:g} ms")
     return shift
 

@@ -48,8 +48,8 @@ def pynn_script(network, simulator: str, duration_ms: float, inputs=None, trial:
     sizes = {p.name: p.size for p in network.populations}
     stim = stimulus(events, sizes, trial, dt, shift)
     setup = setup_options(profile, dt, spike_precision)
-    recorded = [p["name"] for p in plain["populations"] if p["record_spikes"]]
-    parts = [_header(network, simulator, steps * dt), _constants(plain, simulator, steps, shift, recorded),
+    recorded = [p.name for p in network.populations if p.name in network.recorded_spikes]
+    parts = [_header(network, simulator, steps * dt, plain), _constants(plain, simulator, steps, shift, recorded),
              _build(plain, stim, simulator)]
     if simulator == "brian2":
         parts.append(_brian2_timing(plain))
@@ -63,7 +63,7 @@ def _only_trial(ev, trial: int):
     return SpikeEvents(ev.trial[keep] * 0, ev.step[keep], ev.neuron[keep])
 
 
-def _header(network, simulator: str, duration: float) -> str:
+def _header(network, simulator: str, duration: float, plain: dict) -> str:
     return (f'"""Standalone PyNN script: the spikemem network {network.name!r} on {simulator}.\n\n'
             "Written by `spikemem export pynn` from the network's lowered form. Needs only\n"
             f"{PACKAGES[simulator]}.\n"
@@ -73,7 +73,8 @@ def _header(network, simulator: str, duration: float) -> str:
             f"Spikes are written as JSON: {{\"format\": \"{FORMAT}\", \"network\", \"simulator\", \"dt\", "
             "\"duration_ms\",\n\"populations\": {name: {\"size\": n, \"spikes_t_ms_neuron\": [[t_ms, neuron], ...]}}}, "
             "sorted by time then\nneuron, on spikemem's time axis (spikemem's docs/export.md).\n\"\"\"\n"
-            f"import argparse\nimport json\nimport os\n\nimport pyNN.{_module(simulator)} as sim")
+            f"import argparse\nimport json\nimport os\n\nimport pyNN.{_module(simulator)} as sim"
+            + ("\nfrom pyNN.space import Grid2D" if any("grid" in p for p in plain["populations"]) else ""))
 
 
 def script_name(simulator: str) -> str:
@@ -90,6 +91,12 @@ def _constants(plain, simulator, steps, shift, recorded) -> str:
              f"SHIFT = {shift}  # steps the stimulus runs late" + (
                  " (NEST refuses source spikes before 2 steps); spikes are moved back" if shift else ""),
              f"RECORDED = {recorded!r}"]
+    parts = {}
+    for p in plain["populations"]:       # a population split into one per channel (local_only.py)
+        name, k, n = p.get("channel_of", (p["name"], 0, 0))
+        parts.setdefault(name, []).append((p["name"], k * n))
+    notes.append(f"PARTS = {_lit({n: v for n, v in parts.items() if n in recorded})}  # population: [(PyNN population, "
+                 "first neuron)]")
     return "\n".join(notes)
 
 
@@ -108,22 +115,33 @@ def _build(plain, stim, simulator) -> str:
                   "        sim.IF_curr_delta.variable_map, sim.IF_curr_delta.scale_factors = {'v': 'V_m'}, {'v': 1}"]
     for p in plain["populations"]:
         name = p["name"]
+        grid = f", structure=Grid2D(aspect_ratio={p['grid'][1] / p['grid'][0]!r})" if "grid" in p else ""
         if p["kind"] == "SpikeSourceArray":
-            trains = stim.get(name) or []
+            if "channel_of" in p:
+                orig, k, n = p["channel_of"]
+                trains = (stim.get(orig) or [])[k * n:(k + 1) * n]
+            else:
+                trains = stim.get(name) or []
             if not any(len(t) for t in trains):
                 trains = []   # sPyNNaker 7.4 fails on a list of only empty trains
             head = f"    pops[{name!r}] = sim.Population({p['size']}, sim.SpikeSourceArray(spike_times="
-            lines.append(f"{head}{_indent(_lit(trains), len(head))}), label={name!r})")
+            lines.append(f"{head}{_indent(_lit(trains), len(head))}), label={name!r}{grid})")
         else:
             args = ", ".join(f"{k}={v!r}" for k, v in p["params"].items())
             extra = ""
             if p.get("max_expected_summed_weight") and simulator == "spinnaker":   # ring-buffer sizing override
                 extra = f",\n        additional_parameters={{'max_expected_summed_weight': {p['max_expected_summed_weight']!r}}}"
-            lines.append(f"    pops[{name!r}] = sim.Population({p['size']}, sim.{p['kind']}({args}), label={name!r}{extra})")
+            lines.append(f"    pops[{name!r}] = sim.Population({p['size']}, sim.{p['kind']}({args}), label={name!r}"
+                         f"{extra}{grid})")
             lines.append(f"    pops[{name!r}].initialize(v={p['v_init']!r})")
+        if "grid" in p:
+            lines.append(f"    pops[{name!r}].set_max_atoms_per_core(({min(p['grid'][1], 16)}, {min(p['grid'][0], 16)}))")
         if p["record_spikes"]:
             lines.append(f"    pops[{name!r}].record('spikes')")
     for pr in plain["projections"]:
+        if pr.get("connector") in ("convolution", "pool_dense"):
+            lines += _local_only(pr)
+            continue
         if not pr["connections"]:
             continue
         conn = [tuple(c) for c in pr["connections"]]
@@ -145,6 +163,22 @@ def _build(plain, stim, simulator) -> str:
                      f"        receptor_type={pr['receptor']!r}, label={pr['name']!r})")
     lines.append("    return pops, projs")
     return "\n".join(lines)
+
+
+def _local_only(pr) -> list:
+    """sPyNNaker's own layer connector of one channel pair (backends/pynn/local_only.py)."""
+    other = "inhibitory" if pr["receptor"] == "excitatory" else "excitatory"
+    pool = None if pr["pool"] is None else (pr["pool"], pr["pool"])
+    common = f"pool_shape={pool!r}, pool_stride={pool!r}, positive_receptor_type={pr['receptor']!r}, " \
+             f"negative_receptor_type={other!r}"
+    if pr["connector"] == "convolution":
+        conn = (f"sim.ConvolutionConnector({_lit(pr['kernel'])}, padding={(pr['padding'],) * 2!r}, {common}), "
+                f"sim.Convolution(delay={pr['delay']!r})")
+    else:
+        conn = f"sim.PoolDenseConnector({_lit(pr['weights'])}, {common}), sim.PoolDense(delay={pr['delay']!r})"
+    return [f"    # {pr['name']}: sPyNNaker's {pr['connector']} connector (the kernel flipped: a convolution's)",
+            f"    projs[{pr['name']!r}] = sim.Projection(pops[{pr['pre']!r}], pops[{pr['post']!r}],",
+            f"        {_indent(conn, 8)}, label={pr['name']!r})"]
 
 
 def _indent(text: str, n: int) -> str:
@@ -205,8 +239,11 @@ def main():
 {pre}    sim.setup(**{setup!r})
     pops, projs = build()
 {post}    sim.run((steps + SHIFT) * DT)
-    spikes = {{name: {{"size": pops[name].size, "spikes_t_ms_neuron": spikes_of(pops[name], steps)}}
-              for name in RECORDED}}
+    spikes = {{}}
+    for name in RECORDED:      # a population split by channel: its parts, numbered on
+        got = sorted((t, i + first) for part, first in PARTS[name] for t, i in spikes_of(pops[part], steps))
+        spikes[name] = {{"size": sum(pops[part].size for part, _ in PARTS[name]),
+                        "spikes_t_ms_neuron": [[t, i] for t, i in got]}}
     sim.end()
     tmp = args.out + ".tmp"                  # written aside, then renamed: a kill never leaves half a file
     with open(tmp, "w") as f:
