@@ -236,3 +236,23 @@ def new_vocabulary():
                                     st.one_of(st.just(math.inf), st.floats(0, 50)), seed),
         "stdp.multiplicative": st.just("multiplicative"),
     }
+
+
+@st.composite
+def random_v12(draw):
+    """valid_network_dict_v12 with random rates, sizes, random connectors, weights and amplitudes."""
+    d = valid_network_dict_v12()
+    d["simulation"]["dt"] = draw(st.sampled_from([0.5, 1.0]))
+    d["populations"][0]["cell"]["rate"] = draw(st.floats(0, 400))
+    d["populations"][0]["size"] = draw(st.integers(0, 12))
+    for pr in d["projections"][:4]:
+        kind = draw(st.sampled_from(["fixed_probability", "fixed_number_pre", "fixed_number_post", "fixed_total_number"]))
+        pr["connector"] = {"kind": kind, "seed": draw(st.integers(0, 2**63 - 1)),
+                           "allow_self_connections": draw(st.booleans()),
+                           **({"p_connect": draw(st.floats(0, 1))} if kind == "fixed_probability" else
+                              {"n": draw(st.integers(0, 6)), "with_replacement": draw(st.booleans())})}
+        pr["weight"] = draw(st.one_of(st.floats(0, 3), st.builds(
+            lambda b, s: {"distribution": "exponential", "parameters": {"beta": b}, "seed": s},
+            st.floats(0.01, 2), st.integers(0, 10))))
+    d["projections"][1]["plasticity"]["A_plus"] = draw(st.floats(0, 1))
+    return d

@@ -15,6 +15,7 @@ from fuzz_inputs import (
     json_text_mutations,
     mutated,
     random_network_dict,
+    random_v12,
     recording_dict,
     valid_network_dict,
     valid_network_dict_v12,
@@ -92,7 +93,7 @@ def _peak_within_estimate(net, batch, duration, inputs=None):
 
 
 @CI
-@given(random_network_dict(), st.integers(1, 8))
+@given(st.one_of(random_network_dict(), random_v12()), st.integers(1, 8))
 def test_random_networks_stay_within_their_estimate(d, batch):
     try:
         net = network_from_dict(d)

@@ -7,10 +7,9 @@ import json
 import math
 
 import numpy as np
-from fuzz_inputs import HOSTILE, HOSTILE_SCALARS, valid_network_dict_v12
+from fuzz_inputs import HOSTILE, HOSTILE_SCALARS, random_v12, valid_network_dict_v12
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_fuzz import _peak_within_estimate
 
 from spikemem import (FixedNumberPostConnector, FixedNumberPreConnector, FixedProbabilityConnector,
                       FixedTotalNumberConnector, IFCurrExp, Network, RandomDistribution, SpikememError,
@@ -79,39 +78,7 @@ def test_poisson_sources_take_hostile_arguments(field, value):
     _declared(SpikeSourcePoisson, **{field: value})
 
 
-# -- random networks over the new vocabulary -----------------------------------------------------
-@st.composite
-def random_v12(draw):
-    d = valid_network_dict_v12()
-    d["simulation"]["dt"] = draw(st.sampled_from([0.5, 1.0]))
-    d["populations"][0]["cell"]["rate"] = draw(st.floats(0, 400))
-    d["populations"][0]["size"] = draw(st.integers(0, 12))
-    for pr in d["projections"][:4]:
-        kind = draw(st.sampled_from(["fixed_probability", "fixed_number_pre", "fixed_number_post", "fixed_total_number"]))
-        pr["connector"] = {"kind": kind, "seed": draw(st.integers(0, 2**63 - 1)),
-                           "allow_self_connections": draw(st.booleans()),
-                           **({"p_connect": draw(st.floats(0, 1))} if kind == "fixed_probability" else
-                              {"n": draw(st.integers(0, 6)), "with_replacement": draw(st.booleans())})}
-        pr["weight"] = draw(st.one_of(st.floats(0, 3), st.builds(
-            lambda b, s: {"distribution": "exponential", "parameters": {"beta": b}, "seed": s},
-            st.floats(0.01, 2), st.integers(0, 10))))
-    d["projections"][1]["plasticity"]["A_plus"] = draw(st.floats(0, 1))
-    return d
-
-
-@CI
-@given(random_v12(), st.integers(1, 6))
-def test_random_v12_networks_stay_within_their_estimate(d, batch):
-    try:
-        net = network_from_dict(d)
-    except SpikememError:
-        return
-    try:
-        _peak_within_estimate(net, batch, 20 * net.simulation.dt)
-    except SpikememError:
-        pass
-
-
+# -- random networks over the new vocabulary (their memory estimate: tests/test_fuzz.py) ----------------
 @CI
 @given(random_v12())
 def test_random_v12_networks_round_trip(tmp_path_factory, d):
