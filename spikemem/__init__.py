@@ -4,14 +4,27 @@ The core holds the description, validation, serialization, harness and CLI; it i
 backend and no model (they live in spikemem.backends / spikemem.models and are found by name).
 """
 from . import _compat
-from .description.cells import IFCondExp, IFCurrAlpha, IFCurrDelta, IFCurrExp, Izhikevich, SpikeSourceArray
+from .description.cells import (
+    IFCondExp,
+    IFCurrAlpha,
+    IFCurrDelta,
+    IFCurrExp,
+    Izhikevich,
+    SpikeSourceArray,
+    SpikeSourcePoisson,
+)
 from .description.connectors import (
     AllToAllConnector,
+    FixedNumberPostConnector,
+    FixedNumberPreConnector,
+    FixedProbabilityConnector,
+    FixedTotalNumberConnector,
     FromListConnector,
     OneToOneConnector,
 )
 from .description.network import Network, Population, Projection, Recording, Simulation
 from .description.plasticity import STDP
+from .description.random import RandomDistribution
 from .engine.inputs import SpikeEvents
 from .errors import FormatError, ResourceError, SpikememError, UnsupportedFeature, ValidationError
 from .registry import available_backends, get_backend, simulate
@@ -25,5 +38,6 @@ __all__ = [
     "IFCurrExp", "IFCurrDelta", "IFCondExp", "IFCurrAlpha", "Izhikevich", "SpikeSourceArray", "AllToAllConnector", "FromListConnector", "OneToOneConnector",
     "FormatError", "ResourceError", "SpikememError", "UnsupportedFeature", "ValidationError", "Network", "Population",
     "Projection", "Recording", "Simulation", "STDP", "available_backends", "get_backend", "simulate",
-    "Result", "SpikeEvents",
+    "Result", "SpikeEvents", "SpikeSourcePoisson", "FixedProbabilityConnector", "FixedNumberPreConnector",
+    "FixedNumberPostConnector", "FixedTotalNumberConnector", "RandomDistribution",
 ]

@@ -81,7 +81,10 @@ class ArrayOps(Protocol):
     returns the (trial, neuron) indices of a step's spikes, IF spikes first, then the sources';
     `trial_sums` sums plastic weight rows per trial by adding one row after another, in row
     order, and `scatter_add` adds in index order: keep both orders (no pairwise, blocked or
-    atomic sums) and float64 runs agree with numpy bit for bit, whatever the batch.
+    atomic sums) and float64 runs agree with numpy bit for bit, whatever the batch. Layer
+    connectors (spikemem.engine.layers) use the arrays' own `@`, `reshape`, `sum(axis)`, strided
+    slicing and `.T`; Poisson sources (spikemem.engine.poisson) the integer operators ^ >> & * <
+    on `ints` arrays, which must wrap nowhere below 2^63.
     `whole` turns floats holding whole numbers into int64 (table indices). `select(mask, *arrays)`
     keeps the entries where mask holds; `no_grad()` is a context for the whole run. `ints` and
     `zeros_int` make int64 arrays: numerics='fixed' (spikemem.engine.fixed_engine) keeps a

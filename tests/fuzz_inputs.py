@@ -148,3 +148,111 @@ def json_text_mutations(text: str):
 def recording_dict(golden: dict) -> dict:
     d = {k: v for k, v in golden.items() if k != "recorded_spikes"}
     return json.loads(json.dumps(d))
+
+
+def valid_network_dict_v12() -> dict:
+    """Format 1.2: every field 1.2 adds, each once: a Poisson source with per-neuron values and a
+    distribution, the four random connectors with their seeds, distributions as weights, delays and
+    cell values, per-neuron tuples, multiplicative STDP, a convolution and a pooled dense layer."""
+    dist = (lambda name, **p: {"distribution": name, "parameters": p, "seed": 3})
+    cell = dict(CELL, tau_m=[4.0, 5.0, 6.0, 7.0], v_init=dist("uniform", low=-62.0, high=-58.0),
+                cm=dist("normal_clipped", mu=0.25, sigma=0.05, low=0.1, high=0.4))
+    return {
+        "format": "spikemem.network", "version": "1.2", "name": "fuzz12",
+        "simulation": {"dt": 1.0, "scheme": "spinnaker", "numerics": "float"},
+        "recording": {"spikes": None, "v": ["a"], "weights": ["plastic"]},
+        "populations": [
+            {"name": "src", "size": 8, "cell": {"kind": "SpikeSourcePoisson", "rate": [50.0, 80.0] * 4, "start": 1.0,
+                                                "duration": dist("uniform", low=5.0, high=9.0), "seed": 7},
+             "max_expected_summed_weight": None},
+            {"name": "a", "size": 4, "cell": cell, "max_expected_summed_weight": None},
+            {"name": "b", "size": 3, "cell": dict(CELL, tau_syn_E=[1.0, 1.5, 2.0]), "max_expected_summed_weight": None},
+            {"name": "map", "size": 9, "cell": {"kind": "SpikeSourceArray", "spike_times": [[1.0, 3.0]] * 9},
+             "max_expected_summed_weight": None},
+            {"name": "conv", "size": 8, "cell": dict(CELL), "max_expected_summed_weight": None},
+            {"name": "head", "size": 2, "cell": dict(CELL), "max_expected_summed_weight": None},
+        ],
+        "projections": [
+            {"name": "src_a", "pre": "src", "post": "a",
+             "connector": {"kind": "fixed_probability", "p_connect": 0.5, "allow_self_connections": True, "seed": 1},
+             "weight": dist("exponential", beta=1.0), "delay": dist("uniform", low=0.6, high=3.0), "receptor": "excitatory",
+             "plasticity": None},
+            {"name": "plastic", "pre": "a", "post": "b",
+             "connector": {"kind": "fixed_number_pre", "n": 2, "allow_self_connections": True, "with_replacement": False,
+                           "seed": 2},
+             "weight": 0.2, "delay": 1.0, "receptor": "excitatory",
+             "plasticity": dict(STDP, kind="stdp_pair_multiplicative")},
+            {"name": "inh", "pre": "b", "post": "a",
+             "connector": {"kind": "fixed_number_post", "n": 2, "allow_self_connections": True, "with_replacement": True,
+                           "seed": 3},
+             "weight": [[0.3, 0.2, 0.1, 0.0]] * 3, "delay": 2.0, "receptor": "inhibitory", "plasticity": None},
+            {"name": "self", "pre": "a", "post": "a",
+             "connector": {"kind": "fixed_total_number", "n": 5, "allow_self_connections": False, "with_replacement": True,
+                           "seed": 4},
+             "weight": dist("uniform", low=0.0, high=0.5), "delay": 1.0, "receptor": "excitatory", "plasticity": None},
+            {"name": "map_conv", "pre": "map", "post": "conv",
+             "connector": {"kind": "convolution", "kernel_weights": [[[[0.5, 1.0], [1.0, 0.5]]]] * 2, "in_shape": [1, 3, 3],
+                           "strides": [1, 1], "padding": [0, 0], "pool_shape": None, "pool_stride": None},
+             "weight": 1.0, "delay": 1.0, "receptor": "excitatory", "plasticity": None},
+            {"name": "conv_head", "pre": "conv", "post": "head",
+             "connector": {"kind": "pool_dense", "weights": [[1.0, 2.0, 0.0, 1.0], [0.5, 0.0, 3.0, 1.0]], "in_shape": [2, 2, 2],
+                           "pool_shape": [1, 2], "pool_stride": None},
+             "weight": 2.0, "delay": 1.0, "receptor": "inhibitory", "plasticity": None},
+        ],
+    }
+
+
+def new_vocabulary():
+    """One valid-value strategy per class format 1.2 adds, by feature name: what a differential
+    fuzzer (tests/differential, branch i20a) registers with one entry each. Every object is a
+    frozen dataclass that round-trips through the JSON format."""
+    import numpy as np
+
+    from spikemem import (FixedNumberPostConnector, FixedNumberPreConnector, FixedProbabilityConnector,
+                          FixedTotalNumberConnector, RandomDistribution, SpikeSourcePoisson)
+    from spikemem.description.layers import ConvolutionConnector, PoolDenseConnector
+    seed = st.integers(0, 2**63 - 1)
+    small = st.integers(0, 4)
+    dist = st.one_of(
+        st.builds(lambda lo, w, s: RandomDistribution("uniform", low=lo, high=lo + w, seed=s), st.floats(0, 2),
+                  st.floats(0, 2), seed),
+        st.builds(lambda m, s: RandomDistribution("normal_clipped", mu=m, sigma=0.5, low=0.0, high=m + 2, seed=s),
+                  st.floats(0, 2), seed),
+        st.builds(lambda b, s: RandomDistribution("exponential", beta=b, seed=s), st.floats(0.05, 2), seed))
+    kernel = st.builds(lambda c, k, s: np.random.default_rng(s).uniform(0, 1, (c, 1, k, k)), st.integers(1, 3),
+                       st.sampled_from([1, 3]), st.integers(0, 100))
+    return {
+        "random.distribution": dist,
+        "connector.fixed_probability": st.builds(FixedProbabilityConnector, st.floats(0, 1), st.booleans(), seed),
+        "connector.fixed_number_pre": st.builds(FixedNumberPreConnector, small, st.booleans(), st.booleans(), seed),
+        "connector.fixed_number_post": st.builds(FixedNumberPostConnector, small, st.booleans(), st.booleans(), seed),
+        "connector.fixed_total_number": st.builds(FixedTotalNumberConnector, st.integers(0, 20), st.booleans(),
+                                                  st.booleans(), seed),
+        "connector.convolution": st.builds(lambda k, pad: ConvolutionConnector(k, (1, 5, 5), padding=pad), kernel,
+                                           st.integers(0, 1)),
+        "connector.pool_dense": st.builds(lambda n, s: PoolDenseConnector(
+            np.random.default_rng(s).uniform(0, 1, (n, 4)), (1, 4, 4), pool_shape=2), st.integers(1, 3), seed),
+        "source.poisson": st.builds(SpikeSourcePoisson, st.floats(0, 500), st.floats(0, 20),
+                                    st.one_of(st.just(math.inf), st.floats(0, 50)), seed),
+        "stdp.multiplicative": st.just("multiplicative"),
+    }
+
+
+@st.composite
+def random_v12(draw):
+    """valid_network_dict_v12 with random rates, sizes, random connectors, weights and amplitudes."""
+    d = valid_network_dict_v12()
+    d["simulation"]["dt"] = draw(st.sampled_from([0.5, 1.0]))
+    d["populations"][0]["cell"]["rate"] = draw(st.floats(0, 400))
+    d["populations"][0]["size"] = draw(st.integers(0, 12))
+    for pr in d["projections"][:4]:
+        kind = draw(st.sampled_from(["fixed_probability", "fixed_number_pre", "fixed_number_post", "fixed_total_number"]))
+        pr["connector"] = {"kind": kind, "seed": draw(st.integers(0, 2**63 - 1)),
+                           "allow_self_connections": draw(st.booleans()),
+                           **({"p_connect": draw(st.floats(0, 1))} if kind == "fixed_probability" else
+                              {"n": draw(st.integers(0, 6)), "with_replacement": draw(st.booleans())})}
+        pr["weight"] = draw(st.one_of(st.floats(0, 3), st.builds(
+            lambda b, s: {"distribution": "exponential", "parameters": {"beta": b}, "seed": s},
+            st.floats(0.01, 2), st.integers(0, 10))))
+    d["projections"][1]["plasticity"]["A_plus"] = draw(st.floats(0, 1))
+    return d

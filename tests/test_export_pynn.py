@@ -147,3 +147,40 @@ def test_exported_nest_script_runs_delta_cells_with_a_start_voltage(tmp_path):
     ref = get_backend("reference").run(net, 30.0)
     assert ref.count("d") > 3
     assert all(written["populations"][p]["spikes_t_ms_neuron"] == ref.spike_list(p) for p in ref.spikes)
+
+
+def test_exported_nest_script_carries_random_connectors_values_and_poisson_trains(tmp_path):
+    """The script holds the realised lists, per-neuron values and the exported trial's Poisson trains."""
+    sys.path.insert(0, os.path.dirname(__file__))
+    from test_random_connectivity import random_net
+    net = random_net(4)
+    res = get_backend("nest").run(net, 70.0)
+    written = _export_and_run(net, "nest", 70.0, tmp_path)
+    assert _same_spikes(written, res) > 20
+
+
+def test_exported_spinnaker_script_maps_its_layers_on_a_virtual_board(tmp_path):
+    """sPyNNaker's own ConvolutionConnector and PoolDenseConnector, a population per channel, as the
+    backend builds them; the script runs (maps) on a virtual board from its spynnaker.cfg, with HOME
+    in the test's folder (never the user's config)."""
+    pytest.importorskip("spynnaker")
+    sys.path.insert(0, os.path.dirname(__file__))
+    from test_layers import layer_net
+
+    from spikemem.backends.pynn.spinnaker_config import config_text
+    net = layer_net(1, geometry=(8, 8, 1, 2))
+    net.save(tmp_path / "net.json")
+    assert main(["export", "pynn", str(tmp_path / "net.json"), "--simulator", "spinnaker", "--out", str(tmp_path / "x"),
+                 "--duration", "20"]) == 0
+    script = tmp_path / "x" / "run_spinnaker.py"
+    text = script.read_text()
+    assert "sim.ConvolutionConnector(" in text and "sim.PoolDenseConnector(" in text and "Grid2D" in text
+    for name in ("spynnaker.cfg", ".spynnaker.cfg"):
+        (tmp_path / name).write_text(config_text(virtual=True))
+    (tmp_path / ".config").mkdir()
+    env = dict(os.environ, PYTHONPATH="", HOME=str(tmp_path), XDG_CONFIG_HOME=str(tmp_path / ".config"))
+    proc = subprocess.run([sys.executable, str(script), "--out", str(tmp_path / "s.json")], capture_output=True,
+                          text=True, timeout=600, cwd=tmp_path, env=env)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    written = json.loads((tmp_path / "s.json").read_text())
+    assert set(written["populations"]) == {"c", "o"} and written["populations"]["c"]["size"] == net.population("c").size

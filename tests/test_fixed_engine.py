@@ -240,7 +240,7 @@ def test_json_keeps_numerics_and_reads_1_0_files(tmp_path):
     assert back == net and back.simulation.numerics == "fixed"
     assert back.population("n").max_expected_summed_weight == (2.0, 3.5)
     d = json.loads((tmp_path / "n.json").read_text())
-    assert d["version"] == "1.1"
+    assert d["version"] == "1.2"
     old = json.loads(json.dumps(d))
     old["version"] = "1.0"
     del old["simulation"]["numerics"]

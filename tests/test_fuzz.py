@@ -15,8 +15,10 @@ from fuzz_inputs import (
     json_text_mutations,
     mutated,
     random_network_dict,
+    random_v12,
     recording_dict,
     valid_network_dict,
+    valid_network_dict_v12,
 )
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -42,21 +44,24 @@ def _load_and_run(d):
         return None
 
 
+BASES = (valid_network_dict, valid_network_dict_v12)      # format 1.0, and every field 1.2 adds
+
+
 @CI
-@given(mutated(valid_network_dict))
+@given(st.one_of(*(mutated(base) for base in BASES)))
 def test_mutated_network_dicts_end_in_declared_errors(d):
     _load_and_run(d)
 
 
 @pytest.mark.slow
 @MANY
-@given(mutated(valid_network_dict, max_mutations=5))
+@given(st.one_of(*(mutated(base, max_mutations=5) for base in BASES)))
 def test_mutated_network_dicts_end_in_declared_errors_many(d):
     _load_and_run(d)
 
 
 @CI
-@given(json_text_mutations(json.dumps(valid_network_dict())))
+@given(st.one_of(*(json_text_mutations(json.dumps(base())) for base in BASES)))
 def test_damaged_network_files_end_in_declared_errors(tmp_path_factory, text):
     path = tmp_path_factory.mktemp("net") / "net.json"
     path.write_text(text)
@@ -78,7 +83,7 @@ def _peak_within_estimate(net, batch, duration, inputs=None):
     finally:
         tracemalloc.stop()
     n_if = sum(p.size for p in net.populations if not p.is_source)
-    n_src = sum(len(t) for p in net.populations if p.is_source for t in p.cell.spike_times)
+    n_src = sum(len(t) for p in net.populations if p.cell.kind == "SpikeSourceArray" for t in p.cell.spike_times)
     if inputs is not None:
         n_src = sum(len(ev) for ev in inputs.values()) / batch
     if_spikes = sum(res.count(p.name) for p in net.populations if not p.is_source and p.name in res.spikes)
@@ -88,7 +93,7 @@ def _peak_within_estimate(net, batch, duration, inputs=None):
 
 
 @CI
-@given(random_network_dict(), st.integers(1, 8))
+@given(st.one_of(random_network_dict(), random_v12()), st.integers(1, 8))
 def test_random_networks_stay_within_their_estimate(d, batch):
     try:
         net = network_from_dict(d)

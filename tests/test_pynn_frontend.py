@@ -336,21 +336,29 @@ def test_set_get_and_initialize():
     sim.end()
 
 
-def test_per_neuron_values_the_description_cannot_hold_are_refused_by_name():
+def test_per_neuron_values_reach_the_description_and_run_as_on_nest():
+    """Values that differ between neurons (tau_m, start voltages) are the description's per-neuron
+    tuples: the run equals NEST's, spike for spike and in V."""
+    def scenario(name):
+        sim = setup(name, timestep=0.1)
+        p = sim.Population(3, sim.IF_curr_exp(i_offset=1.0), label="p")
+        p.set(tau_m=[10.0, 20.0, 30.0])
+        p.initialize(v=[-60.0, -61.0, -62.0])
+        p.record(["spikes", "v"])
+        if name == "spikemem":
+            cell = sim.network().population("p").cell
+            assert cell.tau_m == (10.0, 20.0, 30.0) and cell.v_init == (-60.0, -61.0, -62.0)
+        sim.run(40.0)
+        block = p.get_data()
+        sim.end()
+        return spikes_of(block), v_of(block)
+    res = both(scenario)
+    assert res["spikemem"][0][0] == [] and res["spikemem"][0][1] and res["spikemem"][0][2]   # tau_m 10: below threshold
+    agree(res)
     sim = setup("spikemem", timestep=0.1)
-    p = sim.Population(3, sim.IF_curr_exp())
-    p.set(tau_m=[10.0, 20.0, 30.0])
-    with pytest.raises(UnsupportedFeature, match="tau_m differs between neurons"):
+    sim.Population(3, sim.IF_curr_exp(tau_m=[10.0, -1.0, 30.0]), label="q")
+    with pytest.raises(ValidationError, match=r"q\.tau_m\[1\]"):
         sim.run(1.0)
-    sim.setup(timestep=0.1)
-    q = sim.Population(3, sim.IF_curr_exp())
-    q.initialize(v=[-60.0, -61.0, -62.0])
-    with pytest.raises(UnsupportedFeature, match="initial value of v differs"):
-        sim.run(1.0)
-    sim.setup(timestep=0.1)
-    r = sim.Population(3, sim.IF_curr_exp(i_offset=[0.1, 0.2, 0.3]))     # i_offset may differ
-    r.initialize(v=sim.RandomDistribution("uniform", low=-60.0, high=-60.0))   # one value: fine
-    sim.run(1.0)
     sim.end()
 
 

@@ -85,3 +85,41 @@ def test_exported_board_scripts_keep_the_override(tmp_path):
                  "--duration", "5"]) == 0
     script = (tmp_path / "x" / "run_spinnaker.py").read_text()
     assert "additional_parameters={'max_expected_summed_weight': [3.0, 1.5]}" in script
+
+
+def test_random_connectors_and_multiplicative_stdp_get_sPyNNakers_weights(tmp_path):
+    """Random connectors (a multapse among them), random weights and delays and a multiplicative
+    plastic projection: sPyNNaker holds the synapses spikemem realised, with its 16-bit weights."""
+    from spikemem import (FixedNumberPreConnector, FixedProbabilityConnector, FixedTotalNumberConnector,
+                          RandomDistribution)
+    from spikemem.backends.pynn.run_folder import RunFolder
+    from spikemem.hardware.spinnaker.readback import board_weights
+    rd = (lambda seed, lo, hi: RandomDistribution("uniform", low=lo, high=hi, seed=seed))
+    pops = [Population("s", 12, SpikeSourceArray()), Population("a", 9, IFCurrExp(tau_m=tuple(range(5, 14)))),
+            Population("b", 7, IFCurrExp())]
+    projs = [Projection("sa", "s", "a", FixedProbabilityConnector(0.4, seed=1), rd(1, 0.1, 2.0), rd(2, 0.6, 4.4)),
+             Projection("sb", "s", "b", FixedTotalNumberConnector(40, seed=3), rd(3, 0.5, 1.0), 2.0, "inhibitory"),
+             Projection("ab", "a", "b", FixedNumberPreConnector(3, seed=4), 0.2, 1.0,
+                        plasticity=STDP(A_plus=0.1, A_minus=0.1, w_max=0.8, post_history=16,
+                                        weight_dependence="multiplicative"))]
+    net = Network(pops, projs, Simulation(numerics="fixed"))
+    pre, post, _, _ = projs[1].connections(12, 7)
+    assert len(np.unique(pre * 7 + post)) < 40                        # a repeated pair: two synapses
+    ours = ring_buffer_shifts(net)
+    board = board_weights(net, RunFolder.create(tmp_path, virtual=True))
+    assert {k: tuple(v["ring_buffer_shifts"]) for k, v in board["populations"].items()} == ours
+    for pr in projs:
+        pre, post, w, _ = pr.connections(net.population(pr.pre).size, net.population(pr.post).size, 1.0)
+        shift = ours[pr.post][0 if pr.receptor == "excitatory" else 1]
+        mine = np.column_stack([pre, post, quantise(w, shift) / weight_scale(shift)])
+        mine = mine[np.lexsort((mine[:, 2], mine[:, 1], mine[:, 0]))]
+        assert np.array_equal(mine, board["projections"][pr.name]), pr.name
+
+
+def test_native_poisson_sources_map(tmp_path):
+    from spikemem import SpikeSourcePoisson, get_backend
+    net = Network([Population("p", 20, SpikeSourcePoisson(rate=(10.0, 30.0) * 10, start=5.0, seed=2)),
+                   Population("n", 3, IFCurrExp())],
+                  [Projection("pn", "p", "n", AllToAllConnector(), 0.5)])
+    res = get_backend("spinnaker", poisson="native", run_base=str(tmp_path)).run(net, 20.0)
+    assert res.count() == 0            # a virtual board maps and loads, and records nothing

@@ -14,15 +14,15 @@ import time
 import numpy as np
 
 from spikemem.description import validation
-from spikemem.engine import budget
+from spikemem.engine import budget, poisson
 from spikemem.engine.inputs import resolve_inputs
-from spikemem.errors import ValidationError
+from spikemem.errors import UnsupportedFeature, ValidationError
 from spikemem.log import get_logger
 from spikemem.optional import Extra, require
 from spikemem.results import Result
 
 from . import deferred_stdp, instantiate, zero_pairs
-from .lowering import check_option, check_scheme, lower, shift_steps, stimulus
+from .lowering import POISSON, check_option, check_scheme, lower, native_poisson, shift_steps, stimulus
 from .recordings import read_weights, record_trial, sort_trials
 from .run_folder import RunFolder
 from .simulator_output import captured
@@ -42,7 +42,9 @@ class PyNNBackend(Extra):
     local_num_threads; spikes do not depend on it).
     any simulator: run_base (where run folders go, see run_folder); foreign_scheme=True runs a
     network written for another update scheme with the simulator's own (to measure what that
-    does to a model); without it that is an error.
+    does to a model); without it that is an error; poisson ('arrays', the default: every
+    SpikeSourcePoisson sends the trains the engines draw, as spike arrays; 'native': the
+    simulator's own Poisson generator, statistically equal, docs/sources.md).
     """
 
     requires, extra = ("pyNN",), "pynn"
@@ -52,7 +54,7 @@ class PyNNBackend(Extra):
         self.profile = PROFILES[simulator]
         self.name = simulator
         self.unsupported = self.profile.unsupported
-        allowed = {"foreign_scheme", "run_base"} | {"nest": {"spike_precision", "threads"}, "brian2": {"codegen"},
+        allowed = {"foreign_scheme", "run_base", "poisson"} | {"nest": {"spike_precision", "threads"}, "brian2": {"codegen"},
                                                     "spinnaker": {"machine", "spalloc", "version"}}[simulator]
         unknown = set(options) - allowed
         if unknown:
@@ -65,6 +67,8 @@ class PyNNBackend(Extra):
         self.run_base = options.get("run_base")
         self.foreign_scheme = options.get("foreign_scheme", False)
         check_option("foreign_scheme", self.foreign_scheme, {True, False})
+        self.poisson = options.get("poisson", "arrays")
+        check_option("poisson", self.poisson, POISSON)
         self.threads = options.get("threads", 1)
         validation.threads("threads", self.threads)
         self.run_folder = None
@@ -107,12 +111,14 @@ class PyNNBackend(Extra):
         est = budget.estimate(network, 1, steps, sum(len(e) for e in events.values()),
                               synapse_build=budget.PYNN_SYNAPSE, synapse_kept=budget.PYNN_SYNAPSE)
         budget.require(est, f"running {network.name} on {self.name} ({steps} steps per trial)", dt)
+        if self.poisson == "arrays":            # the engines' trains, as spike arrays
+            events.update(poisson.events(network, batch, steps))
         watch = zero_pairs.watched(network, self.profile)
         owed = deferred_stdp.owed(network, self.profile)
         recorded = zero_pairs.recording_for(network, watch + owed)
-        plain = lower(recorded, self.profile)
+        plain = lower(recorded, self.profile, poisson=self.poisson)
         self._announce(network)
-        shift = shift_steps(events, self.profile, network)
+        shift = shift_steps(events, self.profile, network, self.poisson)
         sizes = {p.name: p.size for p in network.populations}
         spinnaker = self.profile.name == "spinnaker"
         self.run_folder = RunFolder.create(self.run_base, self.profile.name,
@@ -145,7 +151,7 @@ class PyNNBackend(Extra):
         for trial in range(batch):
             stim = stimulus(events, sizes, trial, dt, shift)
             try:
-                pops, projs = self._run_one(plain, stim, (steps + shift) * dt)
+                pops, projs = self._run_one(native_poisson(plain, shift, trial, self.profile), stim, (steps + shift) * dt)
                 seg, trial_spikes, trial_analog = record_trial(pops, spike_names, analog, dt, shift, steps, trial,
                                                                every, self.profile.analog_lag_steps)
                 for name in weights:
@@ -192,7 +198,12 @@ class PyNNBackend(Extra):
             brian2.prefs.codegen.target = self.codegen
             brian2.BrianLogger.suppress_name("synapses_dt_mismatch")
             _brian2_one_neuron_sources()
-        sim.setup(**setup_options(self.profile, plain["dt"], self.spike_precision, self.threads))
+        seeds = [p["trial_seed"] for p in plain["populations"] if "trial_seed" in p]
+        extra = {"rng_seed": seeds[0]} if seeds and self.profile.name == "nest" else {}
+        if seeds and self.profile.name == "brian2":
+            import brian2
+            brian2.seed(seeds[0])
+        sim.setup(**setup_options(self.profile, plain["dt"], self.spike_precision, self.threads), **extra)
         _gsyn_of_current_cells(sim, self.profile.name)
         if self.profile.name == "brian2":
             _brian2_cond_rk4(sim)
@@ -204,6 +215,7 @@ class PyNNBackend(Extra):
         pops, projs = instantiate.build(sim, plain, stim)
         if self.profile.name == "brian2":
             _brian2_stdp_timing(plain, projs)
+            brian2_multiplicative(plain, projs)
         return pops, projs
 
     def _simulate(self, duration):
@@ -223,6 +235,24 @@ class PyNNBackend(Extra):
             self.sim.end()
         except Exception:
             pass
+
+
+def brian2_multiplicative(plain, projs):
+    """pyNN.brian2 0.13 writes additive STDP equations for every weight dependence (weight += w_max *
+    trace, its amplitudes divided by w_max); the multiplicative rule's steps scale with the room
+    left instead: w += (w_max - w) P on a post event, w += (w - w_min) M on a pre spike (M < 0)."""
+    for pr in plain["projections"]:
+        rule = pr["stdp"]
+        if rule is None or rule["weight_dependence"] != "multiplicative" or pr["name"] not in projs:
+            continue
+        for row in projs[pr["name"]]._brian2_synapses.values():
+            for syn in row.values():
+                for path, old, new in ((syn.pre, "weight + w_max * M", "weight + (weight - w_min) * M"),
+                                       (syn.post, "weight + w_max * P", "weight + (w_max - weight) * P")):
+                    if old not in path.code:
+                        raise UnsupportedFeature(f"{pr['name']}: pyNN.brian2's STDP equations are not the ones "
+                                                 "spikemem rewrites for multiplicative weights (a PyNN version change)")
+                    path.code = path.code.replace(old, new)
 
 
 def _brian2_stdp_timing(plain, projs):

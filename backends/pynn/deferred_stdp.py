@@ -6,7 +6,8 @@ events after each synapse's last pre spike. The description applies it at the po
 (docs/stdp.md, section 2). With additive steps and an upper bound only, per-event clipping of
 those potentiations equals one clip of their sum, so the owed part is, per synapse i -> j,
 min(w + A_plus K_i sum_T exp(-(T - L_i) / tau_plus), w_max) over the post events T of j with
-L_i < T < steps, where L_i is i's last pre spike and K_i its pre trace just after it.
+L_i < T < steps, where L_i is i's last pre spike and K_i its pre trace just after it. Multiplicative
+steps complete as w_max - (w_max - w) prod(1 - A_plus K_i exp(...)) (_multiplicative).
 """
 from __future__ import annotations
 
@@ -46,4 +47,18 @@ def complete(w, projection, dt: float, steps: int, pre, post):
         gap = t[:, None] - last[None, :]                        # (events, pre) steps since L_i
         contrib = np.where(fired[None, :] & (gap > 0), np.exp(-np.maximum(gap, 0) * dt / rule.tau_plus), 0.0)
         np.add.at(owed.T, j, contrib)
+    if rule.weight_dependence == "multiplicative":
+        return _multiplicative(w, rule, trace, last, fired, t_ev, j_ev, dt)
     return np.minimum(w + rule.A_plus * trace[:, None] * owed, rule.w_max)
+
+
+def _multiplicative(w, rule, trace, last, fired, t_ev, j_ev, dt):
+    """Multiplicative steps w += A_plus (w_max - w) c, in any order, leave w_max - (w_max - w) prod(1 -
+    A_plus c); a step with A_plus c >= 1 reaches w_max, where the clip keeps it."""
+    keep = np.ones(w.shape)
+    for lo in range(0, len(t_ev), CHUNK):
+        t, j = t_ev[lo:lo + CHUNK], j_ev[lo:lo + CHUNK]
+        gap = t[:, None] - last[None, :]
+        c = np.where(fired[None, :] & (gap > 0), np.exp(-np.maximum(gap, 0) * dt / rule.tau_plus), 0.0)
+        np.multiply.at(keep.T, j, np.maximum(1.0 - rule.A_plus * trace[None, :] * c, 0.0))
+    return np.minimum(rule.w_max - (rule.w_max - w) * keep, rule.w_max)

@@ -3,18 +3,29 @@ script writes the same calls out one by one, see script.py). On pyNN.nest, nativ
 and static lists are connected with one nest.Connect each (no per-synapse Python)."""
 import numpy as np
 
+from .local_only import LOCAL_ONLY, ChannelGroup
+
 
 def build(sim, plain, stimulus):
     """Populations and projections in the current PyNN simulator; stimulus maps source -> trains."""
-    pops = {}
+    pops, groups = {}, {}
     for p in plain["populations"]:
-        if p["kind"] == "SpikeSourceArray":
-            trains = stimulus.get(p["name"]) or []
+        extra = {}
+        if "grid" in p:        # one channel of a population split for sPyNNaker's layer connectors (local_only.py)
+            extra["structure"] = _grid(p["grid"])
+        if p["kind"] == "SpikeSourcePoisson":          # poisson="native": the simulator draws
+            if sim.__name__.endswith("spiNNaker"):
+                extra["additional_parameters"] = {"seed": p["trial_seed"]}
+            pop = sim.Population(p["size"], sim.SpikeSourcePoisson(**p["params"]), label=p["name"], **extra)
+            if hasattr(pop, "node_collection_source"):   # pyNN.nest starts its generators 1 ms late (origin)
+                import nest
+                nest.SetStatus(pop.node_collection_source, {"origin": 0.0})
+        elif p["kind"] == "SpikeSourceArray":
+            trains = _trains(stimulus, p)
             if not any(len(t) for t in trains):
                 trains = []   # sPyNNaker 7.4 fails on a list of only empty trains
-            pop = sim.Population(p["size"], sim.SpikeSourceArray(spike_times=trains), label=p["name"])
+            pop = sim.Population(p["size"], sim.SpikeSourceArray(spike_times=trains), label=p["name"], **extra)
         else:
-            extra = {}
             if p.get("max_expected_summed_weight") and sim.__name__.endswith("spiNNaker"):
                 extra["additional_parameters"] = {"max_expected_summed_weight": p["max_expected_summed_weight"]}
             # the start values with PyNN's default initial values: one initialize() (each costs NEST a
@@ -22,15 +33,22 @@ def build(sim, plain, stimulus):
             init = {"v": p["v_init"], **({"u": p["u_init"]} if "u_init" in p else {})}
             pop = sim.Population(p["size"], getattr(sim, p["kind"])(**p["params"]), label=p["name"],
                                  initial_values=init, **extra)
+        if "grid" in p:        # sPyNNaker splits a 2-D map into tiles of at most 16 x 16 neurons a core
+            pop.set_max_atoms_per_core((min(p["grid"][1], 16), min(p["grid"][0], 16)))
         if p["record_spikes"]:
             pop.record("spikes")
         analog = (["v"] if p.get("record_v") else []) + list(p.get("record_gsyn", ()))
         if analog:
             pop.record(analog, **_sampling(plain))
         pops[p["name"]] = pop
+        if "channel_of" in p:
+            groups.setdefault(p["channel_of"][0], []).append(pop)
     projs = {}
     for pr in plain["projections"]:
         if not pr["synapses"]:
+            continue
+        if pr.get("connector") in LOCAL_ONLY:
+            projs[pr["name"]] = sim.Projection(pops[pr["pre"]], pops[pr["post"]], *_local_only(sim, pr), label=pr["name"])
             continue
         connector, weight = _connector(sim, pr)
         rule = pr["stdp"]
@@ -40,10 +58,11 @@ def build(sim, plain, stimulus):
             synapse = sim.STDPMechanism(
                 timing_dependence=sim.SpikePairRule(tau_plus=rule["tau_plus"], tau_minus=rule["tau_minus"],
                                                     A_plus=rule["A_plus"], A_minus=rule["A_minus"]),
-                weight_dependence=sim.AdditiveWeightDependence(w_min=rule["w_min"], w_max=rule["w_max"]),
+                weight_dependence=_weight_dependence(sim, rule)(w_min=rule["w_min"], w_max=rule["w_max"]),
                 weight=weight, delay=pr["delay"], **_ddf(sim, rule))
         projs[pr["name"]] = sim.Projection(pops[pr["pre"]], pops[pr["post"]], connector, synapse,
                                            receptor_type=pr["receptor"], label=pr["name"])
+    pops.update({name: ChannelGroup(parts) for name, parts in groups.items()})
     return pops, projs
 
 
@@ -51,6 +70,38 @@ def _sampling(plain) -> dict:
     """record()'s sampling_interval where the description sets one (PyNN's default: every step)."""
     interval = plain.get("sampling_interval")
     return {} if interval is None else {"sampling_interval": interval}
+
+
+def _trains(stimulus, p) -> list:
+    """A source's spike trains (one channel's, for a split population)."""
+    if "channel_of" in p:
+        name, k, n = p["channel_of"]
+        return (stimulus.get(name) or [[]] * ((k + 1) * n))[k * n:(k + 1) * n]
+    return stimulus.get(p["name"]) or []
+
+
+def _grid(hw):
+    from pyNN.space import Grid2D
+    return Grid2D(aspect_ratio=hw[1] / hw[0])        # width / height: sPyNNaker's atoms_shape (W, H)
+
+
+def _local_only(sim, pr):
+    """(connector, synapse type) of sPyNNaker's layer connectors (local_only.py)."""
+    other = "inhibitory" if pr["receptor"] == "excitatory" else "excitatory"
+    pool = None if pr["pool"] is None else (pr["pool"], pr["pool"])
+    kw = dict(pool_shape=pool, pool_stride=pool, positive_receptor_type=pr["receptor"], negative_receptor_type=other)
+    if pr["connector"] == "convolution":
+        return (sim.ConvolutionConnector(np.array(pr["kernel"]), padding=(pr["padding"],) * 2, **kw),
+                sim.Convolution(delay=pr["delay"]))
+    return sim.PoolDenseConnector(np.array(pr["weights"]), **kw), sim.PoolDense(delay=pr["delay"])
+
+
+def _weight_dependence(sim, rule):
+    """PyNN's class of the rule's weight dependence (pyNN.brian2's is additive whatever the class:
+    brian2_multiplicative rewrites its equations after the build)."""
+    if rule.get("weight_dependence", "additive") == "multiplicative":
+        return sim.MultiplicativeWeightDependence
+    return sim.AdditiveWeightDependence
 
 
 def _connector(sim, pr):

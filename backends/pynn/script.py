@@ -13,7 +13,8 @@ from __future__ import annotations
 import json
 from pprint import pformat
 
-from spikemem.engine.inputs import resolve_inputs
+from spikemem.engine import poisson
+from spikemem.engine.inputs import SpikeEvents, resolve_inputs
 from spikemem.results import grid_decimals
 
 from .lowering import check_scheme, lower, shift_steps, stimulus
@@ -41,12 +42,15 @@ def pynn_script(network, simulator: str, duration_ms: float, inputs=None, trial:
     dt = plain["dt"]
     steps = round(duration_ms / dt)
     _, events = resolve_inputs(network, inputs)
+    drawn = poisson.events(network, 1, steps, trials=[trial])    # trial `trial`'s Poisson trains, at index 0
+    events = {**{k: _only_trial(v, trial) for k, v in events.items()}, **drawn}
+    trial = 0
     shift = shift_steps(events, profile, network)
     sizes = {p.name: p.size for p in network.populations}
     stim = stimulus(events, sizes, trial, dt, shift)
     setup = setup_options(profile, dt, spike_precision)
-    recorded = [p["name"] for p in plain["populations"] if p["record_spikes"]]
-    parts = [_header(network, simulator, steps * dt), _constants(plain, simulator, steps, shift, recorded),
+    recorded = [p.name for p in network.populations if p.name in network.recorded_spikes]
+    parts = [_header(network, simulator, steps * dt, plain), _constants(plain, simulator, steps, shift, recorded),
              _build(plain, stim, simulator)]
     one = simulator == "brian2" and any(p["kind"] == "SpikeSourceArray" and p["size"] == 1 for p in plain["populations"])
     if simulator == "brian2":
@@ -57,7 +61,13 @@ def pynn_script(network, simulator: str, duration_ms: float, inputs=None, trial:
     return "\n\n\n".join(parts) + "\n"
 
 
-def _header(network, simulator: str, duration: float) -> str:
+def _only_trial(ev, trial: int):
+    """The events of one trial, as trial 0."""
+    keep = ev.trial == trial
+    return SpikeEvents(ev.trial[keep] * 0, ev.step[keep], ev.neuron[keep])
+
+
+def _header(network, simulator: str, duration: float, plain: dict) -> str:
     return (f'"""Standalone PyNN script: the spikemem network {network.name!r} on {simulator}.\n\n'
             "Written by `spikemem export pynn` from the network's lowered form. Needs only\n"
             f"{PACKAGES[simulator]}.\n"
@@ -67,7 +77,8 @@ def _header(network, simulator: str, duration: float) -> str:
             f"Spikes are written as JSON: {{\"format\": \"{FORMAT}\", \"network\", \"simulator\", \"dt\", "
             "\"duration_ms\",\n\"populations\": {name: {\"size\": n, \"spikes_t_ms_neuron\": [[t_ms, neuron], ...]}}}, "
             "sorted by time then\nneuron, on spikemem's time axis (spikemem's docs/export.md).\n\"\"\"\n"
-            f"import argparse\nimport json\nimport os\n\nimport pyNN.{_module(simulator)} as sim")
+            f"import argparse\nimport json\nimport os\n\nimport pyNN.{_module(simulator)} as sim"
+            + ("\nfrom pyNN.space import Grid2D" if any("grid" in p for p in plain["populations"]) else ""))
 
 
 def script_name(simulator: str) -> str:
@@ -85,6 +96,12 @@ def _constants(plain, simulator, steps, shift, recorded) -> str:
              f"SHIFT = {shift}  # steps the stimulus runs late" + (
                  " (NEST refuses source spikes before 2 steps); spikes are moved back" if shift else ""),
              f"RECORDED = {recorded!r}"]
+    parts = {}
+    for p in plain["populations"]:       # a population split into one per channel (local_only.py)
+        name, k, n = p.get("channel_of", (p["name"], 0, 0))
+        parts.setdefault(name, []).append((p["name"], k * n))
+    notes.append(f"PARTS = {_lit({n: v for n, v in parts.items() if n in recorded})}  # population: [(PyNN population, "
+                 "first neuron)]")
     return "\n".join(notes)
 
 
@@ -109,23 +126,34 @@ def _build(plain, stim, simulator) -> str:
                   "        sim.IF_curr_delta.variable_map, sim.IF_curr_delta.scale_factors = {'v': 'V_m'}, {'v': 1}"]
     for p in plain["populations"]:
         name = p["name"]
+        grid = f", structure=Grid2D(aspect_ratio={p['grid'][1] / p['grid'][0]!r})" if "grid" in p else ""
         if p["kind"] == "SpikeSourceArray":
-            trains = stim.get(name) or []
+            if "channel_of" in p:
+                orig, k, n = p["channel_of"]
+                trains = (stim.get(orig) or [])[k * n:(k + 1) * n]
+            else:
+                trains = stim.get(name) or []
             if not any(len(t) for t in trains):
                 trains = []   # sPyNNaker 7.4 fails on a list of only empty trains
             head = f"    pops[{name!r}] = sim.Population({p['size']}, sim.SpikeSourceArray(spike_times="
-            lines.append(f"{head}{_indent(_lit(trains), len(head))}), label={name!r})")
+            lines.append(f"{head}{_indent(_lit(trains), len(head))}), label={name!r}{grid})")
         else:
             args = ", ".join(f"{k}={v!r}" for k, v in p["params"].items())
             extra = ""
             if p.get("max_expected_summed_weight") and simulator == "spinnaker":   # ring-buffer sizing override
                 extra = f",\n        additional_parameters={{'max_expected_summed_weight': {p['max_expected_summed_weight']!r}}}"
-            lines.append(f"    pops[{name!r}] = sim.Population({p['size']}, sim.{p['kind']}({args}), label={name!r}{extra})")
+            lines.append(f"    pops[{name!r}] = sim.Population({p['size']}, sim.{p['kind']}({args}), label={name!r}"
+                         f"{extra}{grid})")
             u = f", u={p['u_init']!r}" if "u_init" in p else ""        # Izhikevich
             lines.append(f"    pops[{name!r}].initialize(v={p['v_init']!r}{u})")
+        if "grid" in p:
+            lines.append(f"    pops[{name!r}].set_max_atoms_per_core(({min(p['grid'][1], 16)}, {min(p['grid'][0], 16)}))")
         if p["record_spikes"]:
             lines.append(f"    pops[{name!r}].record('spikes')")
     for pr in plain["projections"]:
+        if pr.get("connector") in ("convolution", "pool_dense"):
+            lines += _local_only(pr)
+            continue
         if not pr["connections"]:
             continue
         conn = [tuple(c) for c in pr["connections"]]
@@ -136,7 +164,8 @@ def _build(plain, stim, simulator) -> str:
             ddf = "" if simulator == "spinnaker" else f", dendritic_delay_fraction={rule['dendritic_delay_fraction']!r}"
             synapse = (f"sim.STDPMechanism(\n            timing_dependence=sim.SpikePairRule(tau_plus={rule['tau_plus']!r}, "
                        f"tau_minus={rule['tau_minus']!r}, A_plus={rule['A_plus']!r}, A_minus={rule['A_minus']!r}),\n"
-                       f"            weight_dependence=sim.AdditiveWeightDependence(w_min={rule['w_min']!r}, "
+                       f"            weight_dependence=sim.{rule['weight_dependence'].capitalize()}WeightDependence("
+                       f"w_min={rule['w_min']!r}, "
                        f"w_max={rule['w_max']!r}),\n            weight=0.0, delay={pr['delay']!r}{ddf})")
         unit = {"IF_curr_delta": "mV" if simulator != "spinnaker" else "nA", "IF_cond_exp": "uS",
                 "Izhikevich": "mV" if simulator != "spinnaker" else "nA"}.get(kinds[pr["post"]], "nA")
@@ -149,13 +178,32 @@ def _build(plain, stim, simulator) -> str:
     return "\n".join(lines)
 
 
+def _local_only(pr) -> list:
+    """sPyNNaker's own layer connector of one channel pair (backends/pynn/local_only.py)."""
+    other = "inhibitory" if pr["receptor"] == "excitatory" else "excitatory"
+    pool = None if pr["pool"] is None else (pr["pool"], pr["pool"])
+    common = f"pool_shape={pool!r}, pool_stride={pool!r}, positive_receptor_type={pr['receptor']!r}, " \
+             f"negative_receptor_type={other!r}"
+    if pr["connector"] == "convolution":
+        conn = (f"sim.ConvolutionConnector({_lit(pr['kernel'])}, padding={(pr['padding'],) * 2!r}, {common}), "
+                f"sim.Convolution(delay={pr['delay']!r})")
+    else:
+        conn = f"sim.PoolDenseConnector({_lit(pr['weights'])}, {common}), sim.PoolDense(delay={pr['delay']!r})"
+    return [f"    # {pr['name']}: sPyNNaker's {pr['connector']} connector (the kernel flipped: a convolution's)",
+            f"    projs[{pr['name']!r}] = sim.Projection(pops[{pr['pre']!r}], pops[{pr['post']!r}],",
+            f"        {_indent(conn, 8)}, label={pr['name']!r})"]
+
+
 def _indent(text: str, n: int) -> str:
     return text.replace("\n", "\n" + " " * n)
 
 
 def _brian2_timing(plain) -> str:
     plastic = [(pr["name"], pr["delay"]) for pr in plain["projections"] if pr["stdp"] is not None and pr["connections"]]
-    return (f"PLASTIC_DELAYS = {plastic!r}  # (projection, delay ms)\n\n\n"
+    multiplicative = [pr["name"] for pr in plain["projections"] if pr["stdp"] is not None and pr["connections"]
+                      and pr["stdp"]["weight_dependence"] == "multiplicative"]
+    return (f"PLASTIC_DELAYS = {plastic!r}  # (projection, delay ms)\n"
+            f"MULTIPLICATIVE = {multiplicative!r}  # pyNN.brian2 writes additive equations for every rule\n\n\n"
             "def brian2_stdp_timing(projs):\n"
             '    """STDP sees a post spike one delay after it fires and a same-time post before the pre:\n'
             "    pyNN.brian2 sees a pre spike on arrival (after the delay d), so the post pathway is delayed\n"
@@ -165,7 +213,10 @@ def _brian2_timing(plain) -> str:
             "        for row in projs[name]._brian2_synapses.values():\n"
             "            for syn in row.values():\n"
             "                syn.post.delay = 2 * delay * brian2.ms\n"
-            "                syn.post.order = syn.pre.order - 1")
+            "                syn.post.order = syn.pre.order - 1\n"
+            "                if name in MULTIPLICATIVE:     # steps scale with the room left (spikemem docs/stdp.md)\n"
+            "                    syn.pre.code = syn.pre.code.replace('weight + w_max * M', 'weight + (weight - w_min) * M')\n"
+            "                    syn.post.code = syn.post.code.replace('weight + w_max * P', 'weight + (w_max - weight) * P')")
 
 
 _BRIAN2_ONE_SOURCE = '''def brian2_one_neuron_sources():
@@ -219,8 +270,11 @@ def main():
 {pre}    sim.setup(**{setup!r})
     pops, projs = build()
 {post}    sim.run((steps + SHIFT) * DT)
-    spikes = {{name: {{"size": pops[name].size, "spikes_t_ms_neuron": spikes_of(pops[name], steps)}}
-              for name in RECORDED}}
+    spikes = {{}}
+    for name in RECORDED:      # a population split by channel: its parts, numbered on
+        got = sorted((t, i + first) for part, first in PARTS[name] for t, i in spikes_of(pops[part], steps))
+        spikes[name] = {{"size": sum(pops[part].size for part, _ in PARTS[name]),
+                        "spikes_t_ms_neuron": [[t, i] for t, i in got]}}
     sim.end()
     tmp = args.out + ".tmp"                  # written aside, then renamed: a kill never leaves half a file
     with open(tmp, "w") as f:

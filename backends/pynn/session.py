@@ -14,12 +14,13 @@ from __future__ import annotations
 import numpy as np
 
 from spikemem.description import validation
+from spikemem.engine import poisson
 from spikemem.engine.inputs import resolve_inputs
 from spikemem.errors import UnsupportedFeature, ValidationError
 from spikemem.results import Result
 
 from . import deferred_stdp, zero_pairs
-from .lowering import lower, starts_at_rest, stimulus
+from .lowering import lower, native_poisson, shift_steps, starts_at_rest, stimulus
 from .recordings import _v_array, read_weights, spike_arrays
 from .run_folder import RunFolder
 from .simulator_output import captured
@@ -58,7 +59,7 @@ class PyNNSession:
                 "behind by the stimulus shift; record them in a whole run (backend.run), which completes them")
         self.watch = zero_pairs.watched(network, backend.profile)
         self.recorded = zero_pairs.recording_for(network, self.watch)
-        self.plain = lower(self.recorded, backend.profile)
+        self.plain = lower(self.recorded, backend.profile, poisson=backend.poisson)
         backend._announce(network)
         self.lead = LEAD_STEPS[name]
         self.clears = name == "nest"     # pyNN.brian2 keeps its spike record: windows read past `start`
@@ -67,6 +68,8 @@ class PyNNSession:
         # in the simulator where that changes nothing (every neuron at rest, no offset current),
         # else by the one step that reproduces the neurons' own first steps (lowering.shift_steps).
         self.shift = backend.profile.source_min_time_steps if starts_at_rest(network) else backend.profile.own_dynamics_shift
+        if backend.poisson == "native":      # the simulator's own generators may need more
+            self.shift = max(self.shift, shift_steps({}, backend.profile, network, "native"))
         self.sizes = {p.name: p.size for p in network.populations}
         # under MPI only rank 0 holds every neuron's spikes: it alone checks
         checks = self.watch and backend.sim.rank() == 0
@@ -83,6 +86,8 @@ class PyNNSession:
         """Back to time 0: a fresh simulation of the description (its sources' own spike_times)."""
         self.close()
         _, defaults = resolve_inputs(self.network, None, 1)
+        if self.backend.poisson == "arrays":       # the engines' trains, whole (a source with an end)
+            defaults.update(poisson.events(self.network, 1, None))
         self.trains = {name: [list(t) for t in trains] for name, trains in
                        stimulus(defaults, self.sizes, 0, self.dt, self.shift).items()}
         check_no_live_session()
@@ -90,7 +95,8 @@ class PyNNSession:
             import brian2     # a source's past spikes stay in its generator: Brian2 skips them, as it should
             brian2.BrianLogger.suppress_name("ignored_spikes")
         with captured(self.folder.log):
-            self.pops, self.projs = self.backend._build(self.plain, self.trains)
+            self.pops, self.projs = self.backend._build(native_poisson(self.plain, self.shift, 0, self.backend.profile),
+                                                        self.trains)
         self.t = 0
         self.held = {}         # cleared records: spikes read past the window's end, for the next one
         self.returned = {}     # uncleared records: step * size + neuron of every spike returned so far

@@ -45,6 +45,17 @@ class Profile:
     # an analog sample stamped k dt holds the state after step k - 1 - this (pyNN.brian2 prepends
     # the initial value to signals recorded at the end of each step)
     analog_lag_steps: int = 0
+    # poisson="native": steps between a generator's start and its first recorded spike (NEST: its
+    # exclusive start, the parrot neuron's delay and the end-of-step stamp), and whether it also
+    # fires in the step at start + duration (pyNN.brian2's PoissonGroup)
+    native_poisson_lag: int = 0
+    native_poisson_closed: bool = False
+    # a projection keeps one synapse per (pre, post) pair (pyNN.brian2 sets weights by pair, so a
+    # repeated pair would share one weight): repeats are lowered as extra projections
+    one_synapse_per_pair: bool = False
+    # convolution and pooled dense layers go to the simulator's own local-only connectors where it
+    # can express them (local_only.py); elsewhere they are lists
+    local_only_layers: bool = False
 
 
 NEST = Profile(
@@ -60,7 +71,7 @@ NEST = Profile(
                            # NEST's izhikevich has voltage-jump synapses only
                            "cell.izhikevich.exp"}),
     native_connectors=True, own_dynamics_shift=1, depresses_at_zero=False, defers_potentiation=True,
-    izhikevich_current_scale=1e-3)
+    izhikevich_current_scale=1e-3, native_poisson_lag=3)
 
 BRIAN2 = Profile(
     "brian2", "pyNN.brian2", "exact", negative_inhibition=True, stdp_amplitude_per_w_max=True,
@@ -79,7 +90,8 @@ BRIAN2 = Profile(
                            "cell.delta", "cell.izhikevich.delta", "cell.izhikevich.exp",
                            # pyNN.brian2's IF_curr_alpha integrates its inhibitory current with tau_syn_E
                            "cell.alpha.distinct_tau_syn"}),
-    izhikevich_current_scale=1e-3, analog_lag_steps=1)
+    izhikevich_current_scale=1e-3, analog_lag_steps=1, native_poisson_closed=True,
+    one_synapse_per_pair=True)
 
 SPINNAKER = Profile(
     "spinnaker", "pyNN.spiNNaker", "spinnaker", negative_inhibition=False, stdp_amplitude_per_w_max=False,
@@ -90,7 +102,7 @@ SPINNAKER = Profile(
                            # sPyNNaker's Izhikevich has exponential current synapses only; its alpha synapse
                            # holds dt / tau_syn^2 in an unsigned fract (docs/cells.md)
                            "cell.izhikevich.delta", "cell.alpha.short_tau"}),
-    delta_as_current=True, alpha_as_charge=True)
+    delta_as_current=True, alpha_as_charge=True, local_only_layers=True)
 
 PROFILES = {p.name: p for p in (NEST, BRIAN2, SPINNAKER)}
 

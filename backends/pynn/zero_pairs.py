@@ -17,6 +17,7 @@ from dataclasses import replace
 
 import numpy as np
 
+from spikemem.description import realisation
 from spikemem.errors import UnsupportedFeature
 
 from .recordings import only_populations
@@ -66,7 +67,7 @@ def find(network, watch, spikes: dict):
         n_pre, n_post = network.population(pr.pre).size, network.population(pr.post).size
         bp, sp, ip = spikes[pr.pre]
         bq, sq, jq = spikes[pr.post]
-        hit = _first_pair(pr.connector, n_pre, n_post, (bp, sp, ip), (bq, sq + post_lag(pr, dt), jq))
+        hit = _first_pair(pr, n_pre, n_post, (bp, sp, ip), (bq, sq + post_lag(pr, dt), jq))
         if hit is not None and (first is None or hit < first[1:]):
             first = (pr, *hit)
     return first
@@ -102,9 +103,10 @@ def _same(a, b) -> bool:
     return np.array_equal(a[:, np.lexsort(a[::-1])], b[:, np.lexsort(b[::-1])])
 
 
-def _first_pair(connector, n_pre, n_post, pre, post):
-    """(trial, step) of the earliest connected (pre, post) pair whose spike and event share a
-    step, or None."""
+def _first_pair(pr, n_pre, n_post, pre, post):
+    """(trial, step) of the earliest connected (pre, post) pair of projection `pr` whose spike and
+    event share a step, or None."""
+    connector = pr.connector
     bp, sp, ip = (np.asarray(a, dtype=np.int64) for a in pre)
     bq, sq, jq = (np.asarray(a, dtype=np.int64) for a in post)
     span = int(max(sp.max(initial=0), sq.max(initial=0))) + 1
@@ -133,7 +135,7 @@ def _first_pair(connector, n_pre, n_post, pre, post):
         cand_t = np.repeat(tp, reps)
         cand_i = np.repeat(ip, reps)
         cand_j = jq[np.repeat(start - np.cumsum(reps) + reps, reps) + np.arange(reps.sum())]
-        pre_idx, post_idx = connector.pairs(n_pre, n_post)
+        pre_idx, post_idx = realisation.pairs(pr, n_pre, n_post)
         connected = np.isin(cand_i * n_post + cand_j, pre_idx * n_post + post_idx)
         if not connected.any():
             return None

@@ -11,7 +11,8 @@ class ReferenceBackend(Extra):
     """numpy only: always available."""
 
     name = "reference"
-    unsupported = frozenset()
+    # layers in fixed point: sPyNNaker's local-only synapses are not modelled (docs/connectivity.md)
+    unsupported = frozenset({"connector.convolution.fixed"})
 
     def __init__(self, **options):
         if options:

@@ -15,7 +15,7 @@ from spikemem.optional import Extra
 class TorchBackend(Extra):
     name = "torch"
     requires, extra = ("torch",), "torch"
-    unsupported = frozenset()
+    unsupported = frozenset({"connector.convolution.fixed"})     # as the reference backend
 
     def __init__(self, device: str = "cpu", dtype: str = "float32", **unknown):
         if unknown:

@@ -14,12 +14,16 @@ so instead of YES.
 from __future__ import annotations
 
 from dataclasses import replace
+from types import SimpleNamespace
 
 import numpy as np
 
 from spikemem import Recording, Simulation, get_backend
+from spikemem.description import realisation
 from spikemem.engine import fixed_point as fx
-from spikemem.engine.board_weights import board_scale, max_summed_weights, quantise, ring_buffer_shifts, weight_scale
+from spikemem.engine.board_weights import max_summed_weights, neuron_board_scales, quantise, ring_buffer_shifts, \
+    weight_scale
+from spikemem.engine.flatten import refuse_fixed_layers
 from spikemem.engine.fixed_neurons import membrane_gain, synapse_charge
 
 TYPES = ("excitatory", "inhibitory")
@@ -33,6 +37,7 @@ def board_version(net, numerics: str):
 
 
 def static_report(net) -> dict:
+    refuse_fixed_layers(net)
     board = board_version(net, "fixed")
     shifts, sized = ring_buffer_shifts(board), max_summed_weights(board)
     dt = net.simulation.dt
@@ -41,26 +46,33 @@ def static_report(net) -> dict:
         if p.is_source:
             continue
         c = p.cell
+        cells = realisation.cell_arrays(p)
         lif = c.kind != "Izhikevich"
         exp_synapses = c.kind in ("IF_curr_exp", "IF_cond_exp") or (c.kind == "Izhikevich" and not c.delta)
+        # 16-bit units per description weight (IF_curr_alpha with tau_syn per neuron: the largest)
+        unit = {t: _largest(neuron_board_scales(p, t)) for t in TYPES}
         pops[p.name] = {
             "size": p.size,
             "cell": c.kind,
             "ring_buffer_shifts": dict(zip(TYPES, shifts[p.name])),
             # in the description's unit of weight (nA, uS for IF_cond_exp), as all values here
-            "weight_step_nA": {t: 1 / (weight_scale(s) * board_scale(c, t)) for t, s in zip(TYPES, shifts[p.name])},
-            "sized_for_nA": {t: w / board_scale(c, t) for t, w in zip(TYPES, sized[p.name])},
+            "weight_step_nA": {t: 1 / (weight_scale(s) * unit[t]) for t, s in zip(TYPES, shifts[p.name])},
+            "sized_for_nA": {t: w / unit[t] for t, w in zip(TYPES, sized[p.name])},
             "max_expected_summed_weight": None if p.max_expected_summed_weight is None
             else list(p.max_expected_summed_weight),
-            "membrane_gain": membrane_gain(c, dt) if lif else None,
-            "synapse_charge": {"excitatory": synapse_charge(c.tau_syn_E, dt),
-                               "inhibitory": synapse_charge(c.tau_syn_I, dt)} if exp_synapses else None}
+            "membrane_gain": _worst(membrane_gain(SimpleNamespace(tau_m=m, cm=cm, tau_refrac=r), dt)
+                                    for m, cm, r in _distinct(cells.tau_m, cells.cm, cells.tau_refrac)) if lif else None,
+            "synapse_charge": {"excitatory": _worst(synapse_charge(t, dt) for (t,) in _distinct(cells.tau_syn_E)),
+                               "inhibitory": _worst(synapse_charge(t, dt) for (t,) in _distinct(cells.tau_syn_I))}
+            if exp_synapses else None}
     projs = {}
     for pr in net.projections:
-        _, _, w, _ = pr.connections(net.population(pr.pre).size, net.population(pr.post).size)
         s = shifts[pr.post][TYPES.index(pr.receptor)]
-        unit = board_scale(net.population(pr.post).cell, pr.receptor)
-        scale = weight_scale(s) * unit                  # 16-bit units per description weight
+        _, post, w, _ = pr.connections(net.population(pr.pre).size, net.population(pr.post).size, dt)
+        units = neuron_board_scales(net.population(pr.post), pr.receptor)
+        unit = units[post]
+        scale = weight_scale(s) * unit                  # 16-bit units per description weight, per synapse
+        step = weight_scale(s) * _largest(units)        # reported: at the post neuron with the largest scale
         live = w > 0
         raw = np.rint(np.abs(w) * scale)
         q = quantise(w, s, unit) / scale
@@ -68,7 +80,7 @@ def static_report(net) -> dict:
         rel = np.abs(q[kept] - w[kept]) / w[kept]
         total = float(np.abs(w).sum())
         entry = {"post": pr.post, "receptor": pr.receptor, "synapses": int(len(w)), "nonzero": int(live.sum()),
-                 "weight_step_nA": 1 / scale, "round_to_zero": int((live & (raw == 0)).sum()),
+                 "weight_step_nA": 1 / step, "round_to_zero": int((live & (raw == 0)).sum()),
                  "wrap_past_16_bits": int((raw > fx.RING_MAX).sum()),
                  "max_relative_error": float(rel.max()) if rel.size else 0.0,
                  "total_relative_error": float(np.abs(q - np.abs(w)).sum() / total) if total else 0.0}
@@ -77,11 +89,30 @@ def static_report(net) -> dict:
             lp, lm = len(fx.exp_lut(dt, rule.tau_plus)), len(fx.exp_lut(dt, rule.tau_minus))
             entry["stdp"] = {"tau_plus_ms": rule.tau_plus, "lut_plus_ms": lp * dt,
                              "tau_minus_ms": rule.tau_minus, "lut_minus_ms": lm * dt,
-                             "A_plus_steps": rule.A_plus * scale, "A_minus_steps": rule.A_minus * scale,
-                             "w_max_steps": rule.w_max * scale, "post_history": rule.post_history}
+                             "w_max_steps": rule.w_max * step, "post_history": rule.post_history,
+                             "weight_dependence": rule.weight_dependence}
+            if rule.weight_dependence == "additive":
+                entry["stdp"].update(A_plus_steps=rule.A_plus * step, A_minus_steps=rule.A_minus * step)
+            else:                                           # multiplicative amplitudes have no unit
+                entry["stdp"].update(A_plus=rule.A_plus, A_minus=rule.A_minus)
         projs[pr.name] = entry
     return {"network": net.name, "dt": dt, "scheme": "spinnaker", "file_scheme": net.simulation.scheme,
             "populations": pops, "projections": projs}
+
+
+def _distinct(*values) -> list:
+    """The distinct rows of per-neuron values (one in a population with one value each)."""
+    rows = np.stack(values, axis=1)
+    return [tuple(r) for r in np.unique(rows, axis=0)] if len(rows) else [tuple(np.ones(len(values)))]
+
+
+def _largest(values: np.ndarray) -> float:
+    return float(values.max()) if len(values) else 1.0
+
+
+def _worst(ratios) -> float:
+    """The ratio farthest from 1 (a population whose neurons differ reports its worst neuron)."""
+    return max(ratios, key=lambda x: abs(x - 1.0))
 
 
 def _keys(res, pop):
@@ -179,7 +210,9 @@ def format_report(r: dict) -> str:
         stdp = p.get("stdp")
         extra = "" if stdp is None else (
             f"tau+ {stdp['tau_plus_ms']:g} ms table {stdp['lut_plus_ms']:g} ms, tau- {stdp['tau_minus_ms']:g} ms "
-            f"table {stdp['lut_minus_ms']:g} ms, A+ {stdp['A_plus_steps']:.4g} steps, A- {stdp['A_minus_steps']:.4g} steps"
+            f"table {stdp['lut_minus_ms']:g} ms, " + (
+                f"A+ {stdp['A_plus_steps']:.4g} steps, A- {stdp['A_minus_steps']:.4g} steps" if "A_plus_steps" in stdp
+                else f"multiplicative A+ {stdp['A_plus']:.4g}, A- {stdp['A_minus']:.4g} of the room left")
             + ("" if stdp["post_history"] == 16 else f", post_history={stdp['post_history']} (a core keeps 16)"))
         lines.append(f"{name:<30} {p['post']:<18} {p['receptor'][0]} {p['synapses']:>8} {p['weight_step_nA']:>9.3g} "
                      f"{p['round_to_zero']:>6} {p['wrap_past_16_bits']:>5} {p['max_relative_error']:>11.2%} "
@@ -204,7 +237,8 @@ def check_network(net, inputs=None, duration_ms=None, stimulus: str | None = Non
     """A saved network: its SpikeSourceArray spike times are the stimulus unless inputs are given."""
     report = static_report(net)
     if duration_ms is None:
-        last = max((t for p in net.populations if p.is_source for row in p.cell.spike_times for t in row), default=0.0)
+        last = max((t for p in net.populations if p.cell.kind == "SpikeSourceArray" for row in p.cell.spike_times
+                    for t in row), default=0.0)
         duration_ms = last + 100.0
     dynamic_report(net, inputs, duration_ms, report)
     report["stimulus"] = stimulus or ("the network's spike-source times" if inputs is None else "the given stimulus")

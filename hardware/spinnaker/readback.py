@@ -26,7 +26,8 @@ def board_weights(network, run_folder: RunFolder | None = None, version: int = 5
     plain = lower(network, SPINNAKER)
     with spinnaker_in(folder, plain["dt"]) as sim:
         pops, projs = instantiate.build(sim, plain, {})
-        holders = {name: pr.get(["weight"], format="list") for name, pr in projs.items()}
+        lists = {p["name"] for p in plain["projections"] if p.get("connector", "from_list") == "from_list"}
+        holders = {name: pr.get(["weight"], format="list") for name, pr in projs.items() if name in lists}
         sim.run(plain["dt"])
         out = {"populations": {}, "projections": {}}
         for p in plain["populations"]:

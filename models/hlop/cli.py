@@ -314,8 +314,10 @@ def _export(run, folder, args, say) -> dict:
     say(f"exported network -> {path}; on the reference engine ({n} test images x {len(scored)} tasks, "
         f"{args.export_duration:g} ms each): {out['reference_acc']:.2f} % vs torch {out['torch_acc']:.2f} % "
         f"(same class {out['agreement']:.1f} %)")
-    if getattr(run.data, "kind", "permuted") == "permuted" and not model.multi_head:
-        out["board"] = _board(net, path, run, n, args, say)      # the board prediction of the PMNIST classifier
+    # the board prediction of the PMNIST classifier (an MLP: fixed point does not model the conv
+    # layers' local-only synapses, connector.convolution.fixed)
+    if getattr(run.data, "kind", "permuted") == "permuted" and not model.multi_head and run.cfg.arch == "mlp":
+        out["board"] = _board(net, path, run, n, args, say)
     out["seconds"] = time.perf_counter() - t0
     return out
 

@@ -1,14 +1,14 @@
-"""Deploy a trained spiking CNN as a spikemem Network: convs as explicit connection lists.
+"""Deploy a trained spiking CNN as a spikemem Network: convs as ConvolutionConnectors, heads as
+PoolDenseConnectors (docs/connectivity.md), so no layer is expanded into synapse lists.
 
 The rate conversion of export.py, layer by layer: conv layer i (inference batch norm folded
 into a per-channel gain a and offset b) drives a population of C·H·W IF neurons, one per
-pre-pooling position, firing at ρ·f with f = clamp(c·Δt/(τ·Vth_i), 0, 1). Average pooling is a
-fixed linear map, folded into the connection list of the projection that reads it (each of the
-four pooled neurons contributes a quarter), so it needs no neurons of its own. The
-normalisation offset and batch-norm shift come from the bias source, per target neuron (zero
-padding makes the offset position-dependent at the border). A head per task becomes an output
-population per task. Residual networks are refused: a shortcut adds the block's input current,
-not spikes, which the description cannot carry.
+pre-pooling position, firing at ρ·f with f = clamp(c·Δt/(τ·Vth_i), 0, 1). Average pooling is the
+connectors' own (2 x 2, each pre neuron a quarter), so it needs no neurons. Signed kernels
+become an excitatory and an inhibitory projection. The normalisation offset and batch-norm shift
+come from the bias source, per target neuron (zero padding makes the offset position-dependent
+at the border). A head per task becomes an output population per task. Residual networks are
+refused: a shortcut adds the block's input current, not spikes, which the description cannot carry.
 """
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ import torch
 import torch.nn.functional as F
 
 from spikemem import FromListConnector, IFCurrExp, Network, Population, Projection, Recording, Simulation, SpikeSourceArray
+from spikemem.description.layers import ConvolutionConnector, PoolDenseConnector
 from spikemem.errors import UnsupportedFeature, ValidationError
 
 from . import dsr
@@ -30,34 +31,15 @@ def _bn_affine(bn) -> tuple:
     return a, b
 
 
-def _conv_pairs(W: np.ndarray, in_hw: tuple, out_hw: tuple, pad: int, pooled_from: tuple | None):
-    """(pre, post, weight) of a stride-1 conv; with pooled_from=(H, W) the input is the 2×2 average of a
-    pre-pooling map of that size, and the pairs run from the pre-pooling neurons."""
-    C_out, C_in, k, _ = W.shape
-    Ho, Wo = out_hw
-    co, y, x, ci, dy, dx = (a.ravel() for a in np.meshgrid(np.arange(C_out), np.arange(Ho), np.arange(Wo),
-                                                             np.arange(C_in), np.arange(k), np.arange(k), indexing="ij"))
-    iy, ix = y + dy - pad, x + dx - pad
-    ok = (iy >= 0) & (iy < in_hw[0]) & (ix >= 0) & (ix < in_hw[1])
-    co, y, x, ci, dy, dx, iy, ix = (a[ok] for a in (co, y, x, ci, dy, dx, iy, ix))
-    w = W[co, ci, dy, dx]
-    post = (co * Ho + y) * Wo + x
-    if pooled_from is None:
-        return (ci * in_hw[0] + iy) * in_hw[1] + ix, post, w
-    Hp, Wp = pooled_from
-    pre = [(ci * Hp + 2 * iy + a) * Wp + 2 * ix + b for a in (0, 1) for b in (0, 1)]
-    return np.concatenate(pre), np.tile(post, 4), np.tile(w / 4.0, 4)
-
-
-def _pool_dense(W: np.ndarray, C: int, pooled_hw: tuple, pre_hw: tuple):
-    """(pre, post, weight) of a dense layer reading the flattened 2×2 average of a C×pre_hw map."""
-    n_out = W.shape[0]
-    c, py, px, o = (a.ravel() for a in np.meshgrid(np.arange(C), np.arange(pooled_hw[0]), np.arange(pooled_hw[1]),
-                                                   np.arange(n_out), indexing="ij"))
-    feat = (c * pooled_hw[0] + py) * pooled_hw[1] + px
-    w = W[o, feat]
-    pre = [(c * pre_hw[0] + 2 * py + a) * pre_hw[1] + 2 * px + b for a in (0, 1) for b in (0, 1)]
-    return np.concatenate(pre), np.tile(o, 4), np.tile(w / 4.0, 4)
+def _layers(name, pre_pop, post_pop, weights, make) -> list:
+    """An excitatory and an inhibitory projection of a signed kernel or matrix, through
+    make(non-negative weights) -> connector; a part without any weight is left out."""
+    out = []
+    for receptor, part in (("excitatory", np.maximum(weights, 0.0)), ("inhibitory", np.maximum(-weights, 0.0))):
+        if part.any():
+            out.append(Projection(f"{name}_{receptor[:3]}", pre_pop, post_pop, make(part), weight=1.0, delay=1.0,
+                                  receptor=receptor))
+    return out
 
 
 def _signed(name, pre_pop, post_pop, pre, post, w) -> list:
@@ -102,16 +84,17 @@ def cnn_to_network(model, mean, std, in_shape, rate: float = RATE, scheme: str =
         pop = f"conv{i + 1}"
         pops.append(Population(pop, spec.c_out * hw[0] * hw[1], IFCurrExp(**cell)))
         if i == 0:
-            Wn = Wc * (a[:, None, None, None] / std[None, :, None, None])
-            pre, post, w = _conv_pairs(Wn * k * gain, hw, hw, spec.padding, None)
+            Wn = Wc * (a[:, None, None, None] / std[None, :, None, None]) * k * gain
+            conv = (lambda K, c=C, hw=hw, pad=spec.padding: ConvolutionConnector(K, (c, *hw), padding=pad))
             offset = F.conv2d(torch.as_tensor((mean / std)[None, :, None, None] * np.ones((1, C, H, W))),
                               torch.as_tensor(Wc), padding=spec.padding)[0].numpy() * a[:, None, None]
             shift = (b[:, None, None] - offset).ravel()
         else:
-            Wn = Wc * (a[:, None, None, None] * v_prev / (dsr.TAU * v))
-            pre, post, w = _conv_pairs(Wn * gain, hw, hw, spec.padding, prev_hw)
+            Wn = Wc * (a[:, None, None, None] * v_prev / (dsr.TAU * v)) * gain
+            conv = (lambda K, c=model.specs[i - 1].c_out, hw=prev_hw, pad=spec.padding:
+                    ConvolutionConnector(K, (c, *hw), padding=pad, pool_shape=2))
             shift = np.repeat(b, hw[0] * hw[1])
-        projs += _signed(f"{prev}_{pop}", prev, pop, pre, post, w)
+        projs += _layers(f"{prev}_{pop}", prev, pop, Wn, conv)
         projs += _bias(f"bias_{pop}", pop, rate * k * shift * gain)
         prev, prev_hw, v_prev = pop, hw, v
         hw = (hw[0] // 2, hw[1] // 2)
@@ -121,8 +104,8 @@ def cnn_to_network(model, mean, std, in_shape, rate: float = RATE, scheme: str =
     for t, (Wh, bh) in enumerate(heads):
         out = "output" if len(heads) == 1 and model.classifier is not None else f"output{t}"
         pops.append(Population(out, Wh.shape[0], IFCurrExp(**{**cell, "v_thresh": V_OUT_THRESH})))
-        pre, post, w = _pool_dense(Wh * (v_prev / dsr.DT) * CM / TAU_SYN, model.specs[-1].c_out, hw, prev_hw)
-        projs += _signed(f"{prev}_{out}", prev, out, pre, post, w)
+        dense = (lambda Wp, c=model.specs[-1].c_out, hw=prev_hw: PoolDenseConnector(Wp, (c, *hw), pool_shape=2))
+        projs += _layers(f"{prev}_{out}", prev, out, Wh * (v_prev / dsr.DT) * CM / TAU_SYN, dense)
         if bh is not None:
             projs += _bias(f"bias_{out}", out, rate * bh * CM / TAU_SYN)
     outputs = tuple(p.name for p in pops if p.name.startswith("output"))

@@ -7,7 +7,8 @@ from dataclasses import dataclass, fields
 import numpy as np
 
 from ..errors import ValidationError
-from . import validation
+from . import realisation, validation
+from .random import RandomDistribution, within
 
 
 class _SynapticIF:
@@ -16,10 +17,10 @@ class _SynapticIF:
 
     def __post_init__(self):
         for f in ("cm", "tau_m", "tau_syn_E", "tau_syn_I"):
-            validation.positive(f, getattr(self, f))
+            _values(self, f, validation.positive, lo_open=True)
         for f in ("e_rev_E", "e_rev_I"):
             if hasattr(self, f):
-                validation.finite(f, getattr(self, f))
+                _values(self, f, validation.finite)
         _check_if(self)
 
     v_start = property(lambda self: self.v_rest if self.v_init is None else self.v_init)
@@ -78,9 +79,9 @@ class IFCurrDelta:
     kind = "IF_curr_delta"
 
     def __post_init__(self):
-        validation.positive("cm", self.cm)
+        _values(self, "cm", validation.positive, lo_open=True)
         if not (isinstance(self.tau_m, (int, float)) and not isinstance(self.tau_m, bool) and self.tau_m == math.inf):
-            validation.positive("tau_m", self.tau_m)
+            _values(self, "tau_m", validation.positive, lo_open=True)
         _check_if(self)
 
     v_start = property(lambda self: self.v_rest if self.v_init is None else self.v_init)
@@ -144,57 +145,65 @@ class Izhikevich:
     onset = 0.0
 
     def __post_init__(self):
-        for f in ("a", "b", "c", "d", "v_init", "u_init"):
-            validation.finite(f, getattr(self, f))
-        _check_offset(self)
+        for f in ("a", "b", "c", "d", "i_offset", "v_init", "u_init"):
+            _values(self, f, validation.finite)
         if (self.tau_syn_E is None) != (self.tau_syn_I is None):
             raise ValidationError("tau_syn_I" if self.tau_syn_I is None else "tau_syn_E", None,
                                   "both tau_syn_E and tau_syn_I are numbers (exponential current synapses) "
                                   "or both None (voltage jumps)")
         if self.tau_syn_E is not None:
-            validation.positive("tau_syn_E", self.tau_syn_E)
-            validation.positive("tau_syn_I", self.tau_syn_I)
+            _values(self, "tau_syn_E", validation.positive, lo_open=True)
+            _values(self, "tau_syn_I", validation.positive, lo_open=True)
 
     v_start = property(lambda self: self.v_init)
     v_reset = property(lambda self: self.c)
     delta = property(lambda self: self.tau_syn_E is None)
 
     def to_dict(self) -> dict:
-        return {"kind": self.kind, **{f.name: getattr(self, f.name) for f in fields(self)}}
+        return {"kind": self.kind, **{f.name: _plain(getattr(self, f.name)) for f in fields(self)}}
 
 
 def _check_if(cell) -> None:
-    """The checks IF cells share. i_offset is one value or one per neuron (a sequence, as PyNN
-    allows; NIR's per-neuron biases). onset (ms) holds every neuron at its start voltage, unable
+    """The checks IF cells share. Every value but onset is one number, one per neuron (a tuple,
+    as PyNN allows; NIR's per-neuron biases) or a RandomDistribution drawn per neuron
+    (spikemem.description.realisation). onset (ms) holds every neuron at its start voltage, unable
     to fire, before that time: how an imported NIR layer keeps its place in time (docs/nir.md)."""
-    for f in ("v_rest", "v_reset", "v_thresh"):
-        validation.finite(f, getattr(cell, f))
-    _check_offset(cell)
-    validation.non_negative("tau_refrac", cell.tau_refrac)
-    if math.isfinite(cell.tau_m) and not abs(cell.tau_m / cell.cm) < 1e300:
+    for f in ("v_rest", "v_reset", "v_thresh", "i_offset"):
+        _values(cell, f, validation.finite)
+    _values(cell, "tau_refrac", validation.non_negative, lo=0.0)
+    tau_m, cm = np.asarray(cell.tau_m if _fixed(cell.tau_m) else 1.0), np.asarray(cell.cm if _fixed(cell.cm) else 1.0)
+    if tau_m.shape and cm.shape and tau_m.shape != cm.shape:
+        raise ValidationError("cm", len(cm), f"must have as many values as tau_m ({len(tau_m)})")
+    big = np.isfinite(tau_m) & ~(np.abs(tau_m / cm) < 1e300)
+    if np.any(big):
         raise ValidationError("cm", cell.cm, f"gives a membrane resistance tau_m/cm that overflows (tau_m={cell.tau_m})")
     validation.non_negative("onset", cell.onset)
     if cell.v_init is not None:
-        validation.finite("v_init", cell.v_init)
+        _values(cell, "v_init", validation.finite)
 
 
-def _check_offset(cell) -> None:
-    """i_offset: one finite value, or a sequence of them (one per neuron, stored as a tuple)."""
-    if isinstance(cell.i_offset, (list, tuple, np.ndarray)):
-        values = cell.i_offset.tolist() if isinstance(cell.i_offset, np.ndarray) else list(cell.i_offset)
-        if not isinstance(values, list):
-            values = [values]                      # a 0-d array: one value
-        values = tuple(validation.finite(f"i_offset[{i}]", v) for i, v in enumerate(values))
-        object.__setattr__(cell, "i_offset", values)
-    else:
-        validation.finite("i_offset", cell.i_offset)
+def _fixed(value) -> bool:
+    return not isinstance(value, RandomDistribution)
+
+
+def _values(cell, name: str, check, lo=None, lo_open=False) -> None:
+    """Check one cell value (a number, a tuple per neuron, a distribution) and keep its normal form."""
+    value = realisation.per_neuron(name, getattr(cell, name), check)
+    if isinstance(value, RandomDistribution):
+        within(name, value, lo if lo is not None else (0.0 if lo_open else None), lo_open)
+    object.__setattr__(cell, name, value)
 
 
 def _if_dict(cell) -> dict:
-    d = {"kind": cell.kind, **{f.name: getattr(cell, f.name) for f in fields(cell)}}
-    if not d["onset"]:
+    d = {"kind": cell.kind, **{f.name: _plain(getattr(cell, f.name)) for f in fields(cell)}}
+    if not d.get("onset", 1):
         del d["onset"]    # files without onset stay readable by spikemem versions before it
     return d
+
+
+def _plain(value):
+    """A cell value as JSON holds it: a number, a list per neuron or a distribution's dict."""
+    return value.to_dict() if isinstance(value, RandomDistribution) else value
 
 
 @dataclass(frozen=True)
@@ -217,8 +226,42 @@ class SpikeSourceArray:
         return {"kind": self.kind, "spike_times": [list(r) for r in self.spike_times]}
 
 
+@dataclass(frozen=True)
+class SpikeSourcePoisson:
+    """PyNN's SpikeSourcePoisson: each neuron spikes in a step with probability rate * dt
+    (rate in Hz, dt in ms / 1000; at most one spike a step), in the steps s with
+    start <= s * dt < start + duration. rate, start and duration are numbers, one per neuron or
+    RandomDistributions. The draws come from a counter-based generator keyed by (seed, population
+    name, trial, neuron, step): every engine backend draws the same trains on its own device, and
+    PyNN simulators receive those trains (docs/sources.md)."""
+
+    rate: float | tuple = 1.0          # Hz
+    start: float | tuple = 0.0         # ms
+    duration: float | tuple = math.inf  # ms
+    seed: int = 0
+
+    kind = "SpikeSourcePoisson"
+
+    def __post_init__(self):
+        _values(self, "rate", validation.non_negative, lo=0.0)
+        _values(self, "start", validation.non_negative, lo=0.0)
+        _values(self, "duration", _duration, lo=0.0)
+        validation.integer("seed", self.seed, lo=0, hi=2**63 - 1)
+
+    def to_dict(self) -> dict:
+        return {"kind": self.kind, **{f.name: _plain(getattr(self, f.name)) for f in fields(self)}}
+
+
+def _duration(field: str, value) -> float:
+    """A duration in ms: >= 0, or infinity (to the end of the run)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value == math.inf:
+        return math.inf
+    return validation.non_negative(field, value)
+
+
 NEURON_CELLS = (IFCurrExp, IFCurrDelta, IFCondExp, IFCurrAlpha, Izhikevich)      # cells with a membrane
-CELL_TYPES = {c.kind: c for c in (*NEURON_CELLS, SpikeSourceArray)}
+SOURCES = (SpikeSourceArray, SpikeSourcePoisson)
+CELL_TYPES = {c.kind: c for c in (*NEURON_CELLS, *SOURCES)}
 IF_CELLS = (IFCurrExp, IFCurrDelta)
 
 
@@ -233,6 +276,9 @@ def cell_from_dict(d: dict, where: str = ""):
         unknown = set(kwargs) - known
         if unknown:
             raise ValidationError("cell", sorted(unknown, key=str), f"unknown parameters for {kind}")
+        if cls is not SpikeSourceArray:          # a value may be a distribution's dict (format 1.2)
+            kwargs = {k: RandomDistribution.from_dict(v, k) if isinstance(v, dict) else v
+                      for k, v in kwargs.items()}
         return cls(**kwargs)
     except ValidationError as e:
         if not where:

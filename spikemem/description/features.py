@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .random import RandomDistribution
+
 # name -> what it means (for error messages)
 FEATURES = {
     "scheme.spinnaker": "sPyNNaker's discrete update (Simulation scheme='spinnaker')",
@@ -28,6 +30,12 @@ FEATURES = {
     "record.gsyn": "recording the synaptic current or conductance (gsyn_exc, gsyn_inh)",
     "record.sampling_interval": "analog recordings at a sampling interval",
     "connector.from_list": "explicit connection lists",
+    "connector.convolution": "convolution and pooled dense connectors kept as structure (ConvolutionConnector, "
+                             "PoolDenseConnector)",
+    "connector.convolution.fixed": "convolution connectors in a SpiNNaker core's fixed point (sPyNNaker's local-only "
+                                   "synapses, int16 kernels)",
+    "source.poisson": "Poisson spike sources (SpikeSourcePoisson)",
+    "stdp.multiplicative": "multiplicative weight dependence (PyNN's MultiplicativeWeightDependence)",
     "delay.heterogeneous": "different delays within one projection",
     "stdp": "STDP",
     "stdp.gate": "a third-factor gate on plasticity",
@@ -62,6 +70,7 @@ def plasticity_features(pr) -> set:
         "stdp.w_min_nonzero": r.w_min != 0.0,
         "stdp.inhibitory": pr.receptor == "inhibitory",
     }
+    checks["stdp.multiplicative"] = getattr(r, "weight_dependence", "additive") == "multiplicative"
     return {"stdp"} | {k for k, used in checks.items() if used}
 
 
@@ -70,8 +79,8 @@ def cell_features(cell, dt: float) -> set:
     if cell.kind == "IF_cond_exp":
         return {"cell.cond_exp"}
     if cell.kind == "IF_curr_alpha":
-        return {"cell.alpha"} | ({"cell.alpha.distinct_tau_syn"} if cell.tau_syn_E != cell.tau_syn_I else set()) | \
-            ({"cell.alpha.short_tau"} if min(cell.tau_syn_E, cell.tau_syn_I) ** 2 <= dt else set())
+        return {"cell.alpha"} | ({"cell.alpha.distinct_tau_syn"} if _may_differ(cell.tau_syn_E, cell.tau_syn_I) else set()) | \
+            ({"cell.alpha.short_tau"} if min(_lowest(cell.tau_syn_E), _lowest(cell.tau_syn_I)) ** 2 <= dt else set())
     if cell.kind == "Izhikevich":
         return {"cell.izhikevich", "cell.izhikevich.delta" if cell.delta else "cell.izhikevich.exp"}
     return set()
@@ -82,12 +91,14 @@ def required_features(net) -> set:
     if net.simulation.numerics == "fixed":
         f.add("numerics.fixed")
     for p in net.populations:
+        if p.cell.kind == "SpikeSourcePoisson":
+            f.add("source.poisson")
         if not p.is_source:
-            if np.any(np.asarray(p.cell.i_offset) != 0):
+            if _may_differ(p.cell.i_offset, 0.0):
                 f.add("cell.i_offset")
                 if p.cell.kind == "IF_curr_exp":
                     f.add("cell.i_offset.exp")
-            if p.cell.kind != "Izhikevich" and p.cell.v_init is not None and p.cell.v_init != p.cell.v_rest:
+            if p.cell.kind != "Izhikevich" and p.cell.v_init is not None and _may_differ(p.cell.v_init, p.cell.v_rest):
                 f.add("cell.v_init")
             if p.cell.kind == "IF_curr_delta":
                 f.add("cell.delta")
@@ -103,10 +114,30 @@ def required_features(net) -> set:
     for pr in net.projections:
         if pr.connector.kind == "from_list":
             f.add("connector.from_list")
-        if np.ndim(pr.delay) and len(np.unique(pr.delay)) > 1:
+        if pr.connector.kind in ("convolution", "pool_dense"):
+            f.add("connector.convolution")
+            if net.simulation.numerics == "fixed":
+                f.add("connector.convolution.fixed")
+        if isinstance(pr.delay, RandomDistribution) or (np.ndim(pr.delay) and len(np.unique(pr.delay)) > 1):
             f.add("delay.heterogeneous")
         f |= plasticity_features(pr)
     return f
+
+
+def _may_differ(a, b) -> bool:
+    """Whether per-neuron values a and b (numbers, tuples or distributions) can differ somewhere,
+    without drawing them: a distribution that is not a single point may."""
+    if isinstance(a, RandomDistribution) or isinstance(b, RandomDistribution):
+        lo, hi = a.support if isinstance(a, RandomDistribution) else (a, a)
+        return not (lo == hi and not isinstance(b, RandomDistribution) and np.all(np.asarray(b) == lo))
+    return bool(np.any(np.asarray(a, dtype=float) != np.asarray(b, dtype=float)))
+
+
+def _lowest(value) -> float:
+    """The smallest value a per-neuron value (a number, a tuple or a distribution) can take."""
+    if isinstance(value, RandomDistribution):
+        return value.support[0]
+    return float(np.min(value))
 
 
 def missing_features(backend, net) -> list:

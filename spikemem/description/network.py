@@ -6,15 +6,17 @@ references between its parts, so a backend only ever sees a consistent descripti
 from __future__ import annotations
 
 import numbers
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 
 from ..errors import ValidationError
-from . import validation
-from .cells import NEURON_CELLS, IFCondExp, IFCurrAlpha, IFCurrDelta, IFCurrExp, Izhikevich, SpikeSourceArray
-from .connectors import AllToAllConnector, FromListConnector, OneToOneConnector
+from . import realisation, validation
+from .cells import NEURON_CELLS, SOURCES, IFCondExp, IFCurrAlpha, IFCurrDelta, IFCurrExp, Izhikevich, SpikeSourceArray, \
+    SpikeSourcePoisson
+from .connectors import CONNECTORS
 from .plasticity import STDP
+from .random import RandomDistribution, within
 
 RECEPTORS = ("excitatory", "inhibitory")
 SCHEMES = ("spinnaker", "exact")
@@ -29,22 +31,26 @@ class Population:
 
     name: str
     size: int
-    cell: IFCurrExp | IFCurrDelta | IFCondExp | IFCurrAlpha | Izhikevich | SpikeSourceArray = field(
+    cell: IFCurrExp | IFCurrDelta | IFCondExp | IFCurrAlpha | Izhikevich | SpikeSourceArray | SpikeSourcePoisson = field(
         default_factory=IFCurrExp)
     max_expected_summed_weight: tuple | None = None
 
     def __post_init__(self):
         validation.name("population.name", self.name)
         validation.count(f"{self.name}.size", self.size)
-        if not isinstance(self.cell, (*NEURON_CELLS, SpikeSourceArray)):
+        if not isinstance(self.cell, (*NEURON_CELLS, *SOURCES)):
             raise ValidationError(f"{self.name}.cell", self.cell, "must be IFCurrExp, IFCurrDelta, IFCondExp, "
-                                                                  "IFCurrAlpha, Izhikevich or SpikeSourceArray")
-        if isinstance(getattr(self.cell, "i_offset", None), tuple) and len(self.cell.i_offset) != self.size:
-            raise ValidationError(f"{self.name}.i_offset", len(self.cell.i_offset),
-                                  f"must be one value or one per neuron ({self.size})")
+                                                                  "IFCurrAlpha, Izhikevich, SpikeSourceArray or "
+                                                                  "SpikeSourcePoisson")
+        if not isinstance(self.cell, SpikeSourceArray):
+            for f in fields(self.cell):
+                value = getattr(self.cell, f.name)
+                if isinstance(value, tuple) and len(value) != self.size:
+                    raise ValidationError(f"{self.name}.{f.name}", len(value),
+                                          f"must be one value or one per neuron ({self.size})")
         if self.max_expected_summed_weight is not None:
             field_ = f"{self.name}.max_expected_summed_weight"
-            if isinstance(self.cell, SpikeSourceArray):
+            if self.is_source:
                 raise ValidationError(field_, self.max_expected_summed_weight, "a spike source has no ring buffers")
             mesw = self.max_expected_summed_weight
             if isinstance(mesw, (str, bytes)) or not hasattr(mesw, "__len__") or len(mesw) != 2:
@@ -57,11 +63,14 @@ class Population:
 
     @property
     def is_source(self) -> bool:
-        return isinstance(self.cell, SpikeSourceArray)
+        return isinstance(self.cell, SOURCES)
 
 
 def _as_weight(field: str, value):
-    """A scalar or a read-only float array; anything else (strings, ragged lists) is refused."""
+    """A scalar, a read-only float array or a RandomDistribution (drawn per synapse); anything else
+    (strings, ragged lists) is refused."""
+    if isinstance(value, RandomDistribution):
+        return value
     if isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_)):
         return validation.finite(field, value)
     if isinstance(value, (str, bytes, dict, bool, np.bool_)) or value is None:
@@ -83,9 +92,9 @@ class Projection:
     name: str
     pre: str
     post: str
-    connector: OneToOneConnector | AllToAllConnector | FromListConnector
-    weight: float | np.ndarray = 0.0
-    delay: float | np.ndarray = 1.0
+    connector: object                    # one of spikemem.description.connectors.CONNECTORS
+    weight: float | np.ndarray | RandomDistribution = 0.0
+    delay: float | np.ndarray | RandomDistribution = 1.0
     receptor: str = "excitatory"
     plasticity: STDP | None = None
 
@@ -96,46 +105,53 @@ class Projection:
         object.__setattr__(self, "weight", _as_weight(f"{self.name}.weight", self.weight))
         object.__setattr__(self, "delay", _as_weight(f"{self.name}.delay", self.delay))
         validation.choice(f"{self.name}.receptor", self.receptor, set(RECEPTORS))
-        if not isinstance(self.connector, (OneToOneConnector, AllToAllConnector, FromListConnector)):
+        if not isinstance(self.connector, tuple(CONNECTORS.values())):
             raise ValidationError(f"{self.name}.connector", self.connector, "is not a connector")
-        w = np.asarray(self.weight)
-        if not np.all(np.isfinite(w)) or np.any(w < 0):
-            raise ValidationError(f"{self.name}.weight", _short(self.weight), "must be finite and >= 0 (the receptor gives the sign)")
-        d = np.asarray(self.delay)
-        if not np.all(np.isfinite(d)) or np.any(d <= 0):
-            raise ValidationError(f"{self.name}.delay", _short(self.delay), "must be > 0 ms")
+        if isinstance(self.weight, RandomDistribution):
+            within(f"{self.name}.weight", self.weight, 0.0)      # the receptor gives the sign
+        else:
+            w = np.asarray(self.weight)
+            if not np.all(np.isfinite(w)) or np.any(w < 0):
+                raise ValidationError(f"{self.name}.weight", _short(self.weight),
+                                      "must be finite and >= 0 (the receptor gives the sign)")
+        if not isinstance(self.delay, RandomDistribution):
+            d = np.asarray(self.delay)
+            if not np.all(np.isfinite(d)) or np.any(d <= 0):
+                raise ValidationError(f"{self.name}.delay", _short(self.delay), "must be > 0 ms")
+        if hasattr(self.connector, "synapses"):         # a layer: its kernel holds the weights
+            for what in ("weight", "delay"):
+                if not realisation.is_scalar(getattr(self, what)):
+                    raise ValidationError(f"{self.name}.{what}", _short(getattr(self, what)),
+                                          f"must be one number for a {self.connector.kind} connector (the weight: a gain "
+                                          "on its kernel)")
+            if self.plasticity is not None:
+                raise ValidationError(f"{self.name}.plasticity", self.plasticity,
+                                      f"a {self.connector.kind} connector is static (its kernel is shared)")
         if self.plasticity is not None:
             if not isinstance(self.plasticity, STDP):
                 raise ValidationError(f"{self.name}.plasticity", self.plasticity, "must be STDP or None")
-            if d.ndim:
-                raise ValidationError(f"{self.name}.delay", "array", "a plastic projection needs one scalar delay")
+            if not realisation.is_scalar(self.delay):
+                raise ValidationError(f"{self.name}.delay", _short(self.delay), "a plastic projection needs one scalar delay")
 
-    def connections(self, n_pre: int, n_post: int):
-        """(pre, post, weight, delay) arrays, one entry per synapse."""
-        pre, post = self.connector.pairs(n_pre, n_post)
-        shape = self.connector.weight_shape(n_pre, n_post)
-
-        def spread(value, what):
-            arr = np.asarray(value, dtype=float)
-            if arr.ndim == 0:
-                return np.full(len(pre), float(arr))
-            if arr.shape != shape:
-                raise ValidationError(f"{self.name}.{what}", f"shape {arr.shape}",
-                                      f"must be a scalar or have shape {shape} for {self.connector.kind} {n_pre}->{n_post}")
-            if isinstance(self.connector, AllToAllConnector):
-                return arr[pre, post]
-            return arr.ravel()
-
-        return pre, post, spread(self.weight, "weight"), spread(self.delay, "delay")
+    def connections(self, n_pre: int, n_post: int, dt: float | None = None):
+        """(pre, post, weight, delay) arrays, one entry per synapse (random parts realised by
+        spikemem.description.realisation; a delay distribution needs the network's dt)."""
+        return realisation.connections(self, n_pre, n_post, dt)
 
     def __eq__(self, other):
         if not isinstance(other, Projection):
             return NotImplemented
         return (self.name, self.pre, self.post, self.connector, self.receptor, self.plasticity) == (
             other.name, other.pre, other.post, other.connector, other.receptor, other.plasticity) and \
-            np.array_equal(self.weight, other.weight) and np.array_equal(self.delay, other.delay)
+            _equal(self.weight, other.weight) and _equal(self.delay, other.delay)
 
     __hash__ = None
+
+
+def _equal(a, b) -> bool:
+    if isinstance(a, RandomDistribution) or isinstance(b, RandomDistribution):
+        return a == b
+    return np.array_equal(a, b)
 
 
 def _short(value):
@@ -209,7 +225,7 @@ class Recording:
 
 def _check_shapes(pr: Projection, n_pre: int, n_post: int) -> None:
     """The connector fits the sizes and array weights/delays have its shape (nothing is expanded)."""
-    pr.connector.n_synapses(n_pre, n_post)
+    realisation.n_synapses(pr, n_pre, n_post)
     shape = pr.connector.weight_shape(n_pre, n_post)
     for what in ("weight", "delay"):
         arr = getattr(pr, what)
@@ -245,6 +261,13 @@ class Network:
                 raise ValidationError("population.name", p.name, "is used twice")
             pops[p.name] = p
         dt = self.simulation.dt
+        for p in self.populations:
+            if isinstance(p.cell, SpikeSourcePoisson) and p.size:     # one spike a step at most
+                rate = p.cell.rate
+                top = rate.support[1] if isinstance(rate, RandomDistribution) else float(np.max(rate))
+                if top * dt / 1000.0 > 1.0:
+                    raise ValidationError(f"{p.name}.rate", rate if isinstance(rate, RandomDistribution) else top,
+                                          f"must be <= {1000.0 / dt:g} Hz at dt={dt:g} ms (at most one spike a step)")
         names = set()
         for pr in self.projections:
             if not isinstance(pr, Projection):
@@ -259,7 +282,10 @@ class Network:
             if pops[pr.post].is_source:
                 raise ValidationError(f"{pr.name}.post", pr.post, "a spike source cannot receive synapses")
             _check_shapes(pr, pops[pr.pre].size, pops[pr.post].size)   # without building the synapses
-            validation.grid_steps(f"{pr.name}.delay", pr.delay, dt, lo_open=True)
+            if isinstance(pr.delay, RandomDistribution):      # drawn, then rounded to whole steps (realisation)
+                within(f"{pr.name}.delay", pr.delay, dt / 2)
+            else:
+                validation.grid_steps(f"{pr.name}.delay", pr.delay, dt, lo_open=True)
             rule = pr.plasticity
             if rule is not None and rule.dendritic_delay is not None:
                 validation.steps(f"{pr.name}.plasticity.dendritic_delay", rule.dendritic_delay, dt)

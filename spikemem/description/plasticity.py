@@ -1,4 +1,4 @@
-"""Pair STDP with additive weight dependence; every timing convention is a named field.
+"""Pair STDP with additive or multiplicative weight dependence; every timing convention is a named field.
 
 The defaults are sPyNNaker 7 (master after Oct 2021), the semantics that reproduce the
 authors' SpiNNaker recordings of the CA3 memory (docs/stdp.md; docs/ca3_protocol.md, 5 Plasticity).
@@ -31,6 +31,10 @@ class STDP:
     # A third factor: the name of a 1-neuron spike source; weight updates happen only in steps
     # where it spikes (traces evolve regardless). None: always plastic, as on SpiNNaker.
     gate: str | None = None
+    # "additive": w += A_plus x, w -= A_minus y (nA); "multiplicative" (PyNN's
+    # MultiplicativeWeightDependence): w += A_plus (w_max - w) x, w -= A_minus (w - w_min) y,
+    # A_plus and A_minus dimensionless (docs/stdp.md)
+    weight_dependence: str = "additive"
 
     def __post_init__(self):
         validation.positive("tau_plus", self.tau_plus)
@@ -52,21 +56,28 @@ class STDP:
         if self.post_history is not None:
             validation.integer("post_history", self.post_history, lo=2, hi=2**20)   # a placeholder plus events
 
+        validation.choice("weight_dependence", self.weight_dependence, set(KINDS.values()))
+        if self.weight_dependence == "multiplicative" and self.clamp == "per_update":
+            raise ValidationError("clamp", self.clamp, "sums the potentiations of additive STDP; multiplicative "
+                                                       "steps depend on the weight each one meets (use 'per_event')")
         if self.gate is not None:
             validation.name("gate", self.gate)
             if self.post_history is not None:
                 raise ValidationError("gate", self.gate, "cannot be combined with post_history (SpiNNaker's deferred update)")
 
     def to_dict(self) -> dict:
-        return {"kind": "stdp_pair_additive", **{f.name: getattr(self, f.name) for f in fields(self)}}
+        kind = next(k for k, v in KINDS.items() if v == self.weight_dependence)
+        return {"kind": kind, **{f.name: getattr(self, f.name) for f in fields(self) if f.name != "weight_dependence"}}
 
     @classmethod
     def from_dict(cls, d: dict) -> "STDP":
         validation.mapping("plasticity", d)
-        if d.get("kind") != "stdp_pair_additive":
-            raise ValidationError("plasticity.kind", d.get("kind"), "must be 'stdp_pair_additive'")
+        kind = validation.choice("plasticity.kind", d.get("kind"), set(KINDS))
         kwargs = {k: v for k, v in d.items() if k != "kind"}
-        unknown = set(kwargs) - {f.name for f in fields(cls)}
+        unknown = set(kwargs) - {f.name for f in fields(cls) if f.name != "weight_dependence"}
         if unknown:
             raise ValidationError("plasticity", sorted(unknown, key=str), "unknown STDP fields")
-        return cls(**kwargs)
+        return cls(**kwargs, weight_dependence=KINDS[kind])
+
+
+KINDS = {"stdp_pair_additive": "additive", "stdp_pair_multiplicative": "multiplicative"}   # file kind -> rule

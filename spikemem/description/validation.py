@@ -201,15 +201,16 @@ def spike_trains(field: str, value, n: int, dt: float) -> list:
     return out
 
 
-def refractory_steps(tau_refrac: float, dt: float) -> int:
-    """Steps a neuron is held after a spike: ceil(tau_refrac / dt), the rule of sPyNNaker
-    (neuron_model_lif_impl.h, T_refract = ceil(tau_refrac / timestep)) and of NEST's on-grid
+def refractory_steps(tau_refrac, dt: float):
+    """Steps a neuron is held after a spike (of one value or an array of them): ceil(tau_refrac / dt),
+    the rule of sPyNNaker (neuron_model_lif_impl.h, T_refract = ceil(tau_refrac / timestep)) and of NEST's on-grid
     models, so an off-grid tau_refrac (PyNN's default 0.1 ms at dt = 1 ms) means what it means
     there: one whole step. docs/validation.md, refractory period."""
-    n = tau_refrac / dt
-    if n > MAX_STEPS:
+    n = np.asarray(tau_refrac, dtype=float) / dt
+    if np.any(n > MAX_STEPS):
         raise ValidationError("tau_refrac", tau_refrac, f"at most {MAX_STEPS} steps of dt={dt:g} ms can be represented")
-    return int(math.ceil(n - GRID_TOL * max(1.0, n)))
+    steps = np.ceil(n - GRID_TOL * np.maximum(1.0, n)).astype(np.int64)
+    return int(steps) if steps.ndim == 0 else steps
 
 
 def _brief(value):

@@ -32,9 +32,12 @@ from ..progress import Progress
 from . import budget
 from .flatten import FlatNetwork, flatten
 from .inputs import resolve_inputs
+from .layers import LayerDelivery
+from .layers import deliver as deliver_layers
 from .model_params import columns
 from .neuron_models import FLOAT_MODELS, ModelSet, NeuronModel
 from .numpy_ops import NumpyOps
+from .poisson import PoissonSources
 from .recorder import AnalogRecorder
 from .spike_log import assemble_result, merge_sources
 from .stdp import make_stdp, see_post_spikes
@@ -157,6 +160,7 @@ class Engine:
         self.csr, self.cols = self._synapse_tables(c)
         self.has_csr = bool(len(c.csr[1]))
         self.blocks, self.rank, self.n_pops = self._blocks(c)
+        self.layers = [LayerDelivery(b, ops, *self._column(b.col_off)) for b in c.layers or ()]
         self.V = ops.array(np.repeat(p["v_start"][None], batch, axis=0))
         self.v_thresh, self.v_reset = ops.array(p["v_thresh"]), ops.array(p["v_reset"])
         self.refrac = ops.index(p["refrac"])
@@ -179,6 +183,7 @@ class Engine:
         onset = p.get("onset", np.zeros(n, np.int64))
         self.onset, self.onset_max = onset, int(onset.max()) if n else 0
         self.v_start = ops.array(p["v_start"])
+        self.poisson = PoissonSources(c.poisson, batch, ops) if c.poisson else None
         self.monitor = None     # monitor(t, log) every MONITOR_EVERY steps: progress, the spike guard
 
     def _make_plastic(self, c, batch: int) -> list:
@@ -195,6 +200,12 @@ class Engine:
             inh = col >= n
             col, w = np.where(inh, col - n, col), np.where(inh, -w, w)
         return (ops.index(indptr), ops.index(col), ops.array(w), ops.index(d)), cols
+
+    def _column(self, col_off: int) -> tuple:
+        """(sign, column) of a post population's first current column (merged: one signed column)."""
+        if self.merged and col_off >= self.c.n_if:
+            return -1.0, col_off - self.c.n_if
+        return 1.0, col_off
 
     def _blocks(self, c):
         """StructuredBlocks as (population rank, column start, signed weight, delay, n_post), and
@@ -244,6 +255,8 @@ class Engine:
                 self._deliver_static(bs, ns, t)
             if self.blocks:
                 self._deliver_structured(bs, ns, t)
+            if self.layers:
+                deliver_layers(self, bs, ns, t)
         return bs, ns
 
     def _rounds(self, bs, ns, n_fired: int, repeats) -> list:
@@ -339,7 +352,15 @@ class Engine:
         with ops.no_grad():
             for k, t in enumerate(range(self.t, until)):
                 lo, hi = bounds[k], bounds[k + 1]
-                bs, ns = self.step(t, trial[lo:hi], neuron[lo:hi], repeats[lo:hi] if t in repeated else None)
+                st, sn = trial[lo:hi], neuron[lo:hi]
+                rep = repeats[lo:hi] if t in repeated else None
+                if self.poisson is not None:        # drawn now, after the queued sources of the step
+                    pt, pn = self.poisson.draw(t)
+                    if len(pt):
+                        st, sn = ops.cat([st, pt]), ops.cat([sn, pn])
+                        if rep is not None:         # a Poisson train holds a step once: no second round
+                            rep = np.concatenate([rep, np.zeros(len(pt), dtype=np.int64)])
+                bs, ns = self.step(t, st, sn, rep)
                 if recorder:
                     recorder.sample(t)
                 if len(bs):

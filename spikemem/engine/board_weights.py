@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..description import realisation
+
 SPIKES_PER_SECOND = 30.0          # spynnaker.cfg [Simulation] spikes_per_second
 RING_BUFFER_SIGMA = 5.0           # spynnaker.cfg [Simulation] ring_buffer_sigma
 POISSON_SIGMA_SUMMATION_LIMIT = 3.0   # spynnaker/pyNN/utilities/constants.py
@@ -40,6 +42,19 @@ def board_weight_factor(cell, receptor: str) -> float:
 def board_scale(cell, receptor: str) -> float:
     """16-bit units per description weight, before the shift: the two factors above together."""
     return board_weight_factor(cell, receptor) * global_weight_scale(cell)
+
+
+def neuron_weight_factors(pop, receptor: str) -> np.ndarray:
+    """board_weight_factor of every neuron of a population: IF_curr_alpha's tau_syn may be given
+    per neuron (a tuple or a distribution, realised as everywhere else)."""
+    if pop.cell.kind == "IF_curr_alpha":
+        return math.e * realisation.neuron_values(pop, "tau_syn_E" if receptor == "excitatory" else "tau_syn_I")
+    return np.ones(pop.size)
+
+
+def neuron_board_scales(pop, receptor: str) -> np.ndarray:
+    """board_scale of every neuron of a population."""
+    return neuron_weight_factors(pop, receptor) * global_weight_scale(pop.cell)
 
 
 @dataclass(frozen=True)
@@ -78,22 +93,28 @@ class _RunningStats:
         return 0.0 if self.n <= 1 else self.m2 / (self.n - 1.0)
 
 
+def _largest(factors: np.ndarray) -> float:
+    """The largest of a population's per-neuron factors (an override in description units is
+    sized for the neuron whose board weights are largest)."""
+    return float(factors.max()) if len(factors) else 1.0
+
+
 def projection_stats(net) -> list:
     """ProjectionStats of every projection with at least one synapse, in the order sPyNNaker
     adds them to the post vertex: grouped by pre population (first appearance), then in order."""
     out = []
     for pr in net.projections:
         pre_size, post_size = net.population(pr.pre).size, net.population(pr.post).size
-        _, post, w, d = pr.connections(pre_size, post_size)
+        _, post, w, d = pr.connections(pre_size, post_size, net.simulation.dt)
         if not len(post):
             continue
-        factor = board_weight_factor(net.population(pr.post).cell, pr.receptor)    # the weights sPyNNaker gets
-        w = np.abs(w) * factor
+        factor = neuron_weight_factors(net.population(pr.post), pr.receptor)    # the weights sPyNNaker gets
+        w = np.abs(w) * factor[post]
         n_conns = int(np.bincount(post).max())
         if pr.plasticity is None:
             w_mean, w_var, w_max = float(np.mean(w)), float(np.var(w)), float(np.max(w))
         else:   # STDP may drive every weight to w_max: sPyNNaker sizes for that (synapse_dynamics_stdp.py)
-            w_max = max(float(np.max(w)), float(pr.plasticity.w_max) * factor)
+            w_max = max(float(np.max(w)), float(pr.plasticity.w_max) * float(factor.max()))
             w_mean, w_var = w_max, 0.0
         out.append(ProjectionStats(pr.name, pr.pre, pr.post, pr.receptor, n_conns, w_mean, w_var, w_max,
                                    float(np.var(d))))
@@ -141,7 +162,7 @@ def max_summed_weights(net, stats=None) -> dict:
         gws = global_weight_scale(pop.cell)
         override = pop.max_expected_summed_weight
         if override is not None:
-            out[pop.name] = [float(x) * board_weight_factor(pop.cell, r) * gws for x, r in zip(override, SYNAPSE_TYPES)]
+            out[pop.name] = [float(x) * _largest(neuron_weight_factors(pop, r)) * gws for x, r in zip(override, SYNAPSE_TYPES)]
             continue
         maxes = []
         for receptor in SYNAPSE_TYPES:

@@ -23,8 +23,12 @@ import os
 import re
 from dataclasses import dataclass, field
 
+from ..description import realisation
+from ..description.random import RandomDistribution
 from ..errors import ResourceError, ValidationError
-from .flatten import delivery_mode, table_synapses, uniform_start
+from .flatten import delivery_mode, is_layer, table_synapses, uniform_start
+from .layers import per_trial_bytes as layer_bytes
+from .poisson import expected_spikes_per_step
 
 ENV = "SPIKEMEM_MEMORY_LIMIT"
 ASSUMED_RATE = 0.02           # spikes per IF neuron per step assumed a priori (20 Hz at dt = 1 ms)
@@ -101,7 +105,7 @@ def _count_synapses(network):
     mode = delivery_mode(network)
     for pr in network.projections:
         n_pre, n_post = sizes[pr.pre], sizes[pr.post]
-        n = pr.connector.n_synapses(n_pre, n_post)
+        n = realisation.n_synapses(pr, n_pre, n_post)
         if pr.plasticity is None:
             static += table_synapses(pr, n_pre, n_post, mode)     # structured all-to-all: no table (docs/scale.md)
         else:
@@ -122,8 +126,14 @@ def estimate(network, batch: int, steps: int, n_events: int = 0, *, events_per_t
     dt = network.simulation.dt
     for pr in network.projections:
         d = pr.delay
-        top = float(d) if getattr(d, "ndim", 0) == 0 else (float(d.max()) if d.size else 0.0)
+        if isinstance(d, RandomDistribution):      # unbounded ones: a generous guess (the ring is per trial)
+            hi = d.support[1]
+            top = hi if math.isfinite(hi) else d.support[0] + 50 * (getattr(d, "sigma", 0) or getattr(d, "beta", 0) or 1)
+        else:
+            top = float(d) if getattr(d, "ndim", 0) == 0 else (float(d.max()) if d.size else 0.0)
         max_delay = max(max_delay, math.floor(top / dt + 0.5))
+    poisson = sum(expected_spikes_per_step(p, dt) for p in network.populations
+                  if p.cell.kind == "SpikeSourcePoisson")       # drawn while the run goes, logged as spikes
     width = 2 * n_if
     n_v = sum(network.population(p).size for p in network.recording.v)
     n_v += sum(network.population(p).size for p in network.recording.gsyn_exc + network.recording.gsyn_inh)
@@ -137,14 +147,22 @@ def estimate(network, batch: int, steps: int, n_events: int = 0, *, events_per_t
         plastic_fixed += 0 if uniform else 2 * 8 * cells + 6 * 8 * n   # w0 and mask; the pairs that filled them
         copies = (1 if uniform else 2) + per_update + (pr.name in recorded_w)   # W, its build copy, pending, the result
         plastic_trial += 8 * (copies * cells + 3 * (n_pre + n_post) + 2 * hist * n_post)
+    mode = delivery_mode(network)
+    layers = [pr.connector for pr in network.projections if is_layer(pr, mode)]     # delivered from structure
     est = Estimate(batch, steps)
     est.fixed = {"network tables": PER_NEURON * n_all + 8 * (n_all + 1), "synapses": synapse_kept * static,
+                 "layer weights": sum(2 * 8 * (c.kernel_weights.size if c.kind == "convolution" else c.weights.size)
+                                      for c in layers),
                  "plastic matrices": plastic_fixed, "input events": EVENT * n_events}
     est.per_trial = {"neuron state": 8 * (4 * n_if + width + 12 * n_other) + n_if,
                      "ring buffer": 8 * (max_delay + 1) * width,
-                     "plastic matrices": plastic_trial}
+                     "plastic matrices": plastic_trial,
+                     "layer delivery": max((layer_bytes(c) for c in layers), default=0),
+                     # the generator's words per Poisson neuron and a step's temporaries (engine/poisson.py)
+                     "Poisson generator": 48 * sum(p.size for p in network.populations
+                                                   if p.cell.kind == "SpikeSourcePoisson")}
     est.per_trial_step = {"recorded V and gsyn": 2 * 8 * n_v, "spikes (assumed rate)": SPIKE * rate * n_if,
-                          "input events": EVENT * events_per_trial_step}
+                          "input events": EVENT * events_per_trial_step, "Poisson spikes": SPIKE * poisson}
     est.peak_build = synapse_build * static + plastic_fixed + est.fixed["network tables"]
     est.synapses = static
     return est
@@ -322,7 +340,8 @@ class SpikeGuard:
     memory left under the limit, instead of letting the machine run out."""
 
     def __init__(self, est: Estimate, lim: int | None, progress=None):
-        assumed = est.batch * est.steps * est.per_trial_step.get("spikes (assumed rate)", 0)
+        assumed = est.batch * est.steps * (est.per_trial_step.get("spikes (assumed rate)", 0)
+                                           + est.per_trial_step.get("Poisson spikes", 0))     # the log counts both
         self.room = None if lim is None else lim - (est.total - assumed)
         self.progress, self.spikes, self.seen = progress, 0, 0
 

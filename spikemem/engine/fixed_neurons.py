@@ -15,13 +15,16 @@ counted per population as accum saturations, and a run that has any cannot be tr
 from __future__ import annotations
 
 import math
+from functools import partial
+from types import SimpleNamespace
 
 import numpy as np
 
+from ..description import realisation
 from ..description.validation import refractory_steps
 from ..errors import UnsupportedFeature, ValidationError
 from . import fixed_point as fx
-from .board_weights import board_scale, ring_buffer_shifts
+from .board_weights import neuron_board_scales, ring_buffer_shifts
 
 
 def chip_params(net, if_pops) -> dict:
@@ -31,7 +34,8 @@ def chip_params(net, if_pops) -> dict:
     whole steps), so a fixed run predicts the board spikemem deploys to. IF_curr_exp,
     IF_cond_exp and IF_curr_alpha share the LIF constants; Izhikevich has its own (fx_a, fx_b,
     fx_d, fx_u_start; docs/fixed_point.md). fx_wscale is a column's 16-bit units per
-    description weight before the shift (board_weights.board_scale).
+    description weight before the shift (board_weights.board_scale). Every value may differ
+    per neuron (spikemem.description.realisation): each constant is derived once per distinct value.
     """
     dt = net.simulation.dt
     shifts = ring_buffer_shifts(net)
@@ -40,35 +44,33 @@ def chip_params(net, if_pops) -> dict:
     neuron = {k: [] for k in keys}
     column = {k: [] for k in ("fx_decay", "fx_init", "fx_shift", "fx_e_rev")}
     scales = []
+    arrays = {p.name: realisation.cell_arrays(p) for p in if_pops}     # a value per neuron
     for p in if_pops:
-        c = p.cell
-        _check_cell(p, dt)
-        offsets = np.broadcast_to(np.asarray(c.i_offset, dtype=float), (p.size,))
-        uniq, inv = np.unique(offsets, return_inverse=True)     # one value or one per neuron
-        i_offset = np.array([fx.s1615(x, f"{p.name}.i_offset") for x in uniq], dtype=np.int64)[inv.ravel()]
-        if c.kind == "Izhikevich":
-            values = (0, fx.s1615(c.c, f"{p.name}.c"), fx.s1615(c.v_thresh, f"{p.name}.v_thresh"), i_offset,
-                      fx.s1615(c.v_start, f"{p.name}.v_init"), 0, 0, 0, fx.s1615(c.a, f"{p.name}.a"),
-                      fx.s1615(c.b, f"{p.name}.b"), fx.s1615(c.d, f"{p.name}.d"), fx.s1615(c.u_init, f"{p.name}.u_init"))
+        a = arrays[p.name]
+        _check_cell(p, a, dt)
+        word = partial(_words, a, p.name)
+        if p.cell.kind == "Izhikevich":
+            values = (0, word("c"), word("v_thresh"), word("i_offset"), word("v_start", "v_init"), 0, 0, 0,
+                      word("a"), word("b"), word("d"), word("u_init"))
         else:
-            r, exp_tc, t_refract = _lif_constants(c, dt, p.name)
-            values = (fx.s1615(c.v_rest, f"{p.name}.v_rest"), fx.s1615(c.v_reset, f"{p.name}.v_reset"),
-                      fx.s1615(c.v_thresh, f"{p.name}.v_thresh"), i_offset,
-                      fx.s1615(c.v_start, f"{p.name}.v_init"), r, exp_tc, t_refract, 0, 0, 0, 0)
+            lif = _per_unique(np.stack([a.tau_m, a.cm, a.tau_refrac], axis=1), lambda row: _lif_constants(
+                SimpleNamespace(tau_m=row[0], cm=row[1], tau_refrac=row[2]), dt, p.name))
+            values = (word("v_rest"), word("v_reset"), word("v_thresh"), word("i_offset"), word("v_start", "v_init"),
+                      lif[:, 0], lif[:, 1], lif[:, 2], 0, 0, 0, 0)
         for k, v in zip(keys, values):
             neuron[k].append(np.broadcast_to(np.asarray(v, dtype=np.int64), (p.size,)).copy())
     for receptor, (kind, tau_field, rev_field) in enumerate((("excitatory", "tau_syn_E", "e_rev_E"),
                                                              ("inhibitory", "tau_syn_I", "e_rev_I"))):
         for p in if_pops:
-            c = p.cell
-            tau = getattr(c, tau_field)
-            make = fx.alpha_decay_init if c.kind == "IF_curr_alpha" else fx.synapse_decay_init
-            decay, init = _named(f"{p.name}.{tau_field}", make, tau, dt)
-            rev = fx.s1615(getattr(c, rev_field), f"{p.name}.{rev_field}") if hasattr(c, rev_field) else 0
-            for k, v in (("fx_decay", decay), ("fx_init", init), ("fx_shift", shifts[p.name][receptor]),
+            a = arrays[p.name]
+            make = fx.alpha_decay_init if p.cell.kind == "IF_curr_alpha" else fx.synapse_decay_init
+            di = _per_unique(getattr(a, tau_field)[:, None],
+                             lambda row: _named(f"{p.name}.{tau_field}", make, row[0], dt), width=2)
+            rev = _words(a, p.name, rev_field) if hasattr(a, rev_field) else 0
+            for k, v in (("fx_decay", di[:, 0]), ("fx_init", di[:, 1]), ("fx_shift", shifts[p.name][receptor]),
                          ("fx_e_rev", rev)):
-                column[k].append(np.full(p.size, v, dtype=np.int64))
-            scales.append(np.full(p.size, board_scale(c, kind)))
+                column[k].append(np.broadcast_to(np.asarray(v, dtype=np.int64), (p.size,)).copy())
+            scales.append(neuron_board_scales(p, kind))
     cat = (lambda parts, dtype=np.int64: np.concatenate(parts) if parts else np.zeros(0, dtype=dtype))
     out = {k: cat(v) for k, v in {**neuron, **column}.items()}
     out["fx_wscale"] = cat(scales, float)
@@ -77,8 +79,21 @@ def chip_params(net, if_pops) -> dict:
     return out
 
 
-def _check_cell(p, dt: float) -> None:
-    """Refuse, by name, what sPyNNaker 7.4 has no fixed-point model for."""
+def _words(a, pop: str, name: str, field: str | None = None) -> np.ndarray:
+    """The s16.15 words of one per-neuron value (converted once per distinct value)."""
+    return _per_unique(getattr(a, name)[:, None], lambda row: (fx.s1615(row[0], f"{pop}.{field or name}"),), width=1)[:, 0]
+
+
+def _per_unique(rows: np.ndarray, fn, width: int = 3) -> np.ndarray:
+    """fn(row) (a tuple of `width` ints) for every row, computed once per distinct row: (n, width) int64."""
+    if not len(rows):
+        return np.zeros((0, width), dtype=np.int64)
+    uniq, inv = np.unique(rows, axis=0, return_inverse=True)
+    return np.array([fn(row) for row in uniq], dtype=np.int64).reshape(len(uniq), width)[inv.ravel()]
+
+
+def _check_cell(p, a, dt: float) -> None:
+    """Refuse, by name, what sPyNNaker 7.4 has no fixed-point model for (a: the cell's per-neuron arrays)."""
     c = p.cell
     if c.kind == "IF_curr_delta":
         raise UnsupportedFeature(f"{p.name}.cell: numerics='fixed' models sPyNNaker's IF_curr_exp, IF_cond_exp, "
@@ -91,8 +106,9 @@ def _check_cell(p, dt: float) -> None:
         raise UnsupportedFeature(f"{p.name}.cell.onset={c.onset!r}: a SpiNNaker core has no onset hold (cell.onset)")
     if c.kind == "IF_curr_alpha":
         for f in ("tau_syn_E", "tau_syn_I"):
-            if _named(f"{p.name}.{f}", fx.alpha_decay_init, getattr(c, f), dt)[1] >= fx.ONE:
-                raise UnsupportedFeature(alpha_wrap_message(p.name, f, getattr(c, f), dt))
+            for tau in np.unique(getattr(a, f)).tolist():
+                if _named(f"{p.name}.{f}", fx.alpha_decay_init, tau, dt)[1] >= fx.ONE:
+                    raise UnsupportedFeature(alpha_wrap_message(p.name, f, tau, dt))
 
 
 def alpha_wrap_message(pop: str, field: str, tau: float, dt: float) -> str:

@@ -227,6 +227,13 @@ def mul16(a, b):
     return (a * b) >> STDP_FIXED_POINT
 
 
+def mul_accum(a, b):
+    """Two accums multiplied as GCC multiplies (non-saturating) accums: the 64-bit product shifted
+    down, so truncated towards minus infinity (libgcc fixed-bit.c); weight_multiplicative_impl.h
+    forms its scale this way."""
+    return (a * b) >> FRAC_BITS
+
+
 def mul_accum_fixed(a: int, trace):
     """An accum constant times an s4.11 trace as GCC multiplies accums (truncated):
     neural_modelling/src/neuron/plasticity/stdp/stdp_typedefs.h (mul_accum_fixed)."""

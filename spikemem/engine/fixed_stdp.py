@@ -1,4 +1,4 @@
-"""Pair STDP with additive weights on a SpiNNaker core's integers (numerics="fixed").
+"""Pair STDP with additive or multiplicative weights on a SpiNNaker core's integers (numerics="fixed").
 
 sPyNNaker 7.4's arithmetic (docs/fixed_point.md), with the event bookkeeping of the float rule
 (spikemem.engine.stdp, docs/stdp.md) unchanged:
@@ -7,7 +7,10 @@ sPyNNaker 7.4's arithmetic (docs/fixed_point.md), with the event bookkeeping of 
   a * trace, clamps to [w_min, w_max] after each term, and stores (bits >> shift) again
   (weight_additive_one_term_impl.h: weight_get_initial, *_apply_potentiation/depression,
   weight_get_final); a * trace is GCC's truncating accum product (stdp_typedefs.h,
-  mul_accum_fixed);
+  mul_accum_fixed); multiplicative weights (weight_multiplicative_impl.h) scale a by the room
+  left first, scale = (w_max - w) * a+ or (w - w_min) * a- (a truncating accum product, a+- the
+  dimensionless amplitudes as S16.15), add or subtract mul_accum_fixed(scale, trace), and are
+  not clamped;
 - traces are s4.11 int16 values kept per spike, not decayed per step: a pre trace after a
   spike is trace_prev * LUT[gap] + 1, a post trace likewise, and a term uses the last trace
   times LUT[time since it] (timing_pair_impl.h with maths.h: maths_lut_exponential_decay,
@@ -48,7 +51,7 @@ def check_block(block) -> None:
     r = block.rule
     for test, feature, what in _REFUSED:
         if test(r, block):
-            raise UnsupportedFeature(f"{block.name}.plasticity: numerics='fixed' emulates sPyNNaker 7.4's additive "
+            raise UnsupportedFeature(f"{block.name}.plasticity: numerics='fixed' emulates sPyNNaker 7.4's "
                                      f"pair STDP, which has no {what} ({feature})")
     if block.dendritic != block.delay:
         raise UnsupportedFeature(f"{block.name}.plasticity.dendritic_delay: numerics='fixed' emulates sPyNNaker, "
@@ -63,10 +66,18 @@ class _FixedArithmetic:
         r = block.rule
         self.ops, self.block, self.rule, self.B = ops, block, r, batch
         self.shift = int(c.params["fx_shift"][block.col_off])
-        # board units: sPyNNaker writes A, w_min and w_max times its weight scale (conductances:
-        # 1024; weight_dependence_additive.py) and gets IF_curr_alpha's weights scaled to charge
-        self.scale = k = float(c.params["fx_wscale"][block.col_off])
-        self.a_plus, self.a_minus = fx.s1615(r.A_plus * k, "A_plus"), fx.s1615(r.A_minus * k, "A_minus")
+        # board units: sPyNNaker writes w_min and w_max times its weight scale (conductances: 1024;
+        # weight_dependence_additive.py, _multiplicative.py), the additive rule's A too (the
+        # multiplicative one's are dimensionless), and gets IF_curr_alpha's weights scaled to charge
+        scales = c.params["fx_wscale"][block.col_off:block.col_off + block.n_post]
+        if len(scales) and np.any(scales != scales[0]):
+            raise UnsupportedFeature(f"{block.name}.plasticity: its post neurons' weights have different board scales "
+                                     "(IF_curr_alpha with tau_syn per neuron: e tau_syn), which one rule's w_min and "
+                                     "w_max on a core cannot follow; give the population one tau_syn")
+        self.scale = k = float(scales[0]) if len(scales) else 1.0
+        self.multiplicative = r.weight_dependence == "multiplicative"
+        ka = 1.0 if self.multiplicative else k
+        self.a_plus, self.a_minus = fx.s1615(r.A_plus * ka, "A_plus"), fx.s1615(r.A_minus * ka, "A_minus")
         self.w_min, self.w_max = fx.s1615(r.w_min * k, "w_min"), fx.s1615(r.w_max * k, "w_max")
         self.lut_plus = ops.ints(np.append(fx.exp_lut(c.dt, r.tau_plus), 0))
         self.lut_minus = ops.ints(np.append(fx.exp_lut(c.dt, r.tau_minus), 0))
@@ -84,14 +95,21 @@ class _FixedArithmetic:
 
     def _potentiate_rows(self, rows, x_last, gap, mask):
         """rows + a+ * x_last * LUT[gap] clamped at w_max, where gap > 0 (and the synapse exists)."""
-        inc = fx.mul_accum_fixed(self.a_plus, self._decayed(self.lut_plus, x_last, gap))
+        trace = self._decayed(self.lut_plus, x_last, gap)
         apply = gap > 0
         if mask is not None:
             apply = apply & mask
+        if self.multiplicative:
+            return self.ops.where(apply, rows + fx.mul_accum_fixed(fx.mul_accum(self.w_max - rows, self.a_plus), trace), rows)
+        inc = fx.mul_accum_fixed(self.a_plus, trace)
         return self.ops.where(apply, fx.at_most(rows + inc, self.w_max), rows)
 
     def _depress_rows(self, rows, y, gap, valid):
-        dec = fx.mul_accum_fixed(self.a_minus, self._decayed(self.lut_minus, y, gap))
+        trace = self._decayed(self.lut_minus, y, gap)
+        if self.multiplicative:
+            return self.ops.where(valid, rows - fx.mul_accum_fixed(fx.mul_accum(rows - self.w_min, self.a_minus), trace),
+                                  rows)
+        dec = fx.mul_accum_fixed(self.a_minus, trace)
         return self.ops.where(valid, fx.at_least(rows - dec, self.w_min), rows)
 
     def decay(self):

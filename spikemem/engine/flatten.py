@@ -16,11 +16,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..description import validation
+from ..description import realisation, validation
 from ..description.propagators import exact_current_gain as _exact_current_gain
 from ..description.propagators import spinnaker_init
-from ..errors import ValidationError
+from ..description.realisation import is_scalar
+from ..errors import UnsupportedFeature, ValidationError
+from .layers import LayerBlock
 from .model_params import by_model, model_slices
+from .poisson import block as poisson_block
 
 
 @dataclass
@@ -70,6 +73,8 @@ class FlatNetwork:
     structured: list = None
     models: list = None       # ModelSlice per neuron model, in index order (spikemem.engine.model_params)
     gsyn: bool = False        # the network records gsyn_exc or gsyn_inh
+    poisson: list = None  # PoissonBlocks of the SpikeSourcePoisson populations (spikemem.engine.poisson)
+    layers: list = None   # LayerBlocks: convolution and pooled dense projections (spikemem.engine.layers)
 
 
 STRUCTURED_MIN = 1 << 16      # synapses; measured: at 100 x 100 the table is as fast with numpy and faster with torch
@@ -85,19 +90,27 @@ def delivery_mode(net, structured: str = "auto") -> str:
 def is_structured(pr, n_pre: int, n_post: int, mode: str = "auto") -> bool:
     """Whether a static projection is delivered without a synapse table."""
     big = mode == "always" or (mode == "auto" and n_pre * n_post >= STRUCTURED_MIN)
-    return pr.connector.kind == "all_to_all" and np.ndim(pr.weight) == 0 and np.ndim(pr.delay) == 0 and big
+    return pr.connector.kind == "all_to_all" and is_scalar(pr.weight) and is_scalar(pr.delay) and big
+
+
+def is_layer(pr, mode: str = "auto") -> bool:
+    """A convolution or pooled dense projection delivered from its structure (any size, except with
+    structured="never", which the tests use to compare it with the table)."""
+    return hasattr(pr.connector, "synapses") and mode != "never"
 
 
 def table_synapses(pr, n_pre: int, n_post: int, mode: str = "auto") -> int:
     """The synapse-table entries a static projection takes (a structured one: its i -> i pairs)."""
+    if is_layer(pr, mode):
+        return 0
     if is_structured(pr, n_pre, n_post, mode):
         return 0 if pr.connector.allow_self_connections else min(n_pre, n_post)
-    return pr.connector.n_synapses(n_pre, n_post)
+    return realisation.n_synapses(pr, n_pre, n_post)
 
 
 def uniform_start(pr) -> bool:
     """A plastic all-to-all projection with one initial weight: its start is filled, not built."""
-    return pr.connector.kind == "all_to_all" and pr.connector.allow_self_connections and np.ndim(pr.weight) == 0
+    return pr.connector.kind == "all_to_all" and pr.connector.allow_self_connections and is_scalar(pr.weight)
 
 
 def _structured(pr, pre_pop, post_pop, col_off, dt, mode):
@@ -113,6 +126,9 @@ def _plastic_start(pr, pre_pop, post_pop):
     if uniform_start(pr):
         return np.broadcast_to(float(pr.weight), shape), None
     pre, post, w, _ = pr.connections(*shape)
+    if len(pre) and np.any(np.bincount(pre * shape[1] + post) > 1):
+        raise ValidationError(f"{pr.name}.connector", pr.connector, "repeats a (pre, post) pair, which a plastic "
+                                                                    "projection cannot hold (with_replacement=False)")
     w0 = np.zeros(shape)
     w0[pre, post] = w
     mask = None
@@ -134,8 +150,10 @@ def flatten(net, structured: str = "auto") -> FlatNetwork:
     n_if = sum(p.size for p in if_pops)
     sizes = {p.name: p.size for p in net.populations}
 
+    cells = {p.name: realisation.cell_arrays(p) for p in if_pops}     # every value as a (size,) array
+
     def per_neuron(fn):
-        return np.concatenate([np.full(p.size, fn(p.cell), dtype=float) for p in if_pops]) if if_pops else np.zeros(0)
+        return np.concatenate([np.full(p.size, fn(cells[p.name]), dtype=float) for p in if_pops]) if if_pops else np.zeros(0)
 
     # Cells without a leak (Izhikevich) or a synaptic time constant get placeholders of 1 for the
     # LIF constants here; only their own model (model_params) reads their slice.
@@ -158,13 +176,18 @@ def flatten(net, structured: str = "auto") -> FlatNetwork:
     models = model_slices(if_pops)
     _check_finite(params, if_pops, net.simulation.scheme, models)
     if net.simulation.numerics == "fixed":     # a core's integers (docs/fixed_point.md); overrides refrac
+        refuse_fixed_layers(net)
         from .fixed_neurons import chip_params
         params.update(chip_params(net, if_pops))
 
-    pre_l, col_l, w_l, d_l, plastic, blocks = [], [], [], [], [], []
+    pre_l, col_l, w_l, d_l, plastic, blocks, layers = [], [], [], [], [], [], []
     for pr in net.projections:
         pre_pop, post_pop = net.population(pr.pre), net.population(pr.post)
         col_off = offsets[pr.post] + (n_if if pr.receptor == "inhibitory" else 0)
+        if is_layer(pr, structured):
+            layers.append(LayerBlock(pr.name, pr.pre, offsets[pr.pre], pr.connector, col_off, post_pop.size,
+                                     float(pr.weight), round(float(pr.delay) / dt)))
+            continue
         if pr.plasticity is None:
             block = _structured(pr, pre_pop, post_pop, col_off, dt, structured)
             if block is not None:
@@ -174,7 +197,7 @@ def flatten(net, structured: str = "auto") -> FlatNetwork:
                 pre = post = np.arange(min(pre_pop.size, post_pop.size))    # take the i -> i pairs back
                 w, d = np.full(len(pre), -block.weight), np.full(len(pre), float(pr.delay))
             else:
-                pre, post, w, d = pr.connections(pre_pop.size, post_pop.size)
+                pre, post, w, d = pr.connections(pre_pop.size, post_pop.size, dt)
             pre_l.append(pre + offsets[pr.pre])
             col_l.append(post + col_off)
             w_l.append(w)
@@ -195,11 +218,21 @@ def flatten(net, structured: str = "auto") -> FlatNetwork:
     indptr = np.zeros(off + 1, dtype=np.int64)
     np.cumsum(np.bincount(pre, minlength=off), out=indptr[1:])
     max_d = max([int(d.max()) if len(d) else 0] + [b.delay for b in plastic]
-                + [b.delay for b in blocks])
+                + [b.delay for b in blocks] + [b.delay for b in layers])
+    poisson = [poisson_block(p, offsets[p.name], dt) for p in src_pops if p.cell.kind == "SpikeSourcePoisson"]
     rec = net.recording
     return FlatNetwork(dt, net.simulation.scheme, n_if, off, offsets, sizes, params,
                        (indptr, col, w, d), plastic, max_d + 1, net.simulation.numerics, blocks, models,
-                       bool(rec.gsyn_exc or rec.gsyn_inh))
+                       bool(rec.gsyn_exc or rec.gsyn_inh), poisson, layers)
+
+
+def refuse_fixed_layers(net) -> None:
+    """numerics='fixed' does not model sPyNNaker's local-only layers: refused by name, before any
+    statistic lists their synapses."""
+    for pr in net.projections:
+        if hasattr(pr.connector, "synapses"):
+            raise UnsupportedFeature(f"{pr.name}.connector: numerics='fixed' does not model sPyNNaker's local-only "
+                                     f"{pr.connector.kind} synapses (int16 kernels; connector.convolution.fixed)")
 
 
 def _get(cell, name: str, default: float = 1.0) -> float:

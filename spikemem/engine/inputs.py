@@ -104,10 +104,12 @@ def resolve_inputs(network, inputs=None, batch: int | None = None, defaults: boo
         raise ValidationError("inputs", type(inputs).__name__, "must map spike source names to their inputs")
     inputs = dict(inputs or {})
     dt = network.simulation.dt
-    sources = {p.name: p for p in network.populations if p.is_source}
+    sources = {p.name: p for p in network.populations if p.cell.kind == "SpikeSourceArray"}
     for name in inputs:
         if name not in sources:
-            raise ValidationError("inputs", name, f"not a spike source of the network (sources: {sorted(sources)})")
+            drawn = any(p.name == name and p.is_source for p in network.populations)
+            raise ValidationError("inputs", name, "is a SpikeSourcePoisson, which draws its own spikes" if drawn else
+                                  f"not a spike source of the network (sources: {sorted(sources)})")
     sizes = set()
     for name, val in inputs.items():
         if isinstance(val, SpikeEvents):

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..description import realisation
+
 MODEL_OF = {"IF_curr_exp": "lif", "IF_curr_delta": "lif", "IF_cond_exp": "cond", "IF_curr_alpha": "alpha",
             "Izhikevich": "izh"}
 ORDER = ("lif", "cond", "alpha", "izh")
@@ -55,7 +57,7 @@ def model_slices(if_pops: list) -> list:
         size = sum(p.size for p in pops)
         params = {}
         for name in RAW[kind]:
-            params[name] = np.concatenate([np.full(p.size, _value(p.cell, name), dtype=float) for p in pops])
+            params[name] = np.concatenate([_values(p, name) for p in pops])
         if kind == "izh":
             params["delta"] = np.concatenate([np.full(p.size, float(p.cell.delta)) for p in pops])
         out.append(ModelSlice(kind, lo, lo + size, [p.name for p in pops], params))
@@ -63,9 +65,11 @@ def model_slices(if_pops: list) -> list:
     return out
 
 
-def _value(cell, name: str) -> float:
-    value = getattr(cell, name)
-    return 1.0 if value is None else value      # an Izhikevich voltage-jump synapse has no tau_syn
+def _values(pop, name: str) -> np.ndarray:
+    """One raw value per neuron (spikemem.description.realisation: a number, a tuple or a distribution)."""
+    if getattr(pop.cell, name) is None:
+        return np.ones(pop.size)              # an Izhikevich voltage-jump synapse has no tau_syn
+    return realisation.neuron_values(pop, name)
 
 
 def columns(arr, lo: int, hi: int, n: int):

@@ -1,4 +1,5 @@
-"""Pair STDP on a batch of weight matrices, event by event (docs/stdp.md).
+"""Pair STDP on a batch of weight matrices, event by event (docs/stdp.md); additive or
+multiplicative weight dependence (a step scaled by w_max - w or w - w_min).
 
 One implementation for every array library: it comes in as an `ops` object (spikemem.engine.numpy_ops
 for numpy, spikemem.engine.torch_ops for torch), so numpy and torch share each rule and each
@@ -41,6 +42,7 @@ class OnlineSTDP:
         self.dec_x = math.exp(-dt / r.tau_plus)
         self.dec_y = math.exp(-dt / r.tau_minus)
         self.pending = ops.zeros(tuple(self.W.shape)) if r.clamp == "per_update" else None
+        self.multiplicative = r.weight_dependence == "multiplicative"   # steps scale with the room left
         self.seen = None        # (B, n_post) bool of post events seen this step, or None
         self.y_before = None    # y before this step's post events (for depress_at_zero=False)
         self.journal = None     # a list while a tentative run records what it overwrites
@@ -81,6 +83,8 @@ class OnlineSTDP:
         if rows is not None:
             return self._potentiate_rows(bs, js, rows)
         inc = self.rule.A_plus * self.x[bs]                     # (K, n_pre)
+        if self.multiplicative:
+            inc = inc * (self.rule.w_max - self.W[bs, :, js])
         mask = None if self.mask is None else self.mask[:, js].T
         if mask is not None:
             inc *= mask
@@ -102,6 +106,8 @@ class OnlineSTDP:
     def _potentiate_rows(self, bs, js, rows):
         b, i, j = bs[:, None], rows[None, :], js[:, None]
         inc = self.rule.A_plus * self.x[b, i]                   # (K, R)
+        if self.multiplicative:
+            inc = inc * (self.rule.w_max - self.W[b, i, j])
         mask = None if self.mask is None else self.mask[i, j]
         if mask is not None:
             inc *= mask
@@ -142,14 +148,18 @@ class OnlineSTDP:
         rows = self._apply_deferred(rows, bs, is_, t)
         if r.potentiate_at_zero and self.seen is not None:
             at_zero = self.seen[bs]                # the synapses whose post event is now
+            inc = r.A_plus * self.ops.floats(at_zero)
+            if self.multiplicative:
+                inc = inc * (r.w_max - rows)
             if self.pending is not None:
-                rows += r.A_plus * self.ops.floats(at_zero)
+                rows += inc
             elif self.in_bounds:
-                rows = self._clip(rows + r.A_plus * self.ops.floats(at_zero), None)
+                rows = self._clip(rows + inc, None)
             else:                                  # clipped where potentiated, and nowhere else
-                rows = self.ops.where(at_zero, self._clip(rows + r.A_plus, None), rows)
+                rows = self.ops.where(at_zero, self._clip(rows + inc, None), rows)
         y = self.y if (r.depress_at_zero or self.seen is None) else self.y_before
-        rows -= r.A_minus * y[bs]
+        loss = r.A_minus * y[bs]
+        rows -= loss * (rows - r.w_min) if self.multiplicative else loss
         if self.pending is not None:
             rows += self.pending[bs, is_]
             self.pending[bs, is_] = 0.0
@@ -170,7 +180,8 @@ class OnlineSTDP:
         r = self.rule
         sent = self.ops.copy(rows) if r.transmit == "before_update" else None
         y = self.y if (r.depress_at_zero or self.seen is None) else self.y_before
-        sub = rows[:, cols] - r.A_minus * y[bs][:, cols]
+        loss = r.A_minus * y[bs][:, cols]
+        sub = rows[:, cols] - (loss * (rows[:, cols] - r.w_min) if self.multiplicative else loss)
         sub = self._clip(sub, self.mask[is_][:, cols] if self.mask is not None else None)
         rows[:, cols] = sub
         self.W[bs[:, None], is_[:, None], cols[None, :]] = sub
@@ -278,6 +289,8 @@ class HistorySTDP(OnlineSTDP):
                 continue
             gap = ops.where(valid, te - ops.where(valid, t_last, 0.0), 0.0)
             inc = ops.where(valid, r.A_plus * x_last * self.decayed(gap), 0.0)
+            if self.multiplicative:
+                inc = inc * (r.w_max - rows)
             if acc is not None:
                 acc += inc
             elif self.in_bounds:

@@ -1,10 +1,14 @@
 """Versioned JSON for Networks. A file of another major version or with a missing field is refused.
 
 1.1 adds simulation.numerics and populations[].max_expected_summed_weight; 1.0 files (which
-have neither) still load, as numerics="float" and no override. The cell kinds IF_cond_exp,
+have neither) still load, as numerics="float" and no override.
+1.2 adds the random connectors (their rule and seed, never the realised lists), random
+distributions (a dict with "distribution", "parameters" and "seed") as weights, delays and cell
+values, per-neuron lists for every cell value, SpikeSourcePoisson, multiplicative STDP
+("stdp_pair_multiplicative"), the convolution connectors, the cell kinds IF_cond_exp,
 IF_curr_alpha and Izhikevich, and the optional recording entries gsyn_exc, gsyn_inh and
-sampling_interval (written only when used, so other files stay as they were) are additions
-for the next minor version.
+sampling_interval (written only when used, so the recording of other networks is written as
+before); 1.0 and 1.1 files read as before.
 """
 from __future__ import annotations
 
@@ -17,15 +21,23 @@ from ..description import validation
 from ..description.cells import cell_from_dict
 from ..description.connectors import connector_from_dict
 from ..description.plasticity import STDP
+from ..description.random import RandomDistribution
 from ..errors import FormatError, ValidationError
 from ..files import atomic_write_text, read_json
 
 FORMAT = "spikemem.network"
-VERSION = "1.1"
+VERSION = "1.2"
 
 
 def _value(v):
+    if isinstance(v, RandomDistribution):
+        return v.to_dict()
     return v.tolist() if isinstance(v, np.ndarray) else v
+
+
+def _read_value(v, field: str):
+    """A weight or delay as the file holds it: a number, nested lists, or a distribution's dict."""
+    return RandomDistribution.from_dict(v, field) if isinstance(v, dict) else v
 
 
 def network_to_dict(net) -> dict:
@@ -112,10 +124,11 @@ def network_from_dict(d: dict, source: str = "network"):
         with _named(name):
             connector = connector_from_dict(_get(pr, "connector", w))
             plasticity = None if plast is None else STDP.from_dict(plast)
+            weight = _read_value(_get(pr, "weight", w), "weight")
+            delay = _read_value(_get(pr, "delay", w), "delay")
         projs.append(Projection(
             name=name, pre=_get(pr, "pre", w), post=_get(pr, "post", w), connector=connector,
-            weight=_get(pr, "weight", w), delay=_get(pr, "delay", w), receptor=_get(pr, "receptor", w),
-            plasticity=plasticity))
+            weight=weight, delay=delay, receptor=_get(pr, "receptor", w), plasticity=plasticity))
     return Network(
         populations=pops, projections=projs, name=_get(d, "name", ""),
         simulation=Simulation(dt=_get(sim, "dt", "simulation."), scheme=_get(sim, "scheme", "simulation."),

@@ -4,10 +4,12 @@ derivation: docs/nir.md."""
 from __future__ import annotations
 
 import math
+from dataclasses import fields
 
 import numpy as np
 
 from ..errors import UnsupportedFeature, ValidationError
+from ..description import realisation
 from ..description.features import cell_features
 from ..description.propagators import exact_current_gain, spinnaker_init
 from .nir_semantics import MS, SNNTORCH_DT_S, next_down
@@ -20,6 +22,7 @@ def write(network, target: str, freeze: bool, weights: dict | None):
     if target not in TARGETS:
         raise ValidationError("target", target, f"must be one of {list(TARGETS)}")
     _check_exportable(network)
+    _check_values(network)
     conns = _connections(network, freeze, dict(weights or {}))
     if target == "generic":
         nodes, edges = _generic(nir, network, conns)
@@ -83,6 +86,22 @@ def _check_typable(network, nodes, edges) -> None:
                                  "nir's type inference; record the spikes of a population")
 
 
+def _check_values(network) -> None:
+    """NIR nodes here take one value per population for everything but i_offset, and NIR has no
+    Poisson source: refuse the rest by name."""
+    for p in network.populations:
+        if p.cell.kind == "SpikeSourcePoisson":
+            raise UnsupportedFeature(f"population '{p.name}': a SpikeSourcePoisson has no NIR node (source.poisson); "
+                                     "give the graph its spikes as input")
+        if p.is_source:
+            continue
+        for name in (f.name for f in fields(p.cell)):
+            value = getattr(p.cell, name)
+            if name != "i_offset" and value is not None and not isinstance(value, (int, float)):
+                raise UnsupportedFeature(f"population '{p.name}': {name} is given per neuron, which the NIR export "
+                                         "writes as one value per population (only i_offset is per neuron)")
+
+
 def _connections(network, freeze, weights):
     """Per projection: (projection, dense signed W (n_post, n_pre) per delay, delays in ms)."""
     for name in weights:
@@ -94,7 +113,7 @@ def _connections(network, freeze, weights):
             raise UnsupportedFeature(f"projection '{pr.name}' is plastic (STDP) and NIR holds static weights: "
                                      "pass freeze=True to export its weights as they are")
         n_pre, n_post = network.population(pr.pre).size, network.population(pr.post).size
-        pre, post, w, d = pr.connections(n_pre, n_post)
+        pre, post, w, d = pr.connections(n_pre, n_post, network.simulation.dt)
         if pr.name in weights:
             learned = np.asarray(weights[pr.name], dtype=float)
             if learned.shape != (n_pre, n_post):
@@ -143,7 +162,7 @@ def _generic(nir, network, conns):
 def _generic_cell(nir, p):
     c, n = p.cell, p.size
     full = (lambda v: np.full(n, float(v)))
-    i_off = _i_offset(c, n)
+    i_off = _i_offset(p)
     meta = {"tau_refrac_ms": float(c.tau_refrac), "v_init_mV": float(c.v_start)}
     if np.any(i_off != i_off[0]):
         meta["v_rest_mV"] = float(c.v_rest)   # v_leak varies: v_rest + R i_offset per neuron
@@ -265,7 +284,7 @@ def _check_peer_cell(p, network, target, skew):
     c, dt = p.cell, network.simulation.dt
     if c.kind == "IF_curr_exp" and c.tau_syn_E != c.tau_syn_I:
         raise UnsupportedFeature(f"population '{p.name}': tau_syn_E != tau_syn_I; CubaLIF has one synaptic current")
-    driven = bool(np.any(_i_offset(c, p.size) != 0))
+    driven = bool(np.any(_i_offset(p) != 0))
     if c.kind == "IF_curr_exp" and driven:
         raise UnsupportedFeature(f"population '{p.name}': i_offset={c.i_offset} nA; the peer's CubaLIF takes a bias "
                                  "only through its synaptic current")
@@ -328,7 +347,7 @@ def _p21(c, dt):
 
 def _peer_bias(p, dt, target):
     c = p.cell
-    i_off = _i_offset(c, p.size)
+    i_off = _i_offset(p)
     if not np.any(i_off != 0):
         return None
     if math.isinf(c.tau_m):
@@ -337,5 +356,6 @@ def _peer_bias(p, dt, target):
     return R * i_off if target == "norse" else -math.expm1(-dt / c.tau_m) * R * i_off
 
 
-def _i_offset(c, n):
-    return np.broadcast_to(np.asarray(c.i_offset, dtype=float), (n,))
+def _i_offset(p):
+    """i_offset per neuron (a number, a tuple or a distribution, realised as every backend does)."""
+    return realisation.neuron_values(p, "i_offset")

@@ -7,8 +7,8 @@ CELLS, TIMING, WEIGHT_DEPENDENCES and CURRENT_SOURCES lower to the description; 
 is an UnsupportedFeature naming it. A type the description gains (IF_cond_exp, SpikeSourcePoisson,
 MultiplicativeWeightDependence, ...) becomes supported by adding its entry here.
 
-Per-neuron parameter values lower as per-neuron tuples; where the description holds only one value
-per population for a field, the builder refuses it by name (see _construct).
+Per-neuron parameter values and start voltages lower as the description's per-neuron tuples
+(see _construct).
 """
 from __future__ import annotations
 
@@ -44,7 +44,7 @@ def _if_cell(cls, names):
         _zero_state(label, initial, ("isyn_exc", "isyn_inh"))
         v = initial.get("v", params["v_rest"])
         kwargs["v_init"] = None if np.array_equal(v, np.broadcast_to(params["v_rest"], np.shape(v))) else v
-        return _construct(cls, kwargs, label, {"v_init": "initial value of v"})
+        return _construct(cls, kwargs, label)
     return build
 
 
@@ -147,19 +147,13 @@ def uniform(values):
     return tuple(arr.tolist())
 
 
-def _construct(cls, kwargs, label, names=None):
-    """cls(**kwargs) with per-neuron tuples where values differ; a field that the description holds
-    only once per population refuses them by name."""
+def _construct(cls, kwargs, label):
+    """cls(**kwargs) with per-neuron tuples where values differ (the description holds a value per
+    neuron for every cell field); a refusal names the population."""
     kwargs = {k: (None if v is None else uniform(v)) for k, v in kwargs.items()}
     try:
         return cls(**kwargs)
     except ValidationError as e:
-        field = e.field.split("[")[0]
-        what = (names or {}).get(field, field)
-        if isinstance(kwargs.get(field), tuple):
-            raise UnsupportedFeature(
-                f"{label}: {what} differs between neurons ({len(set(kwargs[field]))} values); the description "
-                f"holds one {field} per population (per-neuron values: i_offset only, so far)") from None
         raise ValidationError(f"{label}.{e.field}", e.value, e.reason) from None
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..description import validation
+from ..description import realisation, validation
 from ..engine.inputs import SpikeEvents
 from ..errors import UnsupportedFeature, ValidationError
 from ..registry import get_backend
@@ -214,7 +214,7 @@ class Live:
 def _start_v(pop) -> np.ndarray:
     if pop.is_source:
         return np.full(pop.size, np.nan)
-    return np.broadcast_to(np.asarray(pop.cell.v_start, dtype=float), (pop.size,)).copy()
+    return realisation.neuron_values(pop, "v_init")          # per neuron (v_rest where v_init is None)
 
 
 def _carry_state(old, new, reweighted: set, what: str) -> None:
