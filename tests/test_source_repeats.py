@@ -15,7 +15,7 @@ from test_fixed_engine import RULE, stdp_net, stdp_oracle
 from test_reference_stdp import T_END, oracle_weight
 
 from spikemem import (STDP, AllToAllConnector, IFCurrExp, Network, OneToOneConnector, Population, Projection,
-                      Recording, Simulation, SpikeSourceArray, get_backend)
+                      Recording, Simulation, SpikeSourceArray, SpikeSourcePoisson, get_backend)
 from spikemem.engine.board_weights import ring_buffer_shifts
 from spikemem.models.ca3.params import SLOW
 
@@ -120,3 +120,36 @@ def test_session_windows_count_a_listing_split_across_run_calls():
     assert first.spike_list("src") + second.spike_list("src") == one.spike_list("src") == [[6, 0], [6, 0]]
     np.testing.assert_array_equal(second.weights["p"], one.weights["p"])
     np.testing.assert_array_equal(np.concatenate([first.v["n"], second.v["n"]], 1), one.v["n"])
+
+
+def poisson_net(rule, poisson: bool = True):
+    """pair_net with a Poisson source after the listed ones, plastic (multiplicative) onto the same
+    cells; poisson=False: the same population as a SpikeSourceArray, for its trains as input."""
+    net = pair_net(rule)
+    cell = SpikeSourcePoisson(rate=120.0, start=2.0, seed=7) if poisson else SpikeSourceArray()
+    mult = STDP(5.0, 5.0, 0.1, 0.12, 0.0, 1.0, weight_dependence="multiplicative")
+    return replace(net, populations=(*net.populations, Population("poi", 4, cell)),
+                   projections=(*net.projections, Projection("mult", "poi", "post", AllToAllConnector(), 0.3, 1.0,
+                                                             plasticity=mult)),
+                   recording=Recording(spikes=("pre", "post", "poi"), weights=("plastic", "mult")))
+
+
+@pytest.mark.parametrize("backend", ["reference", "torch"])
+def test_poisson_trains_beside_repeated_times_keep_every_listing_and_the_batch(backend):
+    """Poisson spikes join a step after its listed ones, each its own single listing: every
+    repeated time is still its own pre event (the oracle), the run equals the same trains given
+    as spike arrays, and trial 0 of a batch is the single trial's, bit for bit."""
+    from spikemem.engine.poisson import events
+    rule = stdp_rules()["spinnaker7"]
+    got = engine(backend).run(poisson_net(rule), float(T_END), batch=3)
+    assert_oracle_weights(got, rule)
+    trains = events(poisson_net(rule), 3, T_END)
+    assert got.count("poi") > 20
+    arrays = engine(backend).run(poisson_net(rule, poisson=False), float(T_END), inputs={"poi": trains["poi"]})
+    alone = engine(backend).run(poisson_net(rule), float(T_END), batch=1)
+    for pop in ("pre", "post", "poi"):
+        assert np.array_equal(got.spike_matrix(pop), arrays.spike_matrix(pop)), pop
+        assert np.array_equal(got.spike_matrix(pop)[:1], alone.spike_matrix(pop)), pop
+    for name in ("plastic", "mult"):
+        np.testing.assert_array_equal(got.weights[name], arrays.weights[name])
+        np.testing.assert_array_equal(got.weights[name][:1], alone.weights[name])
