@@ -105,15 +105,16 @@ def test_the_file_names_the_rule(tmp_path):
 
 
 # -- fixed point ---------------------------------------------------------------------------------
-def fixed_oracle(rule, shift, w0, pre_times, post_times, d, t_end):
+def fixed_oracle(rule, shift, w0, pre_times, post_times, d, t_end, scale=1.0):
     """One synapse as a core updates it, written from weight_multiplicative_impl.h (scale = (w_max -
     w) a2_plus or (w - w_min) a2_minus as GCC's accum product, then mul_accum_fixed of the scale and
     the trace, no clamp), timing_pair_impl.h and synapse_dynamics_stdp_common.h (deferred
     potentiation at the next pre spike; depression by the last post event seen); every post event
-    kept (post_history=None)."""
+    kept (post_history=None). scale: sPyNNaker's weight per description weight (board_scale), by
+    which it writes w_min and w_max but not the dimensionless amplitudes."""
     lp, lm = list(fx.exp_lut(1.0, rule.tau_plus)), list(fx.exp_lut(1.0, rule.tau_minus))
     lut = (lambda tab, g: tab[g] if g < len(tab) else 0)
-    ap, am, wmin, wmax = (fx.s1615(x) for x in (rule.A_plus, rule.A_minus, rule.w_min, rule.w_max))
+    ap, am, wmin, wmax = (fx.s1615(x) for x in (rule.A_plus, rule.A_minus, rule.w_min * scale, rule.w_max * scale))
     accum = (lambda a, b: (a * b) >> 15)
     mulacc = (lambda a, tr: (tr * (a << 4)) >> 15)
     posts, trace, last = [], 0, 0
@@ -121,7 +122,7 @@ def fixed_oracle(rule, shift, w0, pre_times, post_times, d, t_end):
         trace = fx.wrap16(((trace * lut(lm, tp - last)) >> 11) + 2048)
         posts.append((tp + d, trace))
         last = tp
-    w = int(quantise([w0], shift)[0]) << shift
+    w = int(quantise([w0], shift, scale)[0]) << shift
     x_last, t_last = 0, 0
     for t in list(pre_times) + [t_end]:
         for te, _ in posts:
@@ -136,7 +137,7 @@ def fixed_oracle(rule, shift, w0, pre_times, post_times, d, t_end):
         w = (w >> shift) << shift
         x_last = fx.wrap16(((x_last * lut(lp, t - t_last)) >> 11) + 2048)
         t_last = t
-    return (w >> shift) * 2.0 ** (shift - 15)
+    return (w >> shift) * 2.0 ** (shift - 15) / scale
 
 
 @pytest.mark.parametrize("history", [None, 16])
@@ -154,6 +155,30 @@ def test_fixed_point_matches_the_integer_oracle(history):
     assert not np.array_equal(additive.weights["s"], res.weights["s"])
     floated = get_backend("reference").run(net_of(rule), 50, inputs={"pre": [PRE], "drive": [DRIVE]})
     np.testing.assert_allclose(res.weights["s"], floated.weights["s"], atol=4 * 2.0 ** (shift - 15))
+
+
+def test_fixed_point_onto_alpha_cells_scales_the_bounds_not_the_amplitudes():
+    """IF_curr_alpha's board weights are e tau_syn times the description's (docs/cells.md): a core
+    gets w_min and w_max in those units, the multiplicative amplitudes as they are."""
+    from spikemem import IFCurrAlpha
+    from spikemem.engine.board_weights import board_scale
+    cell = IFCurrAlpha(cm=0.27, tau_m=3.0, tau_syn_E=2.0, tau_syn_I=2.0, v_rest=-60.0, v_reset=-60.0,
+                       v_thresh=-57.0, tau_refrac=1.0)
+    net = net_of(RULE, numerics="fixed")
+    net = replace(net, populations=[replace(p, cell=cell) if p.name == "post" else p for p in net.populations])
+    res = get_backend("reference").run(net, 50, inputs={"pre": [PRE], "drive": [DRIVE]})
+    post = [int(t) for t, _ in res.spike_list("post")]
+    assert len(post) >= 4
+    shift, scale = ring_buffer_shifts(net)["post"][0], board_scale(cell, "excitatory")
+    assert scale == pytest.approx(2 * math.e)
+    for i in range(2):
+        want = fixed_oracle(RULE, shift, 0.17, [int(t) for t in PRE[i]], post, 2, 50, scale)
+        assert res.weights["s"][0, i, 0] == want, i
+    from spikemem.backends.pynn.lowering import lower           # what the spinnaker lowering sends
+    from spikemem.backends.pynn.simulators import SPINNAKER
+    sent = next(pr["stdp"] for pr in lower(replace(net, simulation=Simulation()), SPINNAKER)["projections"]
+                if pr["name"] == "s")
+    assert (sent["A_plus"], sent["A_minus"]) == (0.3, 0.2) and sent["w_max"] == pytest.approx(0.4 * scale)
 
 
 def test_fixed_point_torch_equals_numpy(one_torch_thread):
