@@ -317,3 +317,26 @@ def test_peer_export_reads_back_with_the_peers_semantics(target, scheme):
         s = round(back.population(pop).cell.onset / back.simulation.dt) - \
             to_nir(net, target=target).nodes[pop].metadata["spikemem_skew_steps"]
         assert want.count(pop) > 20 and np.array_equal(want.spike_matrix(pop)[:, :104 - s], got.spike_matrix(pop)[:, s:])
+
+
+def test_format_1_2_values_export_or_are_refused_by_name():
+    """A Poisson source and a per-neuron value other than i_offset have no NIR form and are
+    refused by name; an i_offset drawn from a distribution is realised per neuron (the CubaLIF's
+    v_leak, v_rest + R i_offset, as the engines draw it)."""
+    from spikemem import IFCondExp, RandomDistribution, SpikeSourcePoisson
+    from spikemem.description import realisation
+
+    def net(source, cell):
+        return Network([Population("s", 2, source), Population("a", 3, cell)],
+                       [Projection("p", "s", "a", AllToAllConnector(), 1.0, 1.0)], Simulation(1.0, "exact"),
+                       Recording(spikes=("a",)))
+    drawn = RandomDistribution("uniform", low=0.1, high=0.3, seed=2)
+    n = net(SpikeSourceArray(), IFCurrExp(tau_syn_E=5.0, tau_syn_I=5.0, i_offset=drawn))
+    want = -65.0 + 20.0 * realisation.neuron_values(n.population("a"), "i_offset")
+    np.testing.assert_allclose(to_nir(n).nodes["a"].v_leak, want, rtol=1e-12)
+    with pytest.raises(UnsupportedFeature, match=r"population 's': a SpikeSourcePoisson has no NIR node"):
+        to_nir(net(SpikeSourcePoisson(rate=10.0), IFCurrExp()))
+    with pytest.raises(UnsupportedFeature, match=r"population 'a': tau_m is given per neuron"):
+        to_nir(net(SpikeSourceArray(), IFCurrExp(tau_m=(10.0, 20.0, 30.0))))
+    with pytest.raises(UnsupportedFeature, match=r"population 'a': NIR has no node for IF_cond_exp"):
+        to_nir(net(SpikeSourceArray(), IFCondExp(tau_m=(10.0, 20.0, 30.0))))
