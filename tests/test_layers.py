@@ -2,6 +2,8 @@
 linear maps; the engines deliver them from their structure, equal to the synapse table they
 stand for; NEST gets the lists and spikes alike; sPyNNaker gets its own connectors, a population
 per channel, on a virtual board."""
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -211,6 +213,18 @@ def test_a_layered_network_maps_on_a_virtual_board(tmp_path):
     assert report["synapses"] == sum(pr.connector.n_synapses(net.population(pr.pre).size, net.population(pr.post).size)
                                      for pr in net.projections)
     assert {"c~c0", "c~c1", "c~c2", "s~c0", "o"} <= set(report["populations"])
+
+
+def test_the_spinnaker_backend_reads_split_populations_as_one(tmp_path):
+    """A run on a virtual board: the channel populations of a split layer are read back as the
+    population (spikes as one neo SpikeTrainList, V as one signal per variable); a virtual board
+    records nothing, so the V is NaN."""
+    pytest.importorskip("spynnaker")
+    net = layer_net(0, geometry=(8, 8, 1, 2))
+    net = replace(net, recording=Recording(spikes=("s", "c", "o"), v=("c", "o")))
+    res = get_backend("spinnaker", run_base=str(tmp_path)).run(net, 5.0)
+    assert res.count() == 0 and res.v["c"].shape == (1, 5, net.population("c").size)
+    assert np.isnan(res.v["c"]).all() and len(res.neo_segments[0].analogsignals) == 2
 
 
 def test_hlop_conv_export_uses_the_layer_connectors():
