@@ -262,7 +262,6 @@ def _duration(field: str, value) -> float:
 NEURON_CELLS = (IFCurrExp, IFCurrDelta, IFCondExp, IFCurrAlpha, Izhikevich)      # cells with a membrane
 SOURCES = (SpikeSourceArray, SpikeSourcePoisson)
 CELL_TYPES = {c.kind: c for c in (*NEURON_CELLS, *SOURCES)}
-IF_CELLS = (IFCurrExp, IFCurrDelta)
 
 
 def cell_from_dict(d: dict, where: str = ""):
