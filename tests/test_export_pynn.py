@@ -151,6 +151,7 @@ def test_exported_nest_script_runs_delta_cells_with_a_start_voltage(tmp_path):
 
 def test_exported_nest_script_carries_random_connectors_values_and_poisson_trains(tmp_path):
     """The script holds the realised lists, per-neuron values and the exported trial's Poisson trains."""
+    pytest.importorskip("pyNN.nest")
     sys.path.insert(0, os.path.dirname(__file__))
     from test_random_connectivity import random_net
     net = random_net(4)

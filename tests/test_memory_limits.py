@@ -42,7 +42,7 @@ def child(backend, how="run", planner=True):
     if not sys.platform.startswith("linux"):
         pytest.skip("reads /proc/self/status")
     env = {"SPIKEMEM_MEMORY_LIMIT": "" if planner else "none", "PATH": "/usr/bin:/bin", "OMP_NUM_THREADS": "1"}
-    done = subprocess.run([sys.executable, "-c", CHILD, backend, how], capture_output=True, text=True, env=env,
+    done = subprocess.run([sys.executable, "-P", "-c", CHILD, backend, how], capture_output=True, text=True, env=env,
                           timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     return json.loads(done.stdout.strip().splitlines()[-1])
