@@ -165,11 +165,11 @@ def test_files_hold_tuples_and_distributions_as_format_1_2(kind):
 
 
 def test_a_distribution_that_can_leave_a_fields_range_is_refused_by_name():
-    with pytest.raises(ValidationError, match="^tau_syn_E=.*can draw -inf; values must be > 0"):
+    with pytest.raises(ValidationError, match=r"^Izhikevich\.tau_syn_E=.*can draw -inf; values must be > 0"):
         Izhikevich(tau_syn_E=RandomDistribution("normal", mu=2.0, sigma=1.0), tau_syn_I=2.0)
-    with pytest.raises(ValidationError, match=r"^u_init\[1\]"):
+    with pytest.raises(ValidationError, match=r"^Izhikevich\.u_init\[1\]"):
         Izhikevich(u_init=(1.0, float("nan")))
-    with pytest.raises(ValidationError, match="^tau_syn_I"):
+    with pytest.raises(ValidationError, match=r"^Izhikevich\.tau_syn_I"):
         Izhikevich(tau_syn_E=(2.0, 3.0))            # both numbers or both None, per neuron or not
 
 

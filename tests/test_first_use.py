@@ -20,6 +20,7 @@ from spikemem import (
     Simulation,
     STDP,
     SpikeSourceArray,
+    SpikeSourcePoisson,
     UnsupportedFeature,
     ValidationError,
     get_backend,
@@ -99,6 +100,14 @@ def test_a_bad_cell_parameter_in_a_file_names_its_population(tmp_path):
     path = _saved(tmp_path, lambda d: d["populations"][1]["cell"].update(tau_m="10ms"))
     with pytest.raises(ValidationError, match=r"^a\.tau_m='10ms': must be a number"):
         Network.load(path)
+
+
+def test_a_bad_cell_parameter_in_python_names_the_cell_type():
+    """In Python the cell exists before its population: the refusal names the cell type."""
+    with pytest.raises(ValidationError, match=r"^IFCurrExp\.tau_m='10ms': must be a number"):
+        IFCurrExp(tau_m="10ms")
+    with pytest.raises(ValidationError, match=r"^SpikeSourcePoisson\.rate=-1: must be >= 0"):
+        SpikeSourcePoisson(rate=-1)
 
 
 def test_a_bad_plasticity_field_in_a_file_names_its_projection(tmp_path):

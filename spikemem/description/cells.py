@@ -264,8 +264,28 @@ SOURCES = (SpikeSourceArray, SpikeSourcePoisson)
 CELL_TYPES = {c.kind: c for c in (*NEURON_CELLS, *SOURCES)}
 
 
+def _naming_the_cell(cls) -> None:
+    """A cell is built before its population exists, so its refusal names the cell type instead
+    (`IFCurrExp.tau_m='10ms'`); a file's loader puts the population's name there."""
+    check = cls.__post_init__
+
+    def __post_init__(self):
+        try:
+            check(self)
+        except ValidationError as e:
+            if e.field.startswith(f"{cls.__name__}."):
+                raise
+            raise ValidationError(f"{cls.__name__}.{e.field}", e.value, e.reason) from None
+    cls.__post_init__ = __post_init__
+
+
+for _cls in CELL_TYPES.values():
+    _naming_the_cell(_cls)
+
+
 def cell_from_dict(d: dict, where: str = ""):
     """A cell from its file entry; `where` (a population name) prefixes the field of a refusal."""
+    cls = None
     try:
         validation.mapping("cell", d)
         kind = validation.choice("cell.kind", d.get("kind"), set(CELL_TYPES))
@@ -280,6 +300,7 @@ def cell_from_dict(d: dict, where: str = ""):
                       for k, v in kwargs.items()}
         return cls(**kwargs)
     except ValidationError as e:
+        field = e.field.split(".", 1)[1] if cls and e.field.startswith(f"{cls.__name__}.") else e.field
         if not where:
-            raise
-        raise ValidationError(f"{where}.{e.field}", e.value, e.reason) from None
+            raise ValidationError(field, e.value, e.reason) from None
+        raise ValidationError(f"{where}.{field}", e.value, e.reason) from None
