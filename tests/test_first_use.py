@@ -154,6 +154,16 @@ def test_with_foreign_scheme_the_backends_own_reason_stands():
     assert "portable" not in str(refused.value)
 
 
+def test_the_harness_runs_the_faithful_circuit_with_foreign_scheme(capsys):
+    """--foreign-scheme, the option the refusal warns against, is taken as asked: the harness runs
+    the published circuit with NEST's exact integration (where it scores 0/9), not skipping it."""
+    pytest.importorskip("pyNN.nest")
+    assert main(["harness", "--backend", "nest", "--foreign-scheme", "--random", "0", "--cases", "functional",
+                 "--json"]) == 0
+    row, = json.loads(capsys.readouterr().out.strip().splitlines()[-1])       # NEST prints its banner first
+    assert "skipped" not in row and row["counts"]["overall"][1] == 9 and row["counts"]["overall"][0] < 9
+
+
 def test_the_portable_variant_it_names_works_on_nest(capsys):
     pytest.importorskip("pyNN.nest")
     assert main(["demo", "--backend", "nest", "--variant", "portable", "--png", ""]) == 0

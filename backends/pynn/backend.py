@@ -67,6 +67,8 @@ class PyNNBackend(Extra):
         self.run_base = options.get("run_base")
         self.foreign_scheme = options.get("foreign_scheme", False)
         check_option("foreign_scheme", self.foreign_scheme, {True, False})
+        if self.foreign_scheme:     # the other scheme runs with the simulator's own (check_scheme warns)
+            self.unsupported = self.unsupported - {"scheme.spinnaker", "scheme.exact"}
         self.poisson = options.get("poisson", "arrays")
         check_option("poisson", self.poisson, POISSON)
         self.threads = options.get("threads", 1)
