@@ -13,7 +13,12 @@ class ValidationError(SpikememError, ValueError):
         self.field = field
         self.value = value
         self.reason = reason
+        self.local_field = field      # the field without the cell type that names it in Python
         super().__init__(f"{field}={value!r}: {reason}")
+
+    def within(self, owner: str) -> "ValidationError":
+        """The same refusal named from the population or projection that holds the field."""
+        return ValidationError(f"{owner}.{self.local_field}", self.value, self.reason)
 
 
 class FormatError(SpikememError, ValueError):

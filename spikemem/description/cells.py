@@ -275,7 +275,9 @@ def _naming_the_cell(cls) -> None:
         except ValidationError as e:
             if e.field.startswith(f"{cls.__name__}."):
                 raise
-            raise ValidationError(f"{cls.__name__}.{e.field}", e.value, e.reason) from None
+            named = ValidationError(f"{cls.__name__}.{e.field}", e.value, e.reason)
+            named.local_field = e.local_field
+            raise named from None
     cls.__post_init__ = __post_init__
 
 
@@ -285,7 +287,6 @@ for _cls in CELL_TYPES.values():
 
 def cell_from_dict(d: dict, where: str = ""):
     """A cell from its file entry; `where` (a population name) prefixes the field of a refusal."""
-    cls = None
     try:
         validation.mapping("cell", d)
         kind = validation.choice("cell.kind", d.get("kind"), set(CELL_TYPES))
@@ -300,7 +301,6 @@ def cell_from_dict(d: dict, where: str = ""):
                       for k, v in kwargs.items()}
         return cls(**kwargs)
     except ValidationError as e:
-        field = e.field.split(".", 1)[1] if cls and e.field.startswith(f"{cls.__name__}.") else e.field
         if not where:
-            raise ValidationError(field, e.value, e.reason) from None
-        raise ValidationError(f"{where}.{field}", e.value, e.reason) from None
+            raise ValidationError(e.local_field, e.value, e.reason) from None
+        raise e.within(where) from None

@@ -131,7 +131,7 @@ def _named(where: str, fn, *args):
     try:
         return fn(*args)
     except ValidationError as e:
-        field = where if "." in where else f"{where}.{e.field}"
+        field = where if "." in where else f"{where}.{e.local_field}"
         raise ValidationError(field, e.value, e.reason) from None
 
 

@@ -83,7 +83,7 @@ def _named(owner):
     try:
         yield
     except ValidationError as e:
-        raise ValidationError(f"{owner}.{e.field}", e.value, e.reason) from None
+        raise e.within(owner) from None
 
 
 def network_from_dict(d: dict, source: str = "network"):

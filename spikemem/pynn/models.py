@@ -121,7 +121,7 @@ def stdp_rule(values: dict, label: str, dialect: str) -> STDP:
                     A_minus=one["A_minus"] * scale, w_min=one["w_min"], w_max=one["w_max"],
                     depress_at_zero=dialect == "spinnaker", post_history=16 if dialect == "spinnaker" else None)
     except ValidationError as e:
-        raise ValidationError(f"{label}.{e.field}", e.value, e.reason) from None
+        raise e.within(label) from None
 
 
 def _one_value(label, name, arr):
@@ -154,7 +154,7 @@ def _construct(cls, kwargs, label):
     try:
         return cls(**kwargs)
     except ValidationError as e:
-        raise ValidationError(f"{label}.{e.field}", e.value, e.reason) from None
+        raise e.within(label) from None
 
 
 # -- PyNN's standard types as this simulator's classes --------------------------------------------
