@@ -84,14 +84,7 @@ class Population(SpinnakerPopulationCalls, common.Population):
         sPyNNaker's IF_curr_exp) is refused by name instead of PyNN's RecordingError."""
         if type(self.celltype).__name__ not in models.CELLS:       # refused when the network is built
             return self.celltype.can_record(variable, location)
-        mapping = models.cell_mapping(self.celltype)
-        if variable in mapping.recordable:
-            return True
-        if variable in ("gsyn_exc", "gsyn_inh") or variable in self.celltype.recordable:
-            raise UnsupportedFeature(f"{self.label}: recording {variable!r} from "
-                                     f"{type(self.celltype).__name__}; spikemem records "
-                                     f"{', '.join(mapping.recordable)} here")
-        return False
+        return models.recordable(self.label, self.celltype, variable, simulator.state.dialect)
 
     def _create_cells(self):
         state = simulator.state
@@ -108,6 +101,14 @@ class Population(SpinnakerPopulationCalls, common.Population):
         for cell in self.all_cells:
             cell.parent = self
         state.id_counter += self.size
+
+    def initialize(self, **initial_values):
+        """PyNN's, with random values drawn once, here (pyNN.nest draws them when initialize() is
+        called too): every later build and get() reads the same numbers."""
+        frozen = {k: np.broadcast_to(np.asarray(common.populations.LazyArray(v, shape=(self.size,), dtype=float)
+                                                .evaluate(simplify=False), dtype=float), (self.size,)).copy()
+                  for k, v in initial_values.items()}
+        common.Population.initialize(self, **frozen)
 
     def _set_initial_value_array(self, variable, initial_values):
         simulator.state.changed(("initialize", (variable,)), self)
