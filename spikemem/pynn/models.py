@@ -308,6 +308,15 @@ def _make_types() -> dict:
         attrs["translations"] = build_translations(*((n, n) for n in attrs.get("default_parameters",
                                                                                    cls.default_parameters)))
         out[name] = type(name, (cls,), attrs)
+    from pyNN.standardmodels import receptors
+    from pyNN.standardmodels.base import StandardCellTypeComponent, StandardPostSynapticResponse
+    composed = "composed neuron model part (PointNeuron components: spikemem's description has whole cells)"
+    for module, base in ((cells, StandardCellTypeComponent), (receptors, StandardPostSynapticResponse)):
+        for name, cls in _subclasses(module, base):
+            if name not in out:
+                out[name] = _refused(name, composed)
+    for name in ("AlphaPSR", "BetaPSR", "ExpPSR"):          # pyNN's short names of the receptors
+        out.setdefault(name, _refused(name, composed))
     for name, cls in _subclasses(synapses, synapses.StandardSynapseType):
         attrs = {"__doc__": cls.__doc__, "__module__": __name__}
         if name == "STDPMechanism":

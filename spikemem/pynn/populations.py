@@ -105,9 +105,10 @@ class Population(SpinnakerPopulationCalls, common.Population):
     def initialize(self, **initial_values):
         """PyNN's, with random values drawn once, here (pyNN.nest draws them when initialize() is
         called too): every later build and get() reads the same numbers."""
+        from pyNN.random import RandomDistribution
         frozen = {k: np.broadcast_to(np.asarray(common.populations.LazyArray(v, shape=(self.size,), dtype=float)
                                                 .evaluate(simplify=False), dtype=float), (self.size,)).copy()
-                  for k, v in initial_values.items()}
+                  if isinstance(v, RandomDistribution) else v for k, v in initial_values.items()}
         common.Population.initialize(self, **frozen)
 
     def _set_initial_value_array(self, variable, initial_values):
