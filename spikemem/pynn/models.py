@@ -307,6 +307,7 @@ def _make_types() -> dict:
             attrs["recordable"] = list(cls.recordable) + list(GSYN)
         attrs["translations"] = build_translations(*((n, n) for n in attrs.get("default_parameters",
                                                                                    cls.default_parameters)))
+        attrs["__init__"] = _cell_init(cls)
         out[name] = type(name, (cls,), attrs)
     from pyNN.standardmodels import receptors
     from pyNN.standardmodels.base import StandardCellTypeComponent, StandardPostSynapticResponse
@@ -318,7 +319,7 @@ def _make_types() -> dict:
     for name in ("AlphaPSR", "BetaPSR", "ExpPSR"):          # pyNN's short names of the receptors
         out.setdefault(name, _refused(name, composed))
     for name, cls in _subclasses(synapses, synapses.StandardSynapseType):
-        attrs = {"__doc__": cls.__doc__, "__module__": __name__}
+        attrs = {"__doc__": cls.__doc__, "__module__": __name__, "parameter_checks": {"weight": _check_weights}}
         if name == "STDPMechanism":
             attrs["base_translations"] = build_translations(("weight", "weight"), ("delay", "delay"),
                                                             ("dendritic_delay_fraction", "dendritic_delay_fraction"))
@@ -333,6 +334,33 @@ def _make_types() -> dict:
         out[name] = type(name, (CurrentSource, cls), {"__doc__": cls.__doc__, "translations": _identity(cls),
                                                       "__module__": __name__})
     return out
+
+
+def split_initial(celltype_class, parameters: dict) -> tuple:
+    """(parameters, initial values): sPyNNaker takes a cell's initial values (v, u, isyn_exc, ...)
+    among its parameters; PyNN (dialect 'pynn') does not, and refuses them as pyNN.nest does."""
+    names = getattr(celltype_class, "default_initial_values", {})
+    if state.dialect != "spinnaker" or not names:
+        return dict(parameters), {}
+    return ({k: v for k, v in parameters.items() if k not in names},
+            {k: v for k, v in parameters.items() if k in names})
+
+
+def _cell_init(cls):
+    def __init__(self, **parameters):
+        parameters, initial = split_initial(type(self), parameters)
+        cls.__init__(self, **parameters)
+        self.initial_from_parameters = initial
+    return __init__
+
+
+def _check_weights(weights, projection):
+    """PyNN's sign rule under dialect 'pynn' (inhibitory current weights < 0, as pyNN.nest wants);
+    sPyNNaker's scripts give every weight as a magnitude, the receptor giving the sign."""
+    from pyNN.standardmodels.base import check_weights
+    if state.dialect == "spinnaker":
+        return
+    check_weights(weights, projection)
 
 
 def _refused(name, what):

@@ -74,6 +74,11 @@ class Population(SpinnakerPopulationCalls, common.Population):
         Any standard cell type can be created and set up; one the description lacks is refused, by
         name, when the network is built (the first run() or network())."""
         self._spinnaker = dict(additional_parameters or {}, **additional_kwargs)
+        if isinstance(cellclass, type):       # sPyNNaker's initial values among the parameters (v, u, ...)
+            cellparams, initial = models.split_initial(cellclass, cellparams or {})
+        else:
+            initial = getattr(cellclass, "initial_from_parameters", {})
+        initial_values = dict(initial, **(initial_values or {}))
         common.Population.__init__(self, size, cellclass, cellparams, structure, initial_values, label)
         self._spinnaker_hints(self._spinnaker)
         simulator.state.populations.append(self)
