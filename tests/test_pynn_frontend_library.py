@@ -332,3 +332,67 @@ def test_recording_what_spikemem_does_not_keep_is_refused_by_name():
     sm.end()
     assert {"IF_cond_exp", "IF_curr_alpha", "Izhikevich", "SpikeSourcePoisson"} <= set(sm.list_standard_models())
     assert math.isinf(SpikeSourcePoisson(duration=math.inf).duration)
+
+
+def test_composed_neuron_parts_are_refused_by_name():
+    sm.setup(timestep=0.1)
+    for build, name in ((lambda: sm.AdExp(), "AdExp"), (lambda: sm.CondExpPostSynapticResponse(), "CondExpPost")):
+        with pytest.raises(UnsupportedFeature, match=name):
+            build()
+    sm.end()
+
+
+# -- sPyNNaker's way of writing them (dialect 'spinnaker') -------------------------------------------------
+def test_spinnaker_scripts_write_initial_values_as_parameters_and_weights_as_magnitudes():
+    sm.setup(timestep=1.0, dialect="spinnaker")
+    izk = sm.Population(2, sm.Izhikevich(a=0.02, b=0.2, c=-65, d=8, v=-75, u=0, tau_syn_E=2, tau_syn_I=2), label="izk")
+    alpha = sm.Population(1, sm.IF_curr_alpha, {"tau_syn_I": 2.0, "v": -60.0}, label="alpha")
+    src = sm.Population(1, sm.SpikeSourceArray(spike_times=[5.0]), label="src")
+    sm.Projection(src, alpha, sm.OneToOneConnector(), sm.StaticSynapse(weight=1.0, delay=1.0),
+                  receptor_type="inhibitory")         # sPyNNaker: a positive inhibitory weight
+    alpha.record("all")
+    izk.record("all")
+    sm.run(20.0)
+    net = sm.network()
+    g_inh = np.asarray(signal(alpha, "gsyn_inh").magnitude)
+    recorded = {s.name for s in alpha.get_data().segments[0].analogsignals}
+    izk_recorded = {s.name for s in izk.get_data().segments[0].analogsignals}
+    sm.end()
+    cell = net.population("izk").cell
+    assert (cell.v_init, cell.u_init, cell.tau_syn_E) == (-75.0, 0.0, 2.0)
+    assert net.population("alpha").cell.v_init == -60.0
+    assert recorded == {"v", "gsyn_exc", "gsyn_inh"} and izk_recorded == {"v", "gsyn_exc", "gsyn_inh"}
+    assert g_inh.max() == pytest.approx(1.0)           # the alpha current peaks at the weight, tau_syn after arrival
+    # dialect 'pynn' keeps PyNN's rules, as pyNN.nest does
+    from pyNN.errors import ConnectionError, NonExistentParameterError
+    sm.setup(timestep=1.0)
+    with pytest.raises(NonExistentParameterError):
+        sm.Izhikevich(v=-75.0)
+    a, b = sm.Population(1, sm.IF_curr_alpha()), sm.Population(1, sm.IF_curr_alpha())
+    with pytest.raises(ConnectionError, match="negative"):
+        sm.Projection(a, b, sm.OneToOneConnector(), sm.StaticSynapse(weight=1.0), receptor_type="inhibitory")
+    sm.end()
+
+
+def test_a_poisson_sources_own_spynnaker_seed_and_trials():
+    def trains(extra, trials=1):
+        sm.setup(timestep=1.0, dialect="spinnaker", seed=5, trials=trials)
+        src = sm.Population(3, sm.SpikeSourcePoisson(rate=100.0), label="p", **extra)
+        src.record("spikes")
+        sm.run(100.0)
+        block = src.get_data()
+        sm.end()
+        return [[np.asarray(st.magnitude).tolist() for st in seg.spiketrains] for seg in block.segments]
+    plain, seeded, again = trains({}), trains({"additional_parameters": {"seed": 9}}), trains({"seed": 9})
+    assert plain != seeded and seeded == again
+    two = trains({}, trials=2)
+    assert two[0] == plain[0] and two[1] != two[0]      # trial 0 is the one-trial run; trials differ
+
+
+def test_torch_runs_the_new_cells_as_the_reference_does():
+    pytest.importorskip("torch")
+    got = {b: run_cells("spikemem", COND, 0.02, 0.03, variables=("spikes", "v", "gsyn_exc"), init=RANDOM_V,
+                        backend=b) for b in ("reference", "torch")}
+    assert got["torch"]["spikes"] == got["reference"]["spikes"] and sum(map(len, got["reference"]["spikes"])) >= 3
+    assert np.allclose(got["torch"]["v"], got["reference"]["v"], atol=1e-9)
+    assert np.allclose(got["torch"]["gsyn_exc"], got["reference"]["gsyn_exc"], atol=1e-12)

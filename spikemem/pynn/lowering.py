@@ -13,7 +13,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from pyNN import common
@@ -72,6 +72,8 @@ def plan(state) -> Plan:
         initial = {v: np.broadcast_to(np.asarray(a.evaluate(simplify=False), dtype=float), (p.size,))
                    for v, a in p.initial_values.items()}        # (PyNN gives a size-1 array as a scalar)
         cell = mapping.build(p.label, params, initial)
+        if mapping.drawn and p._spinnaker.get("seed") is not None:      # sPyNNaker's per-source seed
+            cell = replace(cell, seed=int(p._spinnaker["seed"]))
         mesw = p._spinnaker.get("max_expected_summed_weight")
         name = names[id(p)]
         if mapping.source:
