@@ -396,3 +396,15 @@ def test_torch_runs_the_new_cells_as_the_reference_does():
     assert got["torch"]["spikes"] == got["reference"]["spikes"] and sum(map(len, got["reference"]["spikes"])) >= 3
     assert np.allclose(got["torch"]["v"], got["reference"]["v"], atol=1e-9)
     assert np.allclose(got["torch"]["gsyn_exc"], got["reference"]["gsyn_exc"], atol=1e-12)
+
+
+def test_a_poisson_rate_set_between_runs_acts_from_then_on():
+    sm.setup(timestep=1.0, seed=2)
+    src = sm.Population(20, sm.SpikeSourcePoisson(rate=0.0), label="p")
+    src.record("spikes")
+    sm.run(50.0)
+    src.set(rate=200.0)
+    sm.run(50.0)
+    times = np.concatenate([np.asarray(st.magnitude) for st in src.get_data().segments[0].spiketrains])
+    sm.end()
+    assert len(times) > 100 and times.min() > 50.0       # 20 x 200 Hz x 50 ms = 200 expected

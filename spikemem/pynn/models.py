@@ -4,8 +4,8 @@ description class it becomes.
 Every standard cell, synapse, STDP component and current source of pyNN.standardmodels exists here
 as a class (with PyNN's own parameter names, so scripts build them as usual), but only the types in
 CELLS, TIMING, WEIGHT_DEPENDENCES and CURRENT_SOURCES lower to the description; using any other one
-is an UnsupportedFeature naming it. A type the description gains (IF_cond_exp, SpikeSourcePoisson,
-MultiplicativeWeightDependence, ...) becomes supported by adding its entry here.
+is an UnsupportedFeature naming it. A type the description gains (IF_cond_alpha, SpikeSourceGamma,
+...) becomes supported by adding its entry here.
 
 Per-neuron parameter values and start voltages lower as the description's per-neuron tuples
 (see _construct).

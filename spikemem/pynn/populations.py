@@ -1,8 +1,8 @@
 """Population, PopulationView and Assembly of spikemem.pynn, on PyNN's common classes (as pyNN.mock).
 
 Parameters are kept as PyNN gives them (one array per parameter, per neuron); the first run lowers
-them to the description (lowering.py). Only the cell types of models.CELLS can be created: any
-other standard type is an UnsupportedFeature naming it, before anything is built.
+them to the description (lowering.py). Any standard cell type can be created; one outside
+models.CELLS is an UnsupportedFeature naming it when the network is built.
 """
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from pyNN import common, errors
 from pyNN.parameters import ParameterSpace, simplify
 from pyNN.standardmodels import StandardCellType
 
-from ..errors import UnsupportedFeature
 from . import models, simulator
 from .recording import Recorder
 from .spinnaker import SpinnakerPopulationCalls
