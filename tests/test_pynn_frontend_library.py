@@ -95,15 +95,17 @@ def test_alpha_and_izhikevich_cells_equal_nest_spike_for_spike(make, w, w_inh, i
     assert np.abs(ref["v"][1:] - nest["v"][1:]).max() < v_tol
 
 
+@pytest.mark.parametrize("dt, v_tol", [(0.1, 1e-5), (1.0, 0.02)])
 @pytest.mark.skipif(not HAVE_NEST, reason="needs pyNN.nest")
-def test_cond_exp_cells_and_their_conductances_are_within_the_stated_tolerance_of_nest():
-    """docs/cells.md: at dt = 0.1 ms spikes equal and V within 1e-5 mV, gsyn within 1e-6 uS."""
-    got = {n: run_cells(n, COND, 0.02, 0.03, variables=("spikes", "v", "gsyn_exc", "gsyn_inh"), init=RANDOM_V)
-           for n in SIMS}
+def test_cond_exp_cells_and_their_conductances_are_within_the_stated_tolerance_of_nest(dt, v_tol):
+    """docs/cells.md: where the spikes are equal, V within 1e-5 mV at dt = 0.1 ms and 0.02 mV at
+    dt = 1 ms, gsyn within 1e-6 uS (NEST integrates iaf_cond_exp with an adaptive solver)."""
+    got = {n: run_cells(n, COND, 0.02, 0.03, variables=("spikes", "v", "gsyn_exc", "gsyn_inh"), init=RANDOM_V,
+                        dt=dt, T=100.0) for n in SIMS}
     ref, nest = got["spikemem"], got["nest"]
     assert sum(map(len, ref["spikes"])) >= 3 and ref["gsyn_inh"].max() > 0
     assert nest["spikes"] == ref["spikes"]
-    assert np.abs(ref["v"][1:] - nest["v"][1:]).max() < 1e-5       # t = 0: see the test above
+    assert np.abs(ref["v"][1:] - nest["v"][1:]).max() < v_tol       # t = 0: see the test above
     for g in ("gsyn_exc", "gsyn_inh"):
         assert ref[g + ".units"] == nest[g + ".units"] == "uS"
         assert np.abs(ref[g] - nest[g]).max() < 1e-6
