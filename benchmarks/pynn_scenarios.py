@@ -1,6 +1,9 @@
 """Run PyNN's own system scenarios (test/system/scenarios of NeuralEnsemble/PyNN) against spikemem.pynn.
 
-The scenarios are not part of spikemem: fetch them into a folder of your own and pass it here.
+The scenarios are not part of spikemem: fetch them into a folder of your own and pass it here, e.g.
+from PyNN's source distribution (`pip download pyNN==0.13.0 --no-binary :all: --no-deps`, then
+pynn-0.13.0/test/system/scenarios) or from a clone of PyNN's repository. Both fixture styles are
+understood: the repository's `sim_name` + get_simulator() and 0.13's `sim` (a LazySimulator).
 
     python benchmarks/pynn_scenarios.py SCENARIOS_DIR [--simulator spikemem|nest] [--json]
 
@@ -31,15 +34,18 @@ class Scenarios:
         keep = []
         for item in items:
             params = getattr(getattr(item, "callspec", None), "params", {})
-            name = params.get("sim_name")
+            name, arg = _simulator_param(params)
             if name is None:
                 continue
-            marks = [m for m in item.iter_markers("parametrize") if m.args and m.args[0] == "sim_name"]
-            offered = set(marks[0].args[1]) if marks else set()
+            marks = [m for m in item.iter_markers("parametrize") if m.args and m.args[0] == arg]
+            offered = {_param_name(v) for v in marks[0].args[1]} if marks else set()
             if name == "nest" or (name == "brian2" and "nest" not in offered):
                 keep.append(item)
                 if self.simulator == "spikemem":
-                    item.module.get_simulator = _spikemem
+                    if arg == "sim_name":
+                        item.module.get_simulator = _spikemem
+                    else:               # PyNN 0.13's fixtures: the parameter is the simulator itself
+                        params[arg] = _SpikememSimulator()
         items[:] = keep
 
     def pytest_runtest_logreport(self, report):
@@ -51,6 +57,35 @@ class Scenarios:
             elif report.outcome == "skipped":
                 entry["error"] = str(report.longrepr[-1]) if isinstance(report.longrepr, tuple) else "skipped"
             self.results[report.nodeid.split("::", 1)[-1]] = entry
+
+
+def _simulator_param(params):
+    """(simulator name, parameter name) of a scenario case: PyNN's repository parametrizes sim_name
+    (a string; get_simulator(sim_name) imports it), PyNN 0.13's sdist parametrizes sim (a
+    LazySimulator whose _sim_name is the name)."""
+    if "sim_name" in params:
+        return params["sim_name"], "sim_name"
+    sim = params.get("sim")
+    name = getattr(sim, "_sim_name", None) if sim is not None else None
+    return (name, "sim") if isinstance(name, str) else (None, None)
+
+
+def _param_name(value):
+    value = value.values[0] if hasattr(value, "values") and hasattr(value, "marks") else value
+    return value if isinstance(value, str) else getattr(value, "_sim_name", None)
+
+
+class _SpikememSimulator:
+    """spikemem.pynn in place of a scenario's LazySimulator (named so, so that a scenario's
+    simulator-specific branches, `"nest" in str(sim)`, are not taken)."""
+
+    __name__ = "spikemem.pynn"
+
+    def __str__(self):
+        return "spikemem.pynn"
+
+    def __getattr__(self, name):
+        return getattr(_spikemem(None), name)
 
 
 def _spikemem(sim_name):

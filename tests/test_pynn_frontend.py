@@ -363,13 +363,13 @@ def test_per_neuron_values_reach_the_description_and_run_as_on_nest():
 
 
 @pytest.mark.parametrize("build, name", [
-    (lambda sim, a, b: sim.Population(2, sim.IF_cond_exp()), "IF_cond_exp"),
-    (lambda sim, a, b: sim.Population(2, sim.SpikeSourcePoisson(rate=10.0)), "SpikeSourcePoisson"),
+    (lambda sim, a, b: sim.Population(2, sim.EIF_cond_exp_isfa_ista()), "EIF_cond_exp_isfa_ista"),
+    (lambda sim, a, b: sim.Population(2, sim.SpikeSourceGamma(alpha=2.0, beta=10.0)), "SpikeSourceGamma"),
     (lambda sim, a, b: sim.Projection(a, b, sim.AllToAllConnector(), sim.TsodyksMarkramSynapse()),
      "TsodyksMarkramSynapse"),
     (lambda sim, a, b: sim.Projection(a, b, sim.AllToAllConnector(), sim.STDPMechanism(
-        timing_dependence=sim.SpikePairRule(), weight_dependence=sim.MultiplicativeWeightDependence())),
-     "MultiplicativeWeightDependence"),
+        timing_dependence=sim.SpikePairRule(), weight_dependence=sim.GutigWeightDependence())),
+     "GutigWeightDependence"),
     (lambda sim, a, b: sim.DCSource(amplitude=1.0, start=5.0).inject_into(a), "DCSource"),
 ])
 def test_what_the_description_lacks_is_refused_by_name_when_built(build, name):
@@ -386,7 +386,7 @@ def test_what_the_description_lacks_is_refused_by_name_when_built(build, name):
 
 def test_simulator_specific_calls_are_refused_by_name():
     sim = setup("spikemem", timestep=0.1)
-    a = sim.Population(2, sim.IF_curr_exp())
+    a = sim.Population(2, sim.IF_curr_delta())
     with pytest.raises(UnsupportedFeature, match="gsyn_exc"):
         a.record("gsyn_exc")
     with pytest.raises(UnsupportedFeature, match="native_cell_type"):
@@ -400,7 +400,8 @@ def test_simulator_specific_calls_are_refused_by_name():
     from pyNN.errors import InvalidParameterValueError
     with pytest.raises(InvalidParameterValueError, match="increasing order"):
         sim.Population(1, sim.SpikeSourceArray(spike_times=[3.0, 2.0]))
-    assert sim.list_standard_models() == ["IF_curr_delta", "IF_curr_exp", "SpikeSourceArray"]
+    assert sim.list_standard_models() == ["IF_cond_exp", "IF_curr_alpha", "IF_curr_delta", "IF_curr_exp",
+                                          "Izhikevich", "SpikeSourceArray", "SpikeSourcePoisson"]
     sim.end()
 
 

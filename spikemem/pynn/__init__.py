@@ -42,6 +42,7 @@ from pyNN.network import Network  # noqa: E402,F401
 create = _common.build_create(Population)
 connect = _common.build_connect(Projection, FixedProbabilityConnector, TYPES["StaticSynapse"])  # noqa: F405
 record = _common.build_record(_simulator)
+set = _common.set          # noqa: A001 - PyNN's procedural set(cells, **parameters)
 
 
 def record_v(source, filename):

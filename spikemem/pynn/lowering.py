@@ -13,7 +13,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from pyNN import common
@@ -69,8 +69,11 @@ def plan(state) -> Plan:
         params = {n: np.asarray(v) for n, v in p._parameters.items()}
         if k in offsets:
             params["i_offset"] = np.asarray(params["i_offset"], dtype=float) + offsets[k]
-        initial = {v: np.asarray(a.evaluate(simplify=False), dtype=float) for v, a in p.initial_values.items()}
+        initial = {v: np.broadcast_to(np.asarray(a.evaluate(simplify=False), dtype=float), (p.size,))
+                   for v, a in p.initial_values.items()}        # (PyNN gives a size-1 array as a scalar)
         cell = mapping.build(p.label, params, initial)
+        if mapping.drawn and p._spinnaker.get("seed") is not None:      # sPyNNaker's per-source seed
+            cell = replace(cell, seed=int(p._spinnaker["seed"]))
         mesw = p._spinnaker.get("max_expected_summed_weight")
         name = names[id(p)]
         if mapping.source:
@@ -87,8 +90,8 @@ def plan(state) -> Plan:
         made, part_list = _lower_projection(pr, base, state, names, order, dt, taken)
         projs.extend(made)
         parts[id(pr)] = part_list
-    v_pops = tuple(names[id(p)] for p in state.populations if _records(p, "v"))
-    rec = Recording(spikes=None, v=v_pops, weights=tuple(pr.name for pr in projs if pr.plasticity is not None))
+    analog = {v: tuple(names[id(p)] for p in state.populations if _records(p, v)) for v in ("v",) + models.GSYN}
+    rec = Recording(spikes=None, weights=tuple(pr.name for pr in projs if pr.plasticity is not None), **analog)
     sim = Simulation(dt=dt, scheme=scheme, numerics=state.options.get("numerics", "float"))
     label = state.options.get("name") or "pynn_script"
     network = Network(tuple(pops), tuple(projs), sim, rec, name=label)
@@ -193,7 +196,8 @@ def _lower_projection(pr, base, state, names, order, dt, taken):
     receptor = pr.receptor_type
     if pr._structured is not None:
         kind, _, scalars = pr._structured
-        rule = models.stdp_rule({k: np.array([v]) for k, v in scalars.items()}, label, state.dialect) if plastic else None
+        rule = models.stdp_rule({k: np.array([v]) for k, v in scalars.items()}, label, state.dialect,
+                                _dependence(pr)) if plastic else None
         connector = OneToOneConnector() if kind == "one_to_one" else \
             AllToAllConnector(allow_self_connections=not pr.self_pairs_dropped())
         name = _fresh(base, taken)
@@ -215,7 +219,7 @@ def _lower_projection(pr, base, state, names, order, dt, taken):
     layer = np.empty(len(key), dtype=np.int64)
     starts = np.flatnonzero(first)
     layer[sort] = np.arange(len(key)) - np.repeat(starts, np.diff(np.r_[starts, len(key)]))
-    rule = models.stdp_rule(values, label, state.dialect) if plastic else None
+    rule = models.stdp_rule(values, label, state.dialect, _dependence(pr)) if plastic else None
     for group in np.unique(ends * (layer.max() + 1) + layer):
         sel = np.flatnonzero(ends * (layer.max() + 1) + layer == group)
         a, b = int(pre_pos[sel[0]]), int(post_pos[sel[0]])
@@ -230,6 +234,10 @@ def _lower_projection(pr, base, state, names, order, dt, taken):
                                receptor=receptor, plasticity=rule))
         parts.append(Part(name, sel, pre_idx[sel], post_idx[sel], plastic))
     return made, parts
+
+
+def _dependence(pr) -> str:
+    return type(pr.synapse_type.weight_dependence).__name__
 
 
 def _fresh(base, taken):

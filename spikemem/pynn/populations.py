@@ -1,8 +1,8 @@
 """Population, PopulationView and Assembly of spikemem.pynn, on PyNN's common classes (as pyNN.mock).
 
 Parameters are kept as PyNN gives them (one array per parameter, per neuron); the first run lowers
-them to the description (lowering.py). Only the cell types of models.CELLS can be created: any
-other standard type is an UnsupportedFeature naming it, before anything is built.
+them to the description (lowering.py). Any standard cell type can be created; one outside
+models.CELLS is an UnsupportedFeature naming it when the network is built.
 """
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from pyNN import common, errors
 from pyNN.parameters import ParameterSpace, simplify
 from pyNN.standardmodels import StandardCellType
 
-from ..errors import UnsupportedFeature
 from . import models, simulator
 from .recording import Recorder
 from .spinnaker import SpinnakerPopulationCalls
@@ -74,6 +73,11 @@ class Population(SpinnakerPopulationCalls, common.Population):
         Any standard cell type can be created and set up; one the description lacks is refused, by
         name, when the network is built (the first run() or network())."""
         self._spinnaker = dict(additional_parameters or {}, **additional_kwargs)
+        if isinstance(cellclass, type):       # sPyNNaker's initial values among the parameters (v, u, ...)
+            cellparams, initial = models.split_initial(cellclass, cellparams or {})
+        else:
+            initial = getattr(cellclass, "initial_from_parameters", {})
+        initial_values = dict(initial, **(initial_values or {}))
         common.Population.__init__(self, size, cellclass, cellparams, structure, initial_values, label)
         self._spinnaker_hints(self._spinnaker)
         simulator.state.populations.append(self)
@@ -84,14 +88,7 @@ class Population(SpinnakerPopulationCalls, common.Population):
         sPyNNaker's IF_curr_exp) is refused by name instead of PyNN's RecordingError."""
         if type(self.celltype).__name__ not in models.CELLS:       # refused when the network is built
             return self.celltype.can_record(variable, location)
-        mapping = models.cell_mapping(self.celltype)
-        if variable in mapping.recordable:
-            return True
-        if variable in ("gsyn_exc", "gsyn_inh") or variable in self.celltype.recordable:
-            raise UnsupportedFeature(f"{self.label}: recording {variable!r} from "
-                                     f"{type(self.celltype).__name__}; spikemem records "
-                                     f"{', '.join(mapping.recordable)} here")
-        return False
+        return models.recordable(self.label, self.celltype, variable, simulator.state.dialect)
 
     def _create_cells(self):
         state = simulator.state
@@ -108,6 +105,15 @@ class Population(SpinnakerPopulationCalls, common.Population):
         for cell in self.all_cells:
             cell.parent = self
         state.id_counter += self.size
+
+    def initialize(self, **initial_values):
+        """PyNN's, with random values drawn once, here (pyNN.nest draws them when initialize() is
+        called too): every later build and get() reads the same numbers."""
+        from pyNN.random import RandomDistribution
+        frozen = {k: np.broadcast_to(np.asarray(common.populations.LazyArray(v, shape=(self.size,), dtype=float)
+                                                .evaluate(simplify=False), dtype=float), (self.size,)).copy()
+                  if isinstance(v, RandomDistribution) else v for k, v in initial_values.items()}
+        common.Population.initialize(self, **frozen)
 
     def _set_initial_value_array(self, variable, initial_values):
         simulator.state.changed(("initialize", (variable,)), self)

@@ -32,11 +32,10 @@ class Recorder(recording.Recorder):
     # -- what PyNN's Recorder asks a backend for ------------------------------------------------
     def _record(self, variable, new_ids, sampling_interval=None):
         known = type(self.population.celltype).__name__ in models.CELLS     # else refused at build time
-        mapping = models.cell_mapping(self.population.celltype) if known else None
-        if known and variable.name not in mapping.recordable:
+        if known and not models.recordable(self.population.label, self.population.celltype, variable.name,
+                                           self._simulator.state.dialect):
             raise UnsupportedFeature(f"{self.population.label}: recording {variable.name!r} from "
-                                     f"{type(self.population.celltype).__name__}; spikemem records "
-                                     f"{', '.join(mapping.recordable)} here")
+                                     f"{type(self.population.celltype).__name__}; spikemem does not record it")
         if sampling_interval is not None:
             dt = self._simulator.state.dt
             k = sampling_interval / dt
@@ -65,7 +64,7 @@ class Recorder(recording.Recorder):
         first = int(round(float(self._recording_start_time.rescale(pq.ms).magnitude) / state.dt))
         last = live.t if state.dialect == "pynn" else live.t - 1
         k = np.arange(first + (-first) % every, last + 1, every)
-        return live.v_samples(self.population, self.trial, k)[:, idx], None
+        return live.v_samples(self.population, self.trial, k, variable.name)[:, idx], None
 
     def _local_count(self, variable, filter_ids=None):
         ids = sorted(self.filter_recorded(variable, filter_ids))

@@ -74,6 +74,8 @@ class Replay:
             keep = st >= start
             res.spikes[name] = (tr[keep], st[keep], nr[keep])
         res.v = {name: v[:, start:] for name, v in res.v.items()}
+        res.gsyn_exc = {name: g[:, start:] for name, g in res.gsyn_exc.items()}
+        res.gsyn_inh = {name: g[:, start:] for name, g in res.gsyn_inh.items()}
         res.start = start
         return res
 
@@ -84,6 +86,10 @@ class Recorded:
     spikes: list        # (trial, step, neuron) arrays per window
     v: list             # (first step, (batch, steps, size) array) per window
     v_start: np.ndarray
+    gsyn: dict = None   # "gsyn_exc" / "gsyn_inh" -> windows as v (they start at 0: lowering refuses others)
+
+    def __post_init__(self):
+        self.gsyn = {"gsyn_exc": [], "gsyn_inh": []} if self.gsyn is None else self.gsyn
 
 
 class Live:
@@ -115,6 +121,9 @@ class Live:
             rec.spikes.append(res.spikes[name])
             if name in res.v:
                 rec.v.append((self.t, res.v[name]))
+            for signal, got in (("gsyn_exc", res.gsyn_exc), ("gsyn_inh", res.gsyn_inh)):
+                if name in got:
+                    rec.gsyn[signal].append((self.t, got[name]))
         self.weights.update(res.weights)
         self.t = until
         self._cache = {}
@@ -164,6 +173,7 @@ class Live:
             old = self.recorded.get(name)
             if old is not None:
                 rec.spikes, rec.v, rec.v_start = list(old.spikes), list(old.v), old.v_start
+                rec.gsyn = {k: list(w) for k, w in old.gsyn.items()}
         for name, (steps, neurons) in new.plan.sources.items():     # sources continue from now
             keep = steps >= self.t
             new.plan.sources[name] = (steps[keep], neurons[keep])
@@ -188,12 +198,13 @@ class Live:
         keep = st >= self.cleared.get(id(pop), 0)
         return nr[keep], st[keep]
 
-    def v_samples(self, pop, trial: int, k: np.ndarray) -> np.ndarray:
-        """V samples k (sample k is V before step k; NaN where V was not recorded): (len(k), size)."""
+    def v_samples(self, pop, trial: int, k: np.ndarray, variable: str = "v") -> np.ndarray:
+        """Samples k of V or gsyn (sample k is the value before step k, the start value at k = 0;
+        NaN where it was not recorded): (len(k), size)."""
         rec = self.recorded[self.plan.names[id(pop)]]
         out = np.full((len(k), pop.size), np.nan)
-        out[k == 0] = rec.v_start
-        for first, v in rec.v:
+        out[k == 0] = rec.v_start if variable == "v" else 0.0
+        for first, v in (rec.v if variable == "v" else rec.gsyn[variable]):
             sel = (k >= first + 1) & (k <= first + v.shape[1])
             out[sel] = v[trial, k[sel] - 1 - first]
         return out

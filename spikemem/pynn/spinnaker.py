@@ -75,10 +75,25 @@ class SpinnakerPopulationCalls:
         return out
 
     def record(self, variables, to_file=None, sampling_interval=None, indexes=None, locations=None):
-        """PyNN's record; sPyNNaker's `indexes` records those neurons only."""
+        """PyNN's record; sPyNNaker's `indexes` records those neurons only, and its "all" every
+        variable of the cell type that spikemem records."""
+        if isinstance(variables, str) and variables == "all":
+            from . import models
+            from .simulator import state
+            celltype = self._root().celltype
+            variables = [v for v in celltype.recordable if type(celltype).__name__ in models.CELLS
+                         and _quietly(models.recordable, "", celltype, v, state.dialect)]
         if indexes is not None:
             return self[list(indexes)].record(variables, to_file, sampling_interval)
         return super().record(variables, to_file, sampling_interval, locations)
+
+
+def _quietly(check, *args) -> bool:
+    from ..errors import UnsupportedFeature
+    try:
+        return bool(check(*args))
+    except UnsupportedFeature:
+        return False
 
 
 def set_number_of_neurons_per_core(neuron_type, max_permitted) -> None:
