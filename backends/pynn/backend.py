@@ -22,7 +22,8 @@ from spikemem.optional import Extra, require
 from spikemem.results import Result
 
 from . import deferred_stdp, instantiate, zero_pairs
-from .lowering import POISSON, check_option, check_scheme, lower, native_poisson, shift_steps, stimulus
+from .lowering import (POISSON, check_option, check_scheme, check_sources, lower, max_delay, native_poisson, shift_steps,
+                       stimulus)
 from .recordings import read_weights, record_trial, sort_trials
 from .run_folder import RunFolder
 from .simulator_output import captured
@@ -117,6 +118,7 @@ class PyNNBackend(Extra):
         owed = deferred_stdp.owed(network, self.profile)
         recorded = zero_pairs.recording_for(network, watch + owed)
         plain = lower(recorded, self.profile, poisson=self.poisson)
+        check_sources(events, self.profile, dt)
         self._announce(network)
         shift = shift_steps(events, self.profile, network, self.poisson)
         sizes = {p.name: p.size for p in network.populations}
@@ -134,7 +136,7 @@ class PyNNBackend(Extra):
         # under MPI only rank 0 holds every neuron's spikes (the other ranks hold their own part)
         hit = zero_pairs.find(network, watch, res.spikes) if watch and self.sim.rank() == 0 else None
         if hit is not None:
-            zero_pairs.confirm(network, hit, res, self.profile.scheme, duration_ms, inputs, batch)
+            zero_pairs.confirm(recorded, hit, res, self.profile.scheme, duration_ms, inputs, batch)
         zero_pairs.keep_requested(res, network)
         logger.info("%s: %d trial(s) of %g ms, %d spikes in %.1f s; simulator log: %s", self.name, batch,
                     steps * dt, res.count(), time.perf_counter() - t0, self.run_folder.log)
@@ -149,7 +151,7 @@ class PyNNBackend(Extra):
         weights = {name: [] for name in network.recording.weights}
         segments = []
         for trial in range(batch):
-            stim = stimulus(events, sizes, trial, dt, shift)
+            stim = stimulus(events, sizes, trial, dt, shift, self.profile.source_early_steps, steps)
             try:
                 pops, projs = self._run_one(native_poisson(plain, shift, trial, self.profile), stim, (steps + shift) * dt)
                 seg, trial_spikes, trial_analog = record_trial(pops, spike_names, analog, dt, shift, steps, trial,
@@ -203,7 +205,7 @@ class PyNNBackend(Extra):
         if seeds and self.profile.name == "brian2":
             import brian2
             brian2.seed(seeds[0])
-        sim.setup(**setup_options(self.profile, plain["dt"], self.spike_precision, self.threads), **extra)
+        sim.setup(**setup_options(self.profile, plain["dt"], self.spike_precision, self.threads, max_delay(plain)), **extra)
         _gsyn_of_current_cells(sim, self.profile.name)
         if self.profile.name == "brian2":
             _brian2_cond_rk4(sim)
