@@ -156,8 +156,13 @@ class PyNNBackend(Extra):
                 pops, projs = self._run_one(native_poisson(plain, shift, trial, self.profile), stim, (steps + shift) * dt)
                 seg, trial_spikes, trial_analog = record_trial(pops, spike_names, analog, dt, shift, steps, trial,
                                                                every, self.profile.analog_lag_steps)
-                for name in weights:
+                ran = 0.0
+                for name in sorted(weights, key=lambda n: _stdp_lag_ms(plain, n, self.profile)):
                     pr = network.projection(name)
+                    lag = _stdp_lag_ms(plain, name, self.profile)
+                    if lag > ran:             # Brian2's STDP events come `lag` late: let them arrive
+                        self._simulate(lag - ran)
+                        ran = lag
                     w = read_weights(projs, pr, network)
                     if name in owed:          # deferred_stdp
                         w = deferred_stdp.complete(w, pr, dt, steps, trial_spikes[pr.pre], trial_spikes[pr.post])
@@ -237,6 +242,18 @@ class PyNNBackend(Extra):
             self.sim.end()
         except Exception:
             pass
+
+
+def _stdp_lag_ms(plain, name: str, profile) -> float:
+    """How late the simulator applies the STDP events of projection `name` (ms): on Brian2 the pre
+    and post pathways run the projection's delay behind the description's event times
+    (_brian2_stdp_timing), so its weights are read that much after the run's end (events the
+    description has before the end are then in, none after it: a spike at or after the end arrives
+    at or after the reading)."""
+    if not profile.stdp_events_late_by_delay:
+        return 0.0
+    return max((float(pr["delay"]) for pr in plain["projections"]
+                if pr["name"].split("~")[0] == name and pr["stdp"] is not None), default=0.0)
 
 
 def brian2_multiplicative(plain, projs):

@@ -65,6 +65,9 @@ class Profile:
     # the simulator's weight unit for STDP's w_min and w_max onto cells whose weight is a jump of V
     # (mV): pyNN.nest scales weights by 1e-3 for them (receptor_scale) but not w_min and w_max
     jump_stdp_bound_scale: float = 1.0
+    # a plastic projection's STDP events are applied its delay after the description's (Brian2's moved
+    # post pathway): its weights are read that long after the run's end
+    stdp_events_late_by_delay: bool = False
     # a source may list one time twice (pyNN.brian2's SpikeGeneratorGroup refuses a neuron twice in a step)
     repeated_source_times: bool = True
 
@@ -103,7 +106,7 @@ BRIAN2 = Profile(
                            # pyNN.brian2's IF_curr_alpha integrates its inhibitory current with tau_syn_E
                            "cell.alpha.distinct_tau_syn"}),
     izhikevich_current_scale=1e-3, analog_lag_steps=1, native_poisson_closed=True,
-    one_synapse_per_pair=True, repeated_source_times=False)
+    one_synapse_per_pair=True, repeated_source_times=False, stdp_events_late_by_delay=True)
 
 SPINNAKER = Profile(
     "spinnaker", "pyNN.spiNNaker", "spinnaker", negative_inhibition=False, stdp_amplitude_per_w_max=False,
