@@ -124,6 +124,21 @@ def test_f5_an_input_at_the_end_of_the_run_changes_no_weight(simulator):
     assert_same(ref, got)
 
 
+def test_f5_a_spike_in_the_last_step_of_a_shifted_run_changes_no_weight():
+    # a neuron that moves on its own shifts the NEST run by a step, whose last stamp is one step past
+    # the description's: a's spike at t = duration entered a -> b's weights
+    rule = STDP(tau_plus=5.0, tau_minus=14.0, A_plus=1.0, A_minus=0.8, w_min=0.0, w_max=4.0, depress_at_zero=False)
+    cell = IFCurrExp(v_thresh=-60.0, i_offset=0.75)
+    net = Network([Population("a", 1, cell), Population("b", 1, replace(cell, i_offset=0.7))],
+                  [Projection("ab", "a", "b", AllToAllConnector(), 1.9, 1.0, plasticity=rule)], DT1,
+                  Recording(spikes=("a", "b"), weights=("ab",)))
+    reference = get_backend("reference")
+    ends = [t for t, _ in reference.run(net, 60.0).spike_list("a") if t >= 10]
+    end = next(t for t in ends if reference.run(net, t).weights["ab"].item() != reference.run(net, t + 1).weights["ab"].item())
+    ref, got = both(net, end)
+    assert_same(ref, got)
+
+
 def dt0_net(**rec):
     """a fires at 7 ms; s's spike at 8 ms meets that post event (delay 1 ms) at dt = 0, which the
     description depresses and NEST does not: the weights differ until the pairing at 19-21 ms takes

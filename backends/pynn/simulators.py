@@ -68,6 +68,9 @@ class Profile:
     # a plastic projection's STDP events are applied its delay after the description's (Brian2's moved
     # post pathway): its weights are read that long after the run's end
     stdp_events_late_by_delay: bool = False
+    # steps at the end of the simulator's run (to (steps + shift) dt: its last stamp is one step past
+    # the description's last) whose STDP events must not enter the weights: they are read before them
+    stdp_past_end_steps: int = 0
     # a source may list one time twice (pyNN.brian2's SpikeGeneratorGroup refuses a neuron twice in a step)
     repeated_source_times: bool = True
 
@@ -86,7 +89,7 @@ NEST = Profile(
                            "cell.izhikevich.exp"}),
     native_connectors=True, own_dynamics_shift=1, depresses_at_zero=False, defers_potentiation=True,
     izhikevich_current_scale=1e-3, native_poisson_lag=3, source_early_steps=1, tau_minus_per_post=True,
-    jump_stdp_bound_scale=1e-3)
+    jump_stdp_bound_scale=1e-3, stdp_past_end_steps=1)
 
 BRIAN2 = Profile(
     "brian2", "pyNN.brian2", "exact", negative_inhibition=True, stdp_amplitude_per_w_max=True,
