@@ -206,12 +206,14 @@ def lower(network, profile: Profile, explicit: bool = False, poisson: str = "arr
                  "stdp": _stdp(pr.plasticity, profile, scale, bounds) if pr.plasticity is not None else None}
         kind = None if explicit or not uniform else _native(pr, profile)
         if kind:
+            _check_bounds(pr, np.asarray([float(pr.weight)]), profile)
             entry.update(connector=kind, allow_self_connections=pr.connector.kind == "one_to_one"
                          or pr.connector.allow_self_connections, weight=sign * float(pr.weight),
                          delay=float(pr.delay), synapses=n_pre if kind == "one_to_one" else
                          n_pre * n_post - (0 if pr.connector.allow_self_connections else n_pre))
         else:
             pre, post, w, d = pr.connections(n_pre, n_post, dt)
+            _check_bounds(pr, w, profile)
             conn = np.column_stack([pre, post, (sign if uniform else sign[post]) * w, d])
             for k, part in enumerate(_one_per_pair(conn, n_post) if profile.one_synapse_per_pair else [conn]):
                 if explicit:       # plain Python numbers, for a script's literal lists
@@ -227,6 +229,23 @@ def lower(network, profile: Profile, explicit: bool = False, poisson: str = "arr
              "sampling_interval": rec.sampling_interval if not (profile.own_dynamics_shift or
                                                                 profile.source_min_time_steps) else None}
     return local_only.split(plain, network, layers, shapes) if layers else plain
+
+
+def _check_bounds(pr, weights: np.ndarray, profile: Profile) -> None:
+    """Refuse a plastic projection's start weight outside [w_min, w_max] where the simulator would
+    transmit it unclipped: the description clips a weight at its synapse's first update, which
+    comes before its first transmission (NEST's stdp_synapse clips only at w_min on depression,
+    pyNN.brian2 transmits before it clips)."""
+    rule = pr.plasticity
+    if rule is None or profile.clips_start_weights or not len(weights):
+        return
+    w = np.abs(weights)
+    out = (w > rule.w_max) | (w < rule.w_min)
+    if out.any():
+        raise UnsupportedFeature(
+            f"{pr.name}.weight={float(w[np.argmax(out)])!r}: outside the STDP bounds [{rule.w_min!r}, {rule.w_max!r}], "
+            f"which the description clips at the synapse's first update and {profile.name} does not before it "
+            "transmits; start plastic weights within [w_min, w_max]")
 
 
 def _jump_cell(pop) -> bool:

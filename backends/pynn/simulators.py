@@ -71,6 +71,9 @@ class Profile:
     # steps at the end of the simulator's run (to (steps + shift) dt: its last stamp is one step past
     # the description's last) whose STDP events must not enter the weights: they are read before them
     stdp_past_end_steps: int = 0
+    # a plastic synapse's start weight outside [w_min, w_max] is clipped before it transmits, as the
+    # description does (NEST and Brian2 transmit it unclipped: refused)
+    clips_start_weights: bool = True
     # a source may list one time twice (pyNN.brian2's SpikeGeneratorGroup refuses a neuron twice in a step)
     repeated_source_times: bool = True
 
@@ -89,7 +92,7 @@ NEST = Profile(
                            "cell.izhikevich.exp"}),
     native_connectors=True, own_dynamics_shift=1, depresses_at_zero=False, defers_potentiation=True,
     izhikevich_current_scale=1e-3, native_poisson_lag=3, source_early_steps=1, tau_minus_per_post=True,
-    jump_stdp_bound_scale=1e-3, stdp_past_end_steps=1)
+    jump_stdp_bound_scale=1e-3, stdp_past_end_steps=1, clips_start_weights=False)
 
 BRIAN2 = Profile(
     "brian2", "pyNN.brian2", "exact", negative_inhibition=True, stdp_amplitude_per_w_max=True,
@@ -109,7 +112,8 @@ BRIAN2 = Profile(
                            # pyNN.brian2's IF_curr_alpha integrates its inhibitory current with tau_syn_E
                            "cell.alpha.distinct_tau_syn"}),
     izhikevich_current_scale=1e-3, analog_lag_steps=1, native_poisson_closed=True,
-    one_synapse_per_pair=True, repeated_source_times=False, stdp_events_late_by_delay=True)
+    one_synapse_per_pair=True, repeated_source_times=False, stdp_events_late_by_delay=True,
+    clips_start_weights=False)
 
 SPINNAKER = Profile(
     "spinnaker", "pyNN.spiNNaker", "spinnaker", negative_inhibition=False, stdp_amplitude_per_w_max=False,
