@@ -22,7 +22,8 @@ from spikemem.optional import Extra, require
 from spikemem.results import Result
 
 from . import deferred_stdp, instantiate, zero_pairs
-from .lowering import POISSON, check_option, check_scheme, lower, native_poisson, shift_steps, stimulus
+from .lowering import (POISSON, check_option, check_scheme, check_sources, lower, max_delay, native_poisson, shift_steps,
+                       stimulus)
 from .recordings import read_weights, record_trial, sort_trials
 from .run_folder import RunFolder
 from .simulator_output import captured
@@ -119,6 +120,7 @@ class PyNNBackend(Extra):
         owed = deferred_stdp.owed(network, self.profile)
         recorded = zero_pairs.recording_for(network, watch + owed)
         plain = lower(recorded, self.profile, poisson=self.poisson)
+        check_sources(events, self.profile, dt)
         self._announce(network)
         shift = shift_steps(events, self.profile, network, self.poisson)
         sizes = {p.name: p.size for p in network.populations}
@@ -136,7 +138,7 @@ class PyNNBackend(Extra):
         # under MPI only rank 0 holds every neuron's spikes (the other ranks hold their own part)
         hit = zero_pairs.find(network, watch, res.spikes) if watch and self.sim.rank() == 0 else None
         if hit is not None:
-            zero_pairs.confirm(network, hit, res, self.profile.scheme, duration_ms, inputs, batch)
+            zero_pairs.confirm(recorded, hit, res, self.profile.scheme, duration_ms, inputs, batch)
         zero_pairs.keep_requested(res, network)
         logger.info("%s: %d trial(s) of %g ms, %d spikes in %.1f s; simulator log: %s", self.name, batch,
                     steps * dt, res.count(), time.perf_counter() - t0, self.run_folder.log)
@@ -151,14 +153,24 @@ class PyNNBackend(Extra):
         weights = {name: [] for name in network.recording.weights}
         segments = []
         for trial in range(batch):
-            stim = stimulus(events, sizes, trial, dt, shift)
+            stim = stimulus(events, sizes, trial, dt, shift, self.profile.source_early_steps, steps)
             try:
-                pops, projs = self._run_one(native_poisson(plain, shift, trial, self.profile), stim, (steps + shift) * dt)
+                pops, projs = self._build(native_poisson(plain, shift, trial, self.profile), stim)
+                total, last = steps + shift, min(self.profile.stdp_past_end_steps, steps + shift) if weights else 0
+                if last:        # NEST: the weights before its last step, whose STDP events are past the end
+                    self._simulate((total - last) * dt)
+                    early = {name: read_weights(projs, network.projection(name), network) for name in weights}
+                self._simulate(last * dt if last else total * dt)
                 seg, trial_spikes, trial_analog = record_trial(pops, spike_names, analog, dt, shift, steps, trial,
                                                                every, self.profile.analog_lag_steps)
-                for name in weights:
+                ran = 0.0
+                for name in sorted(weights, key=lambda n: _stdp_lag_ms(plain, n, self.profile)):
                     pr = network.projection(name)
-                    w = read_weights(projs, pr, network)
+                    lag = _stdp_lag_ms(plain, name, self.profile)
+                    if lag > ran:             # Brian2's STDP events come `lag` late: let them arrive
+                        self._simulate(lag - ran)
+                        ran = lag
+                    w = early[name] if last else read_weights(projs, pr, network)
                     if name in owed:          # deferred_stdp
                         w = deferred_stdp.complete(w, pr, dt, steps, trial_spikes[pr.pre], trial_spikes[pr.post])
                     weights[name].append(w)
@@ -187,11 +199,6 @@ class PyNNBackend(Extra):
         from .session import PyNNSession
         return PyNNSession(self, network, batch)
 
-    def _run_one(self, plain, stim, duration):
-        pops, projs = self._build(plain, stim)
-        self._simulate(duration)
-        return pops, projs
-
     def _build(self, plain, stim):
         """setup() and the network in the simulator, not run yet."""
         sim = self.sim
@@ -205,7 +212,7 @@ class PyNNBackend(Extra):
         if seeds and self.profile.name == "brian2":
             import brian2
             brian2.seed(seeds[0])
-        sim.setup(**setup_options(self.profile, plain["dt"], self.spike_precision, self.threads), **extra)
+        sim.setup(**setup_options(self.profile, plain["dt"], self.spike_precision, self.threads, max_delay(plain)), **extra)
         _gsyn_of_current_cells(sim, self.profile.name)
         if self.profile.name == "brian2":
             _brian2_cond_rk4(sim)
@@ -237,6 +244,18 @@ class PyNNBackend(Extra):
             self.sim.end()
         except Exception:
             pass
+
+
+def _stdp_lag_ms(plain, name: str, profile) -> float:
+    """How late the simulator applies the STDP events of projection `name` (ms): on Brian2 the pre
+    and post pathways run the projection's delay behind the description's event times
+    (_brian2_stdp_timing), so its weights are read that much after the run's end (events the
+    description has before the end are then in, none after it: a spike at or after the end arrives
+    at or after the reading)."""
+    if not profile.stdp_events_late_by_delay:
+        return 0.0
+    return max((float(pr["delay"]) for pr in plain["projections"]
+                if pr["name"].split("~")[0] == name and pr["stdp"] is not None), default=0.0)
 
 
 def brian2_multiplicative(plain, projs):

@@ -51,6 +51,8 @@ def check_features(network, profile: Profile) -> None:
         need = sorted(f for f, u in used.items() if u and f in profile.unsupported)
         if need:
             raise UnsupportedFeature(f"{p.name}.cell: {profile.name} cannot express {FEATURES[need[0]]} ({need[0]})")
+    if profile.tau_minus_per_post:
+        _one_tau_minus(network, profile)
     for pr in network.projections:
         if pr.plasticity is None:
             continue
@@ -58,6 +60,37 @@ def check_features(network, profile: Profile) -> None:
         if need:
             f = sorted(need)[0]
             raise UnsupportedFeature(f"{pr.name}.plasticity: {profile.name} cannot express {FEATURES[f]} ({f})")
+
+
+def _one_tau_minus(network, profile: Profile) -> None:
+    """Refuse plastic projections into one population with different tau_minus where the simulator
+    keeps tau_minus on the post neuron (NEST: one value would silently serve them all)."""
+    seen = {}
+    for pr in network.projections:
+        if pr.plasticity is None:
+            continue
+        first = seen.setdefault(pr.post, pr)
+        if first.plasticity.tau_minus != pr.plasticity.tau_minus:
+            raise UnsupportedFeature(
+                f"{pr.name}.plasticity.tau_minus={pr.plasticity.tau_minus!r}: {profile.name} keeps tau_minus on the post "
+                f"neuron, and {first.name} into the same population {pr.post} has tau_minus={first.plasticity.tau_minus!r}; "
+                "give plastic projections into one population one tau_minus")
+
+
+def check_sources(events: dict, profile: Profile, dt: float) -> None:
+    """Refuse a source neuron that lists one time twice where the simulator cannot send it twice."""
+    if profile.repeated_source_times:
+        return
+    for name, ev in events.items():
+        code = (np.asarray(ev.trial, dtype=np.int64) * (int(ev.step.max(initial=0)) + 1) + ev.step) * \
+            (int(ev.neuron.max(initial=0)) + 1) + ev.neuron
+        _, first, counts = np.unique(code, return_index=True, return_counts=True)
+        if np.any(counts > 1):
+            k = first[np.argmax(counts > 1)]
+            raise UnsupportedFeature(
+                f"{name}: neuron {int(ev.neuron[k])} lists {float(ev.step[k]) * dt:g} ms twice (a repeated source time); "
+                f"{profile.name} sends one spike per neuron and step (pyNN.brian2's SpikeGeneratorGroup), the "
+                "description two; list each time once, or use another backend (reference, torch, NEST)")
 
 
 def check_scheme(network, profile: Profile, foreign_scheme: bool = False) -> str | None:
@@ -95,9 +128,10 @@ def _one_or_list(values: np.ndarray, empty=0.0):
     return float(values[0]) if np.all(values == values[0]) else [float(x) for x in values]
 
 
-def _stdp(rule, profile: Profile, weight_scale: float = 1.0) -> dict:
+def _stdp(rule, profile: Profile, weight_scale: float = 1.0, bound_scale: float = 1.0) -> dict:
     """The rule in the simulator's convention; weight_scale: its weight per description weight
-    (every weight quantity of an additive rule scales with it)."""
+    (every weight quantity of an additive rule scales with it); bound_scale: what w_min and w_max
+    are multiplied by besides (the profile's jump_stdp_bound_scale onto voltage-jump cells)."""
     scale = 1.0
     multiplicative = rule.weight_dependence == "multiplicative"
     if profile.stdp_amplitude_per_w_max and not multiplicative:    # multiplicative amplitudes have no unit
@@ -105,12 +139,16 @@ def _stdp(rule, profile: Profile, weight_scale: float = 1.0) -> dict:
             raise UnsupportedFeature(f"stdp.w_max={rule.w_max!r}: {profile.name} scales A+- by w_max, "
                                      "so nonzero amplitudes need w_max > 0")
         scale = 1.0 / rule.w_max if rule.w_max > 0 else 1.0
-    if multiplicative and profile.name == "nest" and rule.A_minus and not rule.A_plus:
-        raise UnsupportedFeature("stdp.A_plus=0: NEST's stdp_synapse scales depression by lambda = A_plus, so "
-                                 "multiplicative STDP without potentiation would not depress there either")
+    if profile.name == "nest" and rule.A_minus and not rule.A_plus:
+        raise UnsupportedFeature(f"stdp.A_plus=0 with A_minus={rule.A_minus!r}: NEST's stdp_synapse scales depression by "
+                                 "lambda = A_plus (PyNN's A_minus is its alpha = A_minus / A_plus), so STDP without "
+                                 "potentiation would not depress there either")
     k, ka = weight_scale, (1.0 if multiplicative else weight_scale)
+    if profile.stdp_amplitude_per_w_max:      # amplitudes relative to w_max: the weight unit cancels
+        ka = 1.0
+    kb = k * bound_scale
     return {"tau_plus": rule.tau_plus, "tau_minus": rule.tau_minus, "A_plus": rule.A_plus * scale * ka,
-            "A_minus": rule.A_minus * scale * ka, "w_min": rule.w_min * k, "w_max": rule.w_max * k,
+            "A_minus": rule.A_minus * scale * ka, "w_min": rule.w_min * kb, "w_max": rule.w_max * kb,
             "dendritic_delay_fraction": profile.dendritic_delay_fraction,
             "weight_dependence": rule.weight_dependence}
 
@@ -163,16 +201,19 @@ def lower(network, profile: Profile, explicit: bool = False, poisson: str = "arr
         # (PyNN takes conductances positive, and negates inhibitory ones itself where NEST wants it)
         negative = pr.receptor == "inhibitory" and profile.negative_inhibition and post_pop.cell.kind != "IF_cond_exp"
         sign = (-1.0 if negative else 1.0) * (scale if uniform else scales)
+        bounds = profile.jump_stdp_bound_scale if _jump_cell(post_pop) else 1.0
         entry = {"name": pr.name, "pre": pr.pre, "post": pr.post, "receptor": pr.receptor,
-                 "stdp": _stdp(pr.plasticity, profile, scale) if pr.plasticity is not None else None}
+                 "stdp": _stdp(pr.plasticity, profile, scale, bounds) if pr.plasticity is not None else None}
         kind = None if explicit or not uniform else _native(pr, profile)
         if kind:
+            _check_bounds(pr, np.asarray([float(pr.weight)]), profile)
             entry.update(connector=kind, allow_self_connections=pr.connector.kind == "one_to_one"
                          or pr.connector.allow_self_connections, weight=sign * float(pr.weight),
                          delay=float(pr.delay), synapses=n_pre if kind == "one_to_one" else
                          n_pre * n_post - (0 if pr.connector.allow_self_connections else n_pre))
         else:
             pre, post, w, d = pr.connections(n_pre, n_post, dt)
+            _check_bounds(pr, w, profile)
             conn = np.column_stack([pre, post, (sign if uniform else sign[post]) * w, d])
             for k, part in enumerate(_one_per_pair(conn, n_post) if profile.one_synapse_per_pair else [conn]):
                 if explicit:       # plain Python numbers, for a script's literal lists
@@ -188,6 +229,33 @@ def lower(network, profile: Profile, explicit: bool = False, poisson: str = "arr
              "sampling_interval": rec.sampling_interval if not (profile.own_dynamics_shift or
                                                                 profile.source_min_time_steps) else None}
     return local_only.split(plain, network, layers, shapes) if layers else plain
+
+
+def _check_bounds(pr, weights: np.ndarray, profile: Profile) -> None:
+    """Refuse a plastic projection's start weight outside [w_min, w_max] where the simulator would
+    transmit it unclipped: the description clips a weight at its synapse's first update, which
+    comes before its first transmission (NEST's stdp_synapse clips only at w_min on depression,
+    pyNN.brian2 transmits before it clips)."""
+    rule = pr.plasticity
+    if rule is None or profile.clips_start_weights or not len(weights):
+        return
+    w = np.abs(weights)
+    out = (w > rule.w_max) | (w < rule.w_min)
+    if out.any():
+        raise UnsupportedFeature(
+            f"{pr.name}.weight={float(w[np.argmax(out)])!r}: outside the STDP bounds [{rule.w_min!r}, {rule.w_max!r}], "
+            f"which the description clips at the synapse's first update and {profile.name} does not before it "
+            "transmits; start plastic weights within [w_min, w_max]")
+
+
+def _jump_cell(pop) -> bool:
+    """Whether the population's synaptic weight is a jump of V in mV (IF_curr_delta, voltage-jump Izhikevich)."""
+    return pop.cell.kind == "IF_curr_delta" or (pop.cell.kind == "Izhikevich" and bool(pop.cell.delta))
+
+
+def max_delay(plain) -> float:
+    """The longest delay of a plain description's projections (ms), for the simulator's max_delay."""
+    return max((float(pr.get("delay", 0.0)) for pr in plain["projections"]), default=0.0)
 
 
 def _one_per_pair(conn: np.ndarray, n_post: int) -> list:
@@ -302,18 +370,40 @@ def native_poisson(plain, shift: int, trial: int, profile: Profile) -> dict:
     return dict(plain, populations=pops)
 
 
-def stimulus(events: dict, sizes: dict, trial: int, dt: float, shift: int) -> dict:
-    """Spike times in ms per source neuron for one trial: {source: [[t, ...], ...]}."""
+def stimulus(events: dict, sizes: dict, trial: int, dt: float, shift: int, early: int = 0,
+             end: int | None = None) -> dict:
+    """Spike times in ms per source neuron for one trial: {source: [[t, ...], ...]}; early: the
+    profile's source_early_steps; end: the run's steps (an event at or after it is never delivered
+    in the description, and would still enter STDP in the simulator)."""
     out = {}
     for name, ev in events.items():
         sel = ev.trial == trial
+        if end is not None:
+            sel = sel & (ev.step < end)
         steps, neurons = ev.step[sel] + shift, ev.neuron[sel]
         order = np.lexsort((steps, neurons))
         counts = np.bincount(neurons, minlength=sizes[name])
-        # round to the decimal grid: 82 * 0.1 = 8.200000000000001, which NEST moves to the next step
-        times = np.round(steps[order] * dt, 9)
+        times = _grid_times(steps[order], dt, early)
         out[name] = [a.tolist() for a in np.split(times, np.cumsum(counts)[:-1])]
     return out
+
+
+def _grid_times(steps: np.ndarray, dt: float, early: int) -> np.ndarray:
+    """Times (ms) that land on `steps` in a simulator that takes away `early` steps (early * dt) and
+    puts a time on the first step at or after it (NEST: step k where k * dt >= t, in floating
+    point). Rounded to the decimal grid (82 * 0.1 = 8.200000000000001 lands a step late), then,
+    where taking away early * dt leaves a value past the step (4.4 - 0.1 = 4.300000000000001),
+    lowered by an ulp at a time until it does not."""
+    times = np.round(steps * dt, 9)
+    if not early or not len(times):
+        return times
+    off, grid = early * dt, (steps - early) * dt
+    for _ in range(64):
+        late = times - off > grid
+        if not late.any():
+            return times
+        times = np.where(late, np.nextafter(times, -np.inf), times)
+    raise AssertionError("source times: no float lands on the simulator's step")   # never: grid >> ulp
 
 
 def check_option(name: str, value, allowed) -> None:

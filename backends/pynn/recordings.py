@@ -139,7 +139,11 @@ def sort_trials(parts):
 
 def read_weights(projs, pr, network):
     """(pre, post) weights, NaN where there is no synapse; a projection without synapses is
-    never built (instantiate.py), so it reads as all NaN, as on the engine."""
+    never built (instantiate.py), so it reads as all NaN, as on the engine. pyNN.nest sets the
+    weights onto voltage-jump cells (mV) times their receptor_scale but reads them back without
+    undoing it: undone here."""
     if pr.name not in projs:
         return np.full((network.population(pr.pre).size, network.population(pr.post).size), np.nan)
-    return np.abs(np.asarray(projs[pr.name].get("weight", format="array"), dtype=float))
+    proj = projs[pr.name]
+    unit = getattr(getattr(proj.post, "celltype", None), "receptor_scale", 1.0)
+    return np.abs(np.asarray(proj.get("weight", format="array"), dtype=float)) / unit

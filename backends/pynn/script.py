@@ -17,7 +17,7 @@ from spikemem.engine import poisson
 from spikemem.engine.inputs import SpikeEvents, resolve_inputs
 from spikemem.results import grid_decimals
 
-from .lowering import check_scheme, lower, shift_steps, stimulus
+from .lowering import check_scheme, check_sources, lower, max_delay, shift_steps, stimulus
 from .simulators import PROFILES, setup_options
 
 FORMAT = "spikemem-spikes/1"
@@ -47,8 +47,9 @@ def pynn_script(network, simulator: str, duration_ms: float, inputs=None, trial:
     trial = 0
     shift = shift_steps(events, profile, network)
     sizes = {p.name: p.size for p in network.populations}
-    stim = stimulus(events, sizes, trial, dt, shift)
-    setup = setup_options(profile, dt, spike_precision)
+    check_sources(events, profile, dt)
+    stim = stimulus(events, sizes, trial, dt, shift, profile.source_early_steps, steps)
+    setup = setup_options(profile, dt, spike_precision, max_delay=max_delay(plain))
     recorded = [p.name for p in network.populations if p.name in network.recorded_spikes]
     parts = [_header(network, simulator, steps * dt, plain), _constants(plain, simulator, steps, shift, recorded),
              _build(plain, stim, simulator)]

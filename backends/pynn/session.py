@@ -20,7 +20,7 @@ from spikemem.errors import UnsupportedFeature, ValidationError
 from spikemem.results import Result
 
 from . import deferred_stdp, zero_pairs
-from .lowering import lower, native_poisson, shift_steps, starts_at_rest, stimulus
+from .lowering import check_sources, lower, native_poisson, shift_steps, starts_at_rest, stimulus
 from .recordings import _v_array, read_weights, spike_arrays
 from .run_folder import RunFolder
 from .simulator_output import captured
@@ -71,6 +71,7 @@ class PyNNSession:
         if backend.poisson == "native":      # the simulator's own generators may need more
             self.shift = max(self.shift, shift_steps({}, backend.profile, network, "native"))
         self.sizes = {p.name: p.size for p in network.populations}
+        self.early = backend.profile.source_early_steps
         # under MPI only rank 0 holds every neuron's spikes: it alone checks
         checks = self.watch and backend.sim.rank() == 0
         self.shadow = zero_pairs.Shadow(network, self.watch, backend.profile.scheme) if checks else None
@@ -86,10 +87,11 @@ class PyNNSession:
         """Back to time 0: a fresh simulation of the description (its sources' own spike_times)."""
         self.close()
         _, defaults = resolve_inputs(self.network, None, 1)
+        check_sources(defaults, self.backend.profile, self.dt)
         if self.backend.poisson == "arrays":       # the engines' trains, whole (a source with an end)
             defaults.update(poisson.events(self.network, 1, None))
         self.trains = {name: [list(t) for t in trains] for name, trains in
-                       stimulus(defaults, self.sizes, 0, self.dt, self.shift).items()}
+                       stimulus(defaults, self.sizes, 0, self.dt, self.shift, self.early).items()}
         check_no_live_session()
         if self.backend.profile.name == "brian2":
             import brian2     # a source's past spikes stay in its generator: Brian2 skips them, as it should
@@ -123,6 +125,7 @@ class PyNNSession:
         if until < self.t:
             raise ValidationError("until_ms", until_ms, f"the session is already at {self.time_ms:g} ms")
         _, events = resolve_inputs(self.network, inputs, 1, defaults=False)
+        check_sources(events, self.backend.profile, self.dt)
         first = self.t + self.lead if self.t else max(self.backend.profile.source_min_time_steps - self.shift, 0)
         for name, ev in events.items():
             if len(ev) and int(ev.step.min()) < first:
@@ -189,7 +192,7 @@ class PyNNSession:
         """Give each source neuron with new events its whole future train (set replaces it)."""
         from pyNN.parameters import Sequence
         now_ms = (self.t + self.shift) * self.dt
-        for name, times in stimulus(events, self.sizes, 0, self.dt, self.shift).items():
+        for name, times in stimulus(events, self.sizes, 0, self.dt, self.shift, self.early).items():
             changed = [i for i, t in enumerate(times) if t]
             if not changed:
                 continue

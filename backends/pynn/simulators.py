@@ -56,6 +56,26 @@ class Profile:
     # convolution and pooled dense layers go to the simulator's own local-only connectors where it
     # can express them (local_only.py); elsewhere they are lists
     local_only_layers: bool = False
+    # steps the simulator subtracts from every source spike time (pyNN.nest: min_delay = dt, its
+    # parrot neurons' delay) before it puts the time on the first step at or after it
+    source_early_steps: int = 0
+    # the simulator keeps STDP's tau_minus on the post neuron (NEST's archiving node): every plastic
+    # projection into one population must share it
+    tau_minus_per_post: bool = False
+    # the simulator's weight unit for STDP's w_min and w_max onto cells whose weight is a jump of V
+    # (mV): pyNN.nest scales weights by 1e-3 for them (receptor_scale) but not w_min and w_max
+    jump_stdp_bound_scale: float = 1.0
+    # a plastic projection's STDP events are applied its delay after the description's (Brian2's moved
+    # post pathway): its weights are read that long after the run's end
+    stdp_events_late_by_delay: bool = False
+    # steps at the end of the simulator's run (to (steps + shift) dt: its last stamp is one step past
+    # the description's last) whose STDP events must not enter the weights: they are read before them
+    stdp_past_end_steps: int = 0
+    # a plastic synapse's start weight outside [w_min, w_max] is clipped before it transmits, as the
+    # description does (NEST and Brian2 transmit it unclipped: refused)
+    clips_start_weights: bool = True
+    # a source may list one time twice (pyNN.brian2's SpikeGeneratorGroup refuses a neuron twice in a step)
+    repeated_source_times: bool = True
 
 
 NEST = Profile(
@@ -71,7 +91,8 @@ NEST = Profile(
                            # NEST's izhikevich has voltage-jump synapses only
                            "cell.izhikevich.exp"}),
     native_connectors=True, own_dynamics_shift=1, depresses_at_zero=False, defers_potentiation=True,
-    izhikevich_current_scale=1e-3, native_poisson_lag=3)
+    izhikevich_current_scale=1e-3, native_poisson_lag=3, source_early_steps=1, tau_minus_per_post=True,
+    jump_stdp_bound_scale=1e-3, stdp_past_end_steps=1, clips_start_weights=False)
 
 BRIAN2 = Profile(
     "brian2", "pyNN.brian2", "exact", negative_inhibition=True, stdp_amplitude_per_w_max=True,
@@ -91,7 +112,8 @@ BRIAN2 = Profile(
                            # pyNN.brian2's IF_curr_alpha integrates its inhibitory current with tau_syn_E
                            "cell.alpha.distinct_tau_syn"}),
     izhikevich_current_scale=1e-3, analog_lag_steps=1, native_poisson_closed=True,
-    one_synapse_per_pair=True)
+    one_synapse_per_pair=True, repeated_source_times=False, stdp_events_late_by_delay=True,
+    clips_start_weights=False)
 
 SPINNAKER = Profile(
     "spinnaker", "pyNN.spiNNaker", "spinnaker", negative_inhibition=False, stdp_amplitude_per_w_max=False,
@@ -107,10 +129,17 @@ SPINNAKER = Profile(
 PROFILES = {p.name: p for p in (NEST, BRIAN2, SPINNAKER)}
 
 
-def setup_options(profile: Profile, dt: float, spike_precision: str = "on_grid", threads: int = 1) -> dict:
-    """Keyword arguments of sim.setup() for this simulator (the backend and exported scripts)."""
+PYNN_MAX_DELAY = 10.0      # ms: PyNN's default max_delay (pyNN.nest refuses longer delays under it)
+
+
+def setup_options(profile: Profile, dt: float, spike_precision: str = "on_grid", threads: int = 1,
+                  max_delay: float = 0.0) -> dict:
+    """Keyword arguments of sim.setup() for this simulator (the backend and exported scripts);
+    max_delay: the network's longest delay (lowering.max_delay), raised above PyNN's default."""
     if profile.name == "nest":
         opts = {"timestep": dt, "min_delay": dt, "spike_precision": spike_precision, "verbosity": "error"}
+        if max_delay > PYNN_MAX_DELAY:
+            opts["max_delay"] = float(max_delay)
         return dict(opts, threads=threads) if threads != 1 else opts
     if profile.name == "brian2":
         return {"timestep": dt, "min_delay": dt}

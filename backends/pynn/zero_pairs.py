@@ -82,10 +82,15 @@ def refusal(network, hit, since: str) -> UnsupportedFeature:
         "at dt = 0 (reference, torch, Brian2, sPyNNaker)")
 
 
+V_ATOL = 1e-9        # mV: the simulator's V beside the reference engine's (the same exact scheme)
+
+
 def confirm(network, hit, res, scheme: str, duration_ms: float, inputs, batch: int) -> None:
     """A pair at dt = 0 changes nothing where the depression it misses is clipped away (a weight
     already at w_min, as the CA3 memory's unlearned synapses are): run the description on the
-    reference engine, under the simulator's scheme, and refuse only if the spikes differ."""
+    reference engine, under the simulator's scheme, and refuse only if anything recorded differs
+    (spikes, weights, V and gsyn). `network` records what `res` holds (recording_for: the watched
+    populations' spikes too)."""
     from spikemem.engine.array_engine import run_engine
     ref = run_engine(on_reference(network, scheme), duration_ms, inputs, batch, "reference")
     for name, got in res.spikes.items():
@@ -94,6 +99,10 @@ def confirm(network, hit, res, scheme: str, duration_ms: float, inputs, batch: i
     for name, w in res.weights.items():
         if not np.allclose(w, ref.weights[name], rtol=1e-9, atol=1e-12, equal_nan=True):
             raise refusal(network, hit, f"this run departs from the description (the weights of {name})")
+    for signal in ("v", "gsyn_exc", "gsyn_inh"):
+        for name, x in (getattr(res, signal, None) or {}).items():
+            if not np.allclose(x, getattr(ref, signal)[name], rtol=1e-9, atol=V_ATOL, equal_nan=True):
+                raise refusal(network, hit, f"this run departs from the description (the {signal} of {name})")
 
 
 def _same(a, b) -> bool:
