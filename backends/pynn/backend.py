@@ -22,6 +22,7 @@ from spikemem.optional import Extra, require
 from spikemem.results import Result
 
 from . import deferred_stdp, instantiate, zero_pairs
+from .currents import NOISE, plain_currents
 from .lowering import POISSON, check_option, check_scheme, lower, native_poisson, shift_steps, stimulus
 from .recordings import read_weights, record_trial, sort_trials
 from .run_folder import RunFolder
@@ -44,7 +45,9 @@ class PyNNBackend(Extra):
     network written for another update scheme with the simulator's own (to measure what that
     does to a model); without it that is an error; poisson ('arrays', the default: every
     SpikeSourcePoisson sends the trains the engines draw, as spike arrays; 'native': the
-    simulator's own Poisson generator, statistically equal, docs/sources.md).
+    simulator's own Poisson generator, statistically equal, docs/sources.md); noise ('arrays',
+    the default: a NoisyCurrentSource sends the engines' draws as step currents; 'native': the
+    simulator's own NoisyCurrentSource, statistically equal).
     """
 
     requires, extra = ("pyNN",), "pynn"
@@ -54,7 +57,7 @@ class PyNNBackend(Extra):
         self.profile = PROFILES[simulator]
         self.name = simulator
         self.unsupported = self.profile.unsupported
-        allowed = {"foreign_scheme", "run_base", "poisson"} | {"nest": {"spike_precision", "threads"}, "brian2": {"codegen"},
+        allowed = {"foreign_scheme", "run_base", "poisson", "noise"} | {"nest": {"spike_precision", "threads"}, "brian2": {"codegen"},
                                                     "spinnaker": {"machine", "spalloc", "version"}}[simulator]
         unknown = set(options) - allowed
         if unknown:
@@ -69,6 +72,8 @@ class PyNNBackend(Extra):
         check_option("foreign_scheme", self.foreign_scheme, {True, False})
         self.poisson = options.get("poisson", "arrays")
         check_option("poisson", self.poisson, POISSON)
+        self.noise = options.get("noise", "arrays")
+        check_option("noise", self.noise, NOISE)
         self.threads = options.get("threads", 1)
         validation.threads("threads", self.threads)
         self.run_folder = None
@@ -151,7 +156,9 @@ class PyNNBackend(Extra):
         for trial in range(batch):
             stim = stimulus(events, sizes, trial, dt, shift)
             try:
-                pops, projs = self._run_one(native_poisson(plain, shift, trial, self.profile), stim, (steps + shift) * dt)
+                trial_plain = dict(native_poisson(plain, shift, trial, self.profile),
+                                   current_sources=plain_currents(network, self.profile, trial, shift, steps, self.noise))
+                pops, projs = self._run_one(trial_plain, stim, (steps + shift) * dt)
                 seg, trial_spikes, trial_analog = record_trial(pops, spike_names, analog, dt, shift, steps, trial,
                                                                every, self.profile.analog_lag_steps)
                 for name in weights:

@@ -48,6 +48,10 @@ class PyNNSession:
         if batch != 1:
             raise UnsupportedFeature(f"batch={batch} in a {name} session: PyNN holds one simulation per process, "
                                      "so a session runs one trial")
+        if network.current_sources:
+            raise UnsupportedFeature(f"current_sources in a {name} session: a live PyNN session does not carry "
+                                     "current sources from window to window; run the whole schedule (backend.run), "
+                                     "or use an engine session")
         check_no_live_session()
         self.backend, self.network, self.batch = backend, network, 1
         self.dt = network.simulation.dt

@@ -56,6 +56,11 @@ class Profile:
     # convolution and pooled dense layers go to the simulator's own local-only connectors where it
     # can express them (local_only.py); elsewhere they are lists
     local_only_layers: bool = False
+    # current sources: steps their times move by beside the stimulus shift, and the least
+    # description step + shift at which one may start (pyNN.nest: a PyNN time T >= 2 dt acts in
+    # the step of the description's T - dt; backends/pynn/currents.py)
+    current_time_steps: int = 0
+    current_min_time_steps: int = 0
 
 
 NEST = Profile(
@@ -71,7 +76,7 @@ NEST = Profile(
                            # NEST's izhikevich has voltage-jump synapses only
                            "cell.izhikevich.exp"}),
     native_connectors=True, own_dynamics_shift=1, depresses_at_zero=False, defers_potentiation=True,
-    izhikevich_current_scale=1e-3, native_poisson_lag=3)
+    izhikevich_current_scale=1e-3, native_poisson_lag=3, current_time_steps=-1, current_min_time_steps=3)
 
 BRIAN2 = Profile(
     "brian2", "pyNN.brian2", "exact", negative_inhibition=True, stdp_amplitude_per_w_max=True,
