@@ -1,0 +1,134 @@
+"""Current sources on the PyNN simulators: NEST reproduces the reference (scheme exact) spike for
+spike and V to rounding on seeded random networks with every source kind, at rest or not;
+noise="native" hands NoisyCurrentSource to NEST's own generator, with the same mean and stdev;
+Brian2 does the same (slow); sPyNNaker maps them on a virtual board; export writes them."""
+import math
+
+import numpy as np
+import pytest
+
+from spikemem import (ACSource, AllToAllConnector, CurrentInjection, DCSource, FixedProbabilityConnector, IFCurrExp,
+                      Network, NoisyCurrentSource, Population, Projection, Recording, Simulation, SpikeSourceArray,
+                      StepCurrentSource, UnsupportedFeature, get_backend)
+
+
+def random_network(seed: int, offset: float = 0.0, scheme: str = "exact", dt: float | None = None) -> Network:
+    """Two LIF populations driven by a spike source, recurrent random synapses, and 2-5 current
+    sources of random kinds, amplitudes, windows and targets on the dt grid."""
+    rng = np.random.default_rng(seed)
+    dt = float(rng.choice([0.5, 1.0])) if dt is None else dt
+    src = Population("src", 3, SpikeSourceArray([sorted(set(np.round(rng.uniform(2, 60, 4) / dt) * dt))
+                                                  for _ in range(3)]))
+    a = Population("a", 6, IFCurrExp(tau_m=float(rng.uniform(8, 20)), cm=0.5, i_offset=offset, tau_refrac=2.0))
+    b = Population("b", 4, IFCurrExp(tau_m=15.0, cm=0.4, tau_syn_E=3.0, tau_refrac=1.0))
+    projs = [Projection("in", "src", "a", AllToAllConnector(), 1.5, 1.0),
+             Projection("ab", "a", "b", FixedProbabilityConnector(0.5, seed=seed), 0.8, 2.0),
+             Projection("ba", "b", "a", FixedProbabilityConnector(0.3, seed=seed + 1), 0.4, 1.0, "inhibitory")]
+    grid = (lambda lo, hi: float(np.round(rng.uniform(lo, hi) / dt) * dt))
+    currents = []
+    for k in range(int(rng.integers(2, 6))):
+        kind = ["dc", "step", "ac", "noisy"][k % 4] if k < 4 else str(rng.choice(["dc", "step", "ac", "noisy"]))
+        start, stop = grid(3, 30), grid(40, 90)
+        if kind == "dc":
+            source = DCSource(float(rng.uniform(-0.3, 1.2)), start, stop)
+        elif kind == "step":
+            times = sorted({grid(3, 90) for _ in range(4)})
+            source = StepCurrentSource(times, rng.uniform(-0.2, 1.0, len(times)).tolist())
+        elif kind == "ac":
+            source = ACSource(float(rng.uniform(0.1, 0.8)), float(rng.uniform(0, 0.6)), float(rng.uniform(5, 60)),
+                              float(rng.uniform(-180, 180)), start, stop)
+        else:
+            source = NoisyCurrentSource(float(rng.uniform(0, 0.5)), float(rng.uniform(0.1, 0.6)), start, stop,
+                                        dt * int(rng.integers(1, 3)), seed=seed)
+        pop = "a" if rng.random() < 0.6 else "b"
+        size = 6 if pop == "a" else 4
+        neurons = None if rng.random() < 0.4 else sorted(rng.choice(size, int(rng.integers(1, size)), replace=False).tolist())
+        currents.append(CurrentInjection(source, pop, neurons))
+    return Network([src, a, b], projs, Simulation(dt, scheme), Recording(v=("a", "b")), name=f"currents{seed}",
+                   current_sources=currents)
+
+
+def same(ref, got, pops=("a", "b")):
+    for p in pops:
+        for x, y in zip(ref.spikes[p], got.spikes[p]):
+            assert np.array_equal(x, y), p
+        np.testing.assert_allclose(got.v[p], ref.v[p], rtol=0, atol=1e-9)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_nest_reproduces_the_reference_spike_for_spike(seed):
+    pytest.importorskip("pyNN.nest")
+    for offset in (0.0, 0.15):           # at rest (the stimulus may shift) and not
+        net = random_network(seed, offset)
+        ref = get_backend("reference").run(net, 100.0, batch=2)
+        assert ref.count("a") + ref.count("b") > 5
+        same(ref, get_backend("pynn", simulator="nest").run(net, 100.0, batch=2))
+
+
+def test_a_source_from_t0_runs_on_nest_at_rest_and_is_refused_by_name_where_it_cannot_start():
+    pytest.importorskip("pyNN.nest")
+    cell = IFCurrExp(tau_m=10.0, cm=0.5)
+    net = Network([Population("n", 2, cell)], simulation=Simulation(1.0, "exact"), recording=Recording(v=("n",)),
+                  current_sources=[CurrentInjection(DCSource(1.2), "n", [0]),
+                                   CurrentInjection(StepCurrentSource([0.0, 6.0], [0.9, 2.0]), "n", [1])])
+    same(get_backend("reference").run(net, 40.0), get_backend("pynn", simulator="nest").run(net, 40.0), ("n",))
+    from dataclasses import replace
+    busy = replace(net, populations=(Population("n", 2, replace(cell, i_offset=0.1)),))
+    with pytest.raises(UnsupportedFeature, match="current_sources"):
+        get_backend("pynn", simulator="nest").run(busy, 10.0)
+
+
+def currents_from_v(res, dt, tau_m=10.0, cm=0.5):
+    v = res.v["n"]
+    a, R = math.exp(-dt / tau_m), tau_m / cm
+    prev = np.concatenate([np.full_like(v[:, :1], -65.0), v[:, :-1]], axis=1)
+    return (v + 65.0 - a * (prev + 65.0)) / (R * (1 - a))
+
+
+def test_native_noise_is_nests_own_with_the_same_mean_and_stdev():
+    pytest.importorskip("pyNN.nest")
+    net = Network([Population("n", 40, IFCurrExp(tau_m=10.0, cm=0.5, v_thresh=1e3))],
+                  simulation=Simulation(1.0, "exact"), recording=Recording(v=("n",)),
+                  current_sources=[CurrentInjection(NoisyCurrentSource(0.3, 0.4, start=5.0, stop=305.0), "n")])
+    native = currents_from_v(get_backend("pynn", simulator="nest", noise="native").run(net, 310.0), 1.0)[0, 5:305]
+    ours = currents_from_v(get_backend("reference").run(net, 310.0), 1.0)[0, 5:305]
+    assert not np.allclose(native, ours)                  # another generator
+    for x in (native, ours):
+        assert abs(x.mean() - 0.3) < 0.02 and abs(x.std() - 0.4) < 0.02
+    assert np.all(np.abs(currents_from_v(get_backend("reference").run(net, 310.0), 1.0)[0, :5]) < 1e-9)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", range(2))
+def test_brian2_reproduces_the_reference_spike_for_spike(seed):
+    pytest.importorskip("pyNN.brian2")
+    net = random_network(seed, 0.1)
+    same(get_backend("reference").run(net, 100.0), get_backend("pynn", simulator="brian2").run(net, 100.0))
+
+
+def test_spinnaker_maps_every_source_on_a_virtual_board(tmp_path):
+    pytest.importorskip("spynnaker")
+    from spikemem.backends.pynn.run_folder import RunFolder
+    from spikemem.hardware.spinnaker.mapping import map_network
+    net = random_network(0, scheme="spinnaker", dt=1.0)
+    net = Network(net.populations, net.projections, Simulation(1.0, "spinnaker"), name="cs",
+                  current_sources=[CurrentInjection(DCSource(0.5, 2.0, 50.0), "a", [1, 2]),
+                                   CurrentInjection(StepCurrentSource([2.0, 9.0], [0.1, 0.3]), "a"),
+                                   CurrentInjection(ACSource(0.2, 0.1, 10.0, 90.0, 4.0), "b"),
+                                   CurrentInjection(NoisyCurrentSource(0.2, 0.1, seed=1), "b", [0, 3])])
+    report = map_network(net, 20.0, RunFolder.create(tmp_path, virtual=True))
+    assert report["current_sources"] == {"a": ["DCSource", "StepCurrentSource"],
+                                         "b": ["ACSource", "StepCurrentSource", "StepCurrentSource"]}
+
+
+@pytest.mark.parametrize("simulator", ["nest", "brian2", "spinnaker"])
+def test_export_writes_the_sources(simulator, tmp_path):
+    pytest.importorskip("pyNN")
+    from spikemem.backends.pynn.script import pynn_script
+    scheme = "spinnaker" if simulator == "spinnaker" else "exact"
+    net = random_network(1, scheme=scheme, dt=1.0)
+    text = pynn_script(net, simulator, 50.0)
+    kinds = {inj.source.kind for inj in net.current_sources}
+    for kind in kinds - {"NoisyCurrentSource"}:
+        assert f"sim.{kind}(" in text
+    assert ".inject_into(" in text
