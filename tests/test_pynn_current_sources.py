@@ -132,3 +132,56 @@ def test_export_writes_the_sources(simulator, tmp_path):
     for kind in kinds - {"NoisyCurrentSource"}:
         assert f"sim.{kind}(" in text
     assert ".inject_into(" in text
+
+
+# -- spikemem.pynn, the PyNN frontend ------------------------------------------------------------
+def frontend_scenario(sim, dt=0.5):
+    """A script with every current source, injected into views, lists and a whole population."""
+    p = sim.Population(5, sim.IF_curr_exp(tau_m=10.0, cm=0.5, tau_refrac=1.0))
+    q = sim.Population(2, sim.IF_curr_exp(tau_m=12.0, cm=0.4))
+    sim.DCSource(amplitude=1.1, start=3.0, stop=40.0).inject_into(p[[0, 1]])
+    sim.StepCurrentSource(times=[2.0, 15.0, 30.0], amplitudes=[0.6, 1.4, 0.3]).inject_into(p[1:4])
+    ac = sim.ACSource(amplitude=0.7, offset=0.9, frequency=30.0, phase=45.0, start=4.0, stop=45.0)
+    q.inject(ac)
+    sim.DCSource(amplitude=0.4, start=10.0, stop=20.0).inject_into(p[[4]])
+    for x in (p, q):
+        x.record(["spikes", "v"])
+    sim.run(50.0)
+    out = [x.get_data() for x in (p, q)]
+    sim.end()
+    return out
+
+
+def test_the_frontend_lowers_every_source_and_equals_pynn_nest():
+    pytest.importorskip("pyNN")
+    import spikemem.pynn as sm
+    got = frontend_scenario(_frontend(sm, "spikemem"))
+    net_sim = _frontend(sm, "spikemem")
+    _ = net_sim.Population(1, net_sim.IF_curr_exp())
+    noisy = net_sim.NoisyCurrentSource(mean=0.2, stdev=0.3, start=1.0, stop=20.0, dt=0.1, seed=7)
+    noisy.inject_into(_)
+    net = net_sim.network()
+    net_sim.end()
+    assert [i.source.kind for i in net.current_sources] == ["NoisyCurrentSource"]
+    assert net.current_sources[0].source.dt == 0.5 and net.current_sources[0].source.seed == 7   # whole steps
+    assert sum(len(st) for b in got for st in b.segments[0].spiketrains) > 10
+    try:
+        import pyNN.nest as nest
+    except ImportError:
+        return
+    want = frontend_scenario(_frontend(nest, "nest"))
+    for a, b in zip(got, want):
+        sa = [np.round(np.asarray(st.rescale("ms").magnitude), 6).tolist() for st in a.segments[0].spiketrains]
+        sb = [np.round(np.asarray(st.rescale("ms").magnitude), 6).tolist() for st in b.segments[0].spiketrains]
+        assert sa == sb
+        va = np.asarray(a.segments[0].filter(name="v")[0].magnitude)
+        vb = np.asarray(b.segments[0].filter(name="v")[0].magnitude)
+        np.testing.assert_allclose(va, vb, rtol=0, atol=1e-9)
+
+
+def _frontend(sim, name, dt=0.5):
+    if name == "nest":
+        sim.setup(timestep=dt, min_delay=dt, spike_precision="on_grid", verbosity="error")
+    else:
+        sim.setup(timestep=dt, min_delay=dt)
+    return sim

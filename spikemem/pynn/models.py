@@ -74,7 +74,7 @@ TIMING = {"SpikePairRule": ("tau_plus", "tau_minus", "A_plus", "A_minus")}
 WEIGHT_DEPENDENCES = {"AdditiveWeightDependence": ("w_min", "w_max")}
 STATIC = ("StaticSynapse",)
 # current sources: a DCSource on from the start and never off is an offset current (i_offset)
-CURRENT_SOURCES = ("DCSource",)
+CURRENT_SOURCES = ("DCSource", "StepCurrentSource", "ACSource", "NoisyCurrentSource")
 
 
 def cell_mapping(celltype) -> CellMapping:
@@ -164,15 +164,18 @@ class _MinDelay:
 
 
 class CurrentSource:
-    """A standard current source: parameters kept here, the cells it feeds recorded for lowering.
-    Only CURRENT_SOURCES lower; the others are refused when injected."""
+    """A standard current source: parameters kept here, the cells it feeds recorded for lowering
+    (lowering.py: a DCSource from t = 0 that never stops adds to i_offset, the others become the
+    description's current sources). Only CURRENT_SOURCES lower; the others are refused. A
+    NoisyCurrentSource takes an extra `seed` (default 0) for the description's generator."""
 
     def __init__(self, **parameters):
         from pyNN.parameters import ParameterSpace
+        object.__setattr__(self, "seed", parameters.pop("seed", 0) if type(self).__name__ == "NoisyCurrentSource" else 0)
         name = type(self).__name__
         if name not in CURRENT_SOURCES:
-            raise UnsupportedFeature(f"{name}: spikemem's description has no time-varying current source "
-                                     "(a DCSource from t = 0 that never stops becomes i_offset)")
+            raise UnsupportedFeature(f"{name}: spikemem's description has no such current source (it has "
+                                     f"{', '.join(CURRENT_SOURCES)})")
         object.__setattr__(self, "_native", {})
         object.__setattr__(self, "targets", [])
         space = ParameterSpace(self.default_parameters, self.get_schema(), shape=(1,))
@@ -199,7 +202,7 @@ class CurrentSource:
 
     def record(self):
         raise UnsupportedFeature(f"{type(self).__name__}.record(): spikemem.pynn does not record injected "
-                                 "currents (the current is the constant amplitude)")
+                                 "currents (the description's source defines them exactly; docs/sources.md)")
 
     get_data = record
 
