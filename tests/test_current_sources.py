@@ -309,3 +309,26 @@ def test_current_sources_must_be_a_list_in_a_file():
     d["current_sources"] = {"a": 1}
     with pytest.raises((ValidationError, FormatError)):
         Network.from_dict(d)
+
+
+def test_spinnaker_check_reports_current_sources_in_float_and_fixed(capsys, tmp_path):
+    pytest.importorskip("spikemem.hardware.spinnaker.check")
+    from spikemem.cli import main
+    cell = IFCurrExp(tau_m=10.0, cm=0.5, tau_refrac=2.0)
+    net = Network([Population("n", 4, cell)], simulation=Simulation(1.0, "spinnaker"), current_sources=[
+        CurrentInjection(DCSource(1.0 / 3, start=5.0, stop=80.0), "n"),
+        CurrentInjection(StepCurrentSource([10.0, 40.0], [0.5, 1.25]), "n", [1, 2]),
+        CurrentInjection(ACSource(0.4, 0.2, 20.0), "n", [3]),
+        CurrentInjection(NoisyCurrentSource(0.1, 0.2, seed=2), "n", [0])])
+    net.save(tmp_path / "n.json")
+    assert main(["spinnaker", "check", str(tmp_path / "n.json"), "--json"]) == 0
+    r = json.loads(capsys.readouterr().out)
+    cs = r["current_sources"]
+    assert [c["kind"] for c in cs] == ["DCSource", "StepCurrentSource", "ACSource", "NoisyCurrentSource"]
+    assert cs[0]["max_relative_error"] == pytest.approx(abs(fx.s1615(1 / 3) / fx.ONE - 1 / 3) * 3)
+    assert cs[1]["max_relative_error"] == 0.0 and not cs[2]["compared"] and cs[3]["compared"]
+    assert r["duration_ms"] == 180.0                       # the last current change + 100 ms
+    assert r["spikes"]["float"] > 0 and r["spikes"]["fixed"] > 0
+    assert r["verdict"].split(":")[0] in ("YES", "CLOSE")
+    assert main(["spinnaker", "check", str(tmp_path / "n.json")]) == 0
+    assert "current source ACSource into n (1 neurons)" in capsys.readouterr().out
