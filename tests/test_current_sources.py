@@ -332,3 +332,9 @@ def test_spinnaker_check_reports_current_sources_in_float_and_fixed(capsys, tmp_
     assert r["verdict"].split(":")[0] in ("YES", "CLOSE")
     assert main(["spinnaker", "check", str(tmp_path / "n.json")]) == 0
     assert "current source ACSource into n (1 neurons)" in capsys.readouterr().out
+
+
+def test_a_current_that_drives_v_out_of_the_float_range_is_refused():
+    net = lif_net([CurrentInjection(DCSource(1e308), "n", [1])], cell=IFCurrExp(v_thresh=1e308))
+    with pytest.raises(ValidationError, match="float range"):
+        run(net, 5.0)

@@ -401,8 +401,9 @@ class Engine:
     def _check_finite(self, t: int) -> None:
         """The models beyond LIF (Izhikevich's v^2, a conductance's pull) can leave the float range
         under extreme parameters or inputs, and a NaN V never fires: refuse the run instead,
-        naming the population. LIF-only networks cannot (their parameters are checked by flatten)."""
-        if self.lif_only or self.c.numerics != "float":
+        naming the population. LIF-only networks cannot (their parameters are checked by flatten),
+        unless a current source injects an extreme current."""
+        if (self.lif_only and self.currents is None) or self.c.numerics != "float":
             return
         bad = ~np.isfinite(self.ops.numpy(self.V)).all(axis=0)
         if bad.any():

@@ -22,11 +22,13 @@ import math
 import numpy as np
 
 from ..description import validation
-from ..errors import UnsupportedFeature
+from ..errors import UnsupportedFeature, ValidationError
 from . import fixed_point as fx
 from .poisson import M32, OUT_KEY, mix, seed_word
 
 NEVER = validation.MAX_STEPS + 1
+Z_MAX = 9.0             # |z| of a Box-Muller normal from 53-bit uniforms stays below 8.6
+V_LIMIT = 1e300         # mV
 TWO53 = float(2**53)
 
 
@@ -55,7 +57,7 @@ def normals(key: int, trials: np.ndarray, neurons: np.ndarray, draw: int) -> np.
 class _Part:
     """One injection: its flat neuron indices and its window in steps."""
 
-    def __init__(self, k, inj, pop, offset, dt, fixed):
+    def __init__(self, k, inj, pop, offset, dt, fixed, gain):
         src = inj.source
         self.kind, self.src, self.fixed = src.kind, src, fixed
         self.local = inj.targets(pop.size)
@@ -70,18 +72,34 @@ class _Part:
             self.first, self.stop = _step(src.start, dt), _step(src.stop, dt)
         if src.kind == "DCSource":
             self.value = self._word(src.amplitude, f"{where}.source.amplitude")
-        elif src.kind == "ACSource":
+        if src.kind == "ACSource":
             if fixed:
                 raise UnsupportedFeature(f"{where}.source: an ACSource under numerics='fixed' (sPyNNaker computes it "
                                          "with its sink() table, which is not modelled; current_source.ac.fixed)")
             self.omega = 2.0 * math.pi * src.frequency * dt / 1000.0
             self.phi = src.phase * math.pi / 180.0
-        elif src.kind == "NoisyCurrentSource":
+        if not fixed:
+            self._check_range(where, gain[self.idx] if len(self.idx) else np.ones(1))
+        if src.kind == "NoisyCurrentSource":
             self.every = 1 if src.dt is None else validation.steps(f"{where}.source.dt", src.dt, dt)
             self.key = seed_word(src.seed, f"{pop.name}/current/{k}")
             if fixed:
                 self.mean = fx.s1615(src.mean, f"{where}.source.mean")
                 self.stdev = fx.s1615(src.stdev, f"{where}.source.stdev")
+
+    def peak(self) -> float:
+        """The largest |current| the source can inject (nA; a normal draw stays within 9 sigma)."""
+        s = self.src
+        return {"DCSource": lambda: abs(s.amplitude), "StepCurrentSource": lambda: max(map(abs, s.amplitudes), default=0.0),
+                "ACSource": lambda: abs(s.offset) + abs(s.amplitude),
+                "NoisyCurrentSource": lambda: abs(s.mean) + Z_MAX * s.stdev}[self.kind]()
+
+    def _check_range(self, where, gain) -> None:
+        """Refuse a current whose mV (times R, or dt/cm a step) leave the float range: V would
+        reach infinity, fire and reset, silently."""
+        if not self.peak() * float(np.max(gain)) < V_LIMIT:
+            raise ValidationError(f"{where}.source", self.peak(), "injects a current that drives V out of the "
+                                                                  "float range (|current| x R)")
 
     def _word(self, value, field):
         return fx.s1615(value, field) if self.fixed else float(value)
@@ -116,7 +134,10 @@ class CurrentSchedule:
         self.fixed = c.numerics == "fixed"
         self.n, self.B = c.n_if, batch
         self.trials = np.arange(batch, dtype=np.int64)
-        parts = [_Part(k, inj, pop, c.offsets[pop.name], c.dt, self.fixed) for k, (inj, pop) in enumerate(c.currents)]
+        p = c.params
+        gain = np.maximum.reduce([np.abs(p["R"]), np.abs(p["drift_gain"]), np.ones(c.n_if)])   # mV per nA, at most
+        parts = [_Part(k, inj, pop, c.offsets[pop.name], c.dt, self.fixed, gain)
+                 for k, (inj, pop) in enumerate(c.currents)]
         self.constant = [p for p in parts if p.kind in ("DCSource", "StepCurrentSource")]
         self.varying = [p for p in parts if p.kind not in ("DCSource", "StepCurrentSource")]
         self.change_steps = sorted({s for p in self.constant for s in p.changes()})
