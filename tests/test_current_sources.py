@@ -338,3 +338,12 @@ def test_a_current_that_drives_v_out_of_the_float_range_is_refused():
     net = lif_net([CurrentInjection(DCSource(1e308), "n", [1])], cell=IFCurrExp(v_thresh=1e308))
     with pytest.raises(ValidationError, match="float range"):
         run(net, 5.0)
+
+
+def test_nir_export_refuses_current_sources_by_name():
+    pytest.importorskip("nir")
+    from spikemem.interchange.nir_graph import to_nir
+    net = Network([Population("s", 1, SpikeSourceArray([[1.0]])), Population("n", 2, IFCurrExp())],
+                  current_sources=[CurrentInjection(StepCurrentSource([2.0], [0.4]), "n")])
+    with pytest.raises(UnsupportedFeature, match="StepCurrentSource"):
+        to_nir(net)
