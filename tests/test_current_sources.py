@@ -270,14 +270,14 @@ BAD = [
     (lambda: CurrentInjection("dc", "n"), "current_source.source"),
     (lambda: CurrentInjection(DCSource(), "n", [0, 0]), "current_source.neurons"),
     (lambda: CurrentInjection(DCSource(), "n", [-1]), "current_source.neurons[0]"),
-    (lambda: lif_net([CurrentInjection(DCSource(), "x")]), "current_sources.population"),
-    (lambda: lif_net([CurrentInjection(DCSource(), "n", [3])]), "current_sources[n].neurons"),
-    (lambda: lif_net([CurrentInjection(DCSource(start=0.25), "n")]), "current_sources[n].source.start"),
-    (lambda: lif_net([CurrentInjection(StepCurrentSource([0.5], [1.0]), "n")]), "current_sources[n].source.times[0]"),
-    (lambda: lif_net([CurrentInjection(NoisyCurrentSource(dt=1.5), "n")]), "current_sources[n].source.dt"),
-    (lambda: lif_net(["dc"]), "current_sources"),
+    (lambda: lif_net([CurrentInjection(DCSource(), "x")]), "current_sources[0].population"),
+    (lambda: lif_net([CurrentInjection(DCSource(), "n", [3])]), "current_sources[0].neurons"),
+    (lambda: lif_net([CurrentInjection(DCSource(start=0.25), "n")]), "current_sources[0].source.start"),
+    (lambda: lif_net([CurrentInjection(StepCurrentSource([0.5], [1.0]), "n")]), "current_sources[0].source.times[0]"),
+    (lambda: lif_net([CurrentInjection(NoisyCurrentSource(dt=1.5), "n")]), "current_sources[0].source.dt"),
+    (lambda: lif_net(["dc"]), "current_sources[0]"),
     (lambda: Network([Population("s", 1, SpikeSourceArray())], current_sources=[CurrentInjection(DCSource(), "s")]),
-     "current_sources[s].population"),
+     "current_sources[0].population"),
 ]
 
 

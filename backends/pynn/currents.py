@@ -91,11 +91,11 @@ def _noise_steps(k, inj, pop, dt, trial, steps, at) -> list:
 
 def check_currents(network, profile) -> None:
     """Refuse, by name, a current source the simulator cannot express."""
-    for inj in network.current_sources:
+    for k, inj in enumerate(network.current_sources):
         feature = {"DCSource": "current_source.dc", "StepCurrentSource": "current_source.step",
                    "ACSource": "current_source.ac", "NoisyCurrentSource": "current_source.noisy"}[inj.source.kind]
         if feature in profile.unsupported:
-            raise UnsupportedFeature(f"current_sources[{inj.population}]: {profile.name} cannot express "
+            raise UnsupportedFeature(f"current_sources[{k}]: {profile.name} cannot express "
                                      f"{inj.source.kind} ({feature})")
 
 

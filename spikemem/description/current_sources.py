@@ -197,9 +197,10 @@ class CurrentInjection:
         return cls(source_from_dict(d["source"]), d["population"], d.get("neurons"))
 
 
-def resolve(injection: CurrentInjection, pop, dt: float) -> CurrentInjection:
-    """The injection checked against its population and dt (a slice becomes its indices)."""
-    where = f"current_sources[{injection.population}]"
+def resolve(injection: CurrentInjection, pop, dt: float, k: int = 0) -> CurrentInjection:
+    """The injection (the network's k-th) checked against its population and dt (a slice becomes
+    its indices)."""
+    where = f"current_sources[{k}]"
     if pop.is_source:
         raise ValidationError(f"{where}.population", pop.name, "a spike source has no membrane to inject into")
     neurons = injection.neurons

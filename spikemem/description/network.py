@@ -299,13 +299,13 @@ class Network:
                 if gate is None or not gate.is_source or gate.size != 1:
                     raise ValidationError(f"{pr.name}.plasticity.gate", rule.gate, "must name a spike source of size 1")
         resolved = []
-        for inj in self.current_sources:
+        for k, inj in enumerate(self.current_sources):
             if not isinstance(inj, CurrentInjection):
-                raise ValidationError("current_sources", inj, "must hold CurrentInjection objects")
+                raise ValidationError(f"current_sources[{k}]", inj, "must be a CurrentInjection")
             if inj.population not in pops:
-                raise ValidationError("current_sources.population", inj.population,
+                raise ValidationError(f"current_sources[{k}].population", inj.population,
                                       f"unknown population (known: {sorted(pops)})")
-            resolved.append(resolve_injection(inj, pops[inj.population], dt))
+            resolved.append(resolve_injection(inj, pops[inj.population], dt, k))
         object.__setattr__(self, "current_sources", tuple(resolved))
         rec = self.recording
         for f, known, kind in (("spikes", pops, "population"), ("v", pops, "population"),
