@@ -347,3 +347,30 @@ def test_nir_export_refuses_current_sources_by_name():
                   current_sources=[CurrentInjection(StepCurrentSource([2.0], [0.4]), "n")])
     with pytest.raises(UnsupportedFeature, match="StepCurrentSource"):
         to_nir(net)
+
+
+def test_the_noise_is_box_muller_on_lowbias32_words_as_documented():
+    """normals() against the docs' definition in Python integers and math (an independent oracle)."""
+    from spikemem.engine.current_sources import normals
+    from spikemem.engine.poisson import OUT_KEY, STEP_KEY, seed_word
+
+    def mix(x):
+        x ^= x >> 16
+        x = (x * 0x7FEB352D) % 2**32
+        x ^= x >> 15
+        x = (x * 0x846CA68B) % 2**32
+        return x ^ (x >> 16)
+
+    key = seed_word(7, "n/current/2")
+    got = normals(key, np.array([0, 3]), np.array([0, 5, 9]), 1234)
+    for bi, b in enumerate((0, 3)):
+        for ii, i in enumerate((0, 5, 9)):
+            base = mix(mix(key ^ b) ^ i)
+            w1 = mix(base ^ mix(1234 ^ STEP_KEY))
+            w2 = mix(w1 ^ OUT_KEY)
+            w3 = mix(w2 ^ OUT_KEY)
+            w4 = mix(w3 ^ OUT_KEY)
+            u1 = (((w1 >> 11) << 32) + w2 + 1) / 2**53
+            u2 = (((w3 >> 11) << 32) + w4 + 1) / 2**53
+            want = math.sqrt(-2 * math.log(u1)) * math.cos(2 * math.pi * u2)
+            assert got[bi, ii] == pytest.approx(want, rel=1e-13, abs=1e-15)

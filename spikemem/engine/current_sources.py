@@ -24,7 +24,7 @@ import numpy as np
 from ..description import validation
 from ..errors import UnsupportedFeature, ValidationError
 from . import fixed_point as fx
-from .poisson import M32, OUT_KEY, mix, seed_word
+from .poisson import OUT_KEY, mix, seed_word, step_word
 
 NEVER = validation.MAX_STEPS + 1
 Z_MAX = 9.0             # |z| of a Box-Muller normal from 53-bit uniforms stays below 8.6
@@ -45,7 +45,7 @@ def normals(key: int, trials: np.ndarray, neurons: np.ndarray, draw: int) -> np.
     """(len(trials), len(neurons)) standard normals of draw number `draw`: Box-Muller on four
     lowbias32 words of (key, trial, neuron, draw), in float64 numpy (the same bits everywhere)."""
     base = mix(mix(np.int64(key) ^ trials.astype(np.int64)[:, None]) ^ neurons.astype(np.int64)[None, :])
-    w1 = mix(base ^ mix(np.int64(draw & M32) ^ np.int64(0x9E3779B9)))
+    w1 = mix(base ^ step_word(draw))
     w2 = mix(w1 ^ OUT_KEY)
     w3 = mix(w2 ^ OUT_KEY)
     w4 = mix(w3 ^ OUT_KEY)
