@@ -185,3 +185,21 @@ def _frontend(sim, name, dt=0.5):
     else:
         sim.setup(timestep=dt, min_delay=dt)
     return sim
+
+
+def test_the_frontend_checks_and_rounds_step_times_as_pynn_does():
+    pytest.importorskip("pyNN")
+    import spikemem.pynn as sm
+    sm.setup(timestep=0.1, min_delay=0.1)
+    with pytest.raises(ValueError, match="times"):
+        sm.StepCurrentSource(times=[0.4, -0.6, 0.8], amplitudes=[0.5, -0.5, 0.5])
+    with pytest.raises(ValueError, match="times"):
+        sm.StepCurrentSource(times=[0.4, 0.2, 0.8], amplitudes=[0.5, -0.5, 0.5])
+    step = sm.StepCurrentSource(times=[0.41, 0.42, 0.86], amplitudes=[0.5, -0.5, 0.5])    # -> 0.4 (last), 0.9
+    assert np.allclose(step.times.evaluate(), [0.4, 0.9]) and step.amplitudes[0] == -0.5
+    p = sm.Population(1, sm.IF_curr_exp())
+    step.inject_into(p)
+    net = sm.network()
+    sm.end()
+    src = net.current_sources[0].source
+    assert src.times == pytest.approx((0.4, 0.9)) and src.amplitudes == (-0.5, 0.5)

@@ -185,11 +185,33 @@ class CurrentSource:
     def set_native_parameters(self, parameters):
         parameters.evaluate(simplify=True)
         self._native.update(parameters.as_dict())
+        if type(self).__name__ == "StepCurrentSource":
+            self._step_times()
         state.changed("a current source's parameters", self)
 
+    def _step_times(self):
+        """PyNN's rule for step times (pyNN.nest, pyNN.neuron): >= 0 and strictly increasing, else
+        ValueError; then rounded to the dt grid, where times that meet keep the last amplitude."""
+        from pyNN.parameters import Sequence
+        times = np.asarray(getattr(self._native.get("times"), "value", []), dtype=float).ravel()
+        amps = np.asarray(getattr(self._native.get("amplitudes"), "value", []), dtype=float).ravel()
+        if times.size and np.min(times) < 0:
+            raise ValidationError("StepCurrentSource.times", float(np.min(times)), "must be >= 0 ms")
+        if times.size > 1 and np.min(np.diff(times)) <= 0:
+            raise ValidationError("StepCurrentSource.times", times.tolist(), "must increase strictly")
+        if len(times) != len(amps):
+            raise ValidationError("StepCurrentSource.amplitudes", len(amps), f"must hold one per time ({len(times)})")
+        dt = state.dt
+        grid = np.rint(times / dt) * dt
+        last = np.r_[grid[1:] != grid[:-1], True] if len(grid) else np.zeros(0, bool)
+        self._native["times"], self._native["amplitudes"] = Sequence(grid[last]), Sequence(amps[last])
+
     def get_native_parameters(self):
-        from pyNN.parameters import ParameterSpace
-        return ParameterSpace(dict(self._native), shape=None)
+        """The parameters; a StepCurrentSource's times and amplitudes as arrays (readable by index,
+        source.times[0], as pyNN.nest returns them)."""
+        from pyNN.parameters import ParameterSpace, Sequence
+        return ParameterSpace({k: np.asarray(v.value, dtype=float) if isinstance(v, Sequence) else v
+                               for k, v in self._native.items()}, shape=None)
 
     def inject_into(self, cells):
         """Kept for the network's build, which refuses what the description lacks (lowering.py)."""
