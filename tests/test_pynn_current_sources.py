@@ -203,3 +203,27 @@ def test_the_frontend_checks_and_rounds_step_times_as_pynn_does():
     sm.end()
     src = net.current_sources[0].source
     assert src.times == pytest.approx((0.4, 0.9)) and src.amplitudes == (-0.5, 0.5)
+
+
+def test_an_exported_nest_script_injects_the_same_currents(tmp_path):
+    """`spikemem export pynn` writes every source (the noise as the exported trial's draws): the script,
+    run on its own, gives the reference's spikes."""
+    pytest.importorskip("pyNN.nest")
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from spikemem.cli import main
+    net = random_network(2, 0.1)
+    net.save(tmp_path / "net.json")
+    assert main(["export", "pynn", str(tmp_path / "net.json"), "--simulator", "nest", "--out", str(tmp_path / "x"),
+                 "--duration", "100"]) == 0
+    proc = subprocess.run([sys.executable, str(tmp_path / "x" / "run_nest.py"), "--out", str(tmp_path / "s.json")],
+                          capture_output=True, text=True, timeout=600, cwd=tmp_path, env=dict(os.environ, PYTHONPATH=""))
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    written = json.loads((tmp_path / "s.json").read_text())["populations"]
+    ref = get_backend("reference").run(net, 100.0)
+    assert sum(len(written[p]["spikes_t_ms_neuron"]) for p in ("a", "b")) > 5
+    for p in ("a", "b"):
+        assert written[p]["spikes_t_ms_neuron"] == ref.spike_list(p)
