@@ -227,3 +227,36 @@ def test_an_exported_nest_script_injects_the_same_currents(tmp_path):
     assert sum(len(written[p]["spikes_t_ms_neuron"]) for p in ("a", "b")) > 5
     for p in ("a", "b"):
         assert written[p]["spikes_t_ms_neuron"] == ref.spike_list(p)
+
+
+def test_the_frontend_records_a_sources_current_as_pynn_does():
+    """record()/get_data(): one sample per step and one at the end (V's length), each the current of
+    the step starting at its time; across runs, for every kind (noise: its first target's draws)."""
+    pytest.importorskip("pyNN")
+    import spikemem.pynn as sm
+    sm.setup(timestep=1.0, min_delay=1.0)
+    p = sm.Population(3, sm.IF_curr_exp(tau_m=10.0, cm=0.5, v_thresh=100.0))
+    dc = sm.DCSource(amplitude=0.5, start=5.0, stop=12.0)
+    ac = sm.ACSource(amplitude=0.3, offset=0.1, frequency=50.0, phase=90.0, start=3.0, stop=15.0)
+    noise = sm.NoisyCurrentSource(mean=0.2, stdev=0.4, start=2.0, stop=18.0, dt=1.0, seed=3)
+    for src, cell in ((dc, p[[0]]), (ac, p[[1]]), (noise, p[[2]])):
+        src.inject_into(cell)
+        src.record()
+    p.record("v")
+    sm.run(10.0)
+    sm.run(10.0)
+    i_dc, i_ac, i_noise = dc.get_data(), ac.get_data(), noise.get_data()
+    v = np.asarray(p.get_data().segments[0].filter(name="v")[0].magnitude)
+    sm.end()
+    assert len(i_dc) == len(i_ac) == len(i_noise) == 21 == len(v)
+    assert float(i_dc.t_start) == 0.0 and float(i_dc.times[-1]) == 20.0
+    t = np.arange(21.0)
+    np.testing.assert_array_equal(np.asarray(i_dc.magnitude).ravel(), np.where((t >= 5) & (t < 12), 0.5, 0.0))
+    want_ac = np.where((t >= 3) & (t < 15), 0.1 + 0.3 * np.sin(2 * np.pi * 50 * (t - 3) / 1000 + np.pi / 2), 0.0)
+    np.testing.assert_allclose(np.asarray(i_ac.magnitude).ravel(), want_ac, atol=1e-12)
+    noisy = np.asarray(i_noise.magnitude).ravel()
+    assert np.all(noisy[:2] == 0) and np.all(noisy[18:] == 0) and len(set(noisy[2:18].tolist())) == 16
+    # the recorded noise is what the cell received: read back from its V (exact scheme, one step late)
+    a, R = math.exp(-0.1), 20.0
+    got = (v[1:, 2] + 65.0 - a * (v[:-1, 2] + 65.0)) / (R * (1 - a))
+    np.testing.assert_allclose(got, noisy[:-1], atol=1e-9)

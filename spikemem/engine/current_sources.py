@@ -188,3 +188,23 @@ def inject_targets(neurons) -> list:
                                  "input (current_source.*); use the reference or torch backend")
     lo = getattr(neurons, "lo", 0)
     return [(neurons, lo, lo + neurons.n)]
+
+
+def injection_values(net, k: int, first: int, stop: int, trial: int = 0, neuron: int = 0) -> np.ndarray:
+    """The float current (nA) that the network's k-th injection gives its target `neuron` (an index
+    in its population) of trial `trial` in steps [first, stop): what spikemem.pynn records of a
+    current source."""
+    inj = net.current_sources[k]
+    pop = net.population(inj.population)
+    part = _Part(k, inj, pop, 0, net.simulation.dt, False, np.ones(pop.size))
+    steps = np.arange(first, stop)
+    if part.kind in ("DCSource", "StepCurrentSource"):
+        return np.array([float(part.constant(int(t))) for t in steps])
+    out = np.zeros(len(steps))
+    j = int(np.flatnonzero(part.local == neuron)[0])
+    trials = np.array([trial], dtype=np.int64)
+    for i, t in enumerate(steps):
+        if part.first <= t < part.stop:
+            v = part.varying(int(t), trials)
+            out[i] = v if np.ndim(v) == 0 else v[0, j]
+    return out

@@ -150,6 +150,7 @@ def _current_sources(state, order, names, dt) -> list:
     from ..description.current_sources import CURRENT_SOURCES, CurrentInjection
     out = []
     for src in state.current_sources:
+        object.__setattr__(src, "_injection", None)         # (index, population, neuron) it is recorded at
         if _is_offset(src):
             continue
         source = _description_source(src, CURRENT_SOURCES, dt)
@@ -162,6 +163,8 @@ def _current_sources(state, order, names, dt) -> list:
                 rank = _ranks(ids)
                 for r in range(int(rank.max()) + 1 if len(rank) else 0):   # a cell listed twice: a second injection
                     mine = ids[rank == r]
+                    if src._injection is None:
+                        object.__setattr__(src, "_injection", (len(out), names[id(state.populations[k])], int(mine[0])))
                     out.append(CurrentInjection(source, names[id(state.populations[k])],
                                                 None if whole and r == 0 else tuple(int(i) for i in mine)))
     return out

@@ -178,6 +178,8 @@ class CurrentSource:
                                      f"{', '.join(CURRENT_SOURCES)})")
         object.__setattr__(self, "_native", {})
         object.__setattr__(self, "targets", [])
+        object.__setattr__(self, "_recording", False)      # record() was called
+        object.__setattr__(self, "_injection", None)       # (injection index, population, neuron): lowering.py
         space = ParameterSpace(self.default_parameters, self.get_schema(), shape=(1,))
         space.update(**parameters)
         self.set_native_parameters(self.translate(space))
@@ -223,10 +225,13 @@ class CurrentSource:
         state.changed("a current source's cells", self)
 
     def record(self):
-        raise UnsupportedFeature(f"{type(self).__name__}.record(): spikemem.pynn does not record injected "
-                                 "currents (the description's source defines them exactly; docs/sources.md)")
+        """Record the injected current from now on (the description's values at the first target
+        cell, trial 0; one sample per step, the current of the step starting at its time)."""
+        object.__setattr__(self, "_recording", True)
 
-    get_data = record
+    def _get_data(self):
+        """(times ms, currents nA) recorded so far (PyNN's get_data makes the neo signal)."""
+        return (np.zeros(0), np.zeros(0)) if state.live is None else state.live.current_trace(self)
 
 
 def _identity(cls):
