@@ -46,6 +46,8 @@ def plain_currents(network, profile, trial: int, shift: int, steps: int, noise: 
     for k, inj in enumerate(network.current_sources):
         src, pop = inj.source, network.population(inj.population)
         neurons = None if inj.neurons is None else list(inj.neurons)
+        if neurons == []:
+            continue                        # an injection into no neuron (PyNN has no empty view to inject into)
         at = (lambda t: _ms(t + move))
         end = (lambda t: FOREVER if t == math.inf else at(t))
         if src.kind == "DCSource":
