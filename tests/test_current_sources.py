@@ -184,8 +184,9 @@ def fixed_oracle(cell, dt, amp_bits_at, steps):
     return np.array(out)
 
 
-def test_fixed_point_dc_and_step_currents_follow_the_integer_oracle():
-    cell = IFCurrExp(tau_m=12.0, cm=0.7, v_thresh=1000.0, i_offset=0.05)
+@pytest.mark.parametrize("v_reset", [-65.0, -17000.0])     # the fast path, and the clamping one (|V_reset| >= 2^14 mV)
+def test_fixed_point_dc_and_step_currents_follow_the_integer_oracle(v_reset):
+    cell = IFCurrExp(tau_m=12.0, cm=0.7, v_thresh=1000.0, i_offset=0.05, v_reset=v_reset)
     net = lif_net([CurrentInjection(DCSource(0.3337, start=4.0, stop=30.0), "n"),
                    CurrentInjection(StepCurrentSource([10.0, 20.0], [0.1234, -0.4]), "n", [1])],
                   size=2, scheme="spinnaker", cell=cell, numerics="fixed")
