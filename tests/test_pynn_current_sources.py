@@ -260,3 +260,10 @@ def test_the_frontend_records_a_sources_current_as_pynn_does():
     a, R = math.exp(-0.1), 20.0
     got = (v[1:, 2] + 65.0 - a * (v[:-1, 2] + 65.0)) / (R * (1 - a))
     np.testing.assert_allclose(got, noisy[:-1], atol=1e-9)
+
+
+def test_a_live_pynn_session_refuses_current_sources_by_name():
+    pytest.importorskip("pyNN.nest")
+    net = random_network(0)
+    with pytest.raises(UnsupportedFeature, match="current_sources"):
+        get_backend("pynn", simulator="nest").session(net)
