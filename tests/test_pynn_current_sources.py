@@ -262,8 +262,27 @@ def test_the_frontend_records_a_sources_current_as_pynn_does():
     np.testing.assert_allclose(got, noisy[:-1], atol=1e-9)
 
 
-def test_a_live_pynn_session_refuses_current_sources_by_name():
+def test_a_live_nest_session_injects_the_sources_window_by_window():
     pytest.importorskip("pyNN.nest")
-    net = random_network(0)
-    with pytest.raises(UnsupportedFeature, match="current_sources"):
-        get_backend("pynn", simulator="nest").session(net)
+    net = random_network(3, 0.1)
+    ref = get_backend("reference").run(net, 90.0)
+    with get_backend("pynn", simulator="nest").session(net) as s:
+        parts = [s.run(t) for t in (20.0, 55.0, 90.0)]
+    for p in ("a", "b"):
+        got = sorted(tuple(x) for r in parts for x in r.spike_list(p))
+        assert got == sorted(tuple(x) for x in ref.spike_list(p)), p
+    assert sum(len(ref.spike_list(p)) for p in ("a", "b")) > 5
+
+
+def test_a_live_pynn_session_refuses_what_it_cannot_build_ahead_by_name():
+    pytest.importorskip("pyNN.nest")
+    base = random_network(0)
+    for currents, match in (([CurrentInjection(NoisyCurrentSource(0.1, 0.1, start=5.0), "a")], "stop"),
+                            ([CurrentInjection(DCSource(0.5, start=0.0), "a")], "earliest")):
+        net = Network(base.populations, base.projections, Simulation(base.simulation.dt, "exact"),
+                      current_sources=currents)
+        from dataclasses import replace
+        net = replace(net, populations=(base.populations[0], replace(base.populations[1], cell=replace(
+            base.populations[1].cell, i_offset=0.1)), base.populations[2]))
+        with pytest.raises(UnsupportedFeature, match=match):
+            get_backend("pynn", simulator="nest").session(net)
