@@ -20,7 +20,8 @@ from spikemem.engine.poisson import seed_word
 from spikemem.errors import UnsupportedFeature
 
 NOISE = ("arrays", "native")
-FOREVER = 1e10          # ms: a source without a stop (PyNN's own default stop is 1e12)
+FOREVER_STEPS = 2**31   # a source without a stop stops after this many steps: beyond any run, and within the
+                        # uint32 step count sPyNNaker writes (dc_source.py, int(stop * steps per ms))
 
 
 def first_step(inj, dt: float) -> int | None:
@@ -49,7 +50,7 @@ def plain_currents(network, profile, trial: int, shift: int, steps: int, noise: 
         if neurons == []:
             continue                        # an injection into no neuron (PyNN has no empty view to inject into)
         at = (lambda t: _ms(t + move))
-        end = (lambda t: FOREVER if t == math.inf else at(t))
+        end = (lambda t: _ms(FOREVER_STEPS * dt) if t == math.inf else at(t))
         if src.kind == "DCSource":
             params = {"amplitude": src.amplitude, "start": at(src.start), "stop": end(src.stop)}
         elif src.kind == "StepCurrentSource":
