@@ -73,7 +73,7 @@ CELLS = {
 TIMING = {"SpikePairRule": ("tau_plus", "tau_minus", "A_plus", "A_minus")}
 WEIGHT_DEPENDENCES = {"AdditiveWeightDependence": ("w_min", "w_max")}
 STATIC = ("StaticSynapse",)
-# current sources: a DCSource on from the start and never off is an offset current (i_offset)
+# current sources: the description's four (a DCSource on from the start and never off becomes i_offset)
 CURRENT_SOURCES = ("DCSource", "StepCurrentSource", "ACSource", "NoisyCurrentSource")
 
 
