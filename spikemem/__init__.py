@@ -22,6 +22,7 @@ from .description.connectors import (
     FromListConnector,
     OneToOneConnector,
 )
+from .description.current_sources import ACSource, CurrentInjection, DCSource, NoisyCurrentSource, StepCurrentSource
 from .description.network import Network, Population, Projection, Recording, Simulation
 from .description.plasticity import STDP
 from .description.random import RandomDistribution
@@ -40,4 +41,5 @@ __all__ = [
     "Projection", "Recording", "Simulation", "STDP", "available_backends", "get_backend", "simulate",
     "Result", "SpikeEvents", "SpikeSourcePoisson", "FixedProbabilityConnector", "FixedNumberPreConnector",
     "FixedNumberPostConnector", "FixedTotalNumberConnector", "RandomDistribution",
+    "DCSource", "StepCurrentSource", "ACSource", "NoisyCurrentSource", "CurrentInjection",
 ]

@@ -370,7 +370,6 @@ def test_per_neuron_values_reach_the_description_and_run_as_on_nest():
     (lambda sim, a, b: sim.Projection(a, b, sim.AllToAllConnector(), sim.STDPMechanism(
         timing_dependence=sim.SpikePairRule(), weight_dependence=sim.GutigWeightDependence())),
      "GutigWeightDependence"),
-    (lambda sim, a, b: sim.DCSource(amplitude=1.0, start=5.0).inject_into(a), "DCSource"),
 ])
 def test_what_the_description_lacks_is_refused_by_name_when_built(build, name):
     """PyNN's whole standard library can be set up (parameters, connections); building the network
@@ -395,8 +394,6 @@ def test_simulator_specific_calls_are_refused_by_name():
         sim.extra_models.IFCurrExpCa2Adaptive
     with pytest.raises(UnsupportedFeature, match="ConvolutionConnector"):
         sim.ConvolutionConnector()
-    with pytest.raises(UnsupportedFeature, match="ACSource"):      # time-varying currents cannot run at all
-        sim.ACSource(amplitude=1.0)
     from pyNN.errors import InvalidParameterValueError
     with pytest.raises(InvalidParameterValueError, match="increasing order"):
         sim.Population(1, sim.SpikeSourceArray(spike_times=[3.0, 2.0]))

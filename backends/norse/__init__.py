@@ -31,6 +31,7 @@ from spikemem.description import validation
 from spikemem.engine.array_engine import run_engine
 from spikemem.engine.session import EngineSession
 from spikemem.engine.cell_input import SignedInput, require_lif, require_single_tau_syn
+from spikemem.description.features import CURRENT_SOURCE_FEATURES
 from spikemem.errors import UnsupportedFeature, ValidationError
 from spikemem.optional import Extra
 
@@ -117,7 +118,7 @@ class NorseBackend(Extra):
     requires, extra = ("torch", "norse"), "norse"
     # spikemem.description.features vocabulary; distinct tau_syn_E/tau_syn_I is refused at run (UnsupportedFeature)
     unsupported = frozenset({"cell.no_leak", "numerics.fixed", "cell.cond_exp", "cell.alpha", "cell.izhikevich",
-                             "record.gsyn"})
+                             "record.gsyn", *CURRENT_SOURCE_FEATURES})
 
     def __init__(self, device: str = "cpu", dtype: str = "float32", integration: str = "exact",
                  substeps: int | None = None, **unknown):

@@ -22,6 +22,7 @@ from spikemem.optional import Extra, require
 from spikemem.results import Result
 
 from . import deferred_stdp, instantiate, zero_pairs
+from .currents import NOISE, plain_currents
 from .lowering import (POISSON, check_option, check_scheme, check_sources, lower, max_delay, native_poisson, shift_steps,
                        stimulus)
 from .recordings import read_weights, record_trial, sort_trials
@@ -45,7 +46,9 @@ class PyNNBackend(Extra):
     network written for another update scheme with the simulator's own (to measure what that
     does to a model); without it that is an error; poisson ('arrays', the default: every
     SpikeSourcePoisson sends the trains the engines draw, as spike arrays; 'native': the
-    simulator's own Poisson generator, statistically equal, docs/sources.md).
+    simulator's own Poisson generator, statistically equal, docs/sources.md); noise ('arrays',
+    the default: a NoisyCurrentSource sends the engines' draws as step currents; 'native': the
+    simulator's own NoisyCurrentSource, statistically equal).
     """
 
     requires, extra = ("pyNN",), "pynn"
@@ -55,7 +58,7 @@ class PyNNBackend(Extra):
         self.profile = PROFILES[simulator]
         self.name = simulator
         self.unsupported = self.profile.unsupported
-        allowed = {"foreign_scheme", "run_base", "poisson"} | {"nest": {"spike_precision", "threads"}, "brian2": {"codegen"},
+        allowed = {"foreign_scheme", "run_base", "poisson", "noise"} | {"nest": {"spike_precision", "threads"}, "brian2": {"codegen"},
                                                     "spinnaker": {"machine", "spalloc", "version"}}[simulator]
         unknown = set(options) - allowed
         if unknown:
@@ -72,6 +75,8 @@ class PyNNBackend(Extra):
             self.unsupported = self.unsupported - {"scheme.spinnaker", "scheme.exact"}
         self.poisson = options.get("poisson", "arrays")
         check_option("poisson", self.poisson, POISSON)
+        self.noise = options.get("noise", "arrays")
+        check_option("noise", self.noise, NOISE)
         self.threads = options.get("threads", 1)
         validation.threads("threads", self.threads)
         self.run_folder = None
@@ -155,7 +160,9 @@ class PyNNBackend(Extra):
         for trial in range(batch):
             stim = stimulus(events, sizes, trial, dt, shift, self.profile.source_early_steps, steps)
             try:
-                pops, projs = self._build(native_poisson(plain, shift, trial, self.profile), stim)
+                trial_plain = dict(native_poisson(plain, shift, trial, self.profile),
+                                   current_sources=plain_currents(network, self.profile, trial, shift, steps, self.noise))
+                pops, projs = self._build(trial_plain, stim)
                 total, last = steps + shift, min(self.profile.stdp_past_end_steps, steps + shift) if weights else 0
                 if last:        # NEST: the weights before its last step, whose STDP events are past the end
                     self._simulate((total - last) * dt)

@@ -3,6 +3,7 @@ script writes the same calls out one by one, see script.py). On pyNN.nest, nativ
 and static lists are connected with one nest.Connect each (no per-synapse Python)."""
 import numpy as np
 
+from .currents import inject
 from .local_only import LOCAL_ONLY, ChannelGroup
 
 
@@ -63,6 +64,7 @@ def build(sim, plain, stimulus):
         projs[pr["name"]] = sim.Projection(pops[pr["pre"]], pops[pr["post"]], connector, synapse,
                                            receptor_type=pr["receptor"], label=pr["name"])
     pops.update({name: ChannelGroup(parts) for name, parts in groups.items()})
+    inject(sim, pops, plain.get("current_sources", ()))
     return pops, projs
 
 

@@ -24,6 +24,7 @@ from spikemem.engine.poisson import mix
 from spikemem.errors import UnsupportedFeature, ValidationError
 
 from . import local_only
+from .currents import check_currents, first_current_step
 from .simulators import Profile
 
 POISSON = ("arrays", "native")
@@ -161,6 +162,7 @@ def lower(network, profile: Profile, explicit: bool = False, poisson: str = "arr
     simulator's own SpikeSourcePoisson (statistically equal, not the same spikes; docs/sources.md)."""
     check_option("poisson", poisson, POISSON)
     check_features(network, profile)
+    check_currents(network, profile)
     dt = network.simulation.dt
     recorded, rec = set(network.recorded_spikes), network.recording
     pops = []
@@ -335,6 +337,9 @@ def shift_steps(events: dict, profile: Profile, network, poisson: str = "arrays"
     """
     need = profile.source_min_time_steps
     first = min((int(ev.step.min()) for ev in events.values() if len(ev)), default=need)
+    current = first_current_step(network)
+    if current is not None:           # a current source as a stimulus that needs its own lead
+        first = min(first, current - (profile.current_min_time_steps - need))
     if poisson == "native":
         starts = [int(poisson_block(p, 0, network.simulation.dt).first.min()) for p in network.populations
                   if p.cell.kind == "SpikeSourcePoisson" and p.size]
@@ -344,6 +349,11 @@ def shift_steps(events: dict, profile: Profile, network, poisson: str = "arrays"
     shift = profile.own_dynamics_shift
     if first + shift < need:
         p = next(p for p in network.populations if not _at_rest(p))
+        if current is not None and current + shift < profile.current_min_time_steps:
+            raise UnsupportedFeature(
+                f"current_sources: {profile.name} starts a current source at the earliest {profile.current_min_time_steps - shift} "
+                f"steps into a run whose neurons do not start at rest (i_offset or v_init); start it at >= "
+                f"{(profile.current_min_time_steps - shift) * network.simulation.dt:g} ms")
         raise UnsupportedFeature(
             f"{p.name}: {profile.name} refuses source spikes before {need} steps" + (
                 f" (its own Poisson generators start {profile.native_poisson_lag} steps early)" if poisson == "native"

@@ -17,6 +17,7 @@ from spikemem.engine import poisson
 from spikemem.engine.inputs import SpikeEvents, resolve_inputs
 from spikemem.results import grid_decimals
 
+from .currents import plain_currents
 from .lowering import check_scheme, check_sources, lower, max_delay, shift_steps, stimulus
 from .simulators import PROFILES, setup_options
 
@@ -44,11 +45,12 @@ def pynn_script(network, simulator: str, duration_ms: float, inputs=None, trial:
     _, events = resolve_inputs(network, inputs)
     drawn = poisson.events(network, 1, steps, trials=[trial])    # trial `trial`'s Poisson trains, at index 0
     events = {**{k: _only_trial(v, trial) for k, v in events.items()}, **drawn}
-    trial = 0
+    noise_trial, trial = trial, 0
     shift = shift_steps(events, profile, network)
     sizes = {p.name: p.size for p in network.populations}
     check_sources(events, profile, dt)
     stim = stimulus(events, sizes, trial, dt, shift, profile.source_early_steps, steps)
+    plain["current_sources"] = plain_currents(network, profile, noise_trial, shift, steps)
     setup = setup_options(profile, dt, spike_precision, max_delay=max_delay(plain))
     recorded = [p.name for p in network.populations if p.name in network.recorded_spikes]
     parts = [_header(network, simulator, steps * dt, plain), _constants(plain, simulator, steps, shift, recorded),
@@ -175,6 +177,10 @@ def _build(plain, stim, simulator) -> str:
         lines.append(f"    projs[{pr['name']!r}] = sim.Projection(\n        pops[{pr['pre']!r}], pops[{pr['post']!r}], "
                      f"sim.FromListConnector(conn, column_names=['weight', 'delay']),\n        {synapse},\n"
                      f"        receptor_type={pr['receptor']!r}, label={pr['name']!r})")
+    for c in plain.get("current_sources", ()):
+        args = ", ".join(f"{k}={v!r}" for k, v in c["params"].items())
+        view = "" if c["neurons"] is None else f"[{c['neurons']!r}]"
+        lines.append(f"    sim.{c['kind']}({args}).inject_into(pops[{c['population']!r}]{view})")
     lines.append("    return pops, projs")
     return "\n".join(lines)
 

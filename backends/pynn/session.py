@@ -20,6 +20,7 @@ from spikemem.errors import UnsupportedFeature, ValidationError
 from spikemem.results import Result
 
 from . import deferred_stdp, zero_pairs
+from .currents import first_current_step, plain_currents
 from .lowering import check_sources, lower, native_poisson, shift_steps, starts_at_rest, stimulus
 from .recordings import _v_array, read_weights, spike_arrays
 from .run_folder import RunFolder
@@ -70,6 +71,7 @@ class PyNNSession:
         self.shift = backend.profile.source_min_time_steps if starts_at_rest(network) else backend.profile.own_dynamics_shift
         if backend.poisson == "native":      # the simulator's own generators may need more
             self.shift = max(self.shift, shift_steps({}, backend.profile, network, "native"))
+        self._check_currents(network, backend)
         self.sizes = {p.name: p.size for p in network.populations}
         self.early = backend.profile.source_early_steps
         # under MPI only rank 0 holds every neuron's spikes: it alone checks
@@ -78,6 +80,20 @@ class PyNNSession:
         self.folder = RunFolder.create(backend.run_base, name)     # the simulator's output goes to its log
         backend.run_folder = self.folder
         self.reset()
+
+    def _check_currents(self, network, backend) -> None:
+        """Current sources are built with the session, whole: refused by name where that cannot be
+        (a source that starts before the simulator can act, noise without an end drawn as arrays)."""
+        profile = backend.profile
+        first = first_current_step(network)
+        if first is not None and first + self.shift < profile.current_min_time_steps:
+            raise UnsupportedFeature(f"current_sources: a {profile.name} session starts a current source at the "
+                                     f"earliest {(profile.current_min_time_steps - self.shift) * self.dt:g} ms "
+                                     f"(it starts at {first * self.dt:g} ms)")
+        for k, inj in enumerate(network.current_sources):
+            if inj.source.kind == "NoisyCurrentSource" and inj.source.stop == float("inf") and backend.noise == "arrays":
+                raise UnsupportedFeature(f"current_sources[{k}]: a NoisyCurrentSource without a stop cannot be drawn "
+                                         "ahead of an open-ended session; give it a stop, or noise='native'")
 
     @property
     def time_ms(self) -> float:
@@ -97,8 +113,10 @@ class PyNNSession:
             import brian2     # a source's past spikes stay in its generator: Brian2 skips them, as it should
             brian2.BrianLogger.suppress_name("ignored_spikes")
         with captured(self.folder.log):
-            self.pops, self.projs = self.backend._build(native_poisson(self.plain, self.shift, 0, self.backend.profile),
-                                                        self.trains)
+            plain = dict(native_poisson(self.plain, self.shift, 0, self.backend.profile),
+                         current_sources=plain_currents(self.network, self.backend.profile, 0, self.shift,
+                                                        validation.MAX_STEPS, self.backend.noise))
+            self.pops, self.projs = self.backend._build(plain, self.trains)
         self.t = 0
         self.held = {}         # cleared records: spikes read past the window's end, for the next one
         self.returned = {}     # uncleared records: step * size + neuron of every spike returned so far

@@ -76,6 +76,11 @@ class Profile:
     clips_start_weights: bool = True
     # a source may list one time twice (pyNN.brian2's SpikeGeneratorGroup refuses a neuron twice in a step)
     repeated_source_times: bool = True
+    # current sources: steps their times move by beside the stimulus shift, and the least
+    # description step + shift at which one may start (pyNN.nest: a PyNN time T >= 2 dt acts in
+    # the step of the description's T - dt; backends/pynn/currents.py)
+    current_time_steps: int = 0
+    current_min_time_steps: int = 0
 
 
 NEST = Profile(
@@ -92,7 +97,8 @@ NEST = Profile(
                            "cell.izhikevich.exp"}),
     native_connectors=True, own_dynamics_shift=1, depresses_at_zero=False, defers_potentiation=True,
     izhikevich_current_scale=1e-3, native_poisson_lag=3, source_early_steps=1, tau_minus_per_post=True,
-    jump_stdp_bound_scale=1e-3, stdp_past_end_steps=1, clips_start_weights=False)
+    jump_stdp_bound_scale=1e-3, stdp_past_end_steps=1, clips_start_weights=False, current_time_steps=-1,
+    current_min_time_steps=3)
 
 BRIAN2 = Profile(
     "brian2", "pyNN.brian2", "exact", negative_inhibition=True, stdp_amplitude_per_w_max=True,

@@ -19,6 +19,7 @@ import numpy as np
 from spikemem.engine.array_engine import run_engine
 from spikemem.engine.session import EngineSession
 from spikemem.engine.cell_input import SignedInput, require_lif, require_single_tau_syn
+from spikemem.description.features import CURRENT_SOURCE_FEATURES
 from spikemem.errors import UnsupportedFeature, ValidationError
 from spikemem.optional import Extra
 
@@ -66,7 +67,7 @@ class SnnTorchBackend(Extra):
     requires, extra = ("torch", "snntorch"), "snntorch"
     # spikemem.description.features vocabulary; distinct tau_syn_E/I is refused at run
     unsupported = frozenset({"cell.i_offset.exp", "numerics.fixed", "cell.cond_exp", "cell.alpha", "cell.izhikevich",
-                             "record.gsyn"})
+                             "record.gsyn", *CURRENT_SOURCE_FEATURES})
 
     def __init__(self, device: str = "cpu", dtype: str = "float32", **unknown):
         if unknown:

@@ -5,6 +5,7 @@ import time
 from collections import defaultdict
 
 from spikemem.backends.pynn import instantiate
+from spikemem.backends.pynn.currents import plain_currents
 from spikemem.backends.pynn.lowering import lower
 from spikemem.backends.pynn.run_folder import RunFolder
 from spikemem.backends.pynn.simulators import SPINNAKER
@@ -18,15 +19,25 @@ def map_network(network, duration_ms: float = 1.0, run_folder: RunFolder | None 
     sPyNNaker's log and progress bars go to the run folder's simulator.log."""
     folder = run_folder or RunFolder.create(virtual=True, version=version)
     plain = lower(network, SPINNAKER)
+    steps = round(duration_ms / network.simulation.dt)
+    plain["current_sources"] = plain_currents(network, SPINNAKER, 0, 0, steps)     # trial 0's noise
     t0 = time.perf_counter()
     with spinnaker_in(folder, plain["dt"]) as sim:
-        instantiate.build(sim, plain, {})
+        pops, _ = instantiate.build(sim, plain, {})
         sim.run(duration_ms)
         report = _read_mapping(sim)
+        report["current_sources"] = {name: _current_sources(pop) for name, pop in pops.items()
+                                     if _current_sources(pop)}
     report.update(network=network.name, run_folder=str(folder.path), mapping_s=round(time.perf_counter() - t0, 3),
                   neurons=sum(p.size for p in network.populations),
                   synapses=sum(pr["synapses"] for pr in plain["projections"]))
     return report
+
+
+def _current_sources(pop) -> list:
+    """The PyNN class names of the current sources sPyNNaker holds for a population's vertex."""
+    vertex = getattr(pop, "_vertex", None)
+    return sorted(type(s).__name__ for s in (getattr(vertex, "current_sources", None) or ()))
 
 
 def _read_mapping(sim) -> dict:

@@ -35,6 +35,11 @@ FEATURES = {
     "connector.convolution.fixed": "convolution connectors in a SpiNNaker core's fixed point (sPyNNaker's local-only "
                                    "synapses, int16 kernels)",
     "source.poisson": "Poisson spike sources (SpikeSourcePoisson)",
+    "current_source.dc": "DC current sources (DCSource)",
+    "current_source.step": "step current sources (StepCurrentSource)",
+    "current_source.ac": "sinusoidal current sources (ACSource)",
+    "current_source.noisy": "noisy current sources (NoisyCurrentSource)",
+    "current_source.ac.fixed": "an ACSource in a SpiNNaker core's fixed point (sPyNNaker's sink() table)",
     "stdp.multiplicative": "multiplicative weight dependence (PyNN's MultiplicativeWeightDependence)",
     "delay.heterogeneous": "different delays within one projection",
     "stdp": "STDP",
@@ -50,6 +55,11 @@ FEATURES = {
     "stdp.w_min_nonzero": "w_min != 0",
     "stdp.inhibitory": "plastic inhibitory synapses",
 }
+
+
+CURRENT_FEATURES = {"DCSource": "current_source.dc", "StepCurrentSource": "current_source.step",
+                    "ACSource": "current_source.ac", "NoisyCurrentSource": "current_source.noisy"}
+CURRENT_SOURCE_FEATURES = tuple(CURRENT_FEATURES.values())
 
 
 def plasticity_features(pr) -> set:
@@ -107,6 +117,11 @@ def required_features(net) -> set:
             if p.cell.onset:
                 f.add("cell.onset")
             f |= cell_features(p.cell, net.simulation.dt)
+    for inj in getattr(net, "current_sources", ()):
+        kind = CURRENT_FEATURES[inj.source.kind]
+        f.add(kind)
+        if kind == "current_source.ac" and net.simulation.numerics == "fixed":
+            f.add("current_source.ac.fixed")
     if net.recording.gsyn_exc or net.recording.gsyn_inh:
         f.add("record.gsyn")
     if net.recording.sampling_interval is not None and net.recording.analog():

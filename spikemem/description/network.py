@@ -15,6 +15,8 @@ from . import realisation, validation
 from .cells import NEURON_CELLS, SOURCES, IFCondExp, IFCurrAlpha, IFCurrDelta, IFCurrExp, Izhikevich, SpikeSourceArray, \
     SpikeSourcePoisson
 from .connectors import CONNECTORS
+from .current_sources import CurrentInjection
+from .current_sources import resolve as resolve_injection
 from .plasticity import STDP
 from .random import RandomDistribution, within
 
@@ -241,10 +243,13 @@ class Network:
     simulation: Simulation = field(default_factory=Simulation)
     recording: Recording = field(default_factory=Recording)
     name: str = "network"
+    current_sources: tuple = ()     # CurrentInjection: current sources and where they inject
 
     def __post_init__(self):
         object.__setattr__(self, "populations", tuple(validation.sequence("populations", self.populations)))
         object.__setattr__(self, "projections", tuple(validation.sequence("projections", self.projections)))
+        object.__setattr__(self, "current_sources", tuple(validation.sequence("current_sources",
+                                                                              self.current_sources)))
         if not isinstance(self.name, str):
             raise ValidationError("network.name", self.name, "must be a string")
         for f, cls in (("simulation", Simulation), ("recording", Recording)):
@@ -293,6 +298,15 @@ class Network:
                 gate = pops.get(rule.gate)
                 if gate is None or not gate.is_source or gate.size != 1:
                     raise ValidationError(f"{pr.name}.plasticity.gate", rule.gate, "must name a spike source of size 1")
+        resolved = []
+        for k, inj in enumerate(self.current_sources):
+            if not isinstance(inj, CurrentInjection):
+                raise ValidationError(f"current_sources[{k}]", inj, "must be a CurrentInjection")
+            if inj.population not in pops:
+                raise ValidationError(f"current_sources[{k}].population", inj.population,
+                                      f"unknown population (known: {sorted(pops)})")
+            resolved.append(resolve_injection(inj, pops[inj.population], dt, k))
+        object.__setattr__(self, "current_sources", tuple(resolved))
         rec = self.recording
         for f, known, kind in (("spikes", pops, "population"), ("v", pops, "population"),
                                ("weights", names, "projection"), ("gsyn_exc", pops, "population"),

@@ -34,6 +34,7 @@ from .flatten import FlatNetwork, flatten
 from .inputs import resolve_inputs
 from .layers import LayerDelivery
 from .layers import deliver as deliver_layers
+from .current_sources import CurrentSchedule, inject_targets
 from .model_params import columns
 from .neuron_models import FLOAT_MODELS, ModelSet, NeuronModel
 from .numpy_ops import NumpyOps
@@ -184,6 +185,9 @@ class Engine:
         self.onset, self.onset_max = onset, int(onset.max()) if n else 0
         self.v_start = ops.array(p["v_start"])
         self.poisson = PoissonSources(c.poisson, batch, ops) if c.poisson else None
+        self.currents = CurrentSchedule(c, batch) if c.currents else None
+        self.inject_into = inject_targets(self.neurons) if c.currents else ()
+        self._inject_version = None
         self.monitor = None     # monitor(t, log) every MONITOR_EVERY steps: progress, the spike guard
 
     def _make_plastic(self, c, batch: int) -> list:
@@ -229,6 +233,8 @@ class Engine:
         listed before it in this step (repeat_ranks)."""
         ops = self.ops
         arrived = self.ring[t % self.c.ring_len]
+        if self.currents is not None:
+            self._inject(t)
         self.V = V = self.neurons.membrane(self, arrived)
         arrived[...] = 0
         self._hold_refractory(t)
@@ -258,6 +264,22 @@ class Engine:
             if self.layers:
                 deliver_layers(self, bs, ns, t)
         return bs, ns
+
+    def _inject(self, t: int) -> None:
+        """Hand step t's injected current to every neuron model (NeuronModel.inject); a new
+        device array only where the schedule changed."""
+        cur = self.currents.at(t)
+        version = self.currents.version
+        if version == self._inject_version:
+            return
+        self._inject_version = version
+        if cur is not None:
+            cur = self._inject_array(cur)
+        for m, lo, hi in self.inject_into:
+            m.inject = None if cur is None else cur[:, lo:hi]
+
+    def _inject_array(self, cur):
+        return self.ops.array(cur)
 
     def _rounds(self, bs, ns, n_fired: int, repeats) -> list:
         """The step's spikes in rounds: a source neuron listed k times at this step is in the
@@ -379,8 +401,9 @@ class Engine:
     def _check_finite(self, t: int) -> None:
         """The models beyond LIF (Izhikevich's v^2, a conductance's pull) can leave the float range
         under extreme parameters or inputs, and a NaN V never fires: refuse the run instead,
-        naming the population. LIF-only networks cannot (their parameters are checked by flatten)."""
-        if self.lif_only or self.c.numerics != "float":
+        naming the population. LIF-only networks cannot (their parameters are checked by flatten),
+        unless a current source injects an extreme current."""
+        if (self.lif_only and self.currents is None) or self.c.numerics != "float":
             return
         bad = ~np.isfinite(self.ops.numpy(self.V)).all(axis=0)
         if bad.any():

@@ -45,6 +45,10 @@ class FixedEngine(Engine):
         self.ring_saturations = np.zeros((batch, len(p["fx_populations"])), dtype=np.int64)
         self._log = deque(maxlen=c.ring_len)      # per step: the ring-buffer additions it made
 
+    def _inject_array(self, cur):
+        """s16.15 bits, one row per trial (the clamps count per trial)."""
+        return self.ops.ints(np.ascontiguousarray(np.broadcast_to(cur, (self.B, cur.shape[1]))))
+
     def _make_plastic(self, c, batch: int) -> list:
         return [make_fixed_stdp(b, batch, c, self.ops) for b in c.plastic]
 

@@ -136,7 +136,11 @@ def _named(where: str, fn, *args):
 
 
 class FixedIFNeurons:
-    """Engine plug-in for numerics="fixed"; V and the currents are s16.15 bits (int64)."""
+    """Engine plug-in for numerics="fixed"; V and the currents are s16.15 bits (int64).
+    inject: the current sources' s16.15 bits of this step (B, n) or None, added beside
+    I_offset (neuron_model_lif_impl.h: total_exc - total_inh + I_offset + current_offset)."""
+
+    inject = None
 
     def __init__(self, e):
         c, ops, p = e.c, e.ops, e.c.params
@@ -167,6 +171,11 @@ class FixedIFNeurons:
             return e.V
         if not self.fast or self.v_large:
             return self._saturating(e, arrived)
+        inj_max = 0
+        if self.inject is not None:
+            inj_max = int(abs(self.inject).max())
+            if inj_max >= _PARAM:
+                return self._saturating(e, arrived)
         if self.init_shifted is not None:
             I = arrived * self.init_shifted
         else:
@@ -177,17 +186,19 @@ class FixedIFNeurons:
         I >>= 32
         I += self.I                                         # the currents with this step's input (>= 0)
         top = int(I.max())
-        if top > _LIMIT:
+        if top > _LIMIT - inj_max:                          # I_e - I_i + I_offset + injected stays an accum
             return self._saturating(e, arrived)
         if self.keep:
             self.syn_now = self.ops.copy(I)
         v = I[:, :n] - I[:, n:]
         if self.offset:
             v += self.i_offset
+        if self.inject is not None:
+            v += self.inject
         v *= self.R
         v += self.round_rest
         v >>= fx.FRAC_BITS                                  # alpha = round(total R) + V_rest
-        if ((top + self.off_max) * self.r_max + half >> fx.FRAC_BITS) + self.rest_max >= _SAFE and \
+        if ((top + self.off_max + inj_max) * self.r_max + half >> fx.FRAC_BITS) + self.rest_max >= _SAFE and \
                 (int(v.max()) >= _SAFE or int(v.min()) <= -_SAFE):
             return self._saturating(e, arrived)            # (the bound spares the check when it can)
         d = v - e.V                                         # |alpha|, |V| < 2^30: an accum
@@ -212,6 +223,8 @@ class FixedIFNeurons:
             self.syn_now = self.ops.copy(I)
         total = I[:, :n] - I[:, n:]
         total += self.i_offset
+        if self.inject is not None:
+            total += self.inject
         self._rail(total)
         alpha = total * self.R
         alpha += half

@@ -75,6 +75,7 @@ class FlatNetwork:
     gsyn: bool = False        # the network records gsyn_exc or gsyn_inh
     poisson: list = None  # PoissonBlocks of the SpikeSourcePoisson populations (spikemem.engine.poisson)
     layers: list = None   # LayerBlocks: convolution and pooled dense projections (spikemem.engine.layers)
+    currents: tuple = ()  # (CurrentInjection, Population) of the current sources (spikemem.engine.current_sources)
 
 
 STRUCTURED_MIN = 1 << 16      # synapses; measured: at 100 x 100 the table is as fast with numpy and faster with torch
@@ -223,7 +224,8 @@ def flatten(net, structured: str = "auto") -> FlatNetwork:
     rec = net.recording
     return FlatNetwork(dt, net.simulation.scheme, n_if, off, offsets, sizes, params,
                        (indptr, col, w, d), plastic, max_d + 1, net.simulation.numerics, blocks, models,
-                       bool(rec.gsyn_exc or rec.gsyn_inh), poisson, layers)
+                       bool(rec.gsyn_exc or rec.gsyn_inh), poisson, layers,
+                       tuple((inj, net.population(inj.population)) for inj in net.current_sources))
 
 
 def refuse_fixed_layers(net) -> None:

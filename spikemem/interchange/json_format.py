@@ -8,7 +8,9 @@ values, per-neuron lists for every cell value, SpikeSourcePoisson, multiplicativ
 ("stdp_pair_multiplicative"), the convolution connectors, the cell kinds IF_cond_exp,
 IF_curr_alpha and Izhikevich, and the optional recording entries gsyn_exc, gsyn_inh and
 sampling_interval (written only when used, so the recording of other networks is written as
-before); 1.0 and 1.1 files read as before.
+before), and current_sources (a list of {"source": {"kind": "DCSource" | "StepCurrentSource" |
+"ACSource" | "NoisyCurrentSource", ...}, "population", "neurons": null or indices}, written only
+when the network has some); 1.0 and 1.1 files read as before.
 """
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ import numpy as np
 from ..description import validation
 from ..description.cells import cell_from_dict
 from ..description.connectors import connector_from_dict
+from ..description.current_sources import CurrentInjection
 from ..description.plasticity import STDP
 from ..description.random import RandomDistribution
 from ..errors import FormatError, ValidationError
@@ -41,7 +44,7 @@ def _read_value(v, field: str):
 
 
 def network_to_dict(net) -> dict:
-    return {
+    out = {
         "format": FORMAT,
         "version": VERSION,
         "name": net.name,
@@ -57,6 +60,9 @@ def network_to_dict(net) -> dict:
             "plasticity": None if pr.plasticity is None else pr.plasticity.to_dict(),
         } for pr in net.projections],
     }
+    if net.current_sources:                  # only when used: other files stay as they were
+        out["current_sources"] = [inj.to_dict() for inj in net.current_sources]
+    return out
 
 
 def _recording_to_dict(rec) -> dict:
@@ -129,8 +135,12 @@ def network_from_dict(d: dict, source: str = "network"):
         projs.append(Projection(
             name=name, pre=_get(pr, "pre", w), post=_get(pr, "post", w), connector=connector,
             weight=weight, delay=delay, receptor=_get(pr, "receptor", w), plasticity=plasticity))
+    currents = []
+    for k, inj in enumerate(validation.sequence("current_sources", d.get("current_sources", []))):
+        with _named(f"current_sources[{k}]"):
+            currents.append(CurrentInjection.from_dict(inj))
     return Network(
-        populations=pops, projections=projs, name=_get(d, "name", ""),
+        populations=pops, projections=projs, name=_get(d, "name", ""), current_sources=currents,
         simulation=Simulation(dt=_get(sim, "dt", "simulation."), scheme=_get(sim, "scheme", "simulation."),
                               numerics=since_1_1(sim, "numerics", "simulation.", "float")),
         recording=Recording(spikes=_get(rec, "spikes", "recording."), v=_get(rec, "v", "recording."),

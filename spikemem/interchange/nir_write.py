@@ -61,6 +61,10 @@ class _Nodes(dict):
 
 def _check_exportable(network) -> None:
     """What no NIR graph can hold, refused by name before anything is built."""
+    if network.current_sources:
+        inj = network.current_sources[0]
+        raise UnsupportedFeature(f"current_sources: NIR has no node for a {inj.source.kind} (into '{inj.population}'); "
+                                 "a constant current from t = 0 can be the cells' i_offset")
     for p in network.populations:
         if p.size == 0:
             raise UnsupportedFeature(f"population '{p.name}' has no neurons: a NIR node has at least one")

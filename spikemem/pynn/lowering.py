@@ -2,6 +2,10 @@
 
 - Each Population is a description Population (its label made a valid name), its cell built by the
   table of models.py; a DCSource from t = 0 that never stops adds to i_offset.
+- Every other current source (models.CURRENT_SOURCES: DCSource, StepCurrentSource, ACSource,
+  NoisyCurrentSource) is a description CurrentInjection per population it feeds, its times as
+  PyNN's (the description's times mean what pyNN.nest's and sPyNNaker's do, docs/sources.md); a
+  NoisyCurrentSource's dt is rounded to whole steps (at least one: sPyNNaker draws every step).
 - Each Projection is one description Projection per (pre population, post population) pair that its
   connections join (views and assemblies split), and one more per repeated (pre, post) pair;
   OneToOne/AllToAll between whole populations with one weight and delay stay structured.
@@ -12,6 +16,7 @@
 """
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field, replace
 
@@ -94,8 +99,9 @@ def plan(state) -> Plan:
     rec = Recording(spikes=None, weights=tuple(pr.name for pr in projs if pr.plasticity is not None), **analog)
     sim = Simulation(dt=dt, scheme=scheme, numerics=state.options.get("numerics", "float"))
     label = state.options.get("name") or "pynn_script"
-    network = Network(tuple(pops), tuple(projs), sim, rec, name=label)
-    run_network = Network(tuple(run_pops), tuple(projs), sim, rec, name=label)
+    currents = _current_sources(state, order, names, dt)
+    network = Network(tuple(pops), tuple(projs), sim, rec, name=label, current_sources=currents)
+    run_network = Network(tuple(run_pops), tuple(projs), sim, rec, name=label, current_sources=currents)
     return Plan(network, run_network, names, parts, sources, shift, order)
 
 
@@ -134,14 +140,75 @@ def addresses(cells, order):
             np.array([c.parent.id_to_index(c) for c in cells], dtype=np.int64))
 
 
+def _is_offset(src) -> bool:
+    """A DCSource on from t = 0 that never stops: it adds to i_offset."""
+    if type(src).__name__ != "DCSource":
+        return False
+    start, stop = (float(np.ravel(src._native[k])[0]) for k in ("start", "stop"))
+    return start <= GRID_TOL and stop >= DC_FOREVER
+
+
+def _current_sources(state, order, names, dt) -> list:
+    """The description's CurrentInjections of every current source that is not an offset."""
+    from ..description.current_sources import CURRENT_SOURCES, CurrentInjection
+    out = []
+    for src in state.current_sources:
+        object.__setattr__(src, "_injection", None)         # (index, population, neuron) it is recorded at
+        if _is_offset(src):
+            continue
+        source = _description_source(src, CURRENT_SOURCES, dt)
+        for cells in src.targets:
+            pos, idx = addresses(cells, order)
+            for k in dict.fromkeys(pos.tolist()):
+                ids = idx[pos == k]
+                size = state.populations[k].size
+                whole = len(ids) == size and np.array_equal(ids, np.arange(size))
+                rank = _ranks(ids)
+                for r in range(int(rank.max()) + 1 if len(rank) else 0):   # a cell listed twice: a second injection
+                    mine = ids[rank == r]
+                    if src._injection is None:
+                        object.__setattr__(src, "_injection", (len(out), names[id(state.populations[k])], int(mine[0])))
+                    out.append(CurrentInjection(source, names[id(state.populations[k])],
+                                                None if whole and r == 0 else tuple(int(i) for i in mine)))
+    return out
+
+
+def _ranks(ids) -> np.ndarray:
+    """How many times each entry of ids appeared before it."""
+    order = np.argsort(ids, kind="stable")
+    s = ids[order]
+    start = np.r_[True, s[1:] != s[:-1]] if len(s) else np.zeros(0, bool)
+    first = np.maximum.accumulate(np.where(start, np.arange(len(s)), 0)) if len(s) else np.zeros(0, np.int64)
+    rank = np.empty(len(ids), dtype=np.int64)
+    rank[order] = np.arange(len(s)) - first
+    return rank
+
+
+def _description_source(src, kinds, dt):
+    """The description's source of a PyNN current source (its parameters as PyNN's, in ms, nA, Hz, deg)."""
+    name = type(src).__name__
+    native = {k: (np.asarray(getattr(v, "value", v), dtype=float).ravel()) for k, v in src._native.items()}
+    one = (lambda k: float(native[k][0]))
+    stop = (lambda: math.inf if one("stop") >= DC_FOREVER else one("stop"))
+    if name == "StepCurrentSource":
+        return kinds[name](times=native["times"].tolist(), amplitudes=native["amplitudes"].tolist())
+    if name == "DCSource":
+        return kinds[name](amplitude=one("amplitude"), start=one("start"), stop=stop())
+    if name == "ACSource":
+        return kinds[name](amplitude=one("amplitude"), offset=one("offset"), frequency=one("frequency"),
+                           phase=one("phase"), start=one("start"), stop=stop())
+    every = max(1, round(one("dt") / dt))
+    return kinds[name](mean=one("mean"), stdev=one("stdev"), start=one("start"), stop=stop(), dt=every * dt,
+                       seed=int(getattr(src, "seed", 0)))
+
+
 def _dc_offsets(state, order) -> dict:
     """Population position -> per-neuron current added by DC sources (on from 0, never off)."""
     out = {}
     for src in state.current_sources:
-        amp, start, stop = (float(np.ravel(src._native[k])[0]) for k in ("amplitude", "start", "stop"))
-        if start > GRID_TOL or stop < DC_FOREVER:
-            raise UnsupportedFeature(f"DCSource(start={start:g}, stop={stop:g}): the description has constant "
-                                     "offset currents only (a DCSource from t = 0 that never stops)")
+        if not _is_offset(src):
+            continue
+        amp = float(np.ravel(src._native["amplitude"])[0])
         for cells in src.targets:
             pos, idx = addresses(cells, order)
             for k in np.unique(pos):

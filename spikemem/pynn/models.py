@@ -138,8 +138,8 @@ TIMING = {"SpikePairRule": ("tau_plus", "tau_minus", "A_plus", "A_minus")}
 WEIGHT_DEPENDENCES = {"AdditiveWeightDependence": ("w_min", "w_max"),
                       "MultiplicativeWeightDependence": ("w_min", "w_max")}
 STATIC = ("StaticSynapse",)
-# current sources: a DCSource on from the start and never off is an offset current (i_offset)
-CURRENT_SOURCES = ("DCSource",)
+# current sources: the description's four (a DCSource on from the start and never off becomes i_offset)
+CURRENT_SOURCES = ("DCSource", "StepCurrentSource", "ACSource", "NoisyCurrentSource")
 
 
 def cell_mapping(celltype) -> CellMapping:
@@ -232,17 +232,22 @@ class _MinDelay:
 
 
 class CurrentSource:
-    """A standard current source: parameters kept here, the cells it feeds recorded for lowering.
-    Only CURRENT_SOURCES lower; the others are refused when injected."""
+    """A standard current source: parameters kept here, the cells it feeds recorded for lowering
+    (lowering.py: a DCSource from t = 0 that never stops adds to i_offset, the others become the
+    description's current sources). Only CURRENT_SOURCES lower; the others are refused. A
+    NoisyCurrentSource takes an extra `seed` (default 0) for the description's generator."""
 
     def __init__(self, **parameters):
         from pyNN.parameters import ParameterSpace
+        object.__setattr__(self, "seed", parameters.pop("seed", 0) if type(self).__name__ == "NoisyCurrentSource" else 0)
         name = type(self).__name__
         if name not in CURRENT_SOURCES:
-            raise UnsupportedFeature(f"{name}: spikemem's description has no time-varying current source "
-                                     "(a DCSource from t = 0 that never stops becomes i_offset)")
+            raise UnsupportedFeature(f"{name}: spikemem's description has no such current source (it has "
+                                     f"{', '.join(CURRENT_SOURCES)})")
         object.__setattr__(self, "_native", {})
         object.__setattr__(self, "targets", [])
+        object.__setattr__(self, "_recording", False)      # record() was called
+        object.__setattr__(self, "_injection", None)       # (injection index, population, neuron): lowering.py
         space = ParameterSpace(self.default_parameters, self.get_schema(), shape=(1,))
         space.update(**parameters)
         self.set_native_parameters(self.translate(space))
@@ -250,11 +255,33 @@ class CurrentSource:
     def set_native_parameters(self, parameters):
         parameters.evaluate(simplify=True)
         self._native.update(parameters.as_dict())
+        if type(self).__name__ == "StepCurrentSource":
+            self._step_times()
         state.changed("a current source's parameters", self)
 
+    def _step_times(self):
+        """PyNN's rule for step times (pyNN.nest, pyNN.neuron): >= 0 and strictly increasing, else
+        ValueError; then rounded to the dt grid, where times that meet keep the last amplitude."""
+        from pyNN.parameters import Sequence
+        times = np.asarray(getattr(self._native.get("times"), "value", []), dtype=float).ravel()
+        amps = np.asarray(getattr(self._native.get("amplitudes"), "value", []), dtype=float).ravel()
+        if times.size and np.min(times) < 0:
+            raise ValidationError("StepCurrentSource.times", float(np.min(times)), "must be >= 0 ms")
+        if times.size > 1 and np.min(np.diff(times)) <= 0:
+            raise ValidationError("StepCurrentSource.times", times.tolist(), "must increase strictly")
+        if len(times) != len(amps):
+            raise ValidationError("StepCurrentSource.amplitudes", len(amps), f"must hold one per time ({len(times)})")
+        dt = state.dt
+        grid = np.rint(times / dt) * dt
+        last = np.r_[grid[1:] != grid[:-1], True] if len(grid) else np.zeros(0, bool)
+        self._native["times"], self._native["amplitudes"] = Sequence(grid[last]), Sequence(amps[last])
+
     def get_native_parameters(self):
-        from pyNN.parameters import ParameterSpace
-        return ParameterSpace(dict(self._native), shape=None)
+        """The parameters; a StepCurrentSource's times and amplitudes as arrays (readable by index,
+        source.times[0], as pyNN.nest returns them)."""
+        from pyNN.parameters import ParameterSpace, Sequence
+        return ParameterSpace({k: np.asarray(v.value, dtype=float) if isinstance(v, Sequence) else v
+                               for k, v in self._native.items()}, shape=None)
 
     def inject_into(self, cells):
         """Kept for the network's build, which refuses what the description lacks (lowering.py)."""
@@ -266,10 +293,13 @@ class CurrentSource:
         state.changed("a current source's cells", self)
 
     def record(self):
-        raise UnsupportedFeature(f"{type(self).__name__}.record(): spikemem.pynn does not record injected "
-                                 "currents (the current is the constant amplitude)")
+        """Record the injected current from now on (the description's values at the first target
+        cell, trial 0; one sample per step, the current of the step starting at its time)."""
+        object.__setattr__(self, "_recording", True)
 
-    get_data = record
+    def _get_data(self):
+        """(times ms, currents nA) recorded so far (PyNN's get_data makes the neo signal)."""
+        return (np.zeros(0), np.zeros(0)) if state.live is None else state.live.current_trace(self)
 
 
 def _identity(cls):

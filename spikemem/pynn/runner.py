@@ -107,6 +107,7 @@ class Live:
         self.recorded = {p.name: Recorded([], [], _start_v(p)) for p in net.populations}
         self.weights = {}
         self.cleared = {}       # id(PyNN population) -> the step its record was cleared at
+        self.currents = {}      # id(PyNN current source) -> [(first step, values)] of its record()
         self.pending = []       # changes the next run must rebuild for: (what, object)
         self._cache = {}
 
@@ -125,8 +126,33 @@ class Live:
                 if name in got:
                     rec.gsyn[signal].append((self.t, got[name]))
         self.weights.update(res.weights)
+        self._record_currents(self.t, until)
         self.t = until
         self._cache = {}
+
+    def _record_currents(self, t0: int, t1: int) -> None:
+        """The current each recorded current source injects in steps [t0, t1), at its first target
+        cell of trial 0 (the description's values: spikemem.engine.current_sources.injection_values)."""
+        for src in self.state.current_sources:
+            if src.__dict__.get("_recording"):
+                self.currents.setdefault(id(src), []).append((t0, self._current_values(src, t0, t1)))
+
+    def _current_values(self, src, t0: int, t1: int) -> np.ndarray:
+        from ..engine.current_sources import injection_values
+        where = src.__dict__.get("_injection")
+        if where is None:           # an offset current (a DCSource from 0 that never stops)
+            return np.full(t1 - t0, float(np.ravel(src._native["amplitude"])[0]) if src.targets else 0.0)
+        return injection_values(self.plan.run_network, where[0], t0, t1, 0, where[2])
+
+    def current_trace(self, src) -> tuple:
+        """(times ms, currents nA) of a recorded current source: one sample per step so far and one at
+        the current time (PyNN's length, as V), each the current of the step starting then."""
+        parts = self.currents.get(id(src), [])
+        if not parts:
+            return np.zeros(0), np.zeros(0)
+        values = np.concatenate([v for _, v in parts] + [self._current_values(src, self.t, self.t + 1)])
+        steps = np.concatenate([first + np.arange(len(v)) for first, v in parts] + [np.array([self.t])])
+        return steps * self.state.dt, values
 
     def _window_inputs(self, t0: int, t1: int) -> dict:
         out, B = {}, self.batch
@@ -169,6 +195,7 @@ class Live:
                       for part in new.plan.parts.get(id(obj), ())}
         _carry_state(self.session.engine, new.session.engine, reweighted, what)
         new.t, new.weights, new.cleared = self.t, dict(self.weights), dict(self.cleared)
+        new.currents = {k: list(v) for k, v in self.currents.items()}
         for name, rec in new.recorded.items():
             old = self.recorded.get(name)
             if old is not None:
