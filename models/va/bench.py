@@ -111,8 +111,6 @@ def _run_child(kind, args, name, opts, batch, scheme, timeout) -> dict:
 
 
 def _child(kind, n, duration, name, opts, batch, scheme, seed) -> dict:
-    from spikemem.models.ca3.bench_backends import _peak_rss
-    from spikemem.models.ca3.bench_scale import _time_simulator_runs
     from spikemem.models.va.network import va_network
     from spikemem.registry import get_backend
     threads_ = opts.pop("torch_threads", None)
@@ -139,6 +137,32 @@ def _child(kind, n, duration, name, opts, batch, scheme, seed) -> dict:
     if in_sim is not None:
         row["sim_run_s"] = in_sim[0]
     return row
+
+
+def _peak_rss() -> float:
+    """This process's peak RSS (VmHWM), MiB."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024.0
+    return float("nan")
+
+
+def _time_simulator_runs(backend):
+    """For a PyNN backend: a list whose first entry adds up the seconds spent in the simulator's
+    own sim.run (as `bench scale` measures it); None for an engine."""
+    if not hasattr(backend, "_simulate"):
+        return None
+    total, simulate = [0.0], backend._simulate
+
+    def timed(duration):
+        t = time.perf_counter()
+        try:
+            return simulate(duration)
+        finally:
+            total[0] += time.perf_counter() - t
+    backend._simulate = timed
+    return total
 
 
 if __name__ == "__main__":
