@@ -42,3 +42,34 @@ def test_threads_is_checked():
     from spikemem import ValidationError
     with pytest.raises(ValidationError, match="threads"):
         get_backend("nest", threads=0)
+
+
+@pytest.mark.parametrize("cell", ["IF_cond_exp", "IF_curr_exp"])
+def test_static_lists_reach_nest_with_its_units_and_signs(cell):
+    """A random projection's list goes to NEST in one Connect: NEST holds exactly the realised
+    synapses, weights in pA or nS (x 1000) and negative where inhibitory, as PyNN's own connect
+    would set them (NEST's convention for iaf_psc_exp and iaf_cond_exp alike)."""
+    import nest
+    import numpy as np
+
+    from spikemem import (FixedProbabilityConnector, IFCondExp, IFCurrExp, Network, Population, Projection,
+                          Simulation)
+    cls = IFCondExp if cell == "IF_cond_exp" else IFCurrExp
+    pops = [Population("a", 30, cls()), Population("b", 20, cls())]
+    projs = [Projection("ex", "a", "b", FixedProbabilityConnector(0.3, seed=2), weight=0.004, delay=0.3),
+             Projection("in", "b", "a", FixedProbabilityConnector(0.3, seed=2), weight=0.05, delay=0.2,
+                        receptor="inhibitory")]
+    net = Network(pops, projs, Simulation(dt=0.1, scheme="exact"))
+    session = get_backend("nest").session(net)
+    try:
+        for pr, sign in ((projs[0], 1.0), (projs[1], -1.0)):
+            pre, post, w, d = pr.connections(30 if pr.pre == "a" else 20, 20 if pr.post == "b" else 30)
+            src, dst = session.pops[pr.pre], session.pops[pr.post]
+            got = nest.GetConnections(src.node_collection, dst.node_collection).get(["source", "target", "weight", "delay"])
+            first_src, first_dst = min(src.node_collection.tolist()), min(dst.node_collection.tolist())
+            have = sorted(zip(np.asarray(got["source"]) - first_src, np.asarray(got["target"]) - first_dst,
+                              np.round(got["weight"], 9), np.round(got["delay"], 9)))
+            want = sorted(zip(pre, post, np.round(sign * 1000 * w, 9), np.round(d, 9)))
+            assert len(want) > 20 and have == [tuple(x) for x in want]
+    finally:
+        session.close()
