@@ -33,13 +33,14 @@ def default_root() -> Path:
 def prune(root: Path, keep: int = KEEP, min_age_s: float = MIN_AGE_S) -> list:
     """Remove all but the `keep` newest run folders of `root` that are older than `min_age_s`.
     Another process may prune at the same time (MPI ranks do): a folder gone meanwhile is skipped."""
-    def mtime(p):
-        try:
-            return p.stat().st_mtime
-        except FileNotFoundError:
-            return None
-    runs = [(t, p) for p in root.iterdir() if p.is_dir() and (p / ".spikemem-run").exists()
-            for t in [mtime(p)] if t is not None]
+    runs = []
+    with os.scandir(root) as entries:        # (os.scandir: a root of thousands of runs costs ms, not 0.1 s)
+        for e in entries:
+            if e.is_dir(follow_symlinks=False) and os.path.exists(os.path.join(e.path, ".spikemem-run")):
+                try:
+                    runs.append((e.stat(follow_symlinks=False).st_mtime, Path(e.path)))
+                except FileNotFoundError:
+                    pass
     runs.sort(key=lambda tp: tp[0], reverse=True)
     now, removed = time.time(), []
     for t, p in runs[keep:]:
