@@ -73,3 +73,41 @@ def test_static_lists_reach_nest_with_its_units_and_signs(cell):
             assert len(want) > 20 and have == [tuple(x) for x in want]
     finally:
         session.close()
+
+
+def test_fast_node_collection_reads_equal_nests_own():
+    """nest_speed's tolist and local give what NEST's status reads give, for contiguous, sliced,
+    stepped and composite collections (in one process every node is local)."""
+    import nest
+
+    from spikemem.backends.pynn import nest_speed
+    nest.ResetKernel()
+    a, b = nest.Create("iaf_psc_exp", 7), nest.Create("iaf_cond_exp", 40)
+    cases = [a, b, b[3:9], b[::3], a[2:4] + b[5:8], b[11]]
+    want = [([nc.get("global_id")] if len(nc) == 1 else list(nc.get("global_id")), nc.get("local")) for nc in cases]
+    nest_speed.install()
+    for nc, (ids, local) in zip(cases, want):
+        assert nc.tolist() == ids
+        assert nc.local == local
+    b.set({"V_m": -61.0})           # set() asks .local
+    assert set(b.get("V_m")) == {-61.0}
+
+
+def test_spikes_read_from_the_recorder_equal_pynns_get_data():
+    """recordings.read_spikes (the recorder's arrays) gives get_data's spikes."""
+    from spikemem.backends.pynn.recordings import read_spikes, spike_arrays
+    net = build_cam(6, 8, P)
+    case = hc.random_case(6, 8, 10, seed=3)
+    session, seen = get_backend("nest").session(net), 0
+    try:
+        session.run(case.sim_time_ms / 2, protocol.input_events([case], P.dt))
+        for name, pop in session.pops.items():
+            if not hasattr(pop, "recorder") or "spikes" not in {v.name for v in pop.recorder.recorded}:
+                continue
+            s, i = read_spikes(pop, P.dt)
+            s2, i2 = spike_arrays(pop.get_data("spikes").segments[0], pop, P.dt)
+            assert sorted(zip(s, i)) == sorted(zip(s2, i2))
+            seen += len(s)
+        assert seen > 0
+    finally:
+        session.close()
