@@ -194,13 +194,14 @@ def _nest_arrays(sim, connector, conn):
         weight = _per_pair(params["weight"], len(conn))
         if projection.receptor_type == "inhibitory" and projection.post.conductance_based:
             weight = -weight        # NEST's sign of an inhibitory conductance (PyNN's connect does the same)
-        pre = np.asarray(projection.pre.all_cells, dtype=np.int64)[conn[:, 0].astype(int)]
-        post = np.asarray(projection.post.all_cells, dtype=np.int64)[conn[:, 1].astype(int)]
+        src, pre_ids = conn[:, 0].astype(np.int64), np.asarray(projection.pre.all_cells, dtype=np.int64)
+        pre = pre_ids[src]
+        post = np.asarray(projection.post.all_cells, dtype=np.int64)[conn[:, 1].astype(np.int64)]
         nest.Connect(pre, post, "one_to_one", {"synapse_model": projection.nest_synapse_model,
                                                "synapse_label": projection.nest_synapse_label,
                                                "weight": weight,
                                                "delay": _per_pair(params["delay"], len(conn))})
-        _bookkeeping(projection, np.unique(pre).tolist())
+        _bookkeeping(projection, pre_ids[np.bincount(src, minlength=len(pre_ids)) > 0].tolist())   # O(n), not a sort
     connector.connect = connect
 
 
