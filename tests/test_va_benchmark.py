@@ -101,3 +101,12 @@ def test_bench_va_rows(capsys):
     assert all("error" not in r for r in rows), rows
     assert "run_s" in rows[1] and rows[1]["rate_exc"] == rows[0]["rate_exc"] > 0
     assert "skipped" in rows[2] and "budget" in rows[2]["skipped"]
+
+
+@pytest.mark.parametrize("flag, value, named", [("--kinds", "hh", "--kinds"), ("--engines", "gpu", "--engines"),
+                                                ("--batches", "0", "--batches"), ("--neurons", "40", "p_connect")])
+def test_bench_va_refuses_bad_flags_in_one_line(capsys, flag, value, named):
+    from spikemem.cli import main
+    assert main(["bench", "va", "--no-nest", flag, value]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and named in err[0]

@@ -9,7 +9,7 @@ inside it. Throughput is trial-ms simulated per wall second of the run (batch x 
 and of build and run together. The firing rates of trial 0 show that each engine runs the same
 network. A batch whose time, extrapolated linearly from the batch before, exceeds --budget is
 skipped and said so. torch runs on one thread by default (--torch-threads): on a shared machine
-its thread pool spin-waits.
+its thread pool spin-waits. `--engines torch-cuda` adds a GPU row (its peak GPU memory beside).
 """
 from __future__ import annotations
 
@@ -21,7 +21,9 @@ import time
 from spikemem.description.validation import comma_integers, flag, integer, positive, threads
 
 BATCHES = (1, 4, 16, 64, 256)
-ENGINES = {"reference": ("reference", {}), "torch-cpu": ("torch", {"device": "cpu"})}
+ENGINES = {"reference": ("reference", {}), "torch-cpu": ("torch", {"device": "cpu"}),
+           "torch-cuda": ("torch", {"device": "cuda"})}
+DEFAULT_ENGINES = "reference,torch-cpu"
 
 
 def register(sub):
@@ -32,7 +34,7 @@ def register(sub):
                    help="cells (default 4000; fewer keep 80 inputs per cell)")
     p.add_argument("--duration", type=flag(positive), default=200.0, help="ms simulated (default 200)")
     p.add_argument("--batches", default=",".join(map(str, BATCHES)), help="engine batches (default %(default)s)")
-    p.add_argument("--engines", default=",".join(ENGINES), help=f"subset of {','.join(ENGINES)}")
+    p.add_argument("--engines", default=DEFAULT_ENGINES, help=f"some of {','.join(ENGINES)} (default %(default)s)")
     p.add_argument("--no-nest", action="store_true", help="leave NEST out")
     p.add_argument("--scheme", default="exact", choices=["exact", "spinnaker"],
                    help="the engines' update scheme (default exact, NEST's; NEST always runs exact)")
@@ -101,7 +103,8 @@ def _print_row(r, duration):
     ms = r["batch"] * duration
     print(f"{head} {r['build_s']:>8.2f} {r['run_s']:>8.2f} {sim_run} {ms / r['run_s']:>10,.0f} "
           f"{ms / (r['build_s'] + r['run_s']):>9,.0f} {r['peak_rss_mib']:>9,.0f} {r['rate_exc']:>7.1f} "
-          f"{r['rate_inh']:>7.1f}", flush=True)
+          f"{r['rate_inh']:>7.1f}" + (f"  GPU peak {r['peak_gpu_mib']:,.0f} MiB" if "peak_gpu_mib" in r else ""),
+          flush=True)
 
 
 def _run_child(kind, args, name, opts, batch, scheme, timeout) -> dict:
@@ -117,6 +120,7 @@ def _child(kind, n, duration, name, opts, batch, scheme, seed) -> dict:
     if threads_:
         import torch
         torch.set_num_threads(threads_)
+    cuda = "cuda" in str(opts.get("device", ""))
     be = get_backend(name, **opts)
     net = va_network(kind, n, seed=seed, scheme=scheme)
     in_sim = _time_simulator_runs(be)
@@ -127,10 +131,14 @@ def _child(kind, n, duration, name, opts, batch, scheme, seed) -> dict:
     build = time.perf_counter() - t
     t = time.perf_counter()
     res = session.run(duration)
+    if cuda:
+        torch.cuda.synchronize()
     run = time.perf_counter() - t
     if hasattr(session, "close"):
         session.close()
     row = {"build_s": build, "run_s": run, "peak_rss_mib": _peak_rss(), "spikes": res.count()}
+    if cuda:
+        row["peak_gpu_mib"] = torch.cuda.max_memory_allocated() / 2**20
     for pop in ("exc", "inh"):
         trial = res.spikes[pop][0] == 0
         row[f"rate_{pop}"] = float(trial.sum()) / res.sizes[pop] / (duration / 1000.0)
