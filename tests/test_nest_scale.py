@@ -42,3 +42,73 @@ def test_threads_is_checked():
     from spikemem import ValidationError
     with pytest.raises(ValidationError, match="threads"):
         get_backend("nest", threads=0)
+
+
+@pytest.mark.parametrize("cell", ["IF_cond_exp", "IF_curr_exp"])
+def test_static_lists_reach_nest_with_its_units_and_signs(cell):
+    """A random projection's list goes to NEST in one Connect: NEST holds exactly the realised
+    synapses, weights in pA or nS (x 1000) and negative where inhibitory, as PyNN's own connect
+    would set them (NEST's convention for iaf_psc_exp and iaf_cond_exp alike)."""
+    import nest
+    import numpy as np
+
+    from spikemem import (FixedProbabilityConnector, IFCondExp, IFCurrExp, Network, Population, Projection,
+                          Simulation)
+    cls = IFCondExp if cell == "IF_cond_exp" else IFCurrExp
+    pops = [Population("a", 30, cls()), Population("b", 20, cls())]
+    projs = [Projection("ex", "a", "b", FixedProbabilityConnector(0.3, seed=2), weight=0.004, delay=0.3),
+             Projection("in", "b", "a", FixedProbabilityConnector(0.3, seed=2), weight=0.05, delay=0.2,
+                        receptor="inhibitory")]
+    net = Network(pops, projs, Simulation(dt=0.1, scheme="exact"))
+    session = get_backend("nest").session(net)
+    try:
+        for pr, sign in ((projs[0], 1.0), (projs[1], -1.0)):
+            pre, post, w, d = pr.connections(30 if pr.pre == "a" else 20, 20 if pr.post == "b" else 30)
+            src, dst = session.pops[pr.pre], session.pops[pr.post]
+            got = nest.GetConnections(src.node_collection, dst.node_collection).get(["source", "target", "weight", "delay"])
+            first_src, first_dst = min(src.node_collection.tolist()), min(dst.node_collection.tolist())
+            have = sorted(zip(np.asarray(got["source"]) - first_src, np.asarray(got["target"]) - first_dst,
+                              np.round(got["weight"], 9), np.round(got["delay"], 9)))
+            want = sorted(zip(pre, post, np.round(sign * 1000 * w, 9), np.round(d, 9)))
+            assert len(want) > 20 and have == [tuple(x) for x in want]
+    finally:
+        session.close()
+
+
+def test_fast_node_collection_reads_equal_nests_own():
+    """nest_speed's tolist and local give what NEST's status reads give, for contiguous, sliced,
+    stepped and composite collections (in one process every node is local)."""
+    import nest
+
+    from spikemem.backends.pynn import nest_speed
+    nest.ResetKernel()
+    a, b = nest.Create("iaf_psc_exp", 7), nest.Create("iaf_cond_exp", 40)
+    cases = [a, b, b[3:9], b[::3], a[2:4] + b[5:8], b[11]]
+    want = [([nc.get("global_id")] if len(nc) == 1 else list(nc.get("global_id")), nc.get("local")) for nc in cases]
+    nest_speed.install()
+    for nc, (ids, local) in zip(cases, want):
+        assert nc.tolist() == ids
+        assert nc.local == local
+    b.set({"V_m": -61.0})           # set() asks .local
+    assert set(b.get("V_m")) == {-61.0}
+
+
+def test_spikes_read_from_the_recorder_equal_pynns_get_data():
+    """recordings.read_spikes (the recorder's arrays) gives get_data's spikes."""
+    from spikemem.backends.pynn.recordings import read_spikes, spike_arrays
+    net = build_cam(6, 8, P)
+    case = hc.random_case(6, 8, 10, seed=3)
+    session, seen = get_backend("nest").session(net), 0
+    session._clears = lambda name: False        # the window leaves the record for the reads below
+    try:
+        session.run(case.sim_time_ms, protocol.input_events([case], P.dt))
+        for name, pop in session.pops.items():
+            if not hasattr(pop, "recorder") or "spikes" not in {v.name for v in pop.recorder.recorded}:
+                continue
+            s, i = read_spikes(pop, P.dt)
+            s2, i2 = spike_arrays(pop.get_data("spikes").segments[0], pop, P.dt)
+            assert sorted(zip(s, i)) == sorted(zip(s2, i2))
+            seen += len(s)
+        assert seen > 0
+    finally:
+        session.close()

@@ -71,3 +71,17 @@ def test_old_run_folders_are_pruned_young_ones_kept(tmp_path):
     (tmp_path / "not-a-run").mkdir()
     assert prune(tmp_path, keep=0) and (tmp_path / "not-a-run").exists()
     assert all(p.exists() for p in folders[22:])                     # younger than an hour: kept
+
+
+def test_a_root_is_pruned_at_most_once_a_minute(tmp_path):
+    """Creating a run prunes the root only when its last prune is a minute old."""
+    from spikemem.backends.pynn import run_folder
+    first = RunFolder.create(tmp_path, "nest").path
+    os.utime(first, (time.time() - 7200,) * 2)
+    for _ in range(run_folder.KEEP):
+        RunFolder.create(tmp_path, "nest")
+    assert first.exists()                                            # pruned at the first create only
+    stamp = tmp_path / ".spikemem-pruned"
+    os.utime(stamp, (time.time() - 2 * run_folder.PRUNE_EVERY_S,) * 2)
+    RunFolder.create(tmp_path, "nest")
+    assert not first.exists()                                        # the 21st newest, two hours old

@@ -21,7 +21,7 @@ from spikemem.log import get_logger
 from spikemem.optional import Extra, require
 from spikemem.results import Result
 
-from . import deferred_stdp, instantiate, zero_pairs
+from . import deferred_stdp, instantiate, nest_speed, zero_pairs
 from .currents import NOISE, plain_currents
 from .lowering import (POISSON, check_option, check_scheme, check_sources, lower, max_delay, native_poisson, shift_steps,
                        stimulus)
@@ -224,6 +224,7 @@ class PyNNBackend(Extra):
         if self.profile.name == "brian2":
             _brian2_cond_rk4(sim)
         if self.profile.name == "nest":
+            nest_speed.install()
             _nest_delta_state(sim)
             _nest_one_neuron_masks()
             _pynn_partial_recordings()

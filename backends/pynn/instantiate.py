@@ -169,8 +169,14 @@ def _bookkeeping(projection, sources):
     projection._sources.update(sources)
 
 
+# post cell types whose static lists go to NEST in one Connect: their weights are nA or uS (NEST: pA
+# or nS; no receptor_scale) and their receptors NEST's sign (negative inhibition)
+ONE_CONNECT_CELLS = ("IF_curr_exp", "IF_cond_exp")
+
+
 def _nest_arrays(sim, connector, conn):
-    """pyNN.nest, static synapses: the whole list in one nest.Connect of node-id arrays."""
+    """pyNN.nest, static synapses: the whole list in one nest.Connect of node-id arrays (PyNN's
+    own FromListConnector connects post neuron by post neuron: 9 s of the VA COBA network's build)."""
     if _nest_connectors(sim) is None or not len(conn):
         return
 
@@ -178,21 +184,26 @@ def _nest_arrays(sim, connector, conn):
         import copy
 
         import nest
-        # checked for this cell type, in one process (under MPI every rank would add every pair)
-        if type(projection.post.celltype).__name__ != "IF_curr_exp" or projection._simulator.state.num_processes > 1:
+        # checked for these cell types, in one process (under MPI every rank would add every pair)
+        if type(projection.post.celltype).__name__ not in ONE_CONNECT_CELLS or \
+                projection._simulator.state.num_processes > 1:
             return type(connector).connect(connector, projection)
         params = copy.deepcopy(projection.synapse_type.parameter_space)   # PyNN's units to NEST's (nA -> pA)
         params.shape = (len(conn),)
         params.update(weight=conn[:, 2], delay=conn[:, 3])
         params = projection.synapse_type.translate(params)
         params.evaluate()
-        pre = np.asarray(projection.pre.all_cells, dtype=np.int64)[conn[:, 0].astype(int)]
-        post = np.asarray(projection.post.all_cells, dtype=np.int64)[conn[:, 1].astype(int)]
+        weight = _per_pair(params["weight"], len(conn))
+        if projection.receptor_type == "inhibitory" and projection.post.conductance_based:
+            weight = -weight        # NEST's sign of an inhibitory conductance (PyNN's connect does the same)
+        src, pre_ids = conn[:, 0].astype(np.int64), np.asarray(projection.pre.all_cells, dtype=np.int64)
+        pre = pre_ids[src]
+        post = np.asarray(projection.post.all_cells, dtype=np.int64)[conn[:, 1].astype(np.int64)]
         nest.Connect(pre, post, "one_to_one", {"synapse_model": projection.nest_synapse_model,
                                                "synapse_label": projection.nest_synapse_label,
-                                               "weight": _per_pair(params["weight"], len(conn)),
+                                               "weight": weight,
                                                "delay": _per_pair(params["delay"], len(conn))})
-        _bookkeeping(projection, np.unique(pre).tolist())
+        _bookkeeping(projection, pre_ids[np.bincount(src, minlength=len(pre_ids)) > 0].tolist())   # O(n), not a sort
     connector.connect = connect
 
 

@@ -30,9 +30,10 @@ def record_trial(pops: dict, spike_names, analog: dict, dt: float, shift: int, s
         pop = pops[name]
         signals = [signal for signal in ANALOG if name in analog.get(signal, ())]
         # (not clear=True: pyNN.nest 0.13 then carries one variable's samples past the end into the next)
-        got = pop.get_data((["spikes"] if name in spike_names else []) + signals, clear=False).segments[0]
+        got = pop.get_data((["spikes"] if name in spike_names else []) + signals, clear=False).segments[0] \
+            if signals else None
         if name in spike_names:
-            s, i = spike_arrays(got, pop, dt)
+            s, i = spike_arrays(got, pop, dt) if signals else read_spikes(pop, dt)
             s = s - shift
             keep = (s >= 0) & (s < steps)
             spikes[name] = (s[keep], i[keep])
@@ -55,6 +56,23 @@ def record_trial(pops: dict, spike_names, analog: dict, dt: float, shift: int, s
 
 
 ANALOG = ("v", "gsyn_exc", "gsyn_inh")
+
+
+def read_spikes(pop, dt: float, clear: bool = False):
+    """(step, neuron index) of a population's recorded spikes: on pyNN.nest in one process straight
+    from its spike recorder's arrays, with what get_data("spikes", clear) would give (the same
+    PyNN reader, the same cut at the current time, the same clear) but no neo Block, whose
+    describe() and Segment cost more than the spikes; elsewhere through get_data."""
+    rec = getattr(pop, "recorder", None)
+    det = getattr(rec, "_spike_detector", None)
+    if det is None or not hasattr(det, "_get_data_arrays") or rec._simulator.state.num_processes != 1:
+        return spike_arrays(pop.get_data("spikes", clear=clear).segments[0], pop, dt)
+    ids, times = det._get_data_arrays("times", "times", 1, clear=clear)
+    now = np.asarray(times) <= rec._simulator.state.t
+    if clear:
+        rec.clear()
+    ids = np.asarray(ids, dtype=np.int64)[now]
+    return np.round(np.asarray(times, dtype=float)[now] / dt).astype(np.int64), ids - int(pop.first_id)
 
 
 def spike_arrays(segment, pop, dt: float):

@@ -6,7 +6,7 @@ The root is `run_base=` (a backend option), else $SPIKEMEM_RUN_DIR, else
 sPyNNaker's log lines and progress bars) goes to `simulator.log` in the folder; sPyNNaker also
 finds its generated `spynnaker.cfg` there and writes its reports there. When a new run starts,
 all but the newest KEEP folders of the root are removed (never one younger than an hour, so
-that concurrent runs keep theirs).
+that concurrent runs keep theirs), at most once a minute per root.
 """
 from __future__ import annotations
 
@@ -33,13 +33,14 @@ def default_root() -> Path:
 def prune(root: Path, keep: int = KEEP, min_age_s: float = MIN_AGE_S) -> list:
     """Remove all but the `keep` newest run folders of `root` that are older than `min_age_s`.
     Another process may prune at the same time (MPI ranks do): a folder gone meanwhile is skipped."""
-    def mtime(p):
-        try:
-            return p.stat().st_mtime
-        except FileNotFoundError:
-            return None
-    runs = [(t, p) for p in root.iterdir() if p.is_dir() and (p / ".spikemem-run").exists()
-            for t in [mtime(p)] if t is not None]
+    runs = []
+    with os.scandir(root) as entries:        # (os.scandir: a root of thousands of runs costs ms, not 0.1 s)
+        for e in entries:
+            if e.is_dir(follow_symlinks=False) and os.path.exists(os.path.join(e.path, ".spikemem-run")):
+                try:
+                    runs.append((e.stat(follow_symlinks=False).st_mtime, Path(e.path)))
+                except FileNotFoundError:
+                    pass
     runs.sort(key=lambda tp: tp[0], reverse=True)
     now, removed = time.time(), []
     for t, p in runs[keep:]:
@@ -47,6 +48,23 @@ def prune(root: Path, keep: int = KEEP, min_age_s: float = MIN_AGE_S) -> list:
             shutil.rmtree(p, ignore_errors=True)
             removed.append(p)
     return removed
+
+
+PRUNE_EVERY_S = 60.0      # a root is pruned at most this often (only runs older than MIN_AGE_S go)
+
+
+def _prune_due(root: Path) -> bool:
+    """Whether the root was last pruned PRUNE_EVERY_S ago or more (its stamp file's time), and if so
+    stamp it now: listing thousands of young runs cost each run 0.1 s, and a prune one minute
+    later removes the same old ones."""
+    stamp = root / ".spikemem-pruned"
+    try:
+        if time.time() - stamp.stat().st_mtime < PRUNE_EVERY_S:
+            return False
+    except FileNotFoundError:
+        pass
+    stamp.touch()
+    return True
 
 
 @dataclass
@@ -59,7 +77,8 @@ class RunFolder:
         (spinnaker_config: virtual, version, machine, spalloc, time_scale_factor)."""
         root = Path(base) if base else default_root()
         root.mkdir(parents=True, exist_ok=True)
-        prune(root)
+        if _prune_due(root):
+            prune(root)
         path = Path(tempfile.mkdtemp(prefix=time.strftime(f"{simulator}-%Y%m%d-%H%M%S-"), dir=root))
         atomic_write_text(path / ".spikemem-run", f"{simulator}\n")
         if simulator == "spinnaker":

@@ -22,7 +22,7 @@ from spikemem.results import Result
 from . import deferred_stdp, zero_pairs
 from .currents import first_current_step, plain_currents
 from .lowering import check_sources, lower, native_poisson, shift_steps, starts_at_rest, stimulus
-from .recordings import _v_array, read_weights, spike_arrays
+from .recordings import _v_array, read_spikes, read_weights
 from .run_folder import RunFolder
 from .simulator_output import captured
 
@@ -201,8 +201,7 @@ class PyNNSession:
     def _spikes(self, name, clear: bool):
         """(step, neuron) of the spikes recorded since the last read, or of all so far when the
         record is not cleared, the stimulus shift undone."""
-        got = self.pops[name].get_data("spikes", clear=clear).segments[0]
-        s, i = spike_arrays(got, self.pops[name], self.dt)
+        s, i = read_spikes(self.pops[name], self.dt, clear)
         s = s - self.shift
         return s[s >= 0], i[s >= 0]
 
