@@ -109,23 +109,38 @@ class CondExpNeurons(NeuronModel):
     def _integrate(self, V):
         """V after one step of dV/dt = (g_L (E_L - V) + g_E(s) (E_E - V) + g_I(s) (E_I - V) + I) / cm,
         g(s) = g e^(-s/tau): classic Runge-Kutta 4 on k sub-steps, k the smallest power-of-two
-        multiple of base_steps that keeps each sub-step below 0.1 / (largest decay rate)."""
+        multiple of base_steps that keeps each sub-step below 0.1 / (the trial's largest decay
+        rate). k is chosen per trial, so a trial's result does not depend on the others in its batch."""
         n, ops = self.n, self.ops
         if not n:
             return V
         ge, gi = self.g[:, :n], self.g[:, n:]
-        rate = float((ge + gi).max()) * self.inv_cm_max + self.rate_max     # >= every neuron's decay rate
-        k = self.base_steps
-        while self.dt / k * rate > RK4_MAX_RATE_STEP:
-            k *= 2
-            if k > RK4_MAX_STEPS:
+        g_max = ops.row_max(ge + gi)
+        rate = g_max * self.inv_cm_max + self.rate_max                 # >= every neuron's decay rate
+        k = np.full(len(rate), self.base_steps)
+        while np.any(big := self.dt / k * rate > RK4_MAX_RATE_STEP):
+            k[big] *= 2
+            if k.max() > RK4_MAX_STEPS:
+                t = int(np.argmax(k))
                 pop = self.populations[0]
-                raise ValidationError(f"{pop}.cell", pop, f"a conductance of {float((ge + gi).max()):.3g} uS gives a "
-                                      f"membrane rate of {rate:.3g}/ms, beyond the {RK4_MAX_STEPS} Runge-Kutta "
-                                      f"sub-steps a {self.dt:g} ms step may take (weights too large)")
+                raise ValidationError(f"{pop}.cell", pop, f"a conductance of {g_max[t]:.3g} uS gives a "
+                                      f"membrane rate of {rate[t]:.3g}/ms, beyond the {RK4_MAX_STEPS} "
+                                      f"Runge-Kutta sub-steps a {self.dt:g} ms step may take (weights too large)")
+        drive = self.e_l_g_l + self._current(self.i_offset)
+        if np.all(k == k[0]):
+            return self._rk4(V, ge, gi, drive, int(k[0]))
+        out = ops.copy(V)
+        two_d = getattr(drive, "ndim", 0) == 2
+        for kk in np.unique(k):
+            rows = ops.index(np.flatnonzero(k == kk))
+            out[rows] = self._rk4(V[rows], ge[rows], gi[rows], drive[rows] if two_d else drive, int(kk))
+        return out
+
+    def _rk4(self, V, ge, gi, drive, k: int):
+        """k classic Runge-Kutta 4 sub-steps of the step, for the trials in V's rows."""
+        n = self.n
         fac = self._sub_factors(k)
         h = self.dt / k
-        drive = self.e_l_g_l + self._current(self.i_offset)
         ge_e, gi_i = ge * self.e_rev[:n], gi * self.e_rev[n:]
 
         def f(v, j):

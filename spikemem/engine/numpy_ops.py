@@ -83,6 +83,10 @@ class NumpyOps(ElementwiseOps):
         """A numpy copy with the array's own dtype (for saving state)."""
         return np.array(a)
 
+    def row_max(self, a) -> np.ndarray:
+        """Each row's largest value, on the host."""
+        return a.max(axis=1, initial=-np.inf)
+
     def int_numpy(self, a) -> np.ndarray:
         return np.asarray(a)
 

@@ -92,6 +92,9 @@ class TorchOps(ElementwiseOps):
     def host(self, a) -> np.ndarray:
         return a.detach().cpu().numpy().copy()
 
+    def row_max(self, a) -> np.ndarray:
+        return a.amax(dim=1).detach().cpu().numpy() if a.shape[1] else np.full(a.shape[0], -np.inf)
+
     def int_numpy(self, a) -> np.ndarray:
         return a.cpu().numpy()
 
