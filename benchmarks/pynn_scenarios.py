@@ -11,7 +11,9 @@ Every scenario PyNN runs on NEST (its sim_name="nest" case), or on Brian2 where 
 runs once; with --simulator spikemem the simulator it asks for is spikemem.pynn. Prints each
 scenario's outcome and, for failures, the exception and its first line: a scenario that needs what
 spikemem's description lacks should fail with an UnsupportedFeature naming it, and any other
-failure is a bug to look at. Runs in a temporary working folder (scenarios write files).
+failure is a bug to look at. Also prints how many cases each file gave and names the files none
+was taken from (0.13's test_scenario5.py: multicompartment, Arbor and NEURON only), so that a
+count can be checked against the folder. Runs in a temporary working folder (scenarios write files).
 """
 from __future__ import annotations
 
@@ -29,18 +31,22 @@ class Scenarios:
     def __init__(self, simulator: str):
         self.simulator = simulator
         self.results = {}
+        self.files = {}         # scenario file -> [cases kept, simulators its cases name]
 
     def pytest_collection_modifyitems(self, config, items):
         keep = []
         for item in items:
             params = getattr(getattr(item, "callspec", None), "params", {})
             name, arg = _simulator_param(params)
+            entry = self.files.setdefault(item.nodeid.split("::", 1)[0].rsplit("/", 1)[-1], [0, set()])
             if name is None:
                 continue
+            entry[1].add(name)
             marks = [m for m in item.iter_markers("parametrize") if m.args and m.args[0] == arg]
             offered = {_param_name(v) for v in marks[0].args[1]} if marks else set()
             if name == "nest" or (name == "brian2" and "nest" not in offered):
                 keep.append(item)
+                entry[0] += 1
                 if self.simulator == "spikemem":
                     if arg == "sim_name":
                         item.module.get_simulator = _spikemem
@@ -117,9 +123,14 @@ def main(argv=None) -> int:
             os.chdir(here)
     rows = plugin.results
     counts = Counter(r["outcome"] for r in rows.values())
+    files = {f: {"cases": n, "simulators": sorted(sims)} for f, (n, sims) in sorted(plugin.files.items())}
     if args.json:
-        print(json.dumps({"simulator": args.simulator, "counts": counts, "results": rows}, indent=1))
+        print(json.dumps({"simulator": args.simulator, "counts": counts, "files": files, "results": rows}, indent=1))
         return 0
+    print("\ncases run, by file: " + ", ".join(f"{f} {v['cases']}" for f, v in files.items() if v["cases"]))
+    for f, v in files.items():
+        if not v["cases"]:
+            print(f"  not run: {f} (its scenarios name {', '.join(v['simulators']) or 'no simulator'}: neither NEST nor Brian2)")
     print(f"\nPyNN scenarios on {args.simulator}: {counts.get('passed', 0)} of {len(rows)} passed, "
           f"{counts.get('failed', 0)} failed, {counts.get('skipped', 0)} skipped")
     for name, r in sorted(rows.items()):
