@@ -5,7 +5,7 @@ from PyNN's source distribution (`pip download pyNN==0.13.0 --no-binary :all: --
 pynn-0.13.0/test/system/scenarios) or from a clone of PyNN's repository. Both fixture styles are
 understood: the repository's `sim_name` + get_simulator() and 0.13's `sim` (a LazySimulator).
 
-    python benchmarks/pynn_scenarios.py SCENARIOS_DIR [--simulator spikemem|nest] [--json]
+    python benchmarks/pynn_scenarios.py SCENARIOS_DIR [--simulator spikemem|nest] [--backend NAME] [--json]
 
 Every scenario PyNN runs on NEST (its sim_name="nest" case), or on Brian2 where it has no NEST case,
 runs once; with --simulator spikemem the simulator it asks for is spikemem.pynn. Prints each
@@ -103,8 +103,13 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("scenarios", help="a folder holding PyNN's test/system/scenarios files")
     ap.add_argument("--simulator", choices=["spikemem", "nest"], default="spikemem")
+    ap.add_argument("--backend", default=None,
+                    help="spikemem's engine backend for every scenario (as `spikemem pynn run --backend`)")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
+    if args.backend is not None:
+        from spikemem.pynn.simulator import state
+        state.forced = {"backend": args.backend}     # what setup() is asked is overridden, as `pynn run` does
     import pytest
     import pyNN.utility
     from pyNN.utility import plotting
