@@ -5,13 +5,15 @@ from PyNN's source distribution (`pip download pyNN==0.13.0 --no-binary :all: --
 pynn-0.13.0/test/system/scenarios) or from a clone of PyNN's repository. Both fixture styles are
 understood: the repository's `sim_name` + get_simulator() and 0.13's `sim` (a LazySimulator).
 
-    python benchmarks/pynn_scenarios.py SCENARIOS_DIR [--simulator spikemem|nest] [--json]
+    python benchmarks/pynn_scenarios.py SCENARIOS_DIR [--simulator spikemem|nest] [--backend NAME] [--json]
 
 Every scenario PyNN runs on NEST (its sim_name="nest" case), or on Brian2 where it has no NEST case,
 runs once; with --simulator spikemem the simulator it asks for is spikemem.pynn. Prints each
 scenario's outcome and, for failures, the exception and its first line: a scenario that needs what
 spikemem's description lacks should fail with an UnsupportedFeature naming it, and any other
-failure is a bug to look at. Runs in a temporary working folder (scenarios write files).
+failure is a bug to look at. Also prints how many cases each file gave and names the files none
+was taken from (0.13's test_scenario5.py: multicompartment, Arbor and NEURON only), so that a
+count can be checked against the folder. Runs in a temporary working folder (scenarios write files).
 """
 from __future__ import annotations
 
@@ -29,18 +31,22 @@ class Scenarios:
     def __init__(self, simulator: str):
         self.simulator = simulator
         self.results = {}
+        self.files = {}         # scenario file -> [cases kept, simulators its cases name]
 
     def pytest_collection_modifyitems(self, config, items):
         keep = []
         for item in items:
             params = getattr(getattr(item, "callspec", None), "params", {})
             name, arg = _simulator_param(params)
+            entry = self.files.setdefault(item.nodeid.split("::", 1)[0].rsplit("/", 1)[-1], [0, set()])
             if name is None:
                 continue
+            entry[1].add(name)
             marks = [m for m in item.iter_markers("parametrize") if m.args and m.args[0] == arg]
             offered = {_param_name(v) for v in marks[0].args[1]} if marks else set()
             if name == "nest" or (name == "brian2" and "nest" not in offered):
                 keep.append(item)
+                entry[0] += 1
                 if self.simulator == "spikemem":
                     if arg == "sim_name":
                         item.module.get_simulator = _spikemem
@@ -97,8 +103,13 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("scenarios", help="a folder holding PyNN's test/system/scenarios files")
     ap.add_argument("--simulator", choices=["spikemem", "nest"], default="spikemem")
+    ap.add_argument("--backend", default=None,
+                    help="spikemem's engine backend for every scenario (as `spikemem pynn run --backend`)")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
+    if args.backend is not None:
+        from spikemem.pynn.simulator import state
+        state.forced = {"backend": args.backend}     # what setup() is asked is overridden, as `pynn run` does
     import pytest
     import pyNN.utility
     from pyNN.utility import plotting
@@ -117,9 +128,14 @@ def main(argv=None) -> int:
             os.chdir(here)
     rows = plugin.results
     counts = Counter(r["outcome"] for r in rows.values())
+    files = {f: {"cases": n, "simulators": sorted(sims)} for f, (n, sims) in sorted(plugin.files.items())}
     if args.json:
-        print(json.dumps({"simulator": args.simulator, "counts": counts, "results": rows}, indent=1))
+        print(json.dumps({"simulator": args.simulator, "counts": counts, "files": files, "results": rows}, indent=1))
         return 0
+    print("\ncases run, by file: " + ", ".join(f"{f} {v['cases']}" for f, v in files.items() if v["cases"]))
+    for f, v in files.items():
+        if not v["cases"]:
+            print(f"  not run: {f} (its scenarios name {', '.join(v['simulators']) or 'no simulator'}: neither NEST nor Brian2)")
     print(f"\nPyNN scenarios on {args.simulator}: {counts.get('passed', 0)} of {len(rows)} passed, "
           f"{counts.get('failed', 0)} failed, {counts.get('skipped', 0)} skipped")
     for name, r in sorted(rows.items()):
