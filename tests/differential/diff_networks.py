@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 OLD = frozenset({
     "cell.exp", "cell.delta", "source.array", "source.array.early", "source.array.coincident", "source.array.repeated",
-    "source.array.at_end", "connector.one_to_one", "connector.all_to_all", "connector.from_list",
+    "source.array.at_end", "stdp.conventions", "connector.one_to_one", "connector.all_to_all", "connector.from_list",
     "weight.scalar", "weight.per_synapse", "delay.scalar", "delay.per_synapse", "stdp.additive", "stdp.fields",
     "stdp.gate", "dt.1", "dt.0.1", "scheme.exact", "scheme.spinnaker", "numerics.fixed", "cell.i_offset",
     "cell.v_init", "receptor.inhibitory", "delay.long",
@@ -40,6 +40,7 @@ def _u(draw, lo, hi, places=3):
 def _cell(draw, kind):
     import spikemem as sm
     i_off = draw(st.sampled_from([0.0, 0.0, _u(draw, 0.05, 1.0)])) if "cell.i_offset" in draw.vocab else 0.0
+    i_off = i_off or (_u(draw, 0.3, 1.0) if draw.self_driven else 0.0)
     if kind == "izhikevich":
         return sm.Izhikevich(a=_u(draw, 0.02, 0.1), b=_u(draw, 0.2, 0.26), c=_u(draw, -65, -50), d=_u(draw, 0.05, 8),
                              i_offset=i_off * 10, v_init=_u(draw, -70, -60), u_init=_u(draw, -16, -12))
@@ -62,9 +63,9 @@ def _times(draw, size, duration, dt):
     steps = int(round(duration / dt))
     grid = st.integers(0 if "source.array.early" in v else 2, steps - 1).map(lambda k: round(k * dt, 6))
     trains = [sorted(draw(st.lists(grid, max_size=5))) for _ in range(size)]
-    if "source.array.coincident" in v and size > 1 and draw(st.booleans()):
-        t = draw(grid)
-        trains = [sorted(tr + [t]) for tr in trains]
+    if "source.array.coincident" in v and size > 1 and (size > 4 or draw(st.booleans())):
+        shared = draw(st.lists(grid, min_size=1, max_size=3, unique=True))
+        trains = [sorted(set(tr) | set(shared)) for tr in trains]
     if "source.array.repeated" in v and draw(st.integers(0, 3)) == 0:
         i = draw(st.integers(0, size - 1))
         t = draw(grid)
@@ -118,7 +119,7 @@ def _connector(draw, n_pre, n_post, self_ok):
 def _value(draw, hi, n, kind, dt):
     """A weight (kind 'weight') or delay: one number, one per synapse, or a distribution."""
     v = draw.vocab
-    forms = ["scalar"] + (["per_synapse"] if n and f"{kind}.per_synapse" in v else []) + \
+    forms = ["scalar"] + (["per_synapse"] * 2 if n and f"{kind}.per_synapse" in v else []) + \
         (["distribution"] if f"{kind}.distribution" in v else [])
     form = draw(st.sampled_from(forms))
     if kind == "weight":
@@ -131,7 +132,10 @@ def _value(draw, hi, n, kind, dt):
         if form == "distribution":
             return _dist(draw, dt, 3.0)
     if form == "per_synapse":
-        return np.array(draw(st.lists(one, min_size=n, max_size=n)))
+        w = np.array(draw(st.lists(one, min_size=n, max_size=n)))
+        if kind == "weight" and draw(st.integers(0, 2)) == 0:        # many magnitudes: sums round by order
+            w = w * 10.0 ** np.array(draw(st.lists(st.integers(-6, 0), min_size=n, max_size=n)))
+        return w
     return draw(one)
 
 
@@ -144,16 +148,19 @@ def _stdp(draw, w, hi, gate):
               A_plus=draw(st.sampled_from([0.0, _u(draw, 0.05, 0.6)])) * (1 if mult else hi),
               A_minus=_u(draw, 0.05, 0.6) * (1 if mult else hi), w_min=0.0, w_max=w_max)
     if "stdp.fields" in v:
-        kw.update(depress_at_zero=draw(st.booleans()), potentiate_at_zero=draw(st.booleans()),
+        kw["depress_at_zero"] = draw(st.booleans())
+    if "stdp.conventions" in v:
+        kw.update(potentiate_at_zero=draw(st.booleans()),
                   traces=draw(st.sampled_from(["all_to_all", "nearest"])),
                   transmit=draw(st.sampled_from(["after_update", "before_update"])),
                   dendritic_delay=draw(st.sampled_from([None, None, 0.0])))
         if not mult:
             kw["clamp"] = draw(st.sampled_from(["per_event", "per_update"]))
-        if gate and "stdp.gate" in v and draw(st.integers(0, 2)) == 0:
-            kw["gate"] = gate
-        elif draw(st.integers(0, 3)) == 0:
+        if draw(st.integers(0, 3)) == 0:
             kw["post_history"] = draw(st.sampled_from([4, 16]))
+    if gate and "stdp.gate" in v and draw(st.integers(0, 3)) > 0:
+        kw["gate"] = gate
+        kw.pop("post_history", None)
     if mult:
         kw["weight_dependence"] = "multiplicative"
     return STDP(**kw)
@@ -163,7 +170,7 @@ class _Draw:
     """hypothesis' draw carrying the vocabulary, so every helper reads it as draw.vocab."""
 
     def __init__(self, draw, vocab):
-        self.draw, self.vocab = draw, vocab
+        self.draw, self.vocab, self.self_driven = draw, vocab, False
 
     def __call__(self, strategy):
         return self.draw(strategy)
@@ -178,11 +185,12 @@ def _network(draw, vocab):
     numerics = "fixed" if scheme == "spinnaker" and "numerics.fixed" in vocab and draw(st.integers(0, 3)) == 0 else "float"
     duration = round(draw(st.integers(8, 30)) * (1.0 if dt == 1.0 else 0.4), 6)
     pops, projs = [], []
-    for k in range(draw(st.integers(1, 2))):
-        size = draw(st.integers(1, 4))
+    for k in range(draw(st.sampled_from([0, 1, 1, 1, 2, 2]))):     # none: the neurons drive themselves
+        size = draw(st.sampled_from([1, 2, 3, 4, 12]))             # 12: many spikes summed in one step
         pops.append(sm.Population(f"s{k}", size, _source(draw, size, duration, dt)))
+    draw.self_driven = not pops
     gate = None
-    if "stdp.gate" in vocab and draw(st.integers(0, 3)) == 0:
+    if "stdp.gate" in vocab and draw(st.integers(0, 2)) == 0:
         gate = "g"
         pops.append(sm.Population("g", 1, sm.SpikeSourceArray(_times(draw, 1, duration, dt))))
     kinds = [c for c in CELLS if f"cell.{c}" in vocab]
@@ -203,7 +211,8 @@ def _network(draw, vocab):
         d = _value(draw, hi, n, "delay", dt)
         inh = "receptor.inhibitory" in vocab and not pre.startswith("s") and draw(st.integers(0, 2)) == 0
         rule = None
-        if not inh and any(f in vocab for f in ("stdp.additive", "stdp.multiplicative")) and draw(st.integers(0, 2)) == 0:
+        if not inh and any(f in vocab for f in ("stdp.additive", "stdp.multiplicative")) and \
+                draw(st.integers(0, 2 if gate is None else 1)) == 0:          # a gate is there to be used
             rule = _stdp(draw, w, hi, gate)
             if hasattr(w, "distribution"):
                 w = round(min(hi, rule.w_max), 4)
@@ -220,7 +229,10 @@ def _network(draw, vocab):
         projs.append(sm.Projection("conv", "map", "conv", conv, 1.0, 1.0))
         cells["conv"] = "exp"
     recorded_v = tuple(n for n in cells if cells[n] != "izhikevich" and draw(st.booleans()))
-    rec = sm.Recording(spikes=None, v=recorded_v, weights=tuple(plastic))
+    spikes = None                   # every population; sometimes a part of the neurons only
+    if draw(st.integers(0, 3)) == 0:
+        spikes = tuple(n for n in cells if draw(st.booleans())) or (list(cells)[0],)
+    rec = sm.Recording(spikes=spikes, v=recorded_v, weights=tuple(plastic))
     net = sm.Network(pops, projs, sm.Simulation(dt=dt, scheme=scheme, numerics=numerics), rec)
     return net, duration
 

@@ -42,11 +42,16 @@ def _slug(name):
     return re.sub(r"\W+", "_", name).strip("_").lower()
 
 
+# Known defects, each strict: when the fix merges the test passes, and XPASS fails until the mark goes.
+KNOWN = {"reference/nest": "issue 20 F1-F8 (NEST translation) until branch i20nest merges: then remove this mark"}
+
 for _pair in PAIRS:
     def _test(pair=_pair):
         _check(pair)
     _test.__name__ = f"test_{_slug(_pair.name)}_agrees_or_refuses"
     _test.__doc__ = f"{_pair.name}: agree or refused by name, never silent, never an undeclared exception."
+    if _pair.name in KNOWN:
+        _test = pytest.mark.xfail(strict=True, reason=KNOWN[_pair.name])(_test)
     globals()[_test.__name__] = pytest.mark.slow(_test) if _pair.slow else _test
 
 
