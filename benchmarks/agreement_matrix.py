@@ -15,6 +15,7 @@ import collections
 import datetime
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -28,6 +29,7 @@ import diff_networks as dn  # noqa: E402
 from diff_pairs import AGREE, BY_NAME, CRASH, NA, PAIRS, REFUSED, SILENT, classify, describe  # noqa: E402
 
 OUTCOMES = (AGREE, REFUSED, SILENT, CRASH, NA)
+SIGNATURES = collections.Counter()
 
 
 def run_pair(pair, vocab, n, seed_value, findings, log):
@@ -49,6 +51,7 @@ def run_pair(pair, vocab, n, seed_value, findings, log):
         for f in dn.used(net, duration):
             by_feature[f][outcome] += 1
         if outcome in (SILENT, CRASH):
+            SIGNATURES[signature(pair.name, outcome, detail)] += 1
             line = {"pair": pair.name, "outcome": outcome, "detail": detail, "features": sorted(dn.used(net, duration)),
                     **json.loads(text)}
             print(f"  {outcome.upper()} {pair.name}: {detail.splitlines()[0][:200]}", file=log, flush=True)
@@ -64,7 +67,25 @@ def _cell(c):
     return "/".join(str(c[o]) for o in (AGREE, REFUSED, SILENT, CRASH))
 
 
-def markdown(results, n, seed_value, elapsed) -> str:
+def signature(pair, outcome, detail) -> str:
+    """A finding without its numbers: what the matrix's list of defects groups by."""
+    first = detail.splitlines()[0] if detail else ""
+    first = re.sub(r"'[^']*'", "'…'", first)
+    return f"{pair} | {outcome} | " + re.sub(r"-?\d[\d.e+-]*", "#", first)[:110]
+
+
+def findings_section(counts) -> list:
+    if not counts:
+        return ["No silent difference and no undeclared exception.", ""]
+    lines = ["Silent differences and undeclared exceptions, grouped (numbers and names replaced by # and …):", "",
+             "| pair | outcome | first difference | networks |", "|---|---|---|---:|"]
+    for sig, c in sorted(counts.items()):
+        pair, outcome, what = sig.split(" | ", 2)
+        lines.append(f"| {pair} | {outcome} | `{what.replace('|', '/')}` | {c} |")
+    return lines + [""]
+
+
+def markdown(results, n, seed_value, elapsed, counts=None) -> str:
     try:
         commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=HERE).stdout.strip()
     except OSError:
@@ -90,7 +111,8 @@ def markdown(results, n, seed_value, elapsed) -> str:
     ]
     for name, (total, _, secs) in results.items():
         lines.append(f"| {name} | {sum(total.values())} | " + " | ".join(str(total[o]) for o in OUTCOMES) + " |")
-    lines += ["", "Per feature (a network counts under every feature it uses): agree/refused/silent/crash.", "",
+    lines += [""] + findings_section(counts or {})
+    lines += ["Per feature (a network counts under every feature it uses): agree/refused/silent/crash.", "",
               "| feature | " + " | ".join(pairs) + " |", "|---|" + "---:|" * len(pairs)]
     features = sorted({f for _, by, _ in results.values() for f in by})
     for f in features:
@@ -120,13 +142,14 @@ def main(argv=None):
     ap.add_argument("--seed", type=int, default=20)
     ap.add_argument("--pairs", default="", help="comma-separated pair names (default: every available pair)")
     ap.add_argument("--vocab", choices=("full", "old"), default="full", help="old: spikemem 0.1's vocabulary only")
+    ap.add_argument("--without", default="", help="comma-separated features left out of the vocabulary (to isolate a kind)")
     ap.add_argument("--out", default=os.path.join(HERE, "..", "docs", "agreement_matrix.md"), help="'-': stdout")
     ap.add_argument("--findings", default="", help="write each silent/crash case as a JSON line here")
     ap.add_argument("--replay", default="", help="classify the networks of a findings file again")
     a = ap.parse_args(argv)
     if a.replay:
         return replay(a.replay)
-    vocab = dn.FULL if a.vocab == "full" else dn.OLD
+    vocab = (dn.FULL if a.vocab == "full" else dn.OLD) - {f.strip() for f in a.without.split(",")}
     wanted = [p.strip() for p in a.pairs.split(",") if p.strip()]
     findings = open(a.findings, "a") if a.findings else None
     results, t0 = {}, time.time()
@@ -137,7 +160,7 @@ def main(argv=None):
         total, by, secs = run_pair(pair, vocab, n, a.seed, findings, sys.stderr)
         results[pair.name] = (total, by, secs)
         print(f"{pair.name}: {dict(total)} in {secs:.0f} s", file=sys.stderr, flush=True)
-    text = markdown(results, a.examples, a.seed, time.time() - t0)
+    text = markdown(results, a.examples, a.seed, time.time() - t0, SIGNATURES)
     if a.out == "-":
         print(text)
     else:

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 OLD = frozenset({
     "cell.exp", "cell.delta", "source.array", "source.array.early", "source.array.coincident", "source.array.repeated",
-    "source.array.at_end", "stdp.conventions", "connector.one_to_one", "connector.all_to_all", "connector.from_list",
+    "source.array.at_end", "stdp.conventions", "stdp.a_plus_zero", "connector.one_to_one", "connector.all_to_all", "connector.from_list",
     "weight.scalar", "weight.per_synapse", "delay.scalar", "delay.per_synapse", "stdp.additive", "stdp.fields",
     "stdp.gate", "dt.1", "dt.0.1", "scheme.exact", "scheme.spinnaker", "numerics.fixed", "cell.i_offset",
     "cell.v_init", "receptor.inhibitory", "delay.long",
@@ -62,7 +62,7 @@ def _times(draw, size, duration, dt):
     v = draw.vocab
     steps = int(round(duration / dt))
     grid = st.integers(0 if "source.array.early" in v else 2, steps - 1).map(lambda k: round(k * dt, 6))
-    trains = [sorted(draw(st.lists(grid, max_size=5))) for _ in range(size)]
+    trains = [sorted(draw(st.lists(grid, max_size=5, unique="source.array.repeated" not in v))) for _ in range(size)]
     if "source.array.coincident" in v and size > 1 and (size > 4 or draw(st.booleans())):
         shared = draw(st.lists(grid, min_size=1, max_size=3, unique=True))
         trains = [sorted(set(tr) | set(shared)) for tr in trains]
@@ -145,7 +145,8 @@ def _stdp(draw, w, hi, gate):
     mult = "stdp.multiplicative" in v and draw(st.booleans())
     w_max = round(max(float(np.max(w)) if not hasattr(w, "distribution") else hi, 0.1) * _u(draw, 1.0, 2.0), 4)
     kw = dict(tau_plus=_u(draw, 2, 20), tau_minus=_u(draw, 2, 20),
-              A_plus=draw(st.sampled_from([0.0, _u(draw, 0.05, 0.6)])) * (1 if mult else hi),
+              A_plus=(draw(st.sampled_from([0.0, _u(draw, 0.05, 0.6)])) if "stdp.a_plus_zero" in v else
+                      _u(draw, 0.05, 0.6)) * (1 if mult else hi),
               A_minus=_u(draw, 0.05, 0.6) * (1 if mult else hi), w_min=0.0, w_max=w_max)
     if "stdp.fields" in v:
         kw["depress_at_zero"] = draw(st.booleans())

@@ -13,9 +13,10 @@ import numpy as np
 import pytest
 from diff_networks import FULL, networks
 from diff_pairs import AGREE, CRASH, NA, PAIRS, SILENT, Pair, classify, describe, differences
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 
-EXAMPLES = {"reference/nest": 100, "reference/brian2": 20, "batch/single: torch float64": 100}
+EXAMPLES = {"reference/nest": 100, "reference/brian2": 20, "batch/single: torch float64": 100,
+            "reference/torch float64": 120}
 MIN_AGREE = 0.15          # of the examples a pair ran (n/a left out)
 
 
@@ -25,7 +26,8 @@ def _check(pair: Pair):
     seen = collections.Counter()
 
     @settings(max_examples=EXAMPLES.get(pair.name, 200), deadline=None, derandomize=True, database=None,
-              suppress_health_check=list(HealthCheck))
+              phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))   # no shrinking:
+    # a failure prints its network as drawn (benchmarks/agreement_matrix.py --findings keeps them all)
     @given(networks(FULL, pair.bias))
     def run(example):
         net, duration = example
