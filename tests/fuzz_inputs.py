@@ -256,3 +256,30 @@ def random_v12(draw):
             st.floats(0.01, 2), st.integers(0, 10))))
     d["projections"][1]["plasticity"]["A_plus"] = draw(st.floats(0, 1))
     return d
+
+
+def exercise_network_dict(d):
+    """Load; if it loads: save/reload equal, lower to every PyNN simulator (or refused by name),
+    run 6 ms in float and in fixed numerics. Only declared errors may come out."""
+    from spikemem import Simulation, SpikememError, get_backend
+    from spikemem.interchange.json_format import network_from_dict
+    try:
+        net = network_from_dict(d)
+    except SpikememError:
+        return None
+    assert network_from_dict(json.loads(json.dumps(net.to_dict()))) == net
+    from spikemem.backends.pynn.lowering import lower
+    from spikemem.backends.pynn.simulators import PROFILES
+    for profile in PROFILES.values():
+        try:
+            lower(net, profile)
+        except SpikememError:
+            pass
+    from dataclasses import replace
+    for numerics in ("float", "fixed"):
+        sim = net.simulation if numerics == "float" else Simulation(net.simulation.dt, "spinnaker", "fixed")
+        try:
+            get_backend("reference").run(replace(net, simulation=sim), 6.0)
+        except SpikememError:
+            pass
+    return net

@@ -54,3 +54,14 @@ def test_library_cells_refuse_the_new_models_by_name(library, one_torch_thread):
     with pytest.raises(UnsupportedFeature, match=r"record\.gsyn"):
         backend.run(replace(lif, recording=Recording(gsyn_exc=("lif",))), 10.0, inputs=MIXED_INPUTS)
     assert backend.run(replace(lif, recording=Recording(v=("lif",))), 10.0, inputs=MIXED_INPUTS).count("lif") >= 0
+
+
+def test_a_conductance_time_constant_too_short_for_the_step_is_refused_by_name():
+    """Under exact, IF_cond_exp's Runge-Kutta sub-steps follow its shortest time constant; one too
+    short (here subnormal) overflowed building the engine (found by the cell-field fuzzer)."""
+    from spikemem import IFCondExp, Network, Population, ValidationError
+    net = Network([Population("c", 2, IFCondExp(tau_m=2.2e-309))], [], Simulation(dt=1.0, scheme="exact"),
+                  Recording(spikes=("c",)))
+    with pytest.raises(ValidationError, match=r"^c\.cell=.*time constant of 2\.2e-309 ms needs"):
+        get_backend("reference").run(net, 5.0)
+    get_backend("reference").run(replace(net, simulation=Simulation(dt=1.0, scheme="spinnaker")), 5.0)

@@ -257,3 +257,17 @@ def test_an_off_grid_refractory_period_holds_the_steps_a_board_holds():
     flt = get_backend("reference").run(replace(net, simulation=Simulation()), 8.0)
     assert [t for t, _ in fixed.spike_list("n")] == [t for t, _ in flt.spike_list("n")] == [1, 3, 5, 7]
     assert fixed.v["n"][0, 2, 0] == cell.v_reset           # held the step after the spike
+
+
+def test_an_izhikevich_reset_past_the_accum_range_saturates_and_is_counted():
+    """u + d past s16.15's range at a spike is clamped as every other value is, and counted per
+    trial; it crashed (the clamp counted 2-D arrays only; found by the cell-field fuzzer)."""
+    net = Network([Population("s", 1, SpikeSourceArray(((1.0,),))),
+                   Population("a", 2, Izhikevich(a=6.0, tau_syn_E=5.0, tau_syn_I=5.0))],
+                  [Projection("p", "s", "a", AllToAllConnector(), 50.0, 1.0)],
+                  Simulation(dt=1.0, scheme="spinnaker", numerics="fixed"), Recording(spikes=("a",)))
+    res = get_backend("reference").run(net, 20.0, inputs={"s": [[[1.0]], [[]]]})
+    alone = get_backend("reference").run(net, 20.0, inputs={"s": [[[]]]})
+    assert res.spike_list("a", trial=0) and res.saturations["a"]["accum"][0] > 0
+    assert res.spike_list("a", trial=1) == alone.spike_list("a", trial=0)
+    assert res.saturations["a"]["accum"][1] == alone.saturations["a"]["accum"][0] > 0

@@ -5,11 +5,10 @@ where a file names the population) or in a network that loads, saves, reloads eq
 every PyNN simulator or is refused by name, and runs in float and fixed numerics; never in another
 exception. CI runs a few hundred examples per property; SPIKEMEM_SLOW=1 the `slow` versions."""
 import copy
-import json
 import math
 
 import pytest
-from fuzz_inputs import HOSTILE, mutated
+from fuzz_inputs import HOSTILE, exercise_network_dict, mutated
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -52,48 +51,21 @@ def cells_network_dict() -> dict:
             "populations": pops, "projections": projs}
 
 
-def _exercise(d):
-    """Load; if it loads: save/reload equal, lower to every PyNN simulator (or refused by name),
-    run 6 ms in float and in fixed numerics. Only declared errors may come out."""
-    try:
-        net = network_from_dict(d)
-    except SpikememError:
-        return None
-    assert network_from_dict(json.loads(json.dumps(net.to_dict()))) == net
-    from spikemem.backends.pynn.lowering import lower
-    from spikemem.backends.pynn.simulators import PROFILES
-    for profile in PROFILES.values():
-        try:
-            lower(net, profile)
-        except SpikememError:
-            pass
-    from dataclasses import replace
-
-    from spikemem import Simulation
-    for numerics in ("float", "fixed"):
-        sim = net.simulation if numerics == "float" else Simulation(net.simulation.dt, "spinnaker", "fixed")
-        try:
-            get_backend("reference").run(replace(net, simulation=sim), 6.0)
-        except SpikememError:
-            pass
-    return net
-
-
 def test_the_base_network_runs_everywhere():
-    assert _exercise(cells_network_dict()) is not None
+    assert exercise_network_dict(cells_network_dict()) is not None
 
 
 @CI
 @given(mutated(cells_network_dict))
 def test_mutated_cell_networks_end_in_declared_errors(d):
-    _exercise(d)
+    exercise_network_dict(d)
 
 
 @pytest.mark.slow
 @MANY
 @given(mutated(cells_network_dict, max_mutations=5))
 def test_mutated_cell_networks_end_in_declared_errors_many(d):
-    _exercise(d)
+    exercise_network_dict(d)
 
 
 VALUES = st.one_of(HOSTILE, st.floats(allow_nan=True, allow_infinity=True), st.sampled_from([0, -0.0, 1e-300, 1e300]))
@@ -114,7 +86,7 @@ def test_every_field_of_every_new_cell_is_checked(kind, data):
         return
     d = cells_network_dict()
     d["populations"][1 + sorted(CELLS).index(kind)]["cell"] = cell.to_dict()
-    _exercise(d)
+    exercise_network_dict(d)
 
 
 @CI
@@ -171,4 +143,4 @@ def test_any_population_sizes_load_and_run(sizes, scheme):
     for pr in d["projections"]:
         if pr["connector"]["kind"] == "one_to_one":
             pr["weight"] = 0.01
-    _exercise(d)
+    exercise_network_dict(d)

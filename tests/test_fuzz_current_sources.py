@@ -4,14 +4,13 @@ errors (naming current_sources[k]) or in a network that saves and reloads equal,
 PyNN simulator or is refused by name, and runs in float and fixed numerics; never in another
 exception. CI runs a few hundred examples per property; SPIKEMEM_SLOW=1 the `slow` versions."""
 import copy
-import json
 
 import pytest
-from fuzz_inputs import HOSTILE, mutated
+from fuzz_inputs import HOSTILE, exercise_network_dict, mutated
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from spikemem import SpikememError, ValidationError, get_backend
+from spikemem import SpikememError, ValidationError
 from spikemem.interchange.json_format import network_from_dict
 
 CI = settings(max_examples=200, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
@@ -51,46 +50,21 @@ def currents_network_dict() -> dict:
                 {"source": copy.deepcopy(SOURCES["NoisyCurrentSource"]), "population": "b", "neurons": None}]}
 
 
-def _exercise(d):
-    try:
-        net = network_from_dict(d)
-    except SpikememError:
-        return None
-    assert network_from_dict(json.loads(json.dumps(net.to_dict()))) == net
-    from spikemem.backends.pynn.lowering import lower
-    from spikemem.backends.pynn.simulators import PROFILES
-    for profile in PROFILES.values():
-        try:
-            lower(net, profile)
-        except SpikememError:
-            pass
-    from dataclasses import replace
-
-    from spikemem import Simulation
-    for numerics in ("float", "fixed"):
-        sim = net.simulation if numerics == "float" else Simulation(net.simulation.dt, "spinnaker", "fixed")
-        try:
-            get_backend("reference").run(replace(net, simulation=sim), 6.0)
-        except SpikememError:
-            pass
-    return net
-
-
 def test_the_base_network_runs_everywhere():
-    assert _exercise(currents_network_dict()) is not None
+    assert exercise_network_dict(currents_network_dict()) is not None
 
 
 @CI
 @given(mutated(currents_network_dict))
 def test_mutated_networks_with_current_sources_end_in_declared_errors(d):
-    _exercise(d)
+    exercise_network_dict(d)
 
 
 @pytest.mark.slow
 @MANY
 @given(mutated(currents_network_dict, max_mutations=5))
 def test_mutated_networks_with_current_sources_end_in_declared_errors_many(d):
-    _exercise(d)
+    exercise_network_dict(d)
 
 
 VALUES = st.one_of(HOSTILE, st.floats(allow_nan=True, allow_infinity=True), st.sampled_from([0, -0.0, 1e-300, 1e300]))
@@ -116,4 +90,4 @@ def test_every_field_of_every_source_is_checked(k, data):
         return
     except SpikememError:
         return
-    _exercise(d)
+    exercise_network_dict(d)

@@ -69,14 +69,18 @@ class _FixedModel:
         self.neuron = {k: ops.ints(p[k][m.lo:m.hi]) for k in NEURON_KEYS}
         self.column = {k: ops.ints(p[k][cols]) for k in ("fx_decay", "fx_init", "fx_shift", "fx_e_rev")}
 
-    def rail(self, a, both_halves: bool = False):
-        """Clamp to the accum range in place; count the (trial, population) entries clamped."""
+    def rail(self, a, both_halves: bool = False, at=None):
+        """Clamp to the accum range in place; count the (trial, population) entries clamped. `at`:
+        the (trials, neurons) of a 1-D `a`'s entries (the neurons that spiked)."""
         if not a.size or (int(a.max()) <= fx.INT32_MAX and int(a.min()) >= fx.INT32_MIN):
             return a
         out = self.ops.numpy((a > fx.INT32_MAX) | (a < fx.INT32_MIN)).astype(bool)
         if both_halves:
             out = out[:, :self.n] | out[:, self.n:]
-        rows, cols = np.nonzero(out)
+        if at is None:
+            rows, cols = np.nonzero(out)
+        else:
+            rows, cols = self.ops.int_numpy(at[0])[out], self.ops.int_numpy(at[1])[out]
         np.add.at(self.counts, (rows, self.pop_of[cols]), 1)
         return fx.saturate(a)
 
@@ -175,7 +179,7 @@ class FixedIzhikevich(_FixedModel):
 
     def spiked(self, trials, idx):
         d = self.neuron["fx_d"]
-        self.u[trials, idx] = self.rail(self.u[trials, idx] + d[idx])
+        self.u[trials, idx] = self.rail(self.u[trials, idx] + d[idx], at=(trials, idx))
         self.h[trials, idx] = mul(self.ts, IZH_TQ_OFFSET)
 
 

@@ -84,7 +84,13 @@ class CondExpNeurons(NeuronModel):
         self.tau = np.concatenate([p["tau_syn_E"], p["tau_syn_I"]])
         shortest = min(float(np.min(p[k], initial=np.inf)) for k in ("tau_m", "tau_syn_E", "tau_syn_I"))
         self.dt, self.ops, self.populations = dt, ops, m.populations
-        self.base_steps = max(1, math.ceil(dt * RK4_STEP_OF_TAU / shortest)) if n else 1
+        need = dt * RK4_STEP_OF_TAU / shortest if n and not self.spinnaker else 1.0
+        if not need <= RK4_MAX_STEPS:           # a time constant too short (or subnormal) for the step
+            pop = self.populations[0]
+            raise ValidationError(f"{pop}.cell", pop, f"a time constant of {shortest:.3g} ms needs {need:.3g} "
+                                  f"Runge-Kutta sub-steps per {dt:g} ms step under scheme 'exact', beyond "
+                                  f"{RK4_MAX_STEPS}")
+        self.base_steps = max(1, math.ceil(need))
         self.rate_max = float(np.max(1.0 / p["tau_m"], initial=0.0))
         self.inv_cm_max = float(np.max(1.0 / p["cm"], initial=0.0))
         self._factors = {}
