@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 OLD = frozenset({
     "cell.exp", "cell.delta", "source.array", "source.array.early", "source.array.coincident", "source.array.repeated",
-    "source.array.at_end", "stdp.conventions", "stdp.a_plus_zero", "connector.one_to_one", "connector.all_to_all", "connector.from_list",
+    "source.array.at_end", "stdp.conventions", "stdp.a_plus_zero", "stdp.clipping", "connector.one_to_one", "connector.all_to_all", "connector.from_list",
     "weight.scalar", "weight.per_synapse", "delay.scalar", "delay.per_synapse", "stdp.additive", "stdp.fields",
     "stdp.gate", "dt.1", "dt.0.1", "scheme.exact", "scheme.spinnaker", "numerics.fixed", "cell.i_offset",
     "cell.v_init", "receptor.inhibitory", "delay.long",
@@ -148,6 +148,8 @@ def _stdp(draw, w, hi, gate):
               A_plus=(draw(st.sampled_from([0.0, _u(draw, 0.05, 0.6)])) if "stdp.a_plus_zero" in v else
                       _u(draw, 0.05, 0.6)) * (1 if mult else hi),
               A_minus=_u(draw, 0.05, 0.6) * (1 if mult else hi), w_min=0.0, w_max=w_max)
+    if "stdp.clipping" in v and not mult and draw(st.integers(0, 3)) == 0:
+        kw["A_minus"] = round(w_max * _u(draw, 1.0, 2.0), 4)         # one depression clips at w_min
     if "stdp.fields" in v:
         kw["depress_at_zero"] = draw(st.booleans())
     if "stdp.conventions" in v:
