@@ -85,20 +85,24 @@ def backends(other, tol, trials=1, **kw):
     return pair
 
 
-def nest_pair(net, duration, rng):
-    """NEST: IFCondExp runs on GSL's adaptive solver, so its networks are held to docs/cells.md's
-    looser promise (spikes within one step, V within V_TOL where the spikes are equal)."""
-    a = _run("reference", net, duration)
-    b = _run("nest", net, duration)
-    if not any(p.cell.kind == "IF_cond_exp" for p in net.populations):
-        return differences(a, b, NEST_TOL)
-    out = []
-    for pop in a.spikes:
-        x, y = sorted(map(tuple, a.spike_list(pop))), sorted(map(tuple, b.spike_list(pop)))
-        if len(x) != len(y) or any(p[1] != q[1] or abs(p[0] - q[0]) > 1 for p, q in zip(sorted(x, key=lambda s: s[::-1]),
-                                                                                       sorted(y, key=lambda s: s[::-1]))):
-            out.append(f"spikes[{pop}] beyond one step: {len(x)} vs {len(y)}")
-    return out
+def simulator_pair(name, tol, coarse_dt=0.0):
+    """NEST and Brian2 against the reference. IFCondExp is held to docs/cells.md's looser promise
+    (spikes within one step) where the simulator's integrator is not the engine's: NEST's adaptive
+    GSL solver at every dt, Brian2's one RK4 step per dt above coarse_dt (0.1 ms); otherwise the
+    same spikes with V and weights within tol."""
+    def check(net, duration, rng):
+        a = _run("reference", net, duration)
+        b = _run(name, net, duration)
+        if not any(p.cell.kind == "IF_cond_exp" for p in net.populations) or net.simulation.dt <= coarse_dt:
+            return differences(a, b, tol)
+        out = []
+        for pop in a.spikes:
+            x, y = sorted(map(tuple, a.spike_list(pop))), sorted(map(tuple, b.spike_list(pop)))
+            if len(x) != len(y) or any(p[1] != q[1] or abs(p[0] - q[0]) > 1
+                                       for p, q in zip(sorted(x, key=lambda s: s[::-1]), sorted(y, key=lambda s: s[::-1]))):
+                out.append(f"spikes[{pop}] beyond one step: {len(x)} vs {len(y)}")
+        return out
+    return check
 
 
 def fixed_engines(net, duration, rng):
@@ -233,9 +237,9 @@ FIXED = ("cell.delta", "stdp.gate", "connector.convolution", "cell.izhikevich")
 PAIRS = [
     Pair("reference/torch float64", backends("torch", EXACT, trials=3, dtype="float64"), ("torch",)),
     Pair("fixed: reference/torch", fixed_engines, ("torch",), bias=_without(*FIXED)),
-    Pair("reference/nest", nest_pair, ("pyNN", "nest"), examples=25, bias=_without(*PYNN)),
-    Pair("reference/brian2", backends("brian2", BRIAN2_TOL), ("pyNN", "brian2"), examples=10, slow=True,
-         bias=_without(*PYNN, "cell.delta")),
+    Pair("reference/nest", simulator_pair("nest", NEST_TOL), ("pyNN", "nest"), examples=25, bias=_without(*PYNN)),
+    Pair("reference/brian2", simulator_pair("brian2", BRIAN2_TOL, coarse_dt=0.1), ("pyNN", "brian2"), examples=10,
+         slow=True, bias=_without(*PYNN, "cell.delta")),
     Pair("batch/single: reference", batch_single("reference"), examples=50),
     Pair("batch/single: torch float64", batch_single("torch", dtype="float64"), ("torch",), examples=30),
     Pair("session windows/one run", session_windows, examples=50),
