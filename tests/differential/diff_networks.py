@@ -20,7 +20,7 @@ OLD = frozenset({
     "source.array.at_end", "stdp.conventions", "stdp.a_plus_zero", "stdp.clipping", "connector.one_to_one", "connector.all_to_all", "connector.from_list",
     "weight.scalar", "weight.per_synapse", "delay.scalar", "delay.per_synapse", "stdp.additive", "stdp.fields",
     "stdp.gate", "dt.1", "dt.0.1", "scheme.exact", "scheme.spinnaker", "numerics.fixed", "cell.i_offset",
-    "cell.v_init", "receptor.inhibitory", "delay.long",
+    "cell.v_init", "receptor.inhibitory", "delay.long", "stdp.zero_pairs",
 })
 NEW = frozenset({
     "cell.cond_exp", "cell.alpha", "cell.izhikevich", "source.poisson", "connector.fixed_probability",
@@ -139,6 +139,47 @@ def _value(draw, hi, n, kind, dt):
     return draw(one)
 
 
+def _zero_pairs(draw, pops, projs, plastic):
+    """F6's corner (NEST's dt = 0 check): a teacher makes z_post fire; z_pre's neurons spike one step
+    apart around that post event plus the delay, so one pre spike meets it at dt = 0, which
+    depress_at_zero=True depresses and NEST's stdp_synapse does not. The weights then differ for a
+    while (z_post's V with them, its spikes not: the plastic weight is far below threshold), until
+    a last pairing saturates them at w_max (A_plus above the range) or at w_min (A_minus above it),
+    so the final weights agree again. Returns the post population's name (its V is recorded)."""
+    import spikemem as sm
+    from spikemem import STDP
+    dt = draw.dt
+    k = lambda x: round(x * dt, 6)                                   # steps -> ms
+    d_t, d_p = draw(st.integers(1, 3)), draw(st.integers(1, 3))      # delays in steps
+    t0 = draw(st.integers(2, 6))
+    lag = d_t + (1 if dt == 1.0 else 6)                              # teacher spike -> post spike, about
+    n_pre = 4 if dt == 1.0 else 8                                    # one step apart: covers the lag's spread
+    first = [t0 + lag + d_p + i - n_pre // 2 for i in range(n_pre)]  # around the post event + the delay
+    gap = draw(st.integers(3, 6)) * (1 if dt == 1.0 else 10)
+    end = draw(st.sampled_from(["w_max", "w_min"]))
+    t1 = max(first) + gap                                            # the saturating pairing
+    if end == "w_max":       # pre before post: every weight potentiated past w_max
+        pre_last, teach_last = t1, t1 + draw(st.integers(0, 2))
+    else:                    # post before pre: every weight depressed past w_min
+        teach_last = t1
+        pre_last = t1 + lag + d_p + gap // 2
+    trains = tuple((k(f), k(pre_last)) for f in first)
+    w_max = round(_u(draw, 0.2, 0.5) * 4 / n_pre, 4)                 # all of z_pre together stay below threshold
+    rule = STDP(tau_plus=_u(draw, 10, 20), tau_minus=_u(draw, 10, 20),
+                A_plus=round(w_max * (_u(draw, 2.0, 3.0) if end == "w_max" else _u(draw, 0.05, 0.3)), 4),
+                A_minus=round(w_max * (_u(draw, 0.1, 0.4) if end == "w_max" else _u(draw, 3.0, 4.0)), 4),
+                w_min=0.0, w_max=w_max, depress_at_zero=True)
+    pops += [sm.Population("z_pre", n_pre, sm.SpikeSourceArray(trains)),
+             sm.Population("z_teach", 1, sm.SpikeSourceArray(((k(t0), k(teach_last)),))),
+             sm.Population("z_post", 1, sm.IFCurrExp(cm=_u(draw, 0.7, 1.0), tau_m=_u(draw, 10, 20), tau_syn_E=_u(draw, 1, 3),
+                                                     tau_refrac=draw(st.sampled_from([1.0, 2.0]))))]
+    projs += [sm.Projection("z_teach", "z_teach", "z_post", sm.AllToAllConnector(), _u(draw, 30, 50), k(d_t)),
+              sm.Projection("z_stdp", "z_pre", "z_post", sm.AllToAllConnector(), round(w_max * _u(draw, 0.3, 0.7), 4),
+                            k(d_p), plasticity=rule)]
+    plastic.append("z_stdp")
+    return "z_post"
+
+
 def _stdp(draw, w, hi, gate):
     from spikemem import STDP
     v = draw.vocab
@@ -173,7 +214,7 @@ class _Draw:
     """hypothesis' draw carrying the vocabulary, so every helper reads it as draw.vocab."""
 
     def __init__(self, draw, vocab):
-        self.draw, self.vocab, self.self_driven = draw, vocab, False
+        self.draw, self.vocab, self.self_driven, self.dt = draw, vocab, False, 1.0
 
     def __call__(self, strategy):
         return self.draw(strategy)
@@ -187,6 +228,7 @@ def _network(draw, vocab):
     scheme = draw(st.sampled_from([s for s in ("exact", "spinnaker") if f"scheme.{s}" in vocab]))
     numerics = "fixed" if scheme == "spinnaker" and "numerics.fixed" in vocab and draw(st.integers(0, 3)) == 0 else "float"
     duration = round(draw(st.integers(8, 30)) * (1.0 if dt == 1.0 else 0.4), 6)
+    draw.dt = dt
     pops, projs = [], []
     for k in range(draw(st.sampled_from([0, 1, 1, 1, 2, 2]))):     # none: the neurons drive themselves
         size = draw(st.sampled_from([1, 2, 3, 4, 12]))             # 12: many spikes summed in one step
@@ -231,9 +273,14 @@ def _network(draw, vocab):
                  sm.Population("conv", conv.n_post, _cell(draw, "exp"))]
         projs.append(sm.Projection("conv", "map", "conv", conv, 1.0, 1.0))
         cells["conv"] = "exp"
-    recorded_v = tuple(n for n in cells if cells[n] != "izhikevich" and draw(st.booleans()))
+    zero = "stdp.zero_pairs" in vocab and draw(st.integers(0, 5)) == 0
+    if zero:
+        z_post = _zero_pairs(draw, pops, projs, plastic)
+        duration = max(duration, round(max(max(t) for p in pops if p.name.startswith("z_") and
+                                           p.cell.kind == "SpikeSourceArray" for t in p.cell.spike_times) + 5 * dt, 6))
+    recorded_v = tuple(n for n in cells if cells[n] != "izhikevich" and draw(st.booleans())) + ((z_post,) if zero else ())
     spikes = None                   # every population; sometimes a part of the neurons only
-    if draw(st.integers(0, 3)) == 0:
+    if not zero and draw(st.integers(0, 3)) == 0:   # (the corner records them all: F7 is a kind of its own)
         spikes = tuple(n for n in cells if draw(st.booleans())) or (list(cells)[0],)
     rec = sm.Recording(spikes=spikes, v=recorded_v, weights=tuple(plastic))
     net = sm.Network(pops, projs, sm.Simulation(dt=dt, scheme=scheme, numerics=numerics), rec)
@@ -272,6 +319,8 @@ def used(net, duration) -> set:
                     out.add("source.array.at_end")
         else:
             out.add(names.get(p.cell.kind, p.cell.kind))
+        if p.name == "z_post":
+            out.add("stdp.zero_pairs")
     for pr in net.projections:
         out.add(f"connector.{pr.connector.kind}")
         for what in ("weight", "delay"):
