@@ -204,12 +204,13 @@ def _currents(draw, cells, size, duration, dt):
         pop = draw(st.sampled_from(sorted(cells)))
         scale = 10.0 if cells[pop] == "izhikevich" else 0.1 if cells[pop] == "cond_exp" else 1.0
         kind = draw(st.sampled_from(kinds))
-        start = draw(st.integers(0, steps - 1))
+        lo = 0 if draw(st.integers(0, 3)) == 3 else min(3, steps - 1)   # NEST wants 3 steps where not at rest
+        start = draw(st.integers(lo, steps - 1))
         window = dict(start=at(start), stop=draw(st.sampled_from([math.inf, at(draw(st.integers(start, steps)))])))
         if kind == "DCSource":
             src = DCSource(_amplitude(draw, scale), **window)
         elif kind == "StepCurrentSource":
-            ks = sorted(draw(st.lists(st.integers(0, steps), min_size=1, max_size=4, unique=True)))
+            ks = sorted(draw(st.lists(st.integers(lo, steps), min_size=1, max_size=4, unique=True)))
             src = StepCurrentSource(tuple(at(k) for k in ks),
                                     tuple(draw(st.sampled_from([0.0, _amplitude(draw, scale)])) for _ in ks))
         elif kind == "ACSource":
@@ -326,7 +327,7 @@ def _network(draw, vocab):
         duration = max(duration, round(max(max(t) for p in pops if p.name.startswith("z_") and
                                            p.cell.kind == "SpikeSourceArray" for t in p.cell.spike_times) + 5 * dt, 6))
     currents = []
-    if any(f in vocab for f in CURRENTS.values()) and draw(st.integers(0, 3)) == 0:
+    if any(f in vocab for f in CURRENTS.values()) and draw(st.integers(0, 3)) == 3:
         currents = _currents(draw, cells, {p.name: p.size for p in pops}, duration, dt)
     recorded_v = tuple(n for n in cells if cells[n] != "izhikevich" and draw(st.booleans())) + ((z_post,) if zero else ())
     spikes = None                   # every population; sometimes a part of the neurons only

@@ -232,8 +232,9 @@ def _without(*features):
 
 PYNN = ("scheme.spinnaker", "numerics.fixed", "stdp.gate", "stdp.conventions", "source.array.early",
         "connector.convolution")
-NIR = ("current.dc", "current.step", "current.ac", "current.noisy", "source.poisson", "cell.izhikevich", "cell.alpha", "cell.cond_exp", "stdp.additive", "stdp.multiplicative",
-       "numerics.fixed", "connector.convolution")
+NIR = ("source.poisson", "cell.izhikevich", "cell.alpha", "cell.cond_exp", "stdp.additive", "stdp.multiplicative",
+       "numerics.fixed", "connector.convolution", "stdp.zero_pairs", "current.dc", "current.step", "current.ac",
+       "current.noisy")
 FIXED = ("current.ac", "cell.delta", "stdp.gate", "connector.convolution", "cell.izhikevich")
 
 PAIRS = [
