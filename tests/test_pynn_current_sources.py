@@ -306,3 +306,22 @@ def test_nest_gives_an_izhikevich_population_the_currents_of_the_reference():
     assert ref.count("a") > 3
     assert ref.spike_list("a") == got.spike_list("a")
     np.testing.assert_allclose(got.v["a"], ref.v["a"], rtol=0, atol=1e-9)
+
+
+def test_a_source_whose_window_is_empty_injects_nothing_on_any_simulator():
+    """DCSource/ACSource with stop == start acts in no step (docs/sources.md); pyNN.brian2 kept such
+    a DC on for the rest of the run, so the lowering leaves it out (the fuzzer found it)."""
+    pytest.importorskip("pyNN")
+    from spikemem.backends.pynn.currents import plain_currents
+    from spikemem.backends.pynn.simulators import PROFILES
+    net = Network([Population("s", 1, SpikeSourceArray([[5.0]])), Population("n", 2, IFCurrExp(cm=0.2, tau_m=3.0))],
+                  [Projection("p", "s", "n", AllToAllConnector(), 0.1, 1.0)], Simulation(dt=1.0, scheme="exact"),
+                  Recording(spikes=None, v=("n",)),
+                  current_sources=[CurrentInjection(DCSource(2.0, 3.0, 3.0), "n"),
+                                   CurrentInjection(ACSource(2.0, 3.0, 10.0, 0.0, 4.0, 4.0), "n"),
+                                   CurrentInjection(NoisyCurrentSource(1.0, 1.0, 6.0, 6.0), "n"),
+                                   CurrentInjection(DCSource(0.5, 3.0, 4.0), "n", [1])])
+    for profile in PROFILES.values():
+        for noise in ("arrays", "native"):
+            got = plain_currents(net, profile, 0, 0, 10, noise)
+            assert [(c["kind"], c["neurons"]) for c in got] == [("DCSource", [1])], (profile.name, noise)

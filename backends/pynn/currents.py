@@ -49,6 +49,8 @@ def plain_currents(network, profile, trial: int, shift: int, steps: int, noise: 
         neurons = None if inj.neurons is None else list(inj.neurons)
         if neurons == []:
             continue                        # an injection into no neuron (PyNN has no empty view to inject into)
+        if src.kind != "StepCurrentSource" and src.stop <= src.start:
+            continue                        # acts in no step; pyNN.brian2 would keep a DC with stop == start on
         # an Izhikevich population takes the simulator's current units, as its i_offset (lowering.py)
         scale = profile.izhikevich_current_scale if pop.cell.kind == "Izhikevich" else 1.0
         at = (lambda t: _ms(t + move))

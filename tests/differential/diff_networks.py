@@ -1,8 +1,8 @@
 """Random networks over the whole description space, for the differential fuzzer (issue 20).
 
 `networks(vocab)` draws (network, duration): 1-2 sources, 1-3 neuron populations, 1-4
-projections, each choice from `vocab`, a set of feature names. FULL is everything spikemem
-describes; OLD is the 0.1 vocabulary (IFCurrExp, IFCurrDelta, SpikeSourceArray, three
+projections, in a quarter of them 1-3 current injections, each choice from `vocab`, a set of
+feature names. FULL is everything spikemem describes; OLD is the 0.1 vocabulary (IFCurrExp, IFCurrDelta, SpikeSourceArray, three
 connectors, additive STDP), so the same strategy runs on code that knows nothing else (it
 imports only what the vocabulary names). Values are drawn where the cells fire: weights scale
 with the post cell's unit, source times sit on the dt grid, often coincident, repeated or at
