@@ -32,14 +32,14 @@ OUTCOMES = (AGREE, REFUSED, SILENT, CRASH, NA)
 SIGNATURES = collections.Counter()
 
 
-def run_pair(pair, vocab, n, seed_value, findings, log):
+def run_pair(pair, vocab, n, seed_value, findings, log, require=frozenset()):
     total, by_feature = collections.Counter(), collections.defaultdict(collections.Counter)
     t0, seen = time.time(), set()
 
     @seed(seed_value)
     @settings(max_examples=n, deadline=None, database=None, phases=[Phase.generate],
               suppress_health_check=list(HealthCheck))
-    @given(dn.networks(vocab, pair.bias))
+    @given(dn.networks(vocab, pair.bias).filter(lambda x: not require or require & dn.used(*x)))
     def one(example):
         net, duration = example
         text = describe(net, duration)
@@ -118,9 +118,10 @@ def markdown(results, n, seed_value, elapsed, counts=None) -> str:
     for f in features:
         lines.append(f"| `{f}` | " + " | ".join(_cell(results[p][1].get(f, collections.Counter())) for p in pairs) + " |")
     lines += ["", "Tolerances: reference/NEST V 1e-9 mV and weights rtol 1e-9 (IF_cond_exp, which NEST integrates",
-              "with an adaptive solver: spikes within one step, docs/cells.md); reference/Brian2 V 1e-4 mV; every",
-              "other pair bit-identical. Features: `tests/differential/diff_networks.py`; pairs:",
-              "`tests/differential/diff_pairs.py`.", ""]
+              "with an adaptive solver: spikes within one step, docs/cells.md); reference/Brian2 V 1e-4 mV",
+              "(IF_cond_exp above dt 0.1 ms, one RK4 step per dt: spikes within one step, see",
+              "diff_pairs.simulator_pair and docs/cells.md); every other pair bit-identical. Features:",
+              "`tests/differential/diff_networks.py`; pairs: `tests/differential/diff_pairs.py`.", ""]
     return "\n".join(lines)
 
 
@@ -143,6 +144,7 @@ def main(argv=None):
     ap.add_argument("--pairs", default="", help="comma-separated pair names (default: every available pair)")
     ap.add_argument("--vocab", choices=("full", "old"), default="full", help="old: spikemem 0.1's vocabulary only")
     ap.add_argument("--without", default="", help="comma-separated features left out of the vocabulary (to isolate a kind)")
+    ap.add_argument("--require", default="", help="comma-separated features: only networks using one of them")
     ap.add_argument("--out", default=os.path.join(HERE, "..", "docs", "agreement_matrix.md"), help="'-': stdout")
     ap.add_argument("--findings", default="", help="write each silent/crash case as a JSON line here")
     ap.add_argument("--replay", default="", help="classify the networks of a findings file again")
@@ -157,7 +159,8 @@ def main(argv=None):
         if (wanted and pair.name not in wanted) or not pair.available():
             continue
         n = a.examples if wanted else max(10, a.examples // {"reference/nest": 4, "reference/brian2": 10}.get(pair.name, 1))
-        total, by, secs = run_pair(pair, vocab, n, a.seed, findings, sys.stderr)
+        total, by, secs = run_pair(pair, vocab, n, a.seed, findings, sys.stderr,
+                                     frozenset(f.strip() for f in a.require.split(",") if f.strip()))
         results[pair.name] = (total, by, secs)
         print(f"{pair.name}: {dict(total)} in {secs:.0f} s", file=sys.stderr, flush=True)
     text = markdown(results, a.examples, a.seed, time.time() - t0, SIGNATURES)

@@ -8,9 +8,9 @@ import math
 import numpy as np
 import pytest
 
-from spikemem import (ACSource, CurrentInjection, DCSource, IFCondExp, IFCurrAlpha, IFCurrDelta, IFCurrExp,
-                      Izhikevich, Network, NoisyCurrentSource, Population, Recording, Simulation, SpikeSourceArray,
-                      StepCurrentSource, UnsupportedFeature, ValidationError, get_backend)
+from spikemem import (ACSource, AllToAllConnector, CurrentInjection, DCSource, IFCondExp, IFCurrAlpha, IFCurrDelta,
+                      IFCurrExp, Izhikevich, Network, NoisyCurrentSource, Population, Projection, Recording, Simulation,
+                      SpikeSourceArray, StepCurrentSource, UnsupportedFeature, ValidationError, get_backend)
 from spikemem.description.features import required_features
 from spikemem.engine import fixed_point as fx
 from spikemem.errors import FormatError
@@ -375,3 +375,19 @@ def test_the_noise_is_box_muller_on_lowbias32_words_as_documented():
             u2 = (((w3 >> 11) << 32) + w4 + 1) / 2**53
             want = math.sqrt(-2 * math.log(u1)) * math.cos(2 * math.pi * u2)
             assert got[bi, ii] == pytest.approx(want, rel=1e-13, abs=1e-15)
+
+
+def test_ifcondexp_batch_whose_trials_take_different_rk4_substeps_takes_a_dc_current():
+    """Exact IF_cond_exp picks its RK4 sub-steps per trial; a DC/AC current is one row for the whole
+    batch (noise only has a row per trial), so trials with different sub-steps share it (it crashed
+    with an IndexError); each trial equals its run alone."""
+    net = Network([Population("s", 1, SpikeSourceArray([[1.0]])), Population("c", 2, IFCondExp())],
+                  [Projection("p", "s", "c", AllToAllConnector(), 2.0, 0.1)], Simulation(dt=0.1, scheme="exact"),
+                  Recording(spikes=None, v=("c",)), current_sources=[CurrentInjection(DCSource(0.5, 0.5), "c")])
+    inputs = {"s": [[[1.0, 1.1, 1.2]], [[]]]}                  # trial 0: a large conductance, trial 1: none
+    ref = get_backend("reference")
+    batch = ref.run(net, 4.0, inputs=inputs)
+    for k in range(2):
+        alone = ref.run(net, 4.0, inputs={"s": [inputs["s"][k]]})
+        np.testing.assert_array_equal(batch.v["c"][k], alone.v["c"][0])
+    assert not np.array_equal(batch.v["c"][0], batch.v["c"][1])

@@ -286,3 +286,42 @@ def test_a_live_pynn_session_refuses_what_it_cannot_build_ahead_by_name():
             base.populations[1].cell, i_offset=0.1)), base.populations[2]))
         with pytest.raises(UnsupportedFeature, match=match):
             get_backend("pynn", simulator="nest").session(net)
+
+
+def test_nest_gives_an_izhikevich_population_the_currents_of_the_reference():
+    """pyNN.nest's Izhikevich takes pA on a 1 pF membrane, as its i_offset (simulators.py's
+    izhikevich_current_scale): every source kind, scaled as i_offset is, gives the reference's
+    spikes and V; unscaled they were 1000 times too strong (a spike every step)."""
+    pytest.importorskip("pyNN.nest")
+    from spikemem import Izhikevich
+    cell = Izhikevich(a=0.02, b=0.2, c=-65.0, d=8.0, i_offset=1.0, v_init=-70.0, u_init=-14.0)
+    net = Network([Population("s", 1, SpikeSourceArray([[30.0]])), Population("a", 3, cell)],
+                  [Projection("p", "s", "a", AllToAllConnector(), 2.0, 1.0)], Simulation(dt=1.0, scheme="exact"),
+                  Recording(spikes=None, v=("a",)),
+                  current_sources=[CurrentInjection(DCSource(4.0, 6.0, 40.0), "a", [0]),
+                                   CurrentInjection(StepCurrentSource([8.0, 20.0], [3.0, -1.0]), "a", [1]),
+                                   CurrentInjection(ACSource(2.0, 5.0, 40.0, 30.0, 6.0), "a", [2]),
+                                   CurrentInjection(NoisyCurrentSource(1.0, 2.0, 10.0, seed=3), "a")])
+    ref, got = get_backend("reference").run(net, 60.0), get_backend("nest").run(net, 60.0)
+    assert ref.count("a") > 3
+    assert ref.spike_list("a") == got.spike_list("a")
+    np.testing.assert_allclose(got.v["a"], ref.v["a"], rtol=0, atol=1e-9)
+
+
+def test_a_source_whose_window_is_empty_injects_nothing_on_any_simulator():
+    """DCSource/ACSource with stop == start acts in no step (docs/sources.md); pyNN.brian2 kept such
+    a DC on for the rest of the run, so the lowering leaves it out (the fuzzer found it)."""
+    pytest.importorskip("pyNN")
+    from spikemem.backends.pynn.currents import plain_currents
+    from spikemem.backends.pynn.simulators import PROFILES
+    net = Network([Population("s", 1, SpikeSourceArray([[5.0]])), Population("n", 2, IFCurrExp(cm=0.2, tau_m=3.0))],
+                  [Projection("p", "s", "n", AllToAllConnector(), 0.1, 1.0)], Simulation(dt=1.0, scheme="exact"),
+                  Recording(spikes=None, v=("n",)),
+                  current_sources=[CurrentInjection(DCSource(2.0, 3.0, 3.0), "n"),
+                                   CurrentInjection(ACSource(2.0, 3.0, 10.0, 0.0, 4.0, 4.0), "n"),
+                                   CurrentInjection(NoisyCurrentSource(1.0, 1.0, 6.0, 6.0), "n"),
+                                   CurrentInjection(DCSource(0.5, 3.0, 4.0), "n", [1])])
+    for profile in PROFILES.values():
+        for noise in ("arrays", "native"):
+            got = plain_currents(net, profile, 0, 0, 10, noise)
+            assert [(c["kind"], c["neurons"]) for c in got] == [("DCSource", [1])], (profile.name, noise)

@@ -49,20 +49,24 @@ def plain_currents(network, profile, trial: int, shift: int, steps: int, noise: 
         neurons = None if inj.neurons is None else list(inj.neurons)
         if neurons == []:
             continue                        # an injection into no neuron (PyNN has no empty view to inject into)
+        if src.kind != "StepCurrentSource" and src.stop <= src.start:
+            continue                        # acts in no step; pyNN.brian2 would keep a DC with stop == start on
+        # an Izhikevich population takes the simulator's current units, as its i_offset (lowering.py)
+        scale = profile.izhikevich_current_scale if pop.cell.kind == "Izhikevich" else 1.0
         at = (lambda t: _ms(t + move))
         end = (lambda t: _ms(FOREVER_STEPS * dt) if t == math.inf else at(t))
         if src.kind == "DCSource":
-            params = {"amplitude": src.amplitude, "start": at(src.start), "stop": end(src.stop)}
+            params = {"amplitude": src.amplitude * scale, "start": at(src.start), "stop": end(src.stop)}
         elif src.kind == "StepCurrentSource":
-            params = {"times": [at(t) for t in src.times], "amplitudes": list(src.amplitudes)}
+            params = {"times": [at(t) for t in src.times], "amplitudes": [a * scale for a in src.amplitudes]}
         elif src.kind == "ACSource":
-            params = {"amplitude": src.amplitude, "offset": src.offset, "frequency": src.frequency,
+            params = {"amplitude": src.amplitude * scale, "offset": src.offset * scale, "frequency": src.frequency,
                       "phase": src.phase, "start": at(src.start), "stop": end(src.stop)}
         elif noise == "native":
-            params = {"mean": src.mean, "stdev": src.stdev, "start": at(src.start), "stop": end(src.stop),
+            params = {"mean": src.mean * scale, "stdev": src.stdev * scale, "start": at(src.start), "stop": end(src.stop),
                       "dt": dt if src.dt is None else src.dt}
         else:
-            out.extend(_noise_steps(k, inj, pop, dt, trial, steps, at))
+            out.extend(_noise_steps(k, inj, pop, dt, trial, steps, at, scale))
             continue
         out.append({"kind": src.kind, "population": pop.name, "neurons": neurons, "params": params})
     return out
@@ -72,7 +76,7 @@ def _ms(t: float) -> float:
     return float(np.round(t, 9))        # the decimal grid (as lowering.stimulus rounds spike times)
 
 
-def _noise_steps(k, inj, pop, dt, trial, steps, at) -> list:
+def _noise_steps(k, inj, pop, dt, trial, steps, at, scale=1.0) -> list:
     """One StepCurrentSource per target neuron with the engines' draws of `trial` over the run."""
     src = inj.source
     every = 1 if src.dt is None else round(src.dt / dt)
@@ -89,7 +93,7 @@ def _noise_steps(k, inj, pop, dt, trial, steps, at) -> list:
         times.append(at(stop * dt))
         values = np.vstack([values, np.zeros((1, len(local)))])
     return [{"kind": "StepCurrentSource", "population": pop.name, "neurons": [int(i)],
-             "params": {"times": times, "amplitudes": values[:, j].tolist()}} for j, i in enumerate(local)]
+             "params": {"times": times, "amplitudes": (values[:, j] * scale).tolist()}} for j, i in enumerate(local)]
 
 
 def check_currents(network, profile) -> None:

@@ -136,10 +136,10 @@ class CondExpNeurons(NeuronModel):
         if np.all(k == k[0]):
             return self._rk4(V, ge, gi, drive, int(k[0]))
         out = ops.copy(V)
-        two_d = getattr(drive, "ndim", 0) == 2
+        per_trial = getattr(drive, "ndim", 0) == 2 and drive.shape[0] > 1   # noise: a row per trial; else one row
         for kk in np.unique(k):
             rows = ops.index(np.flatnonzero(k == kk))
-            out[rows] = self._rk4(V[rows], ge[rows], gi[rows], drive[rows] if two_d else drive, int(kk))
+            out[rows] = self._rk4(V[rows], ge[rows], gi[rows], drive[rows] if per_trial else drive, int(kk))
         return out
 
     def _rk4(self, V, ge, gi, drive, k: int):

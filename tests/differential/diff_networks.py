@@ -1,8 +1,8 @@
 """Random networks over the whole description space, for the differential fuzzer (issue 20).
 
 `networks(vocab)` draws (network, duration): 1-2 sources, 1-3 neuron populations, 1-4
-projections, each choice from `vocab`, a set of feature names. FULL is everything spikemem
-describes; OLD is the 0.1 vocabulary (IFCurrExp, IFCurrDelta, SpikeSourceArray, three
+projections, in a quarter of them 1-3 current injections, each choice from `vocab`, a set of
+feature names. FULL is everything spikemem describes; OLD is the 0.1 vocabulary (IFCurrExp, IFCurrDelta, SpikeSourceArray, three
 connectors, additive STDP), so the same strategy runs on code that knows nothing else (it
 imports only what the vocabulary names). Values are drawn where the cells fire: weights scale
 with the post cell's unit, source times sit on the dt grid, often coincident, repeated or at
@@ -26,7 +26,10 @@ NEW = frozenset({
     "cell.cond_exp", "cell.alpha", "cell.izhikevich", "source.poisson", "connector.fixed_probability",
     "connector.fixed_number_pre", "connector.fixed_number_post", "connector.fixed_total_number",
     "weight.distribution", "delay.distribution", "stdp.multiplicative", "connector.convolution",
+    "current.dc", "current.step", "current.ac", "current.noisy",
 })
+CURRENTS = {"DCSource": "current.dc", "StepCurrentSource": "current.step", "ACSource": "current.ac",
+            "NoisyCurrentSource": "current.noisy"}
 FULL = OLD | NEW
 
 CELLS = ("exp", "delta", "cond_exp", "alpha", "izhikevich")
@@ -180,6 +183,51 @@ def _zero_pairs(draw, pops, projs, plastic):
     return "z_post"
 
 
+def _amplitude(draw, scale):
+    """A current (nA): mostly where the cell fires (either sign), sometimes of an extreme magnitude."""
+    a = _u(draw, 0.05, 2.0) * scale * draw(st.sampled_from([1, 1, 1, -1]))
+    if draw(st.integers(0, 3)) == 0:
+        a *= 10.0 ** draw(st.integers(-6, 2))
+    return float(a)
+
+
+def _currents(draw, cells, size, duration, dt):
+    """1-3 injections of the vocabulary's kinds into neuron populations (all or some of their
+    neurons), times on the dt grid, a noise dt of None or a multiple of dt."""
+    from spikemem.description.current_sources import (ACSource, CurrentInjection, DCSource, NoisyCurrentSource,
+                                                      StepCurrentSource)
+    kinds = [k for k, f in CURRENTS.items() if f in draw.vocab]
+    steps = int(round(duration / dt))
+    at = lambda k: round(k * dt, 6)
+    out = []
+    for _ in range(draw(st.integers(1, 3))):
+        pop = draw(st.sampled_from(sorted(cells)))
+        scale = 10.0 if cells[pop] == "izhikevich" else 0.1 if cells[pop] == "cond_exp" else 1.0
+        kind = draw(st.sampled_from(kinds))
+        lo = 0 if draw(st.integers(0, 3)) == 3 else min(3, steps - 1)   # NEST wants 3 steps where not at rest
+        start = draw(st.integers(lo, steps - 1))
+        window = dict(start=at(start), stop=draw(st.sampled_from([math.inf, at(draw(st.integers(start, steps)))])))
+        if kind == "DCSource":
+            src = DCSource(_amplitude(draw, scale), **window)
+        elif kind == "StepCurrentSource":
+            ks = sorted(draw(st.lists(st.integers(lo, steps), min_size=1, max_size=4, unique=True)))
+            src = StepCurrentSource(tuple(at(k) for k in ks),
+                                    tuple(draw(st.sampled_from([0.0, _amplitude(draw, scale)])) for _ in ks))
+        elif kind == "ACSource":
+            src = ACSource(_amplitude(draw, scale), offset=draw(st.sampled_from([0.0, _amplitude(draw, scale)])),
+                           frequency=_u(draw, 0.0, 500.0), phase=_u(draw, -180.0, 360.0), **window)
+        else:
+            src = NoisyCurrentSource(mean=draw(st.sampled_from([0.0, _amplitude(draw, scale)])),
+                                     stdev=abs(_amplitude(draw, scale)), seed=draw(st.integers(0, 2**40)),
+                                     dt=draw(st.sampled_from([None, at(draw(st.integers(1, 5)))])), **window)
+        n = size[pop]
+        neurons = None
+        if n > 1 and draw(st.booleans()):
+            neurons = tuple(sorted(draw(st.lists(st.integers(0, n - 1), min_size=1, max_size=n, unique=True))))
+        out.append(CurrentInjection(src, pop, neurons))
+    return out
+
+
 def _stdp(draw, w, hi, gate):
     from spikemem import STDP
     v = draw.vocab
@@ -278,12 +326,16 @@ def _network(draw, vocab):
         z_post = _zero_pairs(draw, pops, projs, plastic)
         duration = max(duration, round(max(max(t) for p in pops if p.name.startswith("z_") and
                                            p.cell.kind == "SpikeSourceArray" for t in p.cell.spike_times) + 5 * dt, 6))
+    currents = []
+    if any(f in vocab for f in CURRENTS.values()) and draw(st.integers(0, 3)) == 3:
+        currents = _currents(draw, cells, {p.name: p.size for p in pops}, duration, dt)
     recorded_v = tuple(n for n in cells if cells[n] != "izhikevich" and draw(st.booleans())) + ((z_post,) if zero else ())
     spikes = None                   # every population; sometimes a part of the neurons only
     if not zero and draw(st.integers(0, 3)) == 0:   # (the corner records them all: F7 is a kind of its own)
         spikes = tuple(n for n in cells if draw(st.booleans())) or (list(cells)[0],)
     rec = sm.Recording(spikes=spikes, v=recorded_v, weights=tuple(plastic))
-    net = sm.Network(pops, projs, sm.Simulation(dt=dt, scheme=scheme, numerics=numerics), rec)
+    net = sm.Network(pops, projs, sm.Simulation(dt=dt, scheme=scheme, numerics=numerics), rec,
+                     **({"current_sources": currents} if currents else {}))
     return net, duration
 
 
@@ -334,6 +386,8 @@ def used(net, duration) -> set:
             out.add(f"stdp.{getattr(r, 'weight_dependence', 'additive')}")
             if r.gate is not None:
                 out.add("stdp.gate")
+    for inj in getattr(net, "current_sources", ()):
+        out.add(CURRENTS[inj.source.kind])
     if any(np.max(pr.delay if not hasattr(pr.delay, "distribution") else 0) > 10 for pr in net.projections):
         out.add("delay.long")
     return out
