@@ -21,6 +21,8 @@ FEATURES = {
     "cell.no_leak": "a membrane without leak (IFCurrDelta with tau_m = inf, NIR's IF)",
     "cell.onset": "a population held at its start voltage until an onset time",
     "cell.cond_exp": "conductance-based synapses with reversal potentials (IFCondExp)",
+    "cell.cond_exp.coarse_dt": "IFCondExp above dt = 0.1 ms (one Runge-Kutta step per dt, without the reference's "
+                               "sub-steps, is about a mV off at dt = 1 ms)",
     "cell.alpha": "alpha-shaped current synapses (IFCurrAlpha)",
     "cell.alpha.distinct_tau_syn": "IFCurrAlpha with tau_syn_I != tau_syn_E",
     "cell.alpha.short_tau": "IFCurrAlpha with tau_syn^2 <= dt (sPyNNaker's alpha synapse cannot hold dt/tau_syn^2 >= 1)",
@@ -84,10 +86,13 @@ def plasticity_features(pr) -> set:
     return {"stdp"} | {k for k, used in checks.items() if used}
 
 
+COND_EXP_FINE_DT = 0.1 + 1e-12   # ms: the coarsest step at which one RK4 step per dt holds the reference's spikes
+
+
 def cell_features(cell, dt: float) -> set:
     """What a cell model needs beyond the LIF cells every backend runs."""
     if cell.kind == "IF_cond_exp":
-        return {"cell.cond_exp"}
+        return {"cell.cond_exp"} | ({"cell.cond_exp.coarse_dt"} if dt > COND_EXP_FINE_DT else set())
     if cell.kind == "IF_curr_alpha":
         return {"cell.alpha"} | ({"cell.alpha.distinct_tau_syn"} if _may_differ(cell.tau_syn_E, cell.tau_syn_I) else set()) | \
             ({"cell.alpha.short_tau"} if min(_lowest(cell.tau_syn_E), _lowest(cell.tau_syn_I)) ** 2 <= dt else set())
