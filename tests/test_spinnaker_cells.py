@@ -131,7 +131,7 @@ def test_exported_scripts_build_the_new_cells(simulator, tmp_path):
 def test_exported_brian2_script_integrates_conductances_as_the_backend():
     from spikemem.backends.pynn.script import pynn_script
     net = Network([Population("s", 1, SpikeSourceArray(((2.0,),))), Population("c", 2, IFCondExp())],
-                  [Projection("p", "s", "c", AllToAllConnector(), 0.05, 1.0)], Simulation(1.0, "exact"))
+                  [Projection("p", "s", "c", AllToAllConnector(), 0.05, 1.0)], Simulation(0.1, "exact"))
     script = pynn_script(net, "brian2", 10.0)
     assert "method='rk4'" in script
     compile(script, "script", "exec")
