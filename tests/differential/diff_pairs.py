@@ -85,22 +85,48 @@ def backends(other, tol, trials=1, **kw):
     return pair
 
 
+NEAR_MV = 0.01       # docs/cells.md: a spike only one side has, where the other side's V is this near threshold
+
+
+def _first_difference_allowed(net, duration, name) -> list:
+    """docs/cells.md's promise for IFCondExp on NEST's adaptive solver, at the runs' first spike
+    difference: a spike one step off, or a spike only one side has where the other side's V is
+    within NEAR_MV of the threshold (both runs again with every neuron population's V recorded).
+    After such a step the runs may go apart; a first difference of another kind is a finding."""
+    cells = tuple(p.name for p in net.populations if not p.is_source)
+    net = dataclasses.replace(net, recording=dataclasses.replace(net.recording, spikes=None, v=cells))
+    a, b = _run("reference", net, duration), _run(name, net, duration)
+    dt = net.simulation.dt
+    steps = {side: {(pop, i): {round(t / dt) for t in train} for pop in cells
+                    for i, train in enumerate(res.spike_trains(pop))} for side, res in (("a", a), ("b", b))}
+    differ = [(min(steps["a"][k] ^ steps["b"][k]), k) for k in steps["a"] if steps["a"][k] != steps["b"][k]]
+    if not differ:
+        return []
+    first = min(s for s, _ in differ)
+    out = []
+    for s, (pop, i) in differ:
+        if s != first:
+            continue
+        mine, other = (steps["a"], b) if s in steps["a"][(pop, i)] else (steps["b"], a)
+        theirs = steps["b" if mine is steps["a"] else "a"][(pop, i)]
+        if theirs & {s - 1, s + 1}:
+            continue                                   # one step off
+        gap = float(np.broadcast_to(net.population(pop).cell.v_thresh, (net.population(pop).size,))[i]
+                    - other.v[pop][0, s, i])
+        if gap > NEAR_MV:
+            out.append(f"spikes[{pop}] neuron {i}: a spike at step {s} only one side has, the other's V "
+                       f"{gap:.3g} mV below threshold")
+    return out
+
+
 def simulator_pair(name, tol, adaptive_cond_exp=False):
     """NEST and Brian2 against the reference: the same spikes, V and weights within tol. IFCondExp on
-    NEST's adaptive GSL solver is held to docs/cells.md's looser promise (spikes within one step);
+    NEST's adaptive GSL solver is held to docs/cells.md's looser promise (_first_difference_allowed);
     Brian2 refuses it above dt 0.1 ms (cell.cond_exp.coarse_dt) and is held to tol below."""
     def check(net, duration, rng):
-        a = _run("reference", net, duration)
-        b = _run(name, net, duration)
-        if not adaptive_cond_exp or not any(p.cell.kind == "IF_cond_exp" for p in net.populations):
-            return differences(a, b, tol)
-        out = []
-        for pop in a.spikes:
-            x, y = sorted(map(tuple, a.spike_list(pop))), sorted(map(tuple, b.spike_list(pop)))
-            if len(x) != len(y) or any(p[1] != q[1] or abs(p[0] - q[0]) > 1
-                                       for p, q in zip(sorted(x, key=lambda s: s[::-1]), sorted(y, key=lambda s: s[::-1]))):
-                out.append(f"spikes[{pop}] beyond one step: {len(x)} vs {len(y)}")
-        return out
+        if adaptive_cond_exp and any(p.cell.kind == "IF_cond_exp" for p in net.populations):
+            return _first_difference_allowed(net, duration, name)
+        return differences(_run("reference", net, duration), _run(name, net, duration), tol)
     return check
 
 
