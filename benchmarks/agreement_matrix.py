@@ -119,8 +119,8 @@ def markdown(results, n, seed_value, elapsed, counts=None) -> str:
         lines.append(f"| `{f}` | " + " | ".join(_cell(results[p][1].get(f, collections.Counter())) for p in pairs) + " |")
     lines += ["", "Tolerances: reference/NEST V 1e-9 mV and weights rtol 1e-9 (IF_cond_exp, which NEST integrates",
               "with an adaptive solver: spikes within one step, docs/cells.md); reference/Brian2 V 1e-4 mV",
-              "(Brian2 refuses IF_cond_exp above dt 0.1 ms, where its one RK4 step per dt departs:",
-              "cell.cond_exp.coarse_dt, docs/cells.md); every other pair bit-identical. Features:",
+              "(IF_cond_exp on the Runge-Kutta sub-steps the run's conductances need, docs/cells.md);",
+              "every other pair bit-identical. Features:",
               "`tests/differential/diff_networks.py`; pairs: `tests/differential/diff_pairs.py`.", ""]
     return "\n".join(lines)
 

@@ -10,7 +10,7 @@ import pytest
 from spikemem.models.ca3 import build_cam, load_stimulus
 from spikemem.models.ca3.params import CA3Params
 
-from spikemem import (STDP, AllToAllConnector, IFCurrExp, Network, OneToOneConnector, Population, Projection,
+from spikemem import (STDP, AllToAllConnector, IFCondExp, IFCurrExp, Network, OneToOneConnector, Population, Projection,
                       Recording, Simulation, SpikeSourceArray, get_backend)
 from spikemem.cli import main
 from spikemem.errors import UnsupportedFeature
@@ -94,6 +94,21 @@ def test_exported_brian2_script_reproduces_the_brian2_backend_with_stdp(tmp_path
     assert _same_spikes(written, res) > 20
     ref = get_backend("reference").run(net, 40.0)
     assert all(written["populations"][p]["spikes_t_ms_neuron"] == ref.spike_list(p) for p in ref.spikes)
+
+
+def test_exported_brian2_script_sub_steps_strong_conductances_as_the_backend(tmp_path):
+    """Three 2 uS inputs within 0.4 ms onto 0.2 nF (5.8 uS: a membrane rate of 29/ms) need 32
+    Runge-Kutta sub-steps per 0.1 ms; one step per dt fired 24 spikes, not 26, from 4.8 ms on."""
+    pytest.importorskip("pyNN.brian2")
+    cell = IFCondExp(cm=0.2, tau_refrac=1.0, v_thresh=-46.0, e_rev_E=-45.0)
+    net = Network([Population("s", 2, SpikeSourceArray(((2.0, 2.4, 9.0), (2.2, 12.0)))), Population("c", 2, cell)],
+                  [Projection("p", "s", "c", AllToAllConnector(), 2.0, 1.0)], Simulation(0.1, "exact"),
+                  Recording(spikes=("c",)))
+    written = _export_and_run(net, "brian2", 20.0, tmp_path)
+    assert "SUBSTEPS = 32 " in (tmp_path / "brian2" / "run_brian2.py").read_text()
+    ref = get_backend("reference").run(net, 20.0)
+    assert _same_spikes(written, get_backend("brian2").run(net, 20.0)) == ref.count("c") == 26
+    assert written["populations"]["c"]["spikes_t_ms_neuron"] == ref.spike_list("c")
 
 
 def test_exported_nest_script_with_stdp_matches_too(tmp_path):

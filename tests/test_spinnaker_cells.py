@@ -133,5 +133,5 @@ def test_exported_brian2_script_integrates_conductances_as_the_backend():
     net = Network([Population("s", 1, SpikeSourceArray(((2.0,),))), Population("c", 2, IFCondExp())],
                   [Projection("p", "s", "c", AllToAllConnector(), 0.05, 1.0)], Simulation(0.1, "exact"))
     script = pynn_script(net, "brian2", 10.0)
-    assert "method='rk4'" in script
+    assert "method = sub_stepped_rk4(SUBSTEPS) if SUBSTEPS > 1 else 'rk4'" in script and "SUBSTEPS = 1 " in script
     compile(script, "script", "exec")

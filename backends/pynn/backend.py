@@ -21,7 +21,7 @@ from spikemem.log import get_logger
 from spikemem.optional import Extra, require
 from spikemem.results import Result
 
-from . import deferred_stdp, instantiate, nest_speed, zero_pairs
+from . import cond_substeps, deferred_stdp, instantiate, nest_speed, zero_pairs
 from .currents import NOISE, plain_currents
 from .lowering import (POISSON, check_option, check_scheme, check_sources, lower, max_delay, native_poisson, shift_steps,
                        stimulus)
@@ -74,6 +74,7 @@ class PyNNBackend(Extra):
         if self.foreign_scheme:     # the other scheme runs with the simulator's own (check_scheme warns)
             self.unsupported = self.unsupported - {"scheme.spinnaker", "scheme.exact"}
         self.poisson = options.get("poisson", "arrays")
+        self.substeps = 1          # Brian2's Runge-Kutta sub-steps per dt for IF_cond_exp (cond_substeps)
         check_option("poisson", self.poisson, POISSON)
         self.noise = options.get("noise", "arrays")
         check_option("noise", self.noise, NOISE)
@@ -123,7 +124,7 @@ class PyNNBackend(Extra):
             events.update(poisson.events(network, batch, steps))
         watch = zero_pairs.watched(network, self.profile)
         owed = deferred_stdp.owed(network, self.profile)
-        recorded = zero_pairs.recording_for(network, watch + owed)
+        recorded = zero_pairs.recording_for(network, watch + owed, cond_substeps.inputs(network, self.profile))
         plain = lower(recorded, self.profile, poisson=self.poisson)
         check_sources(events, self.profile, dt)
         self._announce(network)
@@ -159,31 +160,25 @@ class PyNNBackend(Extra):
         segments = []
         for trial in range(batch):
             stim = stimulus(events, sizes, trial, dt, shift, self.profile.source_early_steps, steps)
-            try:
-                trial_plain = dict(native_poisson(plain, shift, trial, self.profile),
-                                   current_sources=plain_currents(network, self.profile, trial, shift, steps, self.noise))
-                pops, projs = self._build(trial_plain, stim)
-                total, last = steps + shift, min(self.profile.stdp_past_end_steps, steps + shift) if weights else 0
-                if last:        # NEST: the weights before its last step, whose STDP events are past the end
-                    self._simulate((total - last) * dt)
-                    early = {name: read_weights(projs, network.projection(name), network) for name in weights}
-                self._simulate(last * dt if last else total * dt)
-                seg, trial_spikes, trial_analog = record_trial(pops, spike_names, analog, dt, shift, steps, trial,
-                                                               every, self.profile.analog_lag_steps)
-                ran = 0.0
-                for name in sorted(weights, key=lambda n: _stdp_lag_ms(plain, n, self.profile)):
-                    pr = network.projection(name)
-                    lag = _stdp_lag_ms(plain, name, self.profile)
-                    if lag > ran:             # Brian2's STDP events come `lag` late: let them arrive
-                        self._simulate(lag - ran)
-                        ran = lag
-                    w = early[name] if last else read_weights(projs, pr, network)
-                    if name in owed:          # deferred_stdp
-                        w = deferred_stdp.complete(w, pr, dt, steps, trial_spikes[pr.pre], trial_spikes[pr.post])
-                    weights[name].append(w)
-            except BaseException:
+            trial_plain = dict(native_poisson(plain, shift, trial, self.profile),
+                               current_sources=plain_currents(network, self.profile, trial, shift, steps, self.noise))
+            self.substeps = cond_substeps.first_guess(plain, events, trial, steps) if self._substepped(plain) else 1
+            for attempt in range(cond_substeps.ATTEMPTS):
+                try:
+                    seg, trial_spikes, trial_analog, trial_weights = self._trial(
+                        network, trial_plain, stim, weights, steps, shift, trial, every, spike_names, analog, owed)
+                except BaseException:
+                    self._end_quietly()
+                    raise
+                need, why = cond_substeps.needed(plain, trial_spikes, steps) if self._substepped(plain) else (1, "")
+                if need <= self.substeps:
+                    break
                 self._end_quietly()
-                raise
+                if need > cond_substeps.MAX_SUBSTEPS or attempt == cond_substeps.ATTEMPTS - 1:
+                    cond_substeps.refuse(need, why, dt)
+                self.substeps = need        # the trial again, finer: its spikes may move
+            for name, w in trial_weights.items():
+                weights[name].append(w)
             segments.append(seg)
             for name, (s, i) in trial_spikes.items():
                 spikes[name].append((np.full(len(s), trial), s, i))
@@ -222,7 +217,7 @@ class PyNNBackend(Extra):
         sim.setup(**setup_options(self.profile, plain["dt"], self.spike_precision, self.threads, max_delay(plain)), **extra)
         _gsyn_of_current_cells(sim, self.profile.name)
         if self.profile.name == "brian2":
-            _brian2_cond_rk4(sim)
+            _brian2_cond_rk4(sim, self.substeps)
         if self.profile.name == "nest":
             nest_speed.install()
             _nest_delta_state(sim)
@@ -246,6 +241,34 @@ class PyNNBackend(Extra):
                                   self.run_folder.log) from e
         else:
             sim.run(duration)
+
+    def _trial(self, network, plain, stim, weights, steps, shift, trial, every, spike_names, analog, owed):
+        """One trial: build, run, read (neo segment, spikes, analog signals, weights)."""
+        dt = plain["dt"]
+        pops, projs = self._build(plain, stim)
+        total, last = steps + shift, min(self.profile.stdp_past_end_steps, steps + shift) if weights else 0
+        if last:        # NEST: the weights before its last step, whose STDP events are past the end
+            self._simulate((total - last) * dt)
+            early = {name: read_weights(projs, network.projection(name), network) for name in weights}
+        self._simulate(last * dt if last else total * dt)
+        seg, trial_spikes, trial_analog = record_trial(pops, spike_names, analog, dt, shift, steps, trial,
+                                                       every, self.profile.analog_lag_steps)
+        ran, out = 0.0, {}
+        for name in sorted(weights, key=lambda n: _stdp_lag_ms(plain, n, self.profile)):
+            pr = network.projection(name)
+            lag = _stdp_lag_ms(plain, name, self.profile)
+            if lag > ran:             # Brian2's STDP events come `lag` late: let them arrive
+                self._simulate(lag - ran)
+                ran = lag
+            w = early[name] if last else read_weights(projs, pr, network)
+            if name in owed:          # deferred_stdp
+                w = deferred_stdp.complete(w, pr, dt, steps, trial_spikes[pr.pre], trial_spikes[pr.post])
+            out[name] = w
+        return seg, trial_spikes, trial_analog, out
+
+    def _substepped(self, plain) -> bool:
+        """Brian2 with IF_cond_exp: Runge-Kutta sub-steps chosen from the run's conductances (cond_substeps)."""
+        return self.profile.name == "brian2" and bool(cond_substeps.cond_populations(plain))
 
     def _end_quietly(self):
         try:
@@ -351,14 +374,15 @@ def _gsyn_of_current_cells(sim, simulator: str):
             cls.default_initial_values = dict(cls.default_initial_values, gsyn_exc=0.0, gsyn_inh=0.0)
 
 
-def _brian2_cond_rk4(sim):
+def _brian2_cond_rk4(sim, substeps: int):
     """pyNN.brian2 lets Brian2 pick forward Euler for IF_cond_exp (its equations are not linear),
     which drifts a tonic neuron's spikes by steps within 50 ms at dt = 0.1 ms; classic Runge-Kutta
-    at the run's dt integrates them as the exact scheme means (docs/cells.md)."""
+    on `substeps` sub-steps of the run's dt integrates them as the exact scheme means (docs/cells.md,
+    cond_substeps)."""
     import functools
     cls = sim.IF_cond_exp
-    if not isinstance(cls.brian2_model, functools.partial):
-        cls.brian2_model = functools.partial(cls.brian2_model, method="rk4")
+    model = cls.brian2_model.func if isinstance(cls.brian2_model, functools.partial) else cls.brian2_model
+    cls.brian2_model = functools.partial(model, method=cond_substeps.runge_kutta(substeps))
 
 
 def _nest_one_neuron_masks():

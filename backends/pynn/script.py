@@ -10,6 +10,7 @@ the backend's Result.spike_list().
 """
 from __future__ import annotations
 
+import inspect
 import json
 from pprint import pformat
 
@@ -17,6 +18,7 @@ from spikemem.engine import poisson
 from spikemem.engine.inputs import SpikeEvents, resolve_inputs
 from spikemem.results import grid_decimals
 
+from . import cond_substeps
 from .currents import plain_currents
 from .lowering import check_scheme, check_sources, lower, max_delay, shift_steps, stimulus
 from .simulators import PROFILES, setup_options
@@ -55,6 +57,12 @@ def pynn_script(network, simulator: str, duration_ms: float, inputs=None, trial:
     recorded = [p.name for p in network.populations if p.name in network.recorded_spikes]
     parts = [_header(network, simulator, steps * dt, plain), _constants(plain, simulator, steps, shift, recorded),
              _build(plain, stim, simulator)]
+    if simulator == "brian2" and cond_substeps.cond_populations(plain):
+        k = cond_substeps.first_guess(plain, events, trial, steps)
+        parts[1] += (f"\nSUBSTEPS = {k}  # Runge-Kutta sub-steps per DT for IF_cond_exp, from the sources' spikes "
+                     "(spikemem's backend\n# also checks the conductances the neurons' own spikes add, and runs again "
+                     "where they need more)")
+        parts.append(inspect.getsource(cond_substeps.sub_stepped_rk4).rstrip())
     one = simulator == "brian2" and any(p["kind"] == "SpikeSourceArray" and p["size"] == 1 for p in plain["populations"])
     if simulator == "brian2":
         parts.append(_brian2_timing(plain))
@@ -118,11 +126,13 @@ def _build(plain, stim, simulator) -> str:
              "    pops, projs = {}, {}"]
     kinds = {p["name"]: p["kind"] for p in plain["populations"]}
     if simulator == "brian2" and "IF_cond_exp" in kinds.values():
-        lines += ["    # IF_cond_exp by classic Runge-Kutta, as spikemem's backend runs it (pyNN.brian2 would pick",
-                  "    # forward Euler for its non-linear equations; spikemem docs/cells.md)",
+        lines += ["    # IF_cond_exp by classic Runge-Kutta on SUBSTEPS sub-steps of DT, as spikemem's backend runs it",
+                  "    # (pyNN.brian2 would pick forward Euler for its non-linear equations; spikemem docs/cells.md)",
                   "    import functools",
-                  "    if not isinstance(sim.IF_cond_exp.brian2_model, functools.partial):",
-                  "        sim.IF_cond_exp.brian2_model = functools.partial(sim.IF_cond_exp.brian2_model, method='rk4')"]
+                  "    model = sim.IF_cond_exp.brian2_model",
+                  "    model = model.func if isinstance(model, functools.partial) else model",
+                  "    method = sub_stepped_rk4(SUBSTEPS) if SUBSTEPS > 1 else 'rk4'",
+                  "    sim.IF_cond_exp.brian2_model = functools.partial(model, method=method)"]
     if simulator == "nest" and "IF_curr_delta" in kinds.values():
         lines += ["    # pyNN.nest 0.13 maps no state variable for IF_curr_delta; iaf_psc_delta calls v V_m",
                   "    if not getattr(sim.IF_curr_delta, 'variable_map', None):",

@@ -19,7 +19,7 @@ from spikemem.engine.inputs import resolve_inputs
 from spikemem.errors import UnsupportedFeature, ValidationError
 from spikemem.results import Result
 
-from . import deferred_stdp, zero_pairs
+from . import cond_substeps, deferred_stdp, zero_pairs
 from .currents import first_current_step, plain_currents
 from .lowering import check_sources, lower, native_poisson, shift_steps, starts_at_rest, stimulus
 from .recordings import _v_array, read_spikes, read_weights
@@ -59,7 +59,7 @@ class PyNNSession:
                 "window's end, which lacks the potentiation it applies at each synapse's next pre spike and runs "
                 "behind by the stimulus shift; record them in a whole run (backend.run), which completes them")
         self.watch = zero_pairs.watched(network, backend.profile)
-        self.recorded = zero_pairs.recording_for(network, self.watch)
+        self.recorded = zero_pairs.recording_for(network, self.watch, cond_substeps.inputs(network, backend.profile))
         self.plain = lower(self.recorded, backend.profile, poisson=backend.poisson)
         backend._announce(network)
         self.lead = LEAD_STEPS[name]
@@ -109,6 +109,8 @@ class PyNNSession:
         self.trains = {name: [list(t) for t in trains] for name, trains in
                        stimulus(defaults, self.sizes, 0, self.dt, self.shift, self.early).items()}
         check_no_live_session()
+        if self.backend._substepped(self.plain):     # the sub-steps the sources need; checked window by window
+            self.backend.substeps = cond_substeps.first_guess(self.plain, defaults, 0, validation.MAX_STEPS)
         if self.backend.profile.name == "brian2":
             import brian2     # a source's past spikes stay in its generator: Brian2 skips them, as it should
             brian2.BrianLogger.suppress_name("ignored_spikes")
@@ -156,10 +158,26 @@ class PyNNSession:
             self.backend._simulate((until - start) * self.dt)
             self.t = until
             res = self._window(start, until)
+        self._check_substeps(until)
         if self.shadow:      # the last `shift` steps' spikes may come with the next window
             self.shadow.advance(until_ms, inputs, res.spikes, until - self.shift)
         zero_pairs.keep_requested(res, self.network)
         return res
+
+    def _check_substeps(self, until: int) -> None:
+        """Brian2 with IF_cond_exp: the sub-steps were chosen when the session opened; a window whose
+        conductances needed more is refused (its spikes may be wrong), and the session closed."""
+        if not self.backend._substepped(self.plain):
+            return
+        spikes = {name: self._spikes(name, False) for name in cond_substeps.inputs(self.network, self.backend.profile)}
+        need, why = cond_substeps.needed(self.plain, spikes, until)
+        if need > self.backend.substeps:
+            self.close()
+            raise UnsupportedFeature(
+                f"IF_cond_exp in a brian2 session: {why}, which needs {need} Runge-Kutta sub-steps per "
+                f"{self.dt:g} ms step; the session opened with {self.backend.substeps}, from its sources' "
+                "spikes (cell.cond_exp.stiff); run it whole (backend.run picks the sub-steps), or use "
+                "another backend")
 
     def _window(self, start: int, until: int) -> Result:
         res = Result(dt=self.dt, steps=until, batch=1, sizes=self.sizes, spikes={}, backend=self.backend.name,

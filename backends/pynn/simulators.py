@@ -117,10 +117,8 @@ BRIAN2 = Profile(
                            "cell.delta", "cell.izhikevich.delta", "cell.izhikevich.exp",
                            # pyNN.brian2's IF_curr_alpha integrates its inhibitory current with tau_syn_E
                            "cell.alpha.distinct_tau_syn",
-                           # Brian2 integrates IF_cond_exp by one RK4 step per dt (the backend's choice;
-                           # pyNN.brian2 would take forward Euler): at dt 1 ms V is ~1 mV off and a spike
-                           # near threshold goes missing (the differential fuzzer's finding)
-                           "cell.cond_exp.coarse_dt"}),
+                           # Brian2's exact solutions divide by tau_m - tau_syn (the differential fuzzer's finding)
+                           "cell.exp.tau_syn_near_tau_m", "cell.alpha.tau_syn_near_tau_m"}),
     izhikevich_current_scale=1e-3, analog_lag_steps=1, native_poisson_closed=True,
     one_synapse_per_pair=True, repeated_source_times=False, stdp_events_late_by_delay=True,
     clips_start_weights=False)

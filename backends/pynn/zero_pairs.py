@@ -30,9 +30,9 @@ def watched(network, profile) -> list:
     return [pr for pr in network.projections if pr.plasticity is not None and pr.plasticity.depress_at_zero]
 
 
-def recording_for(network, watch):
-    """The network with the spikes of the watched projections' populations recorded too."""
-    need = {n for pr in watch for n in (pr.pre, pr.post)} - set(network.recorded_spikes)
+def recording_for(network, watch, more=()):
+    """The network with the spikes of the watched projections' populations (and `more`) recorded too."""
+    need = ({n for pr in watch for n in (pr.pre, pr.post)} | set(more)) - set(network.recorded_spikes)
     if not need:
         return network
     spikes = tuple(network.recorded_spikes) + tuple(p.name for p in network.populations if p.name in need)

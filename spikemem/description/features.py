@@ -9,6 +9,9 @@ import numpy as np
 
 from .random import RandomDistribution
 
+EXP_NEAR_TAU = 1e-6        # relative |tau_syn - tau_m| below which IFCurrExp has cell.exp.tau_syn_near_tau_m
+ALPHA_NEAR_TAU = 0.1       # ... IFCurrAlpha has cell.alpha.tau_syn_near_tau_m (docs/cells.md, Brian2)
+
 # name -> what it means (for error messages)
 FEATURES = {
     "scheme.spinnaker": "sPyNNaker's discrete update (Simulation scheme='spinnaker')",
@@ -21,9 +24,13 @@ FEATURES = {
     "cell.no_leak": "a membrane without leak (IFCurrDelta with tau_m = inf, NIR's IF)",
     "cell.onset": "a population held at its start voltage until an onset time",
     "cell.cond_exp": "conductance-based synapses with reversal potentials (IFCondExp)",
-    "cell.cond_exp.coarse_dt": "IFCondExp above dt = 0.1 ms (one Runge-Kutta step per dt, without the reference's "
-                               "sub-steps, is about a mV off at dt = 1 ms)",
+    "cell.exp.tau_syn_near_tau_m": f"IFCurrExp with tau_syn_E or tau_syn_I within {EXP_NEAR_TAU:g} x tau_m of tau_m (an exact "
+                                   "solution written for distinct time constants divides by their difference: "
+                                   "Brian2's V is NaN at equality and mV off just beside it)",
     "cell.alpha": "alpha-shaped current synapses (IFCurrAlpha)",
+    "cell.alpha.tau_syn_near_tau_m": f"IFCurrAlpha with tau_syn within {ALPHA_NEAR_TAU:.0%} of tau_m (Brian2's exact "
+                                     "solution loses digits to cancellation: NaN at equality, 0.04 mV off at 0.1 %, "
+                                     "5e-6 mV at 5 %)",
     "cell.alpha.distinct_tau_syn": "IFCurrAlpha with tau_syn_I != tau_syn_E",
     "cell.alpha.short_tau": "IFCurrAlpha with tau_syn^2 <= dt (sPyNNaker's alpha synapse cannot hold dt/tau_syn^2 >= 1)",
     "cell.izhikevich": "Izhikevich neurons",
@@ -86,16 +93,17 @@ def plasticity_features(pr) -> set:
     return {"stdp"} | {k for k, used in checks.items() if used}
 
 
-COND_EXP_FINE_DT = 0.1 + 1e-12   # ms: the coarsest step at which one RK4 step per dt holds the reference's spikes
-
-
 def cell_features(cell, dt: float) -> set:
     """What a cell model needs beyond the LIF cells every backend runs."""
     if cell.kind == "IF_cond_exp":
-        return {"cell.cond_exp"} | ({"cell.cond_exp.coarse_dt"} if dt > COND_EXP_FINE_DT else set())
+        return {"cell.cond_exp"}
+    if cell.kind == "IF_curr_exp":
+        return {"cell.exp.tau_syn_near_tau_m"} if _near_tau_m(cell, EXP_NEAR_TAU) else set()
     if cell.kind == "IF_curr_alpha":
-        return {"cell.alpha"} | ({"cell.alpha.distinct_tau_syn"} if _may_differ(cell.tau_syn_E, cell.tau_syn_I) else set()) | \
-            ({"cell.alpha.short_tau"} if min(_lowest(cell.tau_syn_E), _lowest(cell.tau_syn_I)) ** 2 <= dt else set())
+        checks = {"cell.alpha.distinct_tau_syn": _may_differ(cell.tau_syn_E, cell.tau_syn_I),
+                  "cell.alpha.short_tau": min(_lowest(cell.tau_syn_E), _lowest(cell.tau_syn_I)) ** 2 <= dt,
+                  "cell.alpha.tau_syn_near_tau_m": _near_tau_m(cell, ALPHA_NEAR_TAU)}
+        return {"cell.alpha"} | {k for k, used in checks.items() if used}
     if cell.kind == "Izhikevich":
         return {"cell.izhikevich", "cell.izhikevich.delta" if cell.delta else "cell.izhikevich.exp"}
     return set()
@@ -151,6 +159,21 @@ def _may_differ(a, b) -> bool:
         lo, hi = a.support if isinstance(a, RandomDistribution) else (a, a)
         return not (lo == hi and not isinstance(b, RandomDistribution) and np.all(np.asarray(b) == lo))
     return bool(np.any(np.asarray(a, dtype=float) != np.asarray(b, dtype=float)))
+
+
+def _near_tau_m(cell, rel: float) -> bool:
+    """Whether some neuron's tau_syn_E or tau_syn_I may lie within rel x tau_m of its tau_m
+    (a distribution: anywhere in its support)."""
+    return any(_may_be_near(getattr(cell, k), cell.tau_m, rel) for k in ("tau_syn_E", "tau_syn_I"))
+
+
+def _may_be_near(a, b, rel: float) -> bool:
+    if isinstance(a, RandomDistribution) or isinstance(b, RandomDistribution):
+        (alo, ahi), (blo, bhi) = (x.support if isinstance(x, RandomDistribution) else (np.min(x), np.max(x))
+                                  for x in (a, b))
+        return bool(alo <= bhi * (1 + rel) and ahi >= blo * (1 - rel))
+    a, b = np.broadcast_arrays(np.asarray(a, dtype=float), np.asarray(b, dtype=float))
+    return bool(np.any(np.abs(a - b) <= rel * b))
 
 
 def _lowest(value) -> float:

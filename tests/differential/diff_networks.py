@@ -26,7 +26,7 @@ NEW = frozenset({
     "cell.cond_exp", "cell.alpha", "cell.izhikevich", "source.poisson", "connector.fixed_probability",
     "connector.fixed_number_pre", "connector.fixed_number_post", "connector.fixed_total_number",
     "weight.distribution", "delay.distribution", "stdp.multiplicative", "connector.convolution",
-    "current.dc", "current.step", "current.ac", "current.noisy",
+    "current.dc", "current.step", "current.ac", "current.noisy", "weight.strong_conductance",
 })
 CURRENTS = {"DCSource": "current.dc", "StepCurrentSource": "current.step", "ACSource": "current.ac",
             "NoisyCurrentSource": "current.noisy"}
@@ -300,6 +300,8 @@ def _network(draw, vocab):
         post = draw(st.sampled_from(posts))
         conn, n = _connector(draw, size[pre], size[post], pre == post)
         hi = WEIGHT[cells[post]] * (2 if pre.startswith("s") else 1)
+        if cells[post] == "cond_exp" and "weight.strong_conductance" in vocab:     # stiff membranes (Brian2's sub-steps)
+            hi *= draw(st.sampled_from([1, 1, 1, 10, 40]))
         w = _value(draw, hi, n, "weight", dt)
         d = _value(draw, hi, n, "delay", dt)
         inh = "receptor.inhibitory" in vocab and not pre.startswith("s") and draw(st.integers(0, 2)) == 0
@@ -381,6 +383,9 @@ def used(net, duration) -> set:
                     f"{what}.per_synapse" if np.ndim(x) else f"{what}.scalar")
         if pr.receptor == "inhibitory":
             out.add("receptor.inhibitory")
+        if net.population(pr.post).cell.kind == "IF_cond_exp" and not hasattr(pr.weight, "distribution") and \
+                np.max(pr.weight) > WEIGHT["cond_exp"] * 2:
+            out.add("weight.strong_conductance")
         if pr.plasticity is not None:
             r = pr.plasticity
             out.add(f"stdp.{getattr(r, 'weight_dependence', 'additive')}")

@@ -122,7 +122,7 @@ def _first_difference_allowed(net, duration, name) -> list:
 def simulator_pair(name, tol, adaptive_cond_exp=False):
     """NEST and Brian2 against the reference: the same spikes, V and weights within tol. IFCondExp on
     NEST's adaptive GSL solver is held to docs/cells.md's looser promise (_first_difference_allowed);
-    Brian2 refuses it above dt 0.1 ms (cell.cond_exp.coarse_dt) and is held to tol below."""
+    Brian2 runs it on the sub-steps the run's conductances need (cond_substeps) and is held to tol."""
     def check(net, duration, rng):
         if adaptive_cond_exp and any(p.cell.kind == "IF_cond_exp" for p in net.populations):
             return _first_difference_allowed(net, duration, name)
