@@ -98,13 +98,19 @@ def test_conductance_networks_match_nest_within_its_tolerance(dt, seeds):
 
 @pytest.mark.slow
 def test_brian2_alpha_and_cond_spike_for_spike():
-    """IF_cond_exp on Brian2 runs classic Runge-Kutta at the run's dt (the backend's choice; pyNN.brian2
-    would take forward Euler): at dt = 0.1 ms the spikes are the reference's and V within 1e-4 mV."""
+    """IF_cond_exp on Brian2 runs classic Runge-Kutta on the sub-steps the run needs (the backend's
+    choice; pyNN.brian2 would take forward Euler): the spikes are the reference's and V within 1e-4 mV.
+    IF_curr_alpha with tau_syn near tau_m is refused there (cell.alpha.tau_syn_near_tau_m): left out."""
     _need("brian2")
-    for seed in range(3):
+    alpha = []
+    for seed in range(6):
         net = random_network(seed, "alpha")
         net = replace(net, populations=[replace(p, cell=replace(p.cell, tau_syn_I=p.cell.tau_syn_E))
                                         if not p.is_source else p for p in net.populations])
+        if not missing_features(get_backend("brian2"), net):
+            alpha.append(net)
+    assert len(alpha) >= 3
+    for seed, net in enumerate(alpha[:3]):
         ref, got = get_backend("reference").run(net, 80.0), get_backend("brian2").run(net, 80.0)
         for pop in ("a", "b"):
             assert got.spike_list(pop) == ref.spike_list(pop), (seed, pop)
