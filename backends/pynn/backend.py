@@ -158,11 +158,12 @@ class PyNNBackend(Extra):
         signals = {signal: {name: [] for name in names} for signal, names in analog.items()}
         weights = {name: [] for name in network.recording.weights}
         segments = []
+        substepped = self._substepped(plain)
         for trial in range(batch):
             stim = stimulus(events, sizes, trial, dt, shift, self.profile.source_early_steps, steps)
             trial_plain = dict(native_poisson(plain, shift, trial, self.profile),
                                current_sources=plain_currents(network, self.profile, trial, shift, steps, self.noise))
-            self.substeps = cond_substeps.first_guess(plain, events, trial, steps) if self._substepped(plain) else 1
+            self.substeps = cond_substeps.first_guess(plain, events, trial, steps) if substepped else 1
             for attempt in range(cond_substeps.ATTEMPTS):
                 try:
                     seg, trial_spikes, trial_analog, trial_weights = self._trial(
@@ -170,7 +171,7 @@ class PyNNBackend(Extra):
                 except BaseException:
                     self._end_quietly()
                     raise
-                need, why = cond_substeps.needed(plain, trial_spikes, steps) if self._substepped(plain) else (1, "")
+                need, why = cond_substeps.needed(plain, trial_spikes, steps) if substepped else (1, "")
                 if need <= self.substeps:
                     break
                 self._end_quietly()

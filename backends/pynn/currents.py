@@ -15,6 +15,7 @@ import math
 import numpy as np
 
 from spikemem.description import validation
+from spikemem.description.features import CURRENT_FEATURES
 from spikemem.engine.current_sources import normals
 from spikemem.engine.poisson import seed_word
 from spikemem.errors import UnsupportedFeature
@@ -99,8 +100,7 @@ def _noise_steps(k, inj, pop, dt, trial, steps, at, scale=1.0) -> list:
 def check_currents(network, profile) -> None:
     """Refuse, by name, a current source the simulator cannot express."""
     for k, inj in enumerate(network.current_sources):
-        feature = {"DCSource": "current_source.dc", "StepCurrentSource": "current_source.step",
-                   "ACSource": "current_source.ac", "NoisyCurrentSource": "current_source.noisy"}[inj.source.kind]
+        feature = CURRENT_FEATURES[inj.source.kind]
         if feature in profile.unsupported:
             raise UnsupportedFeature(f"current_sources[{k}]: {profile.name} cannot express "
                                      f"{inj.source.kind} ({feature})")
