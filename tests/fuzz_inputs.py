@@ -21,6 +21,9 @@ HOSTILE = st.one_of(
     st.lists(st.lists(st.sampled_from([0, 1, 2, 0.5, -1, math.nan, None, "a"]), max_size=3), max_size=3),
     st.dictionaries(st.sampled_from(["kind", "name", "x", "size"]), st.sampled_from(HOSTILE_SCALARS), max_size=3),
 )
+# a field's hostile value, with the floats and extremes a number field must refuse or survive
+HOSTILE_FIELD = st.one_of(HOSTILE, st.floats(allow_nan=True, allow_infinity=True),
+                          st.sampled_from([0, -0.0, 1e-300, 1e300]))
 
 CELL = {"kind": "IF_curr_exp", "cm": 0.25, "tau_m": 4.0, "tau_syn_E": 1.0, "tau_syn_I": 2.0, "v_rest": -60.0,
         "v_reset": -61.0, "v_thresh": -57.0, "tau_refrac": 2.0, "i_offset": 0.05, "v_init": None}
